@@ -1,0 +1,119 @@
+package main
+
+/*
+#include <stdlib.h>
+#include "gowasm.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"unsafe"
+
+	"github.com/gowasm/gowasm/gohost/internal/host"
+)
+
+//export gowasm_init
+func gowasm_init(e *C.gowasm_error, cbs *C.gowasm_callbacks) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	if cbs != nil {
+		setCallbacks(cbs)
+	}
+	return C.GOWASM_OK
+}
+
+//export gowasm_module_new
+func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char, out *C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	var cfgBytes []byte
+	if configJSON != nil {
+		cfgBytes = []byte(C.GoString(configJSON))
+	}
+	cfg, err := host.ParseConfig(cfgBytes)
+	if err != nil {
+		return setError(e, err)
+	}
+	// Copy the bytes: wazero may keep slices of them, and C owns this memory.
+	m, err := host.NewModule(C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg)
+	if err != nil {
+		return setError(e, err)
+	}
+	*out = C.uint64_t(m.Handle)
+	return C.GOWASM_OK
+}
+
+//export gowasm_module_info
+func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	m := host.Modules.Get(uint64(module))
+	if m == nil {
+		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
+	}
+	data, err := json.Marshal(m.Info())
+	if err != nil {
+		return setError(e, err)
+	}
+	*out = C.CString(string(data))
+	return C.GOWASM_OK
+}
+
+//export gowasm_module_close
+func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	if m := host.Modules.Get(uint64(module)); m != nil {
+		if err := m.Close(); err != nil {
+			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
+		}
+	}
+	return C.GOWASM_OK
+}
+
+//export gowasm_call
+func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	var st []uint64
+	if stackLen > 0 {
+		st = unsafe.Slice((*uint64)(unsafe.Pointer(stack)), int(stackLen))
+	}
+	if err := host.Call(uint64(fn), st); err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}
+
+//export gowasm_live_handles
+func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	*modules = C.uint64_t(host.Modules.Len())
+	*funcs = C.uint64_t(host.Funcs.Len())
+	return C.GOWASM_OK
+}
+
+//export gowasm_free
+func gowasm_free(p unsafe.Pointer) {
+	C.free(p)
+}

@@ -1,0 +1,185 @@
+/*
+ * gowasm.h: the C ABI of libgowasm, a WebAssembly host built on wazero.
+ *
+ * Shape (see RATIONALE.md for the numbers behind it):
+ *  - Objects are named by uint64_t handles, never pointers: C may not keep Go
+ *    pointers after a call returns. A handle of a closed object stays invalid
+ *    forever (calls with it fail with GOWASM_ERR_CLOSED), it is never reused.
+ *  - Every function takes a gowasm_error* first. On failure it fills it in
+ *    and returns the GOWASM_ERR_* code (control plane) or a sentinel (fast
+ *    calls, below). err->message is malloc'ed: free it with gowasm_free.
+ *  - Nothing Go-allocated is held by C after a call: strings handed out are
+ *    C copies (free them with gowasm_free).
+ *  - Configuration and descriptions cross as JSON, so options can be added
+ *    without changing a signature.
+ *  - Every function recovers Go panics into GOWASM_ERR_INTERNAL.
+ *
+ * Parameters are not const-qualified on purpose: cgo declares the exported
+ * functions without const, and including this header in the cgo build makes
+ * the compiler check that the two sets of declarations agree.
+ */
+#ifndef GOWASM_H
+#define GOWASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GOWASM_OK 0
+#define GOWASM_ERR_COMPILE 1  /* not a valid module */
+#define GOWASM_ERR_LINK 2     /* an import cannot be satisfied, or a stub was called */
+#define GOWASM_ERR_TRAP 3     /* the guest trapped (unreachable, bounds, Go panic...) */
+#define GOWASM_ERR_EXIT 4     /* the guest called proc_exit; see exit_code */
+#define GOWASM_ERR_CLOSED 5   /* closed, or unusable after a trap or exit */
+#define GOWASM_ERR_ARGUMENT 6 /* an argument is out of range / wrong arity */
+#define GOWASM_ERR_USAGE 7    /* bad configuration or ABI misuse */
+#define GOWASM_ERR_INTERNAL 8 /* a bug in gowasm (a recovered Go panic) */
+#define GOWASM_ERR_HOST 9     /* a host callback failed */
+
+typedef struct gowasm_error {
+    int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */
+    uint32_t exit_code; /* for GOWASM_ERR_EXIT */
+    char *message;     /* malloc'ed, NUL-terminated; free with gowasm_free */
+} gowasm_error;
+
+/* Receives guest output for a stream id given in the module configuration.
+   Returns 0, or nonzero to make the guest's write fail. */
+typedef int32_t (*gowasm_write_fn)(uint64_t stream, uint8_t *data, size_t len);
+
+typedef struct gowasm_callbacks {
+    gowasm_write_fn write;
+} gowasm_callbacks;
+
+/* Installs the callbacks; call once before anything else. */
+int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
+
+/* Compiles, links and instantiates a module (running _initialize for
+   reactors). config_json may be NULL; see gohost/internal/host/config.go. */
+int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
+                          char *config_json, uint64_t *module_out);
+
+/* Describes a module (kind, exports with function handles, imports) as JSON
+   in *json_out, to be freed with gowasm_free. */
+int32_t gowasm_module_info(gowasm_error *err, uint64_t module, char **json_out);
+
+/* Closes a module: waits for a running call, then frees everything. */
+int32_t gowasm_module_close(gowasm_error *err, uint64_t module);
+
+/* The general call: stack holds the arguments as raw wasm values (i32 in the
+   low 32 bits, floats as their IEEE bits) and receives the results. */
+int32_t gowasm_call(gowasm_error *err, uint64_t func, uint64_t *stack,
+                    size_t stack_len);
+
+/* Counts live modules and functions (to check that nothing leaks). */
+int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,
+                            uint64_t *funcs_out);
+
+/* Frees memory handed out by this library. */
+void gowasm_free(void *p);
+
+/*
+ * Fast calls: gowasm_call_<result>_<params>, one per signature shape.
+ * Parameters: 'i' is int64_t (an i32 accepts -2^31..2^32-1), 'f' is double.
+ * Result: 'v' returns a status like the control plane; 'i' returns the value
+ * sign-extended to int64_t, or GOWASM_FAILED_I64 on failure; 'f' returns the
+ * value, or a NaN on failure. A sentinel is only a hint (a guest may return
+ * it): err->code says whether the call failed.
+ */
+#define GOWASM_FAILED_I64 INT64_MIN
+
+/* BEGIN GENERATED fast calls: go generate ./gohost */
+int32_t gowasm_call_v(gowasm_error *err, uint64_t func);
+int32_t gowasm_call_v_i(gowasm_error *err, uint64_t func, int64_t a0);
+int32_t gowasm_call_v_f(gowasm_error *err, uint64_t func, double a0);
+int32_t gowasm_call_v_ii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1);
+int32_t gowasm_call_v_fi(gowasm_error *err, uint64_t func, double a0, int64_t a1);
+int32_t gowasm_call_v_if(gowasm_error *err, uint64_t func, int64_t a0, double a1);
+int32_t gowasm_call_v_ff(gowasm_error *err, uint64_t func, double a0, double a1);
+int32_t gowasm_call_v_iii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2);
+int32_t gowasm_call_v_fii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2);
+int32_t gowasm_call_v_ifi(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2);
+int32_t gowasm_call_v_ffi(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2);
+int32_t gowasm_call_v_iif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2);
+int32_t gowasm_call_v_fif(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2);
+int32_t gowasm_call_v_iff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2);
+int32_t gowasm_call_v_fff(gowasm_error *err, uint64_t func, double a0, double a1, double a2);
+int32_t gowasm_call_v_iiii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+int32_t gowasm_call_v_fiii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, int64_t a3);
+int32_t gowasm_call_v_ifii(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, int64_t a3);
+int32_t gowasm_call_v_ffii(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, int64_t a3);
+int32_t gowasm_call_v_iifi(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, int64_t a3);
+int32_t gowasm_call_v_fifi(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, int64_t a3);
+int32_t gowasm_call_v_iffi(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, int64_t a3);
+int32_t gowasm_call_v_fffi(gowasm_error *err, uint64_t func, double a0, double a1, double a2, int64_t a3);
+int32_t gowasm_call_v_iiif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, double a3);
+int32_t gowasm_call_v_fiif(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, double a3);
+int32_t gowasm_call_v_ifif(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, double a3);
+int32_t gowasm_call_v_ffif(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, double a3);
+int32_t gowasm_call_v_iiff(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, double a3);
+int32_t gowasm_call_v_fiff(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, double a3);
+int32_t gowasm_call_v_ifff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, double a3);
+int32_t gowasm_call_v_ffff(gowasm_error *err, uint64_t func, double a0, double a1, double a2, double a3);
+int64_t gowasm_call_i(gowasm_error *err, uint64_t func);
+int64_t gowasm_call_i_i(gowasm_error *err, uint64_t func, int64_t a0);
+int64_t gowasm_call_i_f(gowasm_error *err, uint64_t func, double a0);
+int64_t gowasm_call_i_ii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1);
+int64_t gowasm_call_i_fi(gowasm_error *err, uint64_t func, double a0, int64_t a1);
+int64_t gowasm_call_i_if(gowasm_error *err, uint64_t func, int64_t a0, double a1);
+int64_t gowasm_call_i_ff(gowasm_error *err, uint64_t func, double a0, double a1);
+int64_t gowasm_call_i_iii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2);
+int64_t gowasm_call_i_fii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2);
+int64_t gowasm_call_i_ifi(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2);
+int64_t gowasm_call_i_ffi(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2);
+int64_t gowasm_call_i_iif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2);
+int64_t gowasm_call_i_fif(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2);
+int64_t gowasm_call_i_iff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2);
+int64_t gowasm_call_i_fff(gowasm_error *err, uint64_t func, double a0, double a1, double a2);
+int64_t gowasm_call_i_iiii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+int64_t gowasm_call_i_fiii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, int64_t a3);
+int64_t gowasm_call_i_ifii(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, int64_t a3);
+int64_t gowasm_call_i_ffii(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, int64_t a3);
+int64_t gowasm_call_i_iifi(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, int64_t a3);
+int64_t gowasm_call_i_fifi(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, int64_t a3);
+int64_t gowasm_call_i_iffi(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, int64_t a3);
+int64_t gowasm_call_i_fffi(gowasm_error *err, uint64_t func, double a0, double a1, double a2, int64_t a3);
+int64_t gowasm_call_i_iiif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, double a3);
+int64_t gowasm_call_i_fiif(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, double a3);
+int64_t gowasm_call_i_ifif(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, double a3);
+int64_t gowasm_call_i_ffif(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, double a3);
+int64_t gowasm_call_i_iiff(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, double a3);
+int64_t gowasm_call_i_fiff(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, double a3);
+int64_t gowasm_call_i_ifff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, double a3);
+int64_t gowasm_call_i_ffff(gowasm_error *err, uint64_t func, double a0, double a1, double a2, double a3);
+double gowasm_call_f(gowasm_error *err, uint64_t func);
+double gowasm_call_f_i(gowasm_error *err, uint64_t func, int64_t a0);
+double gowasm_call_f_f(gowasm_error *err, uint64_t func, double a0);
+double gowasm_call_f_ii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1);
+double gowasm_call_f_fi(gowasm_error *err, uint64_t func, double a0, int64_t a1);
+double gowasm_call_f_if(gowasm_error *err, uint64_t func, int64_t a0, double a1);
+double gowasm_call_f_ff(gowasm_error *err, uint64_t func, double a0, double a1);
+double gowasm_call_f_iii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2);
+double gowasm_call_f_fii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2);
+double gowasm_call_f_ifi(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2);
+double gowasm_call_f_ffi(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2);
+double gowasm_call_f_iif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2);
+double gowasm_call_f_fif(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2);
+double gowasm_call_f_iff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2);
+double gowasm_call_f_fff(gowasm_error *err, uint64_t func, double a0, double a1, double a2);
+double gowasm_call_f_iiii(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, int64_t a3);
+double gowasm_call_f_fiii(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, int64_t a3);
+double gowasm_call_f_ifii(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, int64_t a3);
+double gowasm_call_f_ffii(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, int64_t a3);
+double gowasm_call_f_iifi(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, int64_t a3);
+double gowasm_call_f_fifi(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, int64_t a3);
+double gowasm_call_f_iffi(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, int64_t a3);
+double gowasm_call_f_fffi(gowasm_error *err, uint64_t func, double a0, double a1, double a2, int64_t a3);
+double gowasm_call_f_iiif(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, int64_t a2, double a3);
+double gowasm_call_f_fiif(gowasm_error *err, uint64_t func, double a0, int64_t a1, int64_t a2, double a3);
+double gowasm_call_f_ifif(gowasm_error *err, uint64_t func, int64_t a0, double a1, int64_t a2, double a3);
+double gowasm_call_f_ffif(gowasm_error *err, uint64_t func, double a0, double a1, int64_t a2, double a3);
+double gowasm_call_f_iiff(gowasm_error *err, uint64_t func, int64_t a0, int64_t a1, double a2, double a3);
+double gowasm_call_f_fiff(gowasm_error *err, uint64_t func, double a0, int64_t a1, double a2, double a3);
+double gowasm_call_f_ifff(gowasm_error *err, uint64_t func, int64_t a0, double a1, double a2, double a3);
+double gowasm_call_f_ffff(gowasm_error *err, uint64_t func, double a0, double a1, double a2, double a3);
+/* END GENERATED fast calls */
+
+#endif /* GOWASM_H */

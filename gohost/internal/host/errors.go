@@ -1,0 +1,66 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// Code classifies an error for the caller; the values are the GOWASM_ERR_*
+// constants of gowasm.h, and each maps to one Python exception class.
+type Code int32
+
+const (
+	OK          Code = 0
+	ErrCompile  Code = 1 // the bytes are not a valid module
+	ErrLink     Code = 2 // imports cannot be satisfied (or a stub was called)
+	ErrTrap     Code = 3 // the guest trapped
+	ErrExit     Code = 4 // the guest called proc_exit
+	ErrClosed   Code = 5 // the module was closed or is unusable after a trap/exit
+	ErrArgument Code = 6 // an argument is out of range or has the wrong arity
+	ErrUsage    Code = 7 // the caller misused the ABI (bad config, unknown export)
+	ErrInternal Code = 8 // a bug in gowasm: a recovered Go panic
+	ErrHost     Code = 9 // a host function (output callback) failed
+)
+
+// Error is what every failing operation returns: a code for the caller to
+// dispatch on and a message written for a person.
+type Error struct {
+	Code     Code
+	ExitCode uint32 // for ErrExit
+	Msg      string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// AsError turns any error into an *Error, classifying errors that come out of
+// wazero while running guest code.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Msg != err.Error() { // keep the wasm stack trace wazero appended
+			return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: err.Error()}
+		}
+		return e
+	}
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		return &Error{Code: ErrExit, ExitCode: exit.ExitCode(),
+			Msg: fmt.Sprintf("the guest exited with code %d", exit.ExitCode())}
+	}
+	return &Error{Code: ErrTrap, Msg: err.Error()}
+}
+
+// firstLine is used where a whole wasm stack trace would drown the message.
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

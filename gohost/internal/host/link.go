@@ -1,0 +1,163 @@
+package host
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/assemblyscript"
+	"github.com/tetratelabs/wazero/imports/emscripten"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+)
+
+// Import describes one imported function and who satisfies it.
+type Import struct {
+	Module     string   `json:"module"`
+	Name       string   `json:"name"`
+	Params     []string `json:"params"`
+	Results    []string `json:"results"`
+	ProvidedBy string   `json:"provided_by"` // "wasi", "assemblyscript", "emscripten" or "stub"
+}
+
+func (i Import) signature() string {
+	return fmt.Sprintf("%s.%s(%s) -> (%s)", i.Module, i.Name,
+		strings.Join(i.Params, ", "), strings.Join(i.Results, ", "))
+}
+
+// wasiModules are the names WASI preview 1 is imported under; wasi_unstable
+// is the legacy name older TinyGo and AssemblyScript builds use.
+var wasiModules = map[string]bool{"wasi_snapshot_preview1": true, "wasi_unstable": true}
+
+// link instantiates, in rt, a host module for every module name the guest
+// imports functions from: WASI, the runtime imports of toolchains whose own
+// hosts provide them (AssemblyScript, Emscripten), and stubs for the rest.
+// A stub fails the call, naming the import, only if the guest calls it; with
+// strict, any import that would need a stub fails the load instead.
+func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, cfg Config) ([]Import, error) {
+	if mems := guest.ImportedMemories(); len(mems) > 0 {
+		var names []string
+		for _, m := range mems {
+			mod, name, _ := m.Import()
+			names = append(names, mod+"."+name)
+		}
+		return nil, errorf(ErrLink, "gowasm: %s imports a memory (%s); gowasm does not provide imported memories yet (rebuild the module so that it defines and exports its own memory)",
+			cfg.displayName(), strings.Join(names, ", "))
+	}
+
+	byModule := map[string][]api.FunctionDefinition{}
+	var order []string
+	for _, f := range guest.ImportedFunctions() {
+		mod, _, _ := f.Import()
+		if _, seen := byModule[mod]; !seen {
+			order = append(order, mod)
+		}
+		byModule[mod] = append(byModule[mod], f)
+	}
+
+	var all, missing []Import
+	builders := map[string]wazero.HostModuleBuilder{}
+	for _, mod := range order {
+		b := rt.NewHostModuleBuilder(mod)
+		provider := ""
+		switch {
+		case wasiModules[mod]:
+			wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+			provider = "wasi"
+		case mod == "env" && isAssemblyScript(byModule[mod]):
+			assemblyscript.NewFunctionExporter().WithTraceToStdout().ExportFunctions(b)
+			provider = "assemblyscript"
+		case mod == "env" && isEmscripten(byModule[mod]):
+			exp, err := emscripten.NewFunctionExporterForModule(guest)
+			if err != nil {
+				return nil, errorf(ErrLink, "gowasm: %s: %v", cfg.displayName(), err)
+			}
+			exp.ExportFunctions(b)
+			provider = "emscripten"
+		}
+		provided := map[string]bool{}
+		if provider != "" {
+			compiled, err := b.Compile(ctx)
+			if err != nil {
+				return nil, errorf(ErrInternal, "gowasm: compiling the %s host module: %v", provider, err)
+			}
+			for name := range compiled.ExportedFunctions() {
+				provided[name] = true
+			}
+		}
+		for _, f := range byModule[mod] {
+			_, name, _ := f.Import()
+			imp := Import{Module: mod, Name: name, Params: typeNames(f.ParamTypes()), Results: typeNames(f.ResultTypes()), ProvidedBy: provider}
+			if !provided[name] {
+				imp.ProvidedBy = "stub"
+				missing = append(missing, imp)
+				addStub(b, f, imp, cfg)
+			}
+			all = append(all, imp)
+		}
+		builders[mod] = b
+	}
+
+	if cfg.StrictImports && len(missing) > 0 {
+		lines := make([]string, len(missing))
+		for i, imp := range missing {
+			lines[i] = "  " + imp.signature()
+		}
+		sort.Strings(lines)
+		return nil, errorf(ErrLink, "gowasm: %s imports %d function(s) that nothing provides:\n%s\n"+
+			"gowasm provides WASI preview 1 and the AssemblyScript and Emscripten runtime imports. "+
+			"Without strict_imports=True these imports are stubbed and fail only if the guest calls them.",
+			cfg.displayName(), len(missing), strings.Join(lines, "\n"))
+	}
+	for _, mod := range order {
+		if _, err := builders[mod].Instantiate(ctx); err != nil {
+			return nil, errorf(ErrLink, "gowasm: %s: cannot provide imports of module %q: %v", cfg.displayName(), mod, err)
+		}
+	}
+	return all, nil
+}
+
+// addStub satisfies an import nobody provides with a function that fails the
+// call with a message naming the import and saying what to do.
+func addStub(b wazero.HostModuleBuilder, f api.FunctionDefinition, imp Import, cfg Config) {
+	msg := fmt.Sprintf("gowasm: the guest called %s, an import that nothing provides (gowasm stubbed it so that %s could load)",
+		imp.signature(), cfg.displayName())
+	if strings.HasPrefix(imp.Name, "syscall/js.") {
+		msg += "; this module was built for a JavaScript host (TinyGo -target wasm using syscall/js): rebuild it with -target=wasip1 and export functions with //export or //go:wasmexport"
+	}
+	stubErr := &Error{Code: ErrLink, Msg: msg}
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(context.Context, api.Module, []uint64) { panic(stubErr) }),
+			f.ParamTypes(), f.ResultTypes()).
+		Export(imp.Name)
+}
+
+// isAssemblyScript recognises AssemblyScript's runtime import env.abort.
+func isAssemblyScript(fs []api.FunctionDefinition) bool {
+	for _, f := range fs {
+		if _, name, _ := f.Import(); name == "abort" && len(f.ParamTypes()) == 4 && len(f.ResultTypes()) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// isEmscripten recognises Emscripten's standalone runtime imports.
+func isEmscripten(fs []api.FunctionDefinition) bool {
+	for _, f := range fs {
+		if _, name, _ := f.Import(); name == "emscripten_notify_memory_growth" || strings.HasPrefix(name, "invoke_") {
+			return true
+		}
+	}
+	return false
+}
+
+func typeNames(ts []api.ValueType) []string {
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = api.ValueTypeName(t)
+	}
+	return names
+}

@@ -1,0 +1,186 @@
+// Package host is gowasm's engine: it loads modules into wazero, links their
+// imports, and calls their exports. It is pure Go (no cgo) so that it can be
+// tested with go test; the cgo layer in gohost/ only converts between C and
+// these types.
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/gowasm/gowasm/gohost/internal/handles"
+)
+
+// Modules and Funcs hold every live object the C ABI can name.
+var (
+	Modules handles.Table[Module]
+	Funcs   handles.Table[Func]
+)
+
+// Module is one instantiated guest in a runtime of its own. A runtime per
+// module keeps host modules (stubs, WASI configuration, later Python host
+// functions and memory limits) private to it; compiled code is still shared
+// through the process-wide compilation caches.
+type Module struct {
+	Handle uint64
+	cfg    Config
+	ctx    context.Context
+	rt     wazero.Runtime
+	inst   api.Module
+	info   Info
+
+	// mu serializes calls: one wasm instance is not safe for concurrent use.
+	mu    sync.Mutex
+	funcs []*Func
+	// dead is set once the module cannot be called any more: after Close,
+	// or after a trap or exit left the guest's own runtime in an unknown state.
+	dead *Error
+}
+
+// Info describes a loaded module; the cgo layer hands it to the caller as JSON.
+type Info struct {
+	Name    string       `json:"name"`
+	Kind    Kind         `json:"kind"`
+	Exports []ExportInfo `json:"exports"`
+	Imports []Import     `json:"imports"`
+}
+
+// ExportInfo describes one export; Handle names a function for calls.
+type ExportInfo struct {
+	Name    string   `json:"name"`
+	Kind    string   `json:"kind"` // "func" or "memory"
+	Params  []string `json:"params,omitempty"`
+	Results []string `json:"results,omitempty"`
+	Handle  uint64   `json:"handle,omitempty"`
+	Min     uint32   `json:"min,omitempty"` // memory pages
+	Max     *uint32  `json:"max,omitempty"`
+}
+
+// NewModule compiles, links and instantiates wasm, running the start
+// function its kind calls for. The module is registered in Modules.
+func NewModule(wasm []byte, cfg Config) (*Module, error) {
+	cache, err := compilationCache(cfg.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	rtCfg := wazero.NewRuntimeConfig().
+		WithCompilationCache(cache).
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
+	rt := wazero.NewRuntimeWithConfig(ctx, rtCfg)
+	m, err := instantiate(ctx, rt, wasm, cfg)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, err
+	}
+	m.Handle = Modules.Add(m)
+	return m, nil
+}
+
+func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config) (*Module, error) {
+	compiled, err := rt.CompileModule(ctx, wasm)
+	if err != nil {
+		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
+	}
+	kind := classify(compiled)
+	if kind == KindGoJS {
+		return nil, errorf(ErrLink, "gowasm: %s was built with GOOS=js: its imports (module \"gojs\") are Go's JavaScript bridge, which only wasm_exec.js in a browser or Node can provide. "+
+			"Rebuild it for WASI: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, exporting functions with //go:wasmexport", cfg.displayName())
+	}
+	imports, err := link(ctx, rt, compiled, cfg)
+	if err != nil {
+		return nil, err
+	}
+	modCfg := wazero.NewModuleConfig().
+		WithStdout(writerFor(cfg.Stdout)).
+		WithStderr(writerFor(cfg.Stderr)).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStartFunctions(kind.startFunctions()...)
+	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
+	if err != nil {
+		e := AsError(err)
+		if starts := kind.startFunctions(); len(starts) > 0 && e.Code != ErrLink {
+			e.Msg = fmt.Sprintf("gowasm: initialising %s (%s) failed: %s", cfg.displayName(), starts[0], e.Msg)
+		} else if e.Code == ErrTrap { // a start section trapped, or linking failed
+			e.Msg = fmt.Sprintf("gowasm: instantiating %s failed: %s", cfg.displayName(), e.Msg)
+		}
+		return nil, e
+	}
+	m := &Module{cfg: cfg, ctx: ctx, rt: rt, inst: inst,
+		info: Info{Name: cfg.Name, Kind: kind, Imports: imports}}
+	m.addExports(compiled)
+	return m, nil
+}
+
+func (m *Module) addExports(compiled wazero.CompiledModule) {
+	defs := compiled.ExportedFunctions()
+	names := make([]string, 0, len(defs))
+	for name := range defs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f := newFunc(m, name, defs[name], m.inst.ExportedFunction(name))
+		f.handle = Funcs.Add(f)
+		m.funcs = append(m.funcs, f)
+		m.info.Exports = append(m.info.Exports, ExportInfo{Name: name, Kind: "func", Handle: f.handle,
+			Params: typeNames(f.params), Results: typeNames(f.results)})
+	}
+	memNames := make([]string, 0)
+	mems := compiled.ExportedMemories()
+	for name := range mems {
+		memNames = append(memNames, name)
+	}
+	sort.Strings(memNames)
+	for _, name := range memNames {
+		e := ExportInfo{Name: name, Kind: "memory", Min: mems[name].Min()}
+		if max, ok := mems[name].Max(); ok {
+			e.Max = &max
+		}
+		m.info.Exports = append(m.info.Exports, e)
+	}
+}
+
+// Info returns the module's description.
+func (m *Module) Info() Info { return m.info }
+
+// Close releases the runtime and every handle of the module. It waits for a
+// call in progress to finish, and is idempotent.
+func (m *Module) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.rt == nil {
+		return nil
+	}
+	m.dead = errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+	for _, f := range m.funcs {
+		Funcs.Remove(f.handle)
+	}
+	m.funcs = nil
+	Modules.Remove(m.Handle)
+	rt := m.rt
+	m.rt = nil
+	return rt.Close(m.ctx)
+}
+
+// fail records a failed call. A trap, exit or stub call leaves the guest's
+// runtime (a Go or TinyGo scheduler, a libc heap) possibly half-updated, so
+// the module refuses later calls instead of running on corrupt state.
+func (m *Module) fail(err error) *Error {
+	e := AsError(err)
+	switch e.Code {
+	case ErrTrap, ErrExit, ErrLink, ErrHost:
+		m.dead = &Error{Code: ErrClosed, Msg: fmt.Sprintf(
+			"gowasm: %s can no longer be called: an earlier call failed (%s) and may have left the guest's runtime corrupt. Create a new Module to go on",
+			m.cfg.displayName(), firstLine(e.Msg))}
+	}
+	return e
+}

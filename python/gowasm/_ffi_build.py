@@ -1,0 +1,104 @@
+"""cffi build script for gowasm's extension module ``gowasm._gowasm_cffi``.
+
+It is run by setup.py (``cffi_modules``) after libgowasm has been built from
+gohost/; see RATIONALE.md for why API mode. The cdef is derived from
+gohost/gowasm.h so that the C ABI is declared in exactly one place.
+
+Besides the ABI, the extension defines, in C:
+- a thread-local ``gowasm_error`` and, for every fast-call entry point, a
+  wrapper ``gwpy_call_*`` that passes it: Python calls the wrapper with
+  scalars only (the cheapest cffi call) and, when the result is the failure
+  sentinel, takes the error with ``gwpy_take_error`` on the same thread;
+- ``gwpy_write``, the Python callback that receives guest output.
+"""
+
+import os
+import re
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HEADER_DIR = os.path.join(ROOT, "gohost")
+
+_FAST_CALL = re.compile(r"^(\w+) (gowasm_call_\w+)\(gowasm_error \*err, uint64_t func((?:, \w+ a\d)*)\);$", re.M)
+
+
+def _header():
+    with open(os.path.join(HEADER_DIR, "gowasm.h")) as f:
+        return f.read()
+
+
+def _cdef(header):
+    """The header without comments and preprocessor lines cffi cannot parse."""
+    text = re.sub(r"/\*.*?\*/", "", header, flags=re.S)
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            if re.match(r"#define \w+ -?\d+\s*$", line):
+                lines.append(line)
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _wrappers(header):
+    decls, defs = [], []
+    for result, name, params in _FAST_CALL.findall(header):
+        args = [p.strip() for p in params.split(",") if p.strip()]
+        names = [a.split()[1] for a in args]
+        sig = ", ".join(["uint64_t func"] + args)
+        wrapper = name.replace("gowasm_", "gwpy_", 1)
+        decls.append("%s %s(%s);" % (result, wrapper, sig))
+        defs.append(
+            "static %s %s(%s) { return %s(&gwpy_err, %s); }"
+            % (result, wrapper, sig, name, ", ".join(["func"] + names))
+        )
+    return "\n".join(decls), "\n".join(defs)
+
+
+def build_ffi(library_dir=None):
+    header = _header()
+    decls, defs = _wrappers(header)
+    ffi = FFI()
+    ffi.cdef(_cdef(header))
+    ffi.cdef(decls)
+    ffi.cdef(
+        """
+        int32_t gwpy_take_error(gowasm_error *out);
+        extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
+        """
+    )
+    source = (
+        """
+#include "gowasm.h"
+#if defined(_MSC_VER)
+#define GWPY_TLS __declspec(thread)
+#else
+#define GWPY_TLS _Thread_local
+#endif
+/* The error of this thread's last failed fast call. */
+static GWPY_TLS gowasm_error gwpy_err;
+
+static int32_t gwpy_take_error(gowasm_error *out) {
+    *out = gwpy_err;
+    gwpy_err.code = 0;
+    gwpy_err.exit_code = 0;
+    gwpy_err.message = NULL;
+    return out->code;
+}
+"""
+        + defs
+        + "\n"
+    )
+    kwargs = {"include_dirs": [HEADER_DIR]}
+    if library_dir:
+        kwargs.update(libraries=["gowasm"], library_dirs=[library_dir])
+    ffi.set_source("gowasm._gowasm_cffi", source, py_limited_api=True, **kwargs)
+    return ffi
+
+
+ffibuilder = build_ffi(os.environ.get("GOWASM_LIBRARY_DIR"))
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)
