@@ -8,7 +8,10 @@ Besides the ABI, the extension defines, in C:
 - a thread-local ``gowasm_error`` and, for every fast-call entry point, a
   wrapper ``gwpy_call_*`` that passes it: Python calls the wrapper with
   scalars only (the cheapest cffi call) and, when the result is the failure
-  sentinel, takes the error with ``gwpy_take_error`` on the same thread;
+  sentinel, takes the error with ``gwpy_take_error`` on the same thread.
+  The wrappers take the function handle as a ``void *`` cdata made once per
+  export: cffi converts a pointer cdata in a few ns, while a Python int
+  above 2**30 goes through CPython's slow multi-digit conversion (~10 ns);
 - ``gwpy_write``, the Python callback that receives guest output.
 """
 
@@ -47,12 +50,12 @@ def _wrappers(header):
     for result, name, params in _FAST_CALL.findall(header):
         args = [p.strip() for p in params.split(",") if p.strip()]
         names = [a.split()[1] for a in args]
-        sig = ", ".join(["uint64_t func"] + args)
+        sig = ", ".join(["void *func"] + args)
         wrapper = name.replace("gowasm_", "gwpy_", 1)
         decls.append("%s %s(%s);" % (result, wrapper, sig))
         defs.append(
             "static %s %s(%s) { return %s(&gwpy_err, %s); }"
-            % (result, wrapper, sig, name, ", ".join(["func"] + names))
+            % (result, wrapper, sig, name, ", ".join(["(uint64_t)(uintptr_t)func"] + names))
         )
     return "\n".join(decls), "\n".join(defs)
 

@@ -1,0 +1,73 @@
+"""gowasm's exceptions: one hierarchy under :class:`WasmError`.
+
+Argument mistakes raise Python's own :class:`TypeError` and
+:class:`OverflowError`, like any Python function would.
+"""
+
+from typing import Optional
+
+__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError"]
+
+_TRACE_MARKER = "\nwasm stack trace:"
+
+
+class WasmError(Exception):
+    """Base class of every error that comes from WebAssembly or its host."""
+
+
+class CompileError(WasmError):
+    """The bytes are not a valid WebAssembly module."""
+
+
+class LinkError(WasmError):
+    """The module's imports cannot be satisfied, or it called an import that
+    nothing provides (one gowasm stubbed so that the module could load)."""
+
+
+class Trap(WasmError):
+    """The guest trapped: ``unreachable`` (a Go or Rust panic ends in one),
+    an out-of-bounds access, integer division by zero, ...
+
+    ``wasm_trace`` holds the wasm stack trace as text ('' if there is none).
+    The module that trapped cannot be called again: its own runtime may be
+    left half-updated. Load a new :class:`~gowasm.Module` to go on.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        head, sep, trace = message.partition(_TRACE_MARKER)
+        self.wasm_trace: str = trace.strip("\n") if sep else ""
+
+
+class ExitError(WasmError):
+    """The guest called ``proc_exit`` (e.g. Go's ``os.Exit``); ``code`` is the
+    exit status. A module that exited cannot be called again."""
+
+    def __init__(self, code: int, message: Optional[str] = None) -> None:
+        super().__init__(message or "the guest exited with code %d" % code)
+        self.code = code
+
+
+class ModuleClosedError(WasmError):
+    """The module was closed, or an earlier trap or exit made it unusable."""
+
+
+# Codes of gohost/gowasm.h (GOWASM_ERR_*).
+_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST = range(1, 10)
+
+_CLASSES = {
+    _COMPILE: CompileError,
+    _LINK: LinkError,
+    _TRAP: Trap,
+    _CLOSED: ModuleClosedError,
+    _ARGUMENT: OverflowError,
+    _USAGE: ValueError,
+}
+
+
+def error_from(code: int, message: str, exit_code: int = 0) -> Exception:
+    """The exception for an error the native library reported."""
+    if code == _EXIT:
+        return ExitError(exit_code, message)
+    cls = _CLASSES.get(code, WasmError)
+    return cls(message)

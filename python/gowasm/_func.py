@@ -1,0 +1,262 @@
+"""Exported functions: one generated Python function per wasm export.
+
+The call path is the product, so an export is not an object with a
+``__call__`` method (CPython calls those through a slow slot) but a plain
+Python function, generated once per signature shape, that calls one cffi
+wrapper with scalar arguments: ``f = m.sum; f(12, 12)`` costs one Python
+frame, one cffi call and one comparison. Everything else (arity, type and
+range errors with good messages, unsigned 64-bit values, several results)
+happens on a slow path entered only when the fast one fails. See
+RATIONALE.md for the measurements.
+"""
+
+import inspect
+import keyword
+import operator
+import struct
+from typing import Any, Callable, Dict, Sequence, Tuple
+
+from . import _native
+
+_INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
+_PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
+_FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
+_MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING = _Missing()
+
+
+def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -> str:
+    """``sum(i32, i32) -> i32``: a wasm signature as people write it."""
+    if not results:
+        ret = "None"
+    elif len(results) == 1:
+        ret = results[0]
+    else:
+        ret = "(%s)" % ", ".join(results)
+    return "%s(%s) -> %s" % (name, ", ".join(params), ret)
+
+
+# One factory per (arity, result kind); each makes the fast function of an
+# export. The source is generated because the arity must be spelled out:
+# *args would cost a tuple on the way in and another on the way to cffi.
+_FAST_TEMPLATE = """
+def make(call, h, slow, check, FAILED):
+    def f({params}):
+        if extra:
+            return slow({args}*extra)
+        try:
+            r = call(h{call_args})
+        except (TypeError, OverflowError):
+            return slow({args})
+        {result_check}
+        return r
+    return f
+"""
+
+_RESULT_CHECKS = {
+    "v": "if r:\n            return check(r)\n        r = None",
+    "i": "if r == FAILED:\n            return check(r)",
+    "f": "if r != r:  # NaN: a failure, or a genuine NaN\n            return check(r)",
+}
+
+_factories: Dict[Tuple[int, str], Callable[..., Any]] = {}
+
+
+def _factory(arity: int, result: str) -> Callable[..., Any]:
+    key = (arity, result)
+    if key not in _factories:
+        names = ["p%d" % i for i in range(arity)]
+        params = ", ".join("%s=_MISSING" % n for n in names)
+        source = _FAST_TEMPLATE.format(
+            params=(params + ", /, *extra") if arity else "*extra",
+            args="".join(n + ", " for n in names),
+            call_args="".join(", " + n for n in names),
+            result_check=_RESULT_CHECKS[result],
+        )
+        namespace: Dict[str, Any] = {"_MISSING": _MISSING}
+        exec(compile(source, "<gowasm fast call %d%s>" % key, "exec"), namespace)
+        _factories[key] = namespace["make"]
+    return _factories[key]
+
+
+class _Export:
+    """What an export's generated function needs on its slow paths."""
+
+    def __init__(self, module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> None:
+        self.module = module
+        self.name = name
+        self.params = tuple(params)
+        self.results = tuple(results)
+        self.handle = handle
+        self.signature = format_signature(name, params, results)
+        self.ffi, self.lib = _native.load()
+
+    def fast_entry(self) -> Any:
+        """The cffi wrapper for this signature's shape, or None."""
+        if len(self.params) > _MAX_FAST_PARAMS or len(self.results) > 1:
+            return None
+        kinds = [_FAST_KINDS.get(p) for p in self.params]
+        result = _FAST_KINDS.get(self.results[0]) if self.results else "v"
+        if None in kinds or result is None:
+            return None
+        suffix = result + ("_" + "".join(kinds) if kinds else "")  # type: ignore[arg-type]
+        return result, getattr(self.lib, "gwpy_call_" + suffix)
+
+    # -- slow paths -------------------------------------------------------
+
+    def check_arity(self, args: Tuple[Any, ...]) -> Tuple[Any, ...]:
+        n = len(args)
+        while n and args[n - 1] is _MISSING:
+            n -= 1
+        if n != len(self.params) or _MISSING in args[:n]:
+            raise TypeError(
+                "%s takes %d argument%s (%d given)"
+                % (self.signature, len(self.params), "" if len(self.params) == 1 else "s", n)
+            )
+        return args[:n]
+
+    def convert(self, i: int, value: Any) -> Any:
+        """Checks one argument; returns it as the fast ABI passes it."""
+        kind = self.params[i]
+        if kind in _INT_RANGE:
+            if isinstance(value, float) or not hasattr(value, "__index__"):
+                raise self._type_error(i, value)
+            value = operator.index(value)
+            lo, hi = _INT_RANGE[kind]
+            if not lo <= value <= hi:
+                raise OverflowError(
+                    "%s: argument %d is out of range for %s: %d (accepted: %d..%d, signed or unsigned)"
+                    % (self.signature, i + 1, kind, value, lo, hi)
+                )
+            if kind == "i64" and value >= 1 << 63:
+                value -= 1 << 64  # the fast ABI passes int64_t: same bits
+            return value
+        if kind in ("f32", "f64"):
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
+                raise self._type_error(i, value)
+            return float(value)
+        raise TypeError("%s: gowasm cannot pass %s values yet" % (self.signature, kind))
+
+    def _type_error(self, i: int, value: Any) -> TypeError:
+        want = _PY_TYPE.get(self.params[i], object).__name__
+        return TypeError(
+            "%s: argument %d must be %s (wasm %s), not %s"
+            % (self.signature, i + 1, want, self.params[i], type(value).__name__)
+        )
+
+    def make_check(self) -> Callable[[Any], Any]:
+        ffi, lib = self.ffi, self.lib
+
+        def check(r: Any) -> Any:
+            err = _native.take_error(ffi, lib)
+            if err.code == 0:
+                return r  # the sentinel was a genuine result
+            _native.raise_error(ffi, lib, err)
+
+        return check
+
+    # -- the general path: any arity, several results ---------------------
+
+    def call_general(self, args: Tuple[Any, ...]) -> Any:
+        args = self.check_arity(args)
+        size = max(len(self.params), len(self.results), 1)
+        stack = self.ffi.new("uint64_t[]", size)
+        for i, value in enumerate(args):
+            stack[i] = _encode(self.params[i], self.convert(i, value))
+        err = self.ffi.new("gowasm_error *")
+        if self.lib.gowasm_call(err, self.handle, stack, size) != 0:
+            _native.raise_error(self.ffi, self.lib, err)
+        values = tuple(_decode(t, stack[i]) for i, t in enumerate(self.results))
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else values
+
+
+def _encode(kind: str, value: Any) -> int:
+    if kind == "i32":
+        return value & 0xFFFFFFFF
+    if kind == "i64":
+        return value & 0xFFFFFFFFFFFFFFFF
+    if kind == "f32":
+        return struct.unpack("<I", struct.pack("<f", value))[0]
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def _decode(kind: str, raw: int) -> Any:
+    if kind == "i32":
+        raw &= 0xFFFFFFFF
+        return raw - (1 << 32) if raw >= 1 << 31 else raw
+    if kind == "i64":
+        return raw - (1 << 64) if raw >= 1 << 63 else raw
+    if kind == "f32":
+        return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+    if kind == "f64":
+        return struct.unpack("<d", struct.pack("<Q", raw))[0]
+    raise TypeError("gowasm cannot return %s values yet" % kind)
+
+
+def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> Callable[..., Any]:
+    """Builds the Python function that calls export ``name`` of ``module``."""
+    ex = _Export(module, name, params, results, handle)
+    fast = ex.fast_entry()
+    if fast is not None:
+        result, call = fast
+        check = ex.make_check()
+
+        def slow(*args: Any) -> Any:
+            converted = [ex.convert(i, v) for i, v in enumerate(ex.check_arity(args))]
+            r = call(ex.ffi.cast("void *", handle), *converted)
+            if (result == "v" and r) or (result == "i" and r == _native.FAILED_I64) or (result == "f" and r != r):
+                return check(r)
+            return None if result == "v" else r
+
+        handle_ptr = ex.ffi.cast("void *", handle)
+        fn = _factory(len(params), result)(call, handle_ptr, slow, check, _native.FAILED_I64)
+    else:
+
+        def fn(*args: Any) -> Any:
+            return ex.call_general(args)
+
+    _describe(fn, ex)
+    return fn
+
+
+def _describe(fn: Any, ex: _Export) -> None:
+    """Makes the function explain itself: name, help(), signature, metadata."""
+    fn.__name__ = fn.__qualname__ = ex.name
+    fn.__module__ = "gowasm"
+    fn.__doc__ = (
+        "%s\n\nWebAssembly function %r exported by %s.\n\n"
+        "i32/i64 parameters take Python ints in the signed or the unsigned range;\n"
+        "i32/i64 results come back signed. f32/f64 take and return floats.\n"
+        "Several results come back as a tuple, none as None."
+        % (ex.signature, ex.name, ex.module.name)
+    )
+    py = [
+        inspect.Parameter("p%d" % i, inspect.Parameter.POSITIONAL_ONLY, annotation=_PY_TYPE.get(t, Any))
+        for i, t in enumerate(ex.params)
+    ]
+    if not ex.results:
+        ret: Any = None
+    elif len(ex.results) == 1:
+        ret = _PY_TYPE.get(ex.results[0], Any)
+    else:
+        ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]  # type: ignore[misc]
+    fn.__signature__ = inspect.Signature(py, return_annotation=ret)
+    fn.name = ex.name
+    fn.params = ex.params
+    fn.results = ex.results
+    fn.module = ex.module  # keeps the module alive while the function is
+    fn.wasm_signature = ex.signature
+
+
+def is_attribute_name(name: str) -> bool:
+    """Whether an export can be reached as ``module.name``."""
+    return name.isidentifier() and not keyword.iskeyword(name)

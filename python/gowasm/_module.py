@@ -1,0 +1,197 @@
+"""``Module``: a WebAssembly module, loaded and ready to call."""
+
+import difflib
+import json
+import os
+import weakref
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+from . import _native, _output
+from ._cache import CacheOption, resolve_cache_dir
+from ._errors import ModuleClosedError
+from ._func import is_attribute_name, make_function
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+_EXPORT_HOWTO = (
+    "To export functions from Go 1.24+, mark them //go:wasmexport name and build with "
+    "`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared` (exported signatures must use "
+    "int32, uint32, int64, uint64, float32, float64, bool or unsafe.Pointer, not int); "
+    "from TinyGo, mark them //export name (or //go:wasmexport name) and build with "
+    "`tinygo build -target=wasip1 -buildmode=c-shared`."
+)
+
+
+class Import(NamedTuple):
+    """An imported function and what satisfies it: ``"wasi"``,
+    ``"assemblyscript"``, ``"emscripten"`` or ``"stub"`` (fails if called)."""
+
+    module: str
+    name: str
+    params: Tuple[str, ...]
+    results: Tuple[str, ...]
+    provided_by: str
+
+
+class Exports(Mapping[str, Callable[..., Any]]):
+    """The exported functions of a module, by name (read-only mapping)."""
+
+    def __init__(self, owner: "Module", functions: Dict[str, Callable[..., Any]]) -> None:
+        self._owner = owner
+        self._functions = functions
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        try:
+            return self._functions[name]
+        except KeyError:
+            raise KeyError(self._owner._missing_export_message(name)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._functions)
+
+    def __len__(self) -> int:
+        return len(self._functions)
+
+    def __repr__(self) -> str:
+        return "<Exports of %s: %s>" % (self._owner.name, ", ".join(
+            f.wasm_signature for f in self._functions.values()))  # type: ignore[attr-defined]
+
+
+class Module:
+    """A WebAssembly module, compiled, linked and instantiated.
+
+    ``Module("lol.wasm").sum(12, 12)`` calls export ``sum``. ``source`` is a
+    path or the module's bytes. Exports are attributes (when their name is an
+    identifier that does not clash with a method) and items of
+    :attr:`exports`.
+
+    Loading runs what the module's own toolchain's host would run first:
+    ``_initialize`` for reactors (Go and TinyGo ``-buildmode=c-shared``),
+    ``_start`` for TinyGo ``-target wasm`` modules; WASI commands (only
+    ``_start``) are not run. WASI preview 1 is linked in, sandboxed (no files,
+    no environment) with real clocks and randomness; guest stdout and stderr
+    go to Python's current ``sys.stdout`` and ``sys.stderr``.
+
+    Args:
+        source: a path, or the module's bytes.
+        strict_imports: fail with :class:`LinkError` listing every import
+            nothing provides, instead of stubbing them with functions that
+            raise :class:`LinkError` if the guest calls them.
+        cache: compiled code is cached on disk in a per-user directory
+            (``$GOWASM_CACHE_DIR`` overrides it); pass a directory to use
+            another, or False to cache in memory only.
+        name: how messages name the module (default: the file name).
+
+    Calls on one module are serialized (one wasm instance cannot run two
+    calls at once); the GIL is released while guest code runs, so separate
+    modules run in parallel. ``close()`` (or ``with``) frees the module at
+    once; otherwise it is freed when garbage collected.
+    """
+
+    def __init__(self, source: Source, *, strict_imports: bool = False, cache: CacheOption = True,
+                 name: Optional[str] = None) -> None:
+        wasm, default_name = _read_source(source)
+        self.name: str = name or default_name
+        config = {
+            "name": self.name,
+            "cache_dir": resolve_cache_dir(cache) or "",
+            "strict_imports": bool(strict_imports),
+            "stdout": _output.STDOUT,
+            "stderr": _output.STDERR,
+        }
+        ffi, lib = _native.load()
+        err = ffi.new("gowasm_error *")
+        handle = ffi.new("uint64_t *")
+        if lib.gowasm_module_new(err, ffi.from_buffer(wasm), len(wasm), json.dumps(config).encode(), handle) != 0:
+            _native.raise_error(ffi, lib, err)
+        self._handle: int = handle[0]
+        self._finalizer = weakref.finalize(self, _close_handle, ffi, lib, self._handle)
+        info = self._info(ffi, lib)
+        self.kind: str = info["kind"]
+        self.imports: List[Import] = [
+            Import(i["module"], i["name"], tuple(i["params"]), tuple(i["results"]), i["provided_by"])
+            for i in info.get("imports") or ()
+        ]
+        functions = {}
+        for e in info.get("exports") or ():
+            if e["kind"] == "func":
+                functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
+        self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
+        self.exports: Exports = Exports(self, functions)
+        for fname, fn in functions.items():
+            if is_attribute_name(fname) and not hasattr(type(self), fname):
+                self.__dict__[fname] = fn
+
+    def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
+        err = ffi.new("gowasm_error *")
+        out = ffi.new("char **")
+        if lib.gowasm_module_info(err, self._handle, out) != 0:
+            _native.raise_error(ffi, lib, err)
+        try:
+            return json.loads(ffi.string(out[0]))
+        finally:
+            lib.gowasm_free(out[0])
+
+    # -- lifecycle --------------------------------------------------------
+
+    def close(self) -> None:
+        """Frees the module now (waiting for a call in progress). Calls after
+        this raise :class:`ModuleClosedError`. Closing twice is fine."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def __enter__(self) -> "Module":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- discovery --------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a missing export.
+        if name.startswith("__") or "exports" not in self.__dict__:
+            raise AttributeError(name)
+        raise AttributeError(self._missing_export_message(name))
+
+    def __dir__(self) -> List[str]:
+        return sorted(set(super().__dir__()) | {n for n in self.exports if is_attribute_name(n)})
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else self.kind
+        return "<gowasm.Module %s (%s), exports: %s>" % (self.name, state, ", ".join(self.exports) or "none")
+
+    def _missing_export_message(self, name: str) -> str:
+        exported = list(self.exports) + self._memories
+        msg = "%s has no export %r." % (self.name, name)
+        lowered = {n.lower(): n for n in exported}
+        near = [lowered[name.lower()]] if name.lower() in lowered else difflib.get_close_matches(name, exported, n=1)
+        if near:
+            msg += " Did you mean %r?" % near[0]
+        msg += " It exports: %s." % (", ".join(exported) if exported else "nothing")
+        callable_exports = [n for n in self.exports if n not in ("_start", "_initialize")]
+        if self.kind == "command" and not callable_exports:
+            msg += (" It is a WASI command module: it only has _start (its main), so it has no "
+                    "functions to call. " + _EXPORT_HOWTO)
+        elif not callable_exports:
+            msg += " " + _EXPORT_HOWTO
+        return msg
+
+
+def _close_handle(ffi: Any, lib: Any, handle: int) -> None:
+    err = ffi.new("gowasm_error *")
+    if lib.gowasm_module_close(err, handle) != 0:
+        _native.raise_error(ffi, lib, err)
+
+
+def _read_source(source: Source) -> Tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "<bytes>"
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        with open(path, "rb") as f:
+            return f.read(), os.path.basename(path)
+    raise TypeError("Module() takes a path or the module's bytes, not %s" % type(source).__name__)

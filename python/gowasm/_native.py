@@ -1,0 +1,73 @@
+"""The native library: loaded on first use, never at ``import gowasm``.
+
+Loading it starts a Go runtime in the process, which costs a few
+milliseconds and some threads, and which cannot be undone; a program that
+imports gowasm but never loads a module pays nothing.
+"""
+
+import threading
+from typing import Any, NoReturn, Tuple
+
+from ._errors import error_from
+
+_lock = threading.Lock()
+_loaded: Any = None
+
+#: GOWASM_FAILED_I64 of gowasm.h: an int64 fast call's failure hint.
+FAILED_I64 = -(1 << 63)
+
+
+def load() -> Tuple[Any, Any]:
+    """Returns ``(ffi, lib)``, loading and initialising the library once."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = _load()
+    return _loaded
+
+
+def _load():
+    try:
+        from ._gowasm_cffi import ffi, lib
+    except ImportError as e:
+        raise ImportError(
+            "gowasm: the native library is not built or cannot be loaded (%s). "
+            "Install gowasm with pip (a source build needs Go 1.25+ and a C compiler)." % e
+        ) from e
+    from . import _output
+
+    _output.install(ffi, lib)
+    callbacks = ffi.new("gowasm_callbacks *")
+    callbacks.write = lib.gwpy_write
+    err = ffi.new("gowasm_error *")
+    if lib.gowasm_init(err, callbacks) != 0:
+        raise_error(ffi, lib, err)
+    return ffi, lib
+
+
+def raise_error(ffi, lib, err) -> NoReturn:
+    """Raises the exception for a filled ``gowasm_error``, freeing its message."""
+    message = ffi.string(err.message).decode("utf-8", "replace") if err.message else "unknown error"
+    if err.message:
+        lib.gowasm_free(err.message)
+        err.message = ffi.NULL
+    raise error_from(err.code, message, err.exit_code)
+
+
+def take_error(ffi, lib) -> Any:
+    """The calling thread's last fast-call error (a ``gowasm_error *``), whose
+    code is 0 when the sentinel result was a genuine value."""
+    err = ffi.new("gowasm_error *")
+    lib.gwpy_take_error(err)
+    return err
+
+
+def live_handles() -> Tuple[int, int]:
+    """How many modules and functions the native library holds (leak checks)."""
+    ffi, lib = load()
+    err = ffi.new("gowasm_error *")
+    out = ffi.new("uint64_t[2]")
+    if lib.gowasm_live_handles(err, out, out + 1) != 0:
+        raise_error(ffi, lib, err)
+    return out[0], out[1]
