@@ -123,7 +123,7 @@ func (f *Func) encodeFast(i int, raw uint64) (uint64, *Error) {
 	case api.ValueTypeI32:
 		// Accept the signed and the unsigned range, as i32 means either.
 		if v := int64(raw); v < math.MinInt32 || v > math.MaxUint32 {
-			return 0, errorf(ErrArgument, "argument %d of %s: %d is out of range for i32 (-2147483648..4294967295)", i+1, f.signature(), v)
+			return 0, errorf(ErrArgument, "%s: argument %d is out of range for i32: %d (accepted: -2147483648..4294967295, signed or unsigned)", f.signature(), i+1, v)
 		}
 		return uint64(uint32(raw)), nil
 	case api.ValueTypeF32:
@@ -153,5 +153,18 @@ func (f *Func) arityError(n int) *Error {
 }
 
 func (f *Func) signature() string {
-	return fmt.Sprintf("%s(%s) -> (%s)", f.name, strings.Join(typeNames(f.params), ", "), strings.Join(typeNames(f.results), ", "))
+	return formatSignature(f.name, typeNames(f.params), typeNames(f.results))
+}
+
+// formatSignature writes sum(i32, i32) -> i32, as the Python side does.
+func formatSignature(name string, params, results []string) string {
+	ret := "None"
+	switch len(results) {
+	case 0:
+	case 1:
+		ret = results[0]
+	default:
+		ret = "(" + strings.Join(results, ", ") + ")"
+	}
+	return fmt.Sprintf("%s(%s) -> %s", name, strings.Join(params, ", "), ret)
 }

@@ -23,8 +23,7 @@ type Import struct {
 }
 
 func (i Import) signature() string {
-	return fmt.Sprintf("%s.%s(%s) -> (%s)", i.Module, i.Name,
-		strings.Join(i.Params, ", "), strings.Join(i.Results, ", "))
+	return formatSignature(i.Module+"."+i.Name, i.Params, i.Results)
 }
 
 // wasiModules are the names WASI preview 1 is imported under; wasi_unstable

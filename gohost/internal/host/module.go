@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -107,11 +108,16 @@ func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	if err != nil {
 		e := AsError(err)
-		if starts := kind.startFunctions(); len(starts) > 0 && e.Code != ErrLink {
-			e.Msg = fmt.Sprintf("gowasm: initialising %s (%s) failed: %s", cfg.displayName(), starts[0], e.Msg)
-		} else if e.Code == ErrTrap { // a start section trapped, or linking failed
-			e.Msg = fmt.Sprintf("gowasm: instantiating %s failed: %s", cfg.displayName(), e.Msg)
+		what := "instantiating"
+		if starts := kind.startFunctions(); len(starts) > 0 {
+			what = "running " + starts[0] + " to initialise"
 		}
+		// wazero says "module[name] function[_start] failed: ..."; say it our way.
+		msg := e.Msg
+		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
+			msg = msg[i+len("failed: "):]
+		}
+		e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
 		return nil, e
 	}
 	m := &Module{cfg: cfg, ctx: ctx, rt: rt, inst: inst,

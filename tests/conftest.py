@@ -1,0 +1,60 @@
+"""Shared fixtures: real modules only (Go guests built from tests/guests,
+WAT compiled with wasmtime.wat2wasm, and the corpus in ../shared/wasm-corpus)."""
+
+import csv
+import os
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+import goguest  # noqa: E402
+
+CORPUS = os.environ.get("GOWASM_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "wasm-corpus")
+
+# Keep the tests' compilation cache inside the checkout, warm across runs.
+os.environ.setdefault("GOWASM_CACHE_DIR", os.path.join(ROOT, ".cache", "wazero-tests"))
+
+
+@pytest.fixture(scope="session")
+def reactor_wasm():
+    """Path of tests/guests/reactor built as a Go reactor."""
+    return goguest.build(os.path.join(ROOT, "tests", "guests", "reactor"))
+
+
+@pytest.fixture(scope="session")
+def command_wasm():
+    """Path of tests/guests/command built as a plain Go WASI command."""
+    return goguest.build(os.path.join(ROOT, "tests", "guests", "command"), reactor=False)
+
+
+@pytest.fixture
+def reactor(reactor_wasm):
+    from gowasm import Module
+
+    with Module(reactor_wasm) as m:
+        yield m
+
+
+def wat(source: str) -> bytes:
+    """Compiles WebAssembly text to a binary module."""
+    import wasmtime
+
+    return wasmtime.wat2wasm(source)
+
+
+def corpus_path(rel: str) -> str:
+    path = os.path.join(CORPUS, rel)
+    if not os.path.exists(path):
+        pytest.skip("wasm corpus not found at %s" % CORPUS)
+    return path
+
+
+def corpus_manifest():
+    path = os.path.join(CORPUS, "MANIFEST.tsv")
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
