@@ -39,13 +39,17 @@ func errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
 }
 
+const traceMarker = "\nwasm stack trace:"
+
 // AsError turns any error into an *Error, classifying errors that come out of
 // wazero while running guest code.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
-		if e.Msg != err.Error() { // keep the wasm stack trace wazero appended
-			return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: err.Error()}
+		// A host function panicked with e: keep the wasm stack trace wazero
+		// appended, drop its "(recovered by wazero)".
+		if _, trace, ok := strings.Cut(err.Error(), traceMarker); ok {
+			return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: e.Msg + traceMarker + trace}
 		}
 		return e
 	}
