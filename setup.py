@@ -42,7 +42,11 @@ class build_go_then_ext(build_ext):
         for ext in self.extensions:
             dest = os.path.dirname(self.get_ext_fullpath(ext.name))
             os.makedirs(dest, exist_ok=True)
-            shutil.copy2(lib, os.path.join(dest, os.path.basename(lib)))
+            # Replace, never overwrite in place: a process that has the old
+            # library loaded (a test run, a notebook) would die of SIGBUS.
+            target = os.path.join(dest, os.path.basename(lib))
+            shutil.copy2(lib, target + ".tmp")
+            os.replace(target + ".tmp", target)
 
     def build_go(self, libdir):
         if sys.platform == "win32":

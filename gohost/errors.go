@@ -8,15 +8,14 @@ import "C"
 
 import (
 	"fmt"
-	"math"
 	"runtime/debug"
 	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/host"
 )
 
-// failedInt is GOWASM_FAILED_I64, the int64 fast calls' failure hint.
-const failedInt = C.int64_t(math.MinInt64)
+// failedInt is the integer fast calls' failure hint.
+const failedInt = C.int64_t(C.GOWASM_FAILED_INT)
 
 // setError fills e for the caller and returns the status to return.
 func setError(e *C.gowasm_error, err error) C.int32_t {

@@ -84,6 +84,21 @@ func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	return C.GOWASM_OK
 }
 
+//export gowasm_module_free
+func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	if m := host.Modules.Get(uint64(module)); m != nil {
+		if err := m.Free(); err != nil {
+			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
+		}
+	}
+	return C.GOWASM_OK
+}
+
 //export gowasm_call
 func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t) (rc C.int32_t) {
 	defer func() {

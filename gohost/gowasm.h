@@ -3,8 +3,10 @@
  *
  * Shape (see RATIONALE.md for the numbers behind it):
  *  - Objects are named by uint64_t handles, never pointers: C may not keep Go
- *    pointers after a call returns. A handle of a closed object stays invalid
- *    forever (calls with it fail with GOWASM_ERR_CLOSED), it is never reused.
+ *    pointers after a call returns. Handles are small integers (cheap to pass
+ *    from Python). Like file descriptors they are reused after being freed:
+ *    a closed module's handles answer GOWASM_ERR_CLOSED until
+ *    gowasm_module_free, after which they must not be used.
  *  - Every function takes a gowasm_error* first. On failure it fills it in
  *    and returns the GOWASM_ERR_* code (control plane) or a sentinel (fast
  *    calls, below). err->message is malloc'ed: free it with gowasm_free.
@@ -61,8 +63,14 @@ int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
    in *json_out, to be freed with gowasm_free. */
 int32_t gowasm_module_info(gowasm_error *err, uint64_t module, char **json_out);
 
-/* Closes a module: waits for a running call, then frees everything. */
+/* Closes a module: waits for a running call, then releases the runtime and
+   the guest's memory. Its handles stay valid (calls fail with
+   GOWASM_ERR_CLOSED) until gowasm_module_free. */
 int32_t gowasm_module_close(gowasm_error *err, uint64_t module);
+
+/* Closes the module if needed and releases its handles and those of its
+   functions, which may then be reused. */
+int32_t gowasm_module_free(gowasm_error *err, uint64_t module);
 
 /* The general call: stack holds the arguments as raw wasm values (i32 in the
    low 32 bits, floats as their IEEE bits) and receives the results. */
@@ -80,11 +88,12 @@ void gowasm_free(void *p);
  * Fast calls: gowasm_call_<result>_<params>, one per signature shape.
  * Parameters: 'i' is int64_t (an i32 accepts -2^31..2^32-1), 'f' is double.
  * Result: 'v' returns a status like the control plane; 'i' returns the value
- * sign-extended to int64_t, or GOWASM_FAILED_I64 on failure; 'f' returns the
+ * sign-extended to int64_t, or GOWASM_FAILED_INT on failure; 'f' returns the
  * value, or a NaN on failure. A sentinel is only a hint (a guest may return
- * it): err->code says whether the call failed.
+ * it): err->code says whether the call failed. GOWASM_FAILED_INT is small on
+ * purpose: CPython compares ints below 2**30 on a fast path.
  */
-#define GOWASM_FAILED_I64 INT64_MIN
+#define GOWASM_FAILED_INT -792353564
 
 /* BEGIN GENERATED fast calls: go generate ./gohost */
 int32_t gowasm_call_v(gowasm_error *err, uint64_t func);

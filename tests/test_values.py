@@ -62,10 +62,19 @@ def test_i64_out_of_range(reactor, value):
         reactor.add64(value, 0)
 
 
-@pytest.mark.parametrize("args,given", [((), 0), ((1,), 1), ((1, 2, 3), 3)])
-def test_wrong_arity(reactor, args, given):
-    with pytest.raises(TypeError, match=r"add\(i32, i32\) -> i32 takes 2 arguments \(%d given\)" % given):
+@pytest.mark.parametrize(
+    "args,message",
+    [((), "missing 2 required positional arguments"), ((1,), "missing 1 required positional argument"),
+     ((1, 2, 3), "takes 2 positional arguments but 3 were given")],
+)
+def test_wrong_arity_names_the_signature(reactor, args, message):
+    with pytest.raises(TypeError, match=r"^add\(i32, i32\) -> i32\(\) %s" % message):
         reactor.add(*args)
+
+
+def test_keywords_are_refused(reactor):
+    with pytest.raises(TypeError, match=r"^add\(i32, i32\) -> i32\(\) got some positional-only arguments"):
+        reactor.add(p0=1, p1=2)
 
 
 @pytest.mark.parametrize("value", ["1", 1.5, None, b"x"])

@@ -8,10 +8,7 @@ Besides the ABI, the extension defines, in C:
 - a thread-local ``gowasm_error`` and, for every fast-call entry point, a
   wrapper ``gwpy_call_*`` that passes it: Python calls the wrapper with
   scalars only (the cheapest cffi call) and, when the result is the failure
-  sentinel, takes the error with ``gwpy_take_error`` on the same thread.
-  The wrappers take the function handle as a ``void *`` cdata made once per
-  export: cffi converts a pointer cdata in a few ns, while a Python int
-  above 2**30 goes through CPython's slow multi-digit conversion (~10 ns);
+  sentinel, takes the error with ``gwpy_take_error`` on the same thread;
 - ``gwpy_write``, the Python callback that receives guest output.
 """
 
@@ -50,12 +47,12 @@ def _wrappers(header):
     for result, name, params in _FAST_CALL.findall(header):
         args = [p.strip() for p in params.split(",") if p.strip()]
         names = [a.split()[1] for a in args]
-        sig = ", ".join(["void *func"] + args)
+        sig = ", ".join(["uint64_t func"] + args)
         wrapper = name.replace("gowasm_", "gwpy_", 1)
         decls.append("%s %s(%s);" % (result, wrapper, sig))
         defs.append(
             "static %s %s(%s) { return %s(&gwpy_err, %s); }"
-            % (result, wrapper, sig, name, ", ".join(["(uint64_t)(uintptr_t)func"] + names))
+            % (result, wrapper, sig, name, ", ".join(["func"] + names))
         )
     return "\n".join(decls), "\n".join(defs)
 
@@ -77,6 +74,10 @@ def build_ffi(library_dir=None):
 #include "gowasm.h"
 #if defined(_MSC_VER)
 #define GWPY_TLS __declspec(thread)
+#elif defined(__GNUC__) && !defined(__APPLE__)
+/* initial-exec: a direct %fs access instead of a __tls_get_addr call per
+   fast call; 16 bytes fit easily in glibc's static TLS reserve for dlopen. */
+#define GWPY_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 #else
 #define GWPY_TLS _Thread_local
 #endif

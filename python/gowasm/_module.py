@@ -105,7 +105,10 @@ class Module:
         if lib.gowasm_module_new(err, ffi.from_buffer(wasm), len(wasm), json.dumps(config).encode(), handle) != 0:
             _native.raise_error(ffi, lib, err)
         self._handle: int = handle[0]
-        self._finalizer = weakref.finalize(self, _close_handle, ffi, lib, self._handle)
+        self._closed = False
+        # Frees the handles once nothing can use them: the exported functions
+        # hold this object, so they are garbage too by then.
+        self._finalizer = weakref.finalize(self, _call_abi, ffi, lib, lib.gowasm_module_free, self._handle)
         info = self._info(ffi, lib)
         self.kind: str = info["kind"]
         self.imports: List[Import] = [
@@ -137,11 +140,14 @@ class Module:
     def close(self) -> None:
         """Frees the module now (waiting for a call in progress). Calls after
         this raise :class:`ModuleClosedError`. Closing twice is fine."""
-        self._finalizer()
+        if not self._closed:
+            self._closed = True
+            ffi, lib = _native.load()
+            _call_abi(ffi, lib, lib.gowasm_module_close, self._handle)
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return self._closed
 
     def __enter__(self) -> "Module":
         return self
@@ -181,9 +187,9 @@ class Module:
         return msg
 
 
-def _close_handle(ffi: Any, lib: Any, handle: int) -> None:
+def _call_abi(ffi: Any, lib: Any, function: Any, handle: int) -> None:
     err = ffi.new("gowasm_error *")
-    if lib.gowasm_module_close(err, handle) != 0:
+    if function(err, handle) != 0:
         _native.raise_error(ffi, lib, err)
 
 

@@ -13,8 +13,8 @@ from ._errors import error_from
 _lock = threading.Lock()
 _loaded: Any = None
 
-#: GOWASM_FAILED_I64 of gowasm.h: an int64 fast call's failure hint.
-FAILED_I64 = -(1 << 63)
+#: GOWASM_FAILED_INT of gowasm.h: an integer fast call's failure hint.
+FAILED_INT = -792353564
 
 
 def load() -> Tuple[Any, Any]:
@@ -37,6 +37,8 @@ def _load():
         ) from e
     from . import _output
 
+    if lib.GOWASM_FAILED_INT != FAILED_INT:
+        raise ImportError("gowasm: the native library does not match this Python package; reinstall gowasm")
     _output.install(ffi, lib)
     callbacks = ffi.new("gowasm_callbacks *")
     callbacks.write = lib.gwpy_write

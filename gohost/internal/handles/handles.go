@@ -2,13 +2,14 @@
 //
 // C code may not keep Go pointers after a call returns (cgo's rules), so every
 // object the caller names (a module, an exported function) is named by a
-// uint64 handle instead. Lookups sit on the hot path of every wasm call, so
-// they take no lock: slots live in fixed-size chunks published with atomics,
-// and only Add and Remove serialize on a mutex.
+// handle instead. A handle is its slot number plus one: a small integer, which
+// CPython converts on a fast path (values of 2**30 and above take a slow one),
+// and zero is never valid. Like a file descriptor, a handle is reused once
+// its owner has removed it; the owner must not use it after that.
 //
-// A handle is generation<<32 | slot+1: a slot is reused after Remove, but
-// with a new generation, so a stale handle (a function of a closed module)
-// never reaches the object that took its slot. Zero is never a valid handle.
+// Lookups sit on the hot path of every wasm call, so they take no lock: slots
+// live in fixed-size chunks published with atomics, and only Add and Remove
+// serialize on a mutex.
 package handles
 
 import (
@@ -18,12 +19,7 @@ import (
 
 const chunkSize = 1024
 
-type entry[T any] struct {
-	gen   uint32
-	value *T
-}
-
-type chunk[T any] [chunkSize]atomic.Pointer[entry[T]]
+type chunk[T any] [chunkSize]atomic.Pointer[T]
 
 // Table is a concurrent map from handles to *T. The zero value is ready.
 type Table[T any] struct {
@@ -32,11 +28,10 @@ type Table[T any] struct {
 	mu   sync.Mutex // guards the fields below and the growth of chunks
 	free []uint32   // slots released by Remove
 	used uint32     // slots ever handed out
-	gen  uint32
 	live int
 }
 
-// Add stores v and returns its new handle.
+// Add stores v and returns its handle.
 func (t *Table[T]) Add(v *T) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -48,27 +43,19 @@ func (t *Table[T]) Add(v *T) uint64 {
 		t.used++
 		t.grow(slot)
 	}
-	t.gen++
-	if t.gen == 0 { // keep handles non-zero and distinct after wrap-around
-		t.gen = 1
-	}
-	t.chunkOf(slot)[slot%chunkSize].Store(&entry[T]{gen: t.gen, value: v})
+	t.chunkOf(slot)[slot%chunkSize].Store(v)
 	t.live++
-	return uint64(t.gen)<<32 | uint64(slot+1)
+	return uint64(slot) + 1
 }
 
 // Get returns the object of handle h, or nil if h is unknown or removed.
 func (t *Table[T]) Get(h uint64) *T {
-	slot := uint32(h) - 1
+	slot := h - 1 // h == 0 wraps around and fails the bounds check
 	chunks := t.chunks.Load()
-	if chunks == nil || int(slot/chunkSize) >= len(*chunks) {
+	if chunks == nil || slot/chunkSize >= uint64(len(*chunks)) {
 		return nil
 	}
-	e := (*chunks)[slot/chunkSize][slot%chunkSize].Load()
-	if e == nil || e.gen != uint32(h>>32) {
-		return nil
-	}
-	return e.value
+	return (*chunks)[slot/chunkSize][slot%chunkSize].Load()
 }
 
 // Remove forgets handle h and returns its object, or nil if h was not live.
@@ -79,7 +66,7 @@ func (t *Table[T]) Remove(h uint64) *T {
 	if v == nil {
 		return nil
 	}
-	slot := uint32(h) - 1
+	slot := uint32(h - 1)
 	t.chunkOf(slot)[slot%chunkSize].Store(nil)
 	t.free = append(t.free, slot)
 	t.live--

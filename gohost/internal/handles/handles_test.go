@@ -19,9 +19,11 @@ func TestAddGetRemove(t *testing.T) {
 		t.Fatal("removed handle still resolves")
 	}
 	c := "c"
-	hc := tb.Add(&c) // reuses a's slot with a new generation
-	if uint32(hc) != uint32(ha) || tb.Get(ha) != nil || tb.Get(hc) != &c {
-		t.Fatalf("stale handle %x reached new object %x", ha, hc)
+	if hc := tb.Add(&c); hc != ha || tb.Get(hc) != &c { // reuses a's slot
+		t.Fatalf("slot of a removed handle not reused: %x, %x", ha, hc)
+	}
+	if ha >= 1<<30 || hb >= 1<<30 {
+		t.Fatalf("handles should be small integers: %x %x", ha, hb)
 	}
 	if tb.Get(0) != nil || tb.Get(1<<40|99999) != nil {
 		t.Fatal("unknown handles must resolve to nil")

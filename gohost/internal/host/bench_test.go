@@ -17,7 +17,7 @@ func loadAdd(tb testing.TB) (*Module, *Func) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { m.Close() })
+	tb.Cleanup(func() { m.Free() })
 	for _, f := range m.funcs {
 		if f.name == "add" {
 			return m, f

@@ -23,13 +23,22 @@ type Func struct {
 	// those as C doubles and integers as int64_t, and the mask lets a call
 	// check that the caller picked the entry point matching the signature.
 	floatMask uint32
+	// i32Mask and f32Mask mark the params the fast ABI passes wider than
+	// wasm holds them: i32 needs a range check, f32 a conversion.
+	i32Mask, f32Mask uint32
 }
 
 func newFunc(m *Module, name string, def api.FunctionDefinition, fn api.Function) *Func {
 	f := &Func{m: m, name: name, fn: fn, params: def.ParamTypes(), results: def.ResultTypes()}
 	f.stack = make([]uint64, max(len(f.params), len(f.results), 1))
 	for i, t := range f.params {
-		if t == api.ValueTypeF32 || t == api.ValueTypeF64 {
+		switch t {
+		case api.ValueTypeI32:
+			f.i32Mask |= 1 << i
+		case api.ValueTypeF32:
+			f.f32Mask |= 1 << i
+			f.floatMask |= 1 << i
+		case api.ValueTypeF64:
 			f.floatMask |= 1 << i
 		}
 	}
@@ -56,27 +65,48 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	if n != len(f.params) || floatMask != f.floatMask || result != f.resultKind() {
 		return 0, 0, f.arityError(n)
 	}
+	st := f.stack
 	m := f.m
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.mu.Lock() // unlocked by hand, not deferred: this is the hot path
 	if m.dead != nil {
+		m.mu.Unlock()
 		return 0, 0, m.dead
 	}
-	st := f.stack
 	for i := 0; i < n; i++ {
-		v, err := f.encodeFast(i, args[i])
-		if err != nil {
-			return 0, 0, err
-		}
+		// Written out rather than in a helper: this loop runs on every call.
+		v := args[i]
+		if f.i32Mask&(1<<i) != 0 {
+			// Accept the signed and the unsigned range, as i32 means either.
+			if int64(v) < math.MinInt32 || int64(v) > math.MaxUint32 {
+				m.mu.Unlock()
+				return 0, 0, f.rangeError(i, int64(v))
+			}
+			v = uint64(uint32(v))
+		} else if f.f32Mask&(1<<i) != 0 {
+			v = api.EncodeF32(float32(math.Float64frombits(v)))
+		} // i64 and f64 arrive as their bits
 		st[i] = v
 	}
+	// wazero recovers guest traps and host panics into err, so nothing
+	// between Lock and Unlock can panic and leave the module locked.
 	if err := f.fn.CallWithStack(m.ctx, st); err != nil {
-		return 0, 0, m.fail(err)
+		e := m.fail(err)
+		m.mu.Unlock()
+		return 0, 0, e
 	}
+	var raw uint64
+	if len(f.results) > 0 {
+		raw = st[0]
+	}
+	m.mu.Unlock()
+	return raw, f.resultType(), nil
+}
+
+func (f *Func) resultType() api.ValueType {
 	if len(f.results) == 0 {
-		return 0, 0, nil
+		return 0
 	}
-	return st[0], f.results[0], nil
+	return f.results[0]
 }
 
 // Call runs the function of handle h on stack, which holds the arguments
@@ -118,18 +148,8 @@ func (f *Func) resultKind() byte {
 	return 0
 }
 
-func (f *Func) encodeFast(i int, raw uint64) (uint64, *Error) {
-	switch f.params[i] {
-	case api.ValueTypeI32:
-		// Accept the signed and the unsigned range, as i32 means either.
-		if v := int64(raw); v < math.MinInt32 || v > math.MaxUint32 {
-			return 0, errorf(ErrArgument, "%s: argument %d is out of range for i32: %d (accepted: -2147483648..4294967295, signed or unsigned)", f.signature(), i+1, v)
-		}
-		return uint64(uint32(raw)), nil
-	case api.ValueTypeF32:
-		return api.EncodeF32(float32(math.Float64frombits(raw))), nil
-	}
-	return raw, nil // i64 and f64 are passed as their bits
+func (f *Func) rangeError(i int, v int64) *Error {
+	return errorf(ErrArgument, "%s: argument %d is out of range for i32: %d (accepted: -2147483648..4294967295, signed or unsigned)", f.signature(), i+1, v)
 }
 
 // DecodeInt returns an i32 or i64 result as a signed integer.

@@ -158,8 +158,9 @@ func (m *Module) addExports(compiled wazero.CompiledModule) {
 // Info returns the module's description.
 func (m *Module) Info() Info { return m.info }
 
-// Close releases the runtime and every handle of the module. It waits for a
-// call in progress to finish, and is idempotent.
+// Close releases the runtime (and the guest's memory) now. It waits for a
+// call in progress to finish, and is idempotent. The module's handles stay
+// reserved, answering ErrClosed, until Free.
 func (m *Module) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -168,13 +169,25 @@ func (m *Module) Close() error {
 	}
 	m.dead = errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
 	for _, f := range m.funcs {
+		f.fn = nil
+	}
+	rt := m.rt
+	m.rt, m.inst = nil, nil
+	return rt.Close(m.ctx)
+}
+
+// Free closes the module and releases its handles and its functions'
+// handles, which may then be reused: the owner must not use them again.
+func (m *Module) Free() error {
+	err := m.Close()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.funcs {
 		Funcs.Remove(f.handle)
 	}
 	m.funcs = nil
 	Modules.Remove(m.Handle)
-	rt := m.rt
-	m.rt = nil
-	return rt.Close(m.ctx)
+	return err
 }
 
 // fail records a failed call. A trap, exit or stub call leaves the guest's
