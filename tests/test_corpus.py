@@ -86,6 +86,15 @@ def test_c_library():
     assert load("c/add_one.wasm").add_one(41) == 42
 
 
+def test_c_threads_module_gets_its_imported_shared_memory():
+    m = load("c/pthread_reactor.wasm")
+    assert m.kind == "reactor"
+    m.init()
+    m.run()
+    m.run()
+    assert m.get() == 2
+
+
 def test_assemblyscript_runtime_imports_are_provided(capsys):
     m = load("assemblyscript/hello_trace.wasm")
     assert {i.provided_by for i in m.imports} == {"assemblyscript"}

@@ -30,20 +30,16 @@ func (i Import) signature() string {
 // is the legacy name older TinyGo and AssemblyScript builds use.
 var wasiModules = map[string]bool{"wasi_snapshot_preview1": true, "wasi_unstable": true}
 
-// link instantiates, in rt, a host module for every module name the guest
-// imports functions from: WASI, the runtime imports of toolchains whose own
-// hosts provide them (AssemblyScript, Emscripten), and stubs for the rest.
+// link instantiates, in rt, what the guest imports: a memory module for each
+// imported memory, and a host module for every module name it imports
+// functions from: WASI, the runtime imports of toolchains whose own hosts
+// provide them (AssemblyScript, Emscripten), and stubs for the rest.
 // A stub fails the call, naming the import, only if the guest calls it; with
 // strict, any import that would need a stub fails the load instead.
-func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, cfg Config) ([]Import, error) {
-	if mems := guest.ImportedMemories(); len(mems) > 0 {
-		var names []string
-		for _, m := range mems {
-			mod, name, _ := m.Import()
-			names = append(names, mod+"."+name)
-		}
-		return nil, errorf(ErrLink, "gowasm: %s imports a memory (%s); gowasm does not provide imported memories yet (rebuild the module so that it defines and exports its own memory)",
-			cfg.displayName(), strings.Join(names, ", "))
+func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, wasm []byte, cfg Config) ([]Import, error) {
+	memories, err := linkMemories(ctx, rt, guest, wasm, cfg)
+	if err != nil {
+		return nil, err
 	}
 
 	byModule := map[string][]api.FunctionDefinition{}
@@ -59,6 +55,9 @@ func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, c
 	var all, missing []Import
 	builders := map[string]wazero.HostModuleBuilder{}
 	for _, mod := range order {
+		if memories[mod] {
+			return nil, errorf(ErrLink, "gowasm: %s imports both a memory and functions from module %q, which gowasm cannot provide yet", cfg.displayName(), mod)
+		}
 		b := rt.NewHostModuleBuilder(mod)
 		provider := ""
 		switch {
@@ -116,6 +115,34 @@ func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, c
 		}
 	}
 	return all, nil
+}
+
+// linkMemories gives each imported memory a module that defines it with the
+// limits the guest asked for (pthread-style C modules import their memory).
+// It returns the module names it instantiated.
+func linkMemories(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, wasm []byte, cfg Config) (map[string]bool, error) {
+	if len(guest.ImportedMemories()) == 0 {
+		return nil, nil
+	}
+	imports, err := memoryImports(wasm)
+	if err != nil {
+		return nil, errorf(ErrCompile, "gowasm: %s: reading its memory imports: %v", cfg.displayName(), err)
+	}
+	done := map[string]bool{}
+	for _, imp := range imports {
+		if done[imp.module] {
+			return nil, errorf(ErrLink, "gowasm: %s imports several memories from module %q, which gowasm cannot provide", cfg.displayName(), imp.module)
+		}
+		if imp.limits.flags&4 != 0 {
+			return nil, errorf(ErrLink, "gowasm: %s imports a 64-bit memory, which wazero does not support", cfg.displayName())
+		}
+		_, err := rt.InstantiateWithConfig(ctx, memoryModule(imp.name, imp.limits), wazero.NewModuleConfig().WithName(imp.module))
+		if err != nil {
+			return nil, errorf(ErrLink, "gowasm: %s: cannot provide memory %s.%s: %v", cfg.displayName(), imp.module, imp.name, err)
+		}
+		done[imp.module] = true
+	}
+	return done, nil
 }
 
 // addStub satisfies an import nobody provides with a function that fails the

@@ -95,7 +95,7 @@ func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config
 		return nil, errorf(ErrLink, "gowasm: %s was built with GOOS=js: its imports (module \"gojs\") are Go's JavaScript bridge, which only wasm_exec.js in a browser or Node can provide. "+
 			"Rebuild it for WASI: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, exporting functions with //go:wasmexport", cfg.displayName())
 	}
-	imports, err := link(ctx, rt, compiled, cfg)
+	imports, err := link(ctx, rt, compiled, wasm, cfg)
 	if err != nil {
 		return nil, err
 	}

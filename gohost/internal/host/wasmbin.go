@@ -1,0 +1,194 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+)
+
+// This file reads the few facts about a module's binary that wazero's API
+// does not expose (such as whether an imported memory is shared). It runs
+// after wazero has validated the module, so it can be simple.
+
+var errTruncated = errors.New("truncated module")
+
+type reader struct {
+	b   []byte
+	pos int
+}
+
+func (r *reader) byte() (byte, error) {
+	if r.pos >= len(r.b) {
+		return 0, errTruncated
+	}
+	r.pos++
+	return r.b[r.pos-1], nil
+}
+
+func (r *reader) u32() (uint32, error) {
+	var v uint32
+	for shift := 0; shift < 35; shift += 7 {
+		c, err := r.byte()
+		if err != nil {
+			return 0, err
+		}
+		v |= uint32(c&0x7f) << shift
+		if c&0x80 == 0 {
+			return v, nil
+		}
+	}
+	return 0, errors.New("bad LEB128")
+}
+
+func (r *reader) bytes(n uint32) ([]byte, error) {
+	if uint64(r.pos)+uint64(n) > uint64(len(r.b)) {
+		return nil, errTruncated
+	}
+	r.pos += int(n)
+	return r.b[r.pos-int(n) : r.pos], nil
+}
+
+func (r *reader) name() (string, error) {
+	n, err := r.u32()
+	if err != nil {
+		return "", err
+	}
+	b, err := r.bytes(n)
+	return string(b), err
+}
+
+// limits are a memory's page limits; flags bit 0: has max, 1: shared, 2: 64-bit.
+type limits struct {
+	flags    byte
+	min, max uint32
+}
+
+func (r *reader) limits() (limits, error) {
+	var l limits
+	var err error
+	if l.flags, err = r.byte(); err != nil {
+		return l, err
+	}
+	if l.min, err = r.u32(); err != nil {
+		return l, err
+	}
+	if l.flags&1 != 0 {
+		l.max, err = r.u32()
+	}
+	return l, err
+}
+
+type memoryImport struct {
+	module, name string
+	limits       limits
+}
+
+// sections calls f with each section's id and contents.
+func sections(wasm []byte, f func(id byte, body []byte) error) error {
+	r := &reader{b: wasm, pos: 8} // past magic and version
+	for r.pos < len(r.b) {
+		id, err := r.byte()
+		if err != nil {
+			return err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return err
+		}
+		body, err := r.bytes(size)
+		if err != nil {
+			return err
+		}
+		if err := f(id, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memoryImports lists the memories a module imports, with their limits.
+func memoryImports(wasm []byte) ([]memoryImport, error) {
+	var out []memoryImport
+	err := sections(wasm, func(id byte, body []byte) error {
+		if id != 2 { // the import section
+			return nil
+		}
+		r := &reader{b: body}
+		count, err := r.u32()
+		if err != nil {
+			return err
+		}
+		for i := uint32(0); i < count; i++ {
+			mod, err := r.name()
+			if err != nil {
+				return err
+			}
+			name, err := r.name()
+			if err != nil {
+				return err
+			}
+			kind, err := r.byte()
+			if err != nil {
+				return err
+			}
+			switch kind {
+			case 0: // function: type index
+				_, err = r.u32()
+			case 1: // table: reftype, limits
+				if _, err = r.byte(); err == nil {
+					_, err = r.limits()
+				}
+			case 2: // memory
+				var l limits
+				if l, err = r.limits(); err == nil {
+					out = append(out, memoryImport{mod, name, l})
+				}
+			case 3: // global: valtype, mutability
+				if _, err = r.byte(); err == nil {
+					_, err = r.byte()
+				}
+			default:
+				return fmt.Errorf("unknown import kind %d", kind)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// memoryModule is the binary of a module that only defines and exports a
+// memory, which is how gowasm satisfies a memory import: the guest gets a
+// fresh memory of exactly the limits it asked for (shared if it asked).
+func memoryModule(name string, l limits) []byte {
+	var mem []byte
+	mem = append(mem, 1, l.flags&^4) // one memory; 64-bit memories are not supported
+	mem = appendU32(mem, l.min)
+	if l.flags&1 != 0 {
+		mem = appendU32(mem, l.max)
+	}
+	exp := appendU32([]byte{1}, uint32(len(name)))
+	exp = append(exp, name...)
+	exp = append(exp, 2, 0) // memory index 0
+	out := []byte{0, 'a', 's', 'm', 1, 0, 0, 0}
+	out = appendSection(out, 5, mem)
+	return appendSection(out, 7, exp)
+}
+
+func appendSection(out []byte, id byte, body []byte) []byte {
+	out = append(out, id)
+	out = appendU32(out, uint32(len(body)))
+	return append(out, body...)
+}
+
+func appendU32(out []byte, v uint32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if v == 0 {
+			return append(out, c)
+		}
+		out = append(out, c|0x80)
+	}
+}
