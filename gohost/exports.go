@@ -76,12 +76,7 @@ func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 			rc = setPanic(e, p)
 		}
 	}()
-	if m := host.Modules.Get(uint64(module)); m != nil {
-		if err := m.Close(); err != nil {
-			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
-		}
-	}
-	return C.GOWASM_OK
+	return closeModule(e, module, (*host.Module).Close)
 }
 
 //export gowasm_module_free
@@ -91,8 +86,14 @@ func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 			rc = setPanic(e, p)
 		}
 	}()
+	return closeModule(e, module, (*host.Module).Free)
+}
+
+// closeModule applies close to a live module; an unknown handle is fine
+// (closing is idempotent).
+func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*host.Module) error) C.int32_t {
 	if m := host.Modules.Get(uint64(module)); m != nil {
-		if err := m.Free(); err != nil {
+		if err := close(m); err != nil {
 			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
 		}
 	}
