@@ -33,11 +33,7 @@ func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, con
 			rc = setPanic(e, p)
 		}
 	}()
-	var cfgBytes []byte
-	if configJSON != nil {
-		cfgBytes = []byte(C.GoString(configJSON))
-	}
-	cfg, err := host.ParseConfig(cfgBytes)
+	cfg, err := parseConfig(configJSON)
 	if err != nil {
 		return setError(e, err)
 	}
@@ -48,6 +44,32 @@ func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, con
 	}
 	*out = C.uint64_t(m.Handle)
 	return C.GOWASM_OK
+}
+
+//export gowasm_run
+func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char, exitCode *C.uint32_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	cfg, err := parseConfig(configJSON)
+	if err != nil {
+		return setError(e, err)
+	}
+	code, err := host.Run(C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg)
+	if err != nil {
+		return setError(e, err)
+	}
+	*exitCode = C.uint32_t(code)
+	return C.GOWASM_OK
+}
+
+func parseConfig(configJSON *C.char) (host.Config, error) {
+	if configJSON == nil {
+		return host.ParseConfig(nil)
+	}
+	return host.ParseConfig([]byte(C.GoString(configJSON)))
 }
 
 //export gowasm_module_info

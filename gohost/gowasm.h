@@ -47,8 +47,13 @@ typedef struct gowasm_error {
    Returns 0, or nonzero to make the guest's write fail. */
 typedef int32_t (*gowasm_write_fn)(uint64_t stream, uint8_t *data, size_t len);
 
+/* Reads guest input for a stream id given in the module configuration into
+   buf. Returns the number of bytes read, 0 at end of file, -1 on error. */
+typedef int64_t (*gowasm_read_fn)(uint64_t stream, uint8_t *buf, size_t len);
+
 typedef struct gowasm_callbacks {
     gowasm_write_fn write;
+    gowasm_read_fn read;
 } gowasm_callbacks;
 
 /* Installs the callbacks; call once before anything else. */
@@ -58,6 +63,12 @@ int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
    reactors). config_json may be NULL; see gohost/internal/host/config.go. */
 int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
                           char *config_json, uint64_t *module_out);
+
+/* Runs a module as a program (its _start; a reactor's _initialize), then
+   frees it. *exit_code_out gets the code passed to proc_exit, else 0; a trap
+   is an error (GOWASM_ERR_TRAP). */
+int32_t gowasm_run(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
+                   char *config_json, uint32_t *exit_code_out);
 
 /* Describes a module (kind, exports with function handles, imports) as JSON
    in *json_out, to be freed with gowasm_free. */

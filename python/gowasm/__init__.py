@@ -10,9 +10,13 @@ cffi. Importing gowasm is cheap: the library loads on first use.
 
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Trap, WasmError
 from ._module import Exports, Import, Module
+from ._run import run
+from ._wasi import Mount
 
 __all__ = [
     "Module",
+    "run",
+    "Mount",
     "Exports",
     "Import",
     "WasmError",

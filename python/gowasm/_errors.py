@@ -4,7 +4,7 @@ Argument mistakes raise Python's own :class:`TypeError` and
 :class:`OverflowError`, like any Python function would.
 """
 
-from typing import Optional
+from typing import Any, Optional
 
 __all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError"]
 
@@ -40,12 +40,23 @@ class Trap(WasmError):
 
 
 class ExitError(WasmError):
-    """The guest called ``proc_exit`` (e.g. Go's ``os.Exit``); ``code`` is the
-    exit status. A module that exited cannot be called again."""
+    """The guest exited: it called ``proc_exit`` (e.g. Go's ``os.Exit``) while
+    a :class:`~gowasm.Module` function ran, or :func:`~gowasm.run` with
+    ``check=True`` saw a nonzero exit code. ``code`` (alias ``returncode``)
+    is the exit status; ``stdout`` and ``stderr`` hold captured output, if
+    any. A module that exited cannot be called again."""
 
-    def __init__(self, code: int, message: Optional[str] = None) -> None:
-        super().__init__(message or "the guest exited with code %d" % code)
-        self.code = code
+    def __init__(self, code: int, message: Optional[str] = None, *, stdout: Any = None, stderr: Any = None,
+                 program: Optional[str] = None) -> None:
+        if message is None:
+            message = "%s exited with code %d" % (program or "the guest", code)
+            if stderr:
+                tail = stderr if isinstance(stderr, str) else stderr.decode("utf-8", "replace")
+                message += "; its stderr ends with:\n" + tail[-2000:]
+        super().__init__(message)
+        self.code = self.returncode = code
+        self.stdout = stdout
+        self.stderr = stderr
 
 
 class ModuleClosedError(WasmError):

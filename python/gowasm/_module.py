@@ -4,12 +4,13 @@ import difflib
 import json
 import os
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _native, _output
+from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import ModuleClosedError
 from ._func import is_attribute_name, make_function
+from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
@@ -68,9 +69,10 @@ class Module:
     Loading runs what the module's own toolchain's host would run first:
     ``_initialize`` for reactors (Go and TinyGo ``-buildmode=c-shared``),
     ``_start`` for TinyGo ``-target wasm`` modules; WASI commands (only
-    ``_start``) are not run. WASI preview 1 is linked in, sandboxed (no files,
-    no environment) with real clocks and randomness; guest stdout and stderr
-    go to Python's current ``sys.stdout`` and ``sys.stderr``.
+    ``_start``) are not run (:func:`gowasm.run` runs them). WASI preview 1 is
+    linked in, sandboxed by default (no files, no environment, empty stdin)
+    with real clocks and randomness; guest stdout and stderr go to Python's
+    current ``sys.stdout`` and ``sys.stderr``.
 
     Args:
         source: a path, or the module's bytes.
@@ -81,6 +83,9 @@ class Module:
             (``$GOWASM_CACHE_DIR`` overrides it); pass a directory to use
             another, or False to cache in memory only.
         name: how messages name the module (default: the file name).
+        args, env, inherit_env, mounts, stdin, stdout, stderr, deterministic:
+            the guest's WASI world, as for :func:`gowasm.run` (``stdin``
+            defaults to empty here, not to Python's ``sys.stdin``).
 
     Calls on one module are serialized (one wasm instance cannot run two
     calls at once); the GIL is released while guest code runs, so separate
@@ -89,26 +94,43 @@ class Module:
     """
 
     def __init__(self, source: Source, *, strict_imports: bool = False, cache: CacheOption = True,
-                 name: Optional[str] = None) -> None:
-        wasm, default_name = _read_source(source)
+                 name: Optional[str] = None, args: Optional[Sequence[Any]] = None,
+                 env: Optional[Mapping[str, str]] = None, inherit_env: bool = False,
+                 mounts: Optional[Mapping[str, Union[PathLike, Mount]]] = None,
+                 stdin: Any = None, stdout: Any = None, stderr: Any = None,
+                 deterministic: bool = False) -> None:
+        wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        config = {
-            "name": self.name,
-            "cache_dir": resolve_cache_dir(cache) or "",
-            "strict_imports": bool(strict_imports),
-            "stdout": _output.STDOUT,
-            "stderr": _output.STDERR,
-        }
-        ffi, lib = _native.load()
-        err = ffi.new("gowasm_error *")
-        handle = ffi.new("uint64_t *")
-        if lib.gowasm_module_new(err, ffi.from_buffer(wasm), len(wasm), json.dumps(config).encode(), handle) != 0:
-            _native.raise_error(ffi, lib, err)
+        out_id, _ = _streams.output_stream(stdout, _streams.STDOUT)
+        err_id, _ = _streams.output_stream(stderr, _streams.STDERR)
+        in_id, _ = _streams.input_stream(stdin, None, _streams.DISCARD)
+        streams = (out_id, err_id, in_id)
+        try:
+            config = {
+                "name": self.name,
+                "cache_dir": resolve_cache_dir(cache) or "",
+                "strict_imports": bool(strict_imports),
+                "args": args_config(self.name, args),
+                "env": env_config(env, inherit_env),
+                "mounts": mounts_config(mounts),
+                "stdin": in_id,
+                "stdout": out_id,
+                "stderr": err_id,
+                "deterministic": bool(deterministic),
+            }
+            ffi, lib = _native.load()
+            err = ffi.new("gowasm_error *")
+            handle = ffi.new("uint64_t *")
+            if lib.gowasm_module_new(err, ffi.from_buffer(wasm), len(wasm), json.dumps(config).encode(), handle) != 0:
+                _native.raise_error(ffi, lib, err)
+        except BaseException:
+            _streams.release(*streams)
+            raise
         self._handle: int = handle[0]
         self._closed = False
         # Frees the handles once nothing can use them: the exported functions
         # hold this object, so they are garbage too by then.
-        self._finalizer = weakref.finalize(self, _call_abi, ffi, lib, lib.gowasm_module_free, self._handle)
+        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, streams)
         info = self._info(ffi, lib)
         self.kind: str = info["kind"]
         self.imports: List[Import] = [
@@ -187,13 +209,19 @@ class Module:
         return msg
 
 
+def _free(ffi: Any, lib: Any, handle: int, streams: Tuple[int, ...]) -> None:
+    _streams.release(*streams)
+    _call_abi(ffi, lib, lib.gowasm_module_free, handle)
+
+
 def _call_abi(ffi: Any, lib: Any, function: Any, handle: int) -> None:
     err = ffi.new("gowasm_error *")
     if function(err, handle) != 0:
         _native.raise_error(ffi, lib, err)
 
 
-def _read_source(source: Source) -> Tuple[bytes, str]:
+def read_source(source: Source) -> Tuple[bytes, str]:
+    """The module's bytes and a name for messages."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), "<bytes>"
     if isinstance(source, (str, os.PathLike)):

@@ -35,13 +35,14 @@ def _load():
             "gowasm: the native library is not built or cannot be loaded (%s). "
             "Install gowasm with pip (a source build needs Go 1.25+ and a C compiler)." % e
         ) from e
-    from . import _output
+    from . import _streams
 
     if lib.GOWASM_FAILED_INT != FAILED_INT:
         raise ImportError("gowasm: the native library does not match this Python package; reinstall gowasm")
-    _output.install(ffi, lib)
+    _streams.install(ffi, lib)
     callbacks = ffi.new("gowasm_callbacks *")
     callbacks.write = lib.gwpy_write
+    callbacks.read = lib.gwpy_read
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)

@@ -18,9 +18,22 @@ type Config struct {
 	// satisfied by a stub that fails when called.
 	StrictImports bool `json:"strict_imports"`
 	// Stdout and Stderr are output stream ids handed back to the output
-	// callback; 0 discards the output.
+	// callback; 0 discards the output. Stdin is an input stream id handed to
+	// the input callback; 0 reads as end of file.
 	Stdout uint64 `json:"stdout"`
 	Stderr uint64 `json:"stderr"`
+	Stdin  uint64 `json:"stdin"`
+
+	// Args are the guest's argv, program name first.
+	Args []string `json:"args"`
+	// Env holds "KEY=value" entries, in order; nothing of the host's is
+	// visible unless the caller passes it.
+	Env []string `json:"env"`
+	// Mounts are the host directories the guest sees; nothing else is.
+	Mounts []Mount `json:"mounts"`
+	// Deterministic replaces the real clocks and randomness with wazero's
+	// fake ones (for reproducible tests).
+	Deterministic bool `json:"deterministic"`
 }
 
 // ParseConfig decodes the JSON configuration; empty input means defaults.

@@ -6,7 +6,6 @@ package host
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"sort"
 	"strings"
@@ -67,16 +66,12 @@ type ExportInfo struct {
 // NewModule compiles, links and instantiates wasm, running the start
 // function its kind calls for. The module is registered in Modules.
 func NewModule(wasm []byte, cfg Config) (*Module, error) {
-	cache, err := compilationCache(cfg.CacheDir)
+	rt, err := newRuntime(cfg)
 	if err != nil {
 		return nil, err
 	}
 	ctx := context.Background()
-	rtCfg := wazero.NewRuntimeConfig().
-		WithCompilationCache(cache).
-		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
-	rt := wazero.NewRuntimeWithConfig(ctx, rtCfg)
-	m, err := instantiate(ctx, rt, wasm, cfg)
+	m, err := instantiate(ctx, rt, wasm, cfg, false)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, err
@@ -85,7 +80,37 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	return m, nil
 }
 
-func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config) (*Module, error) {
+// Run runs wasm as a program, the way a WASI command line does: its _start
+// (a reactor only gets its _initialize), then frees everything. It returns
+// the exit code: the one passed to proc_exit, else 0.
+func Run(wasm []byte, cfg Config) (uint32, error) {
+	rt, err := newRuntime(cfg)
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	defer rt.Close(ctx)
+	_, err = instantiate(ctx, rt, wasm, cfg, true)
+	if e, ok := err.(*Error); ok && e.Code == ErrExit {
+		return e.ExitCode, nil
+	}
+	return 0, err
+}
+
+func newRuntime(cfg Config) (wazero.Runtime, error) {
+	cache, err := compilationCache(cfg.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	rtCfg := wazero.NewRuntimeConfig().
+		WithCompilationCache(cache).
+		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
+	return wazero.NewRuntimeWithConfig(context.Background(), rtCfg), nil
+}
+
+// instantiate compiles and links wasm in rt and instantiates it, running
+// the start function of its kind, or with run, the program's _start.
+func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config, run bool) (*Module, error) {
 	compiled, err := rt.CompileModule(ctx, wasm)
 	if err != nil {
 		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
@@ -99,18 +124,26 @@ func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config
 	if err != nil {
 		return nil, err
 	}
-	modCfg := wazero.NewModuleConfig().
-		WithStdout(writerFor(cfg.Stdout)).
-		WithStderr(writerFor(cfg.Stderr)).
-		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
-		WithRandSource(rand.Reader).
-		WithStartFunctions(kind.startFunctions()...)
+	start := kind.startFunctions()
+	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
+		start = []string{"_start"}
+	}
+	modCfg, err := cfg.moduleConfig(start)
+	if err != nil {
+		return nil, err
+	}
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	if err != nil {
 		e := AsError(err)
+		if e.Code == ErrExit && run {
+			return nil, e // a program's exit is its result, not a failure
+		}
 		what := "instantiating"
-		if starts := kind.startFunctions(); len(starts) > 0 {
-			what = "running " + starts[0] + " to initialise"
+		switch {
+		case run && len(start) > 0:
+			what = "running " + start[0] + " of"
+		case len(start) > 0:
+			what = "running " + start[0] + " to initialise"
 		}
 		// wazero says "module[name] function[_start] failed: ..."; say it our way.
 		msg := e.Msg

@@ -29,6 +29,40 @@ func (s streamWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// InputFunc reads guest input for a stream id from the embedder: it fills
+// p and returns how many bytes it read, 0 at end of file.
+type InputFunc func(stream uint64, p []byte) (int, error)
+
+var input atomic.Pointer[InputFunc]
+
+// SetInput installs the input callback (once, at library initialization).
+func SetInput(f InputFunc) { input.Store(&f) }
+
+type streamReader uint64
+
+func (s streamReader) Read(p []byte) (int, error) {
+	f := input.Load()
+	if f == nil || len(p) == 0 {
+		return 0, io.EOF
+	}
+	n, err := (*f)(uint64(s), p)
+	if err == nil && n == 0 {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+func readerFor(stream uint64) io.Reader {
+	if stream == 0 {
+		return eofReader{}
+	}
+	return streamReader(stream)
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
 func writerFor(stream uint64) io.Writer {
 	if stream == 0 {
 		return io.Discard

@@ -1,0 +1,51 @@
+package host
+
+import (
+	"crypto/rand"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental/sysfs"
+)
+
+// moduleConfig is the guest's WASI view of the world, from the caller's
+// configuration: argv, environment, stdio streams, mounted directories,
+// clocks and randomness.
+func (c Config) moduleConfig(start []string) (wazero.ModuleConfig, error) {
+	mc := wazero.NewModuleConfig().
+		WithStdin(readerFor(c.Stdin)).
+		WithStdout(writerFor(c.Stdout)).
+		WithStderr(writerFor(c.Stderr)).
+		WithStartFunctions(start...)
+	if len(c.Args) > 0 {
+		mc = mc.WithArgs(c.Args...)
+	}
+	for _, kv := range c.Env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, errorf(ErrUsage, "gowasm: bad environment entry %q: want KEY=value", kv)
+		}
+		mc = mc.WithEnv(k, v)
+	}
+	if !c.Deterministic {
+		// Real time and randomness, as a program expects: Go's time.Now()
+		// must be now. wazero's defaults are fake, for reproducibility.
+		mc = mc.WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
+	}
+	if len(c.Mounts) > 0 {
+		fsc := wazero.NewFSConfig()
+		for _, m := range c.Mounts {
+			fs, err := newConfinedFS(m)
+			if err != nil {
+				return nil, err
+			}
+			guest := m.Guest
+			if guest == "" {
+				guest = "/"
+			}
+			fsc = fsc.(sysfs.FSConfig).WithSysFSMount(fs, guest)
+		}
+		mc = mc.WithFSConfig(fsc)
+	}
+	return mc, nil
+}

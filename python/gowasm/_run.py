@@ -1,0 +1,109 @@
+"""``run``: a WASI program run like ``subprocess.run`` runs a process."""
+
+import json
+import os
+import subprocess
+from typing import Any, List, Mapping, Optional, Sequence, Union
+
+from . import _native, _streams
+from ._cache import CacheOption, resolve_cache_dir
+from ._errors import ExitError, WasmError
+from ._module import Source, read_source
+from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
+
+
+def run(
+    source: Source,
+    args: Optional[Sequence[Any]] = None,
+    *,
+    input: Union[bytes, str, None] = None,
+    stdin: Any = None,
+    stdout: Any = None,
+    stderr: Any = None,
+    capture_output: bool = False,
+    check: bool = False,
+    text: Optional[bool] = None,
+    encoding: Optional[str] = None,
+    errors: Optional[str] = None,
+    env: Optional[Mapping[str, str]] = None,
+    inherit_env: bool = False,
+    mounts: Optional[Mapping[str, Union[PathLike, Mount]]] = None,
+    cache: CacheOption = True,
+    deterministic: bool = False,
+) -> "subprocess.CompletedProcess[Any]":
+    """Runs a WebAssembly program (its ``_start``) and waits for it to end.
+
+    Mirrors :func:`subprocess.run`: ``stdin``/``stdout``/``stderr`` take
+    None (Python's ``sys.stdin``/``sys.stdout``/``sys.stderr``),
+    ``subprocess.PIPE`` (or ``capture_output=True``), ``subprocess.DEVNULL``
+    or a file object (text or binary); ``input`` gives stdin as bytes (str
+    with ``text=True``); the result is a :class:`subprocess.CompletedProcess`
+    whose ``returncode`` is the guest's exit code, and ``check=True`` raises
+    :class:`ExitError` for a nonzero one. A trap raises :class:`Trap`, with
+    what was captured so far in its ``stdout``/``stderr`` attributes.
+
+    The guest sees ``args`` after its program name, only the environment in
+    ``env`` (plus the host's with ``inherit_env=True``), only the host
+    directories in ``mounts`` (guest path -> host path or :class:`Mount`),
+    and real clocks and randomness (``deterministic=True`` fakes them).
+    """
+    if capture_output:
+        if stdout is not None or stderr is not None:
+            raise ValueError("stdout and stderr arguments may not be used with capture_output")
+        stdout = stderr = subprocess.PIPE
+    wasm, name = read_source(source)
+    decode = bool(text or encoding or errors)
+    if isinstance(input, str) and not decode:
+        raise TypeError("input must be bytes unless text=True (or encoding=) is given")
+    out_id, out = _streams.output_stream(stdout, _streams.STDOUT)
+    err_id, err = _streams.output_stream(stderr, _streams.STDERR)
+    in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN)
+    try:
+        config = {
+            "name": name,
+            "cache_dir": resolve_cache_dir(cache) or "",
+            "args": args_config(name, args),
+            "env": env_config(env, inherit_env),
+            "mounts": mounts_config(mounts),
+            "stdin": in_id,
+            "stdout": out_id,
+            "stderr": err_id,
+            "deterministic": bool(deterministic),
+        }
+        ffi, lib = _native.load()
+        error = ffi.new("gowasm_error *")
+        code = ffi.new("uint32_t *")
+        status = lib.gowasm_run(error, ffi.from_buffer(wasm), len(wasm), json.dumps(config).encode(), code)
+    finally:
+        _streams.release(out_id, err_id, in_id)
+    captured = [_captured(s, decode, encoding, errors) for s in (out, err)]
+    if status != 0:
+        try:
+            _native.raise_error(ffi, lib, error)
+        except WasmError as e:
+            e.stdout, e.stderr = captured  # type: ignore[attr-defined]
+            raise
+    for stream, which in ((out, "stdout"), (err, "stderr"), (inp, "stdin")):
+        if stream is not None and stream.error is not None:
+            _raise_stream_error(stream.error, which)
+    returncode = code[0]
+    if check and returncode != 0:
+        raise ExitError(returncode, None, stdout=captured[0], stderr=captured[1], program=name)
+    return subprocess.CompletedProcess([_display(source)] + list(args or ()), returncode, captured[0], captured[1])
+
+
+def _captured(stream: Optional[_streams.Stream], decode: bool, encoding: Optional[str], errors: Optional[str]) -> Any:
+    if not isinstance(stream, _streams.Capture):
+        return None
+    data = bytes(stream.data)
+    return data.decode(encoding or "utf-8", errors or "strict") if decode else data
+
+
+def _raise_stream_error(e: BaseException, which: str) -> None:
+    if hasattr(e, "add_note"):
+        e.add_note("gowasm: raised while the guest used its %s; the guest saw an I/O error" % which)
+    raise e
+
+
+def _display(source: Source) -> Any:
+    return os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<bytes>"

@@ -1,0 +1,215 @@
+"""Guest stdio, carried by the native library to and from Python objects.
+
+The native library calls ``gwpy_write(stream, data, len)`` for guest output
+and ``gwpy_read(stream, buf, len)`` for guest input, with the stream ids
+given in the module configuration. This module maps ids to Python objects:
+
+- ids 1, 2, 3 are Python's *current* ``sys.stdout``, ``sys.stderr`` and
+  ``sys.stdin``, looked up at each use, so output follows redirection
+  (pytest's capsys, ``contextlib.redirect_stdout``, Jupyter cells);
+- other ids are registered for one module or one run (a file object, a
+  capture buffer, bytes to read) and released with it;
+- 0 discards output / reads as end of file (``subprocess.DEVNULL``).
+
+Everything goes through Python, never Go writing to fd 1/2, so a closed pipe
+raises ``BrokenPipeError`` here instead of killing the process with SIGPIPE.
+"""
+
+import codecs
+import io
+import itertools
+import subprocess
+import sys
+import threading
+from typing import Any, Callable, Dict, Optional
+
+DISCARD = 0
+STDOUT = 1
+STDERR = 2
+STDIN = 3
+
+_lock = threading.Lock()
+_ids = itertools.count(16)
+_streams: Dict[int, "Stream"] = {}
+
+
+class Stream:
+    """One registered stream; remembers the first error it hit."""
+
+    error: Optional[BaseException] = None
+
+    def write(self, data: bytes) -> None:
+        raise OSError("stream is not writable")
+
+    def read(self, size: int) -> bytes:
+        raise OSError("stream is not readable")
+
+
+class TextWriter(Stream):
+    """Writes to a text file, decoding UTF-8 incrementally so that a
+    character split across two guest writes survives."""
+
+    def __init__(self, target: Callable[[], Any]) -> None:
+        self._target = target
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def write(self, data: bytes) -> None:
+        f = self._target()
+        if f is None:  # e.g. sys.stdout is None under pythonw
+            return
+        text = self._decoder.decode(data)
+        if text:
+            f.write(text)
+
+
+class BinaryWriter(Stream):
+    def __init__(self, f: Any) -> None:
+        self._f = f
+
+    def write(self, data: bytes) -> None:
+        self._f.write(data)
+
+
+class Capture(Stream):
+    """``subprocess.PIPE``: collects output for the CompletedProcess."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+
+class Reader(Stream):
+    """Reads from a file (text or binary) or from bytes given as input."""
+
+    def __init__(self, source: Callable[[], Any]) -> None:
+        self._source = source
+        self._pending = b""
+
+    def read(self, size: int) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending[:size], self._pending[size:]
+            return data
+        f = self._source()
+        if f is None:
+            return b""
+        buffer = getattr(f, "buffer", None)
+        if buffer is not None and hasattr(buffer, "read1"):
+            return buffer.read1(size)  # what is available: don't wait for size bytes
+        if hasattr(f, "read1"):
+            return f.read1(size)
+        data = f.read(size)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+            data, self._pending = data[:size], data[size:]
+        return data
+
+
+def is_text(f: Any) -> bool:
+    """Whether a file object takes str (``io.StringIO``, ``sys.stdout``)."""
+    if isinstance(f, io.TextIOBase):
+        return True
+    if isinstance(f, (io.RawIOBase, io.BufferedIOBase)):
+        return False
+    return hasattr(f, "encoding")
+
+
+def output_stream(spec: Any, default: int) -> "tuple[int, Optional[Stream]]":
+    """Registers an output destination as given to run()/Module(): None
+    (the default), subprocess.PIPE, subprocess.DEVNULL, or a file object.
+    Returns its id and, for new registrations, the Stream."""
+    if spec is None:
+        return default, None
+    if spec == subprocess.DEVNULL:
+        return DISCARD, None
+    if spec == subprocess.PIPE:
+        stream: Stream = Capture()
+    elif spec == subprocess.STDOUT:
+        raise ValueError("stderr=subprocess.STDOUT is not supported; pass the same file object for both")
+    elif hasattr(spec, "write"):
+        stream = TextWriter(lambda: spec) if is_text(spec) else BinaryWriter(spec)
+    else:
+        raise TypeError("stdout/stderr must be None, subprocess.PIPE, subprocess.DEVNULL or a file object, not %s"
+                        % type(spec).__name__)
+    return register(stream), stream
+
+
+def input_stream(spec: Any, data: Any, default: int) -> "tuple[int, Optional[Stream]]":
+    """Registers an input source: input= bytes/str, or stdin= as for output."""
+    if data is not None:
+        if spec is not None:
+            raise ValueError("stdin and input arguments may not both be used")
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+        buf = io.BytesIO(raw)
+        stream: Stream = Reader(lambda: buf)
+        return register(stream), stream
+    if spec is None:
+        return default, None
+    if spec in (subprocess.DEVNULL, subprocess.PIPE):
+        return DISCARD, None  # PIPE without input= is empty, as in subprocess
+    if hasattr(spec, "read"):
+        stream = Reader(lambda: spec)
+        return register(stream), stream
+    raise TypeError("stdin must be None, subprocess.DEVNULL or a file object, not %s" % type(spec).__name__)
+
+
+def register(stream: Stream) -> int:
+    with _lock:
+        sid = next(_ids)
+        _streams[sid] = stream
+    return sid
+
+
+def release(*ids: int) -> None:
+    with _lock:
+        for sid in ids:
+            _streams.pop(sid, None)
+
+
+_current = {
+    STDOUT: TextWriter(lambda: sys.stdout),
+    STDERR: TextWriter(lambda: sys.stderr),
+    STDIN: Reader(lambda: sys.stdin),
+}
+
+
+def _lookup(sid: int) -> Optional[Stream]:
+    return _current.get(sid) or _streams.get(sid)
+
+
+def install(ffi: Any, lib: Any) -> None:
+    """Registers the stdio callbacks with cffi (once, at library load)."""
+
+    @ffi.def_extern(onerror=_on_write_error)
+    def gwpy_write(sid, data, size):
+        stream = _lookup(sid)
+        if stream is not None:
+            try:
+                stream.write(ffi.buffer(data, size)[:])
+            except BaseException as e:
+                stream.error = stream.error or e
+                return 1  # the guest's write fails (EIO)
+        return 0
+
+    @ffi.def_extern(onerror=_on_read_error)
+    def gwpy_read(sid, buf, size):
+        stream = _lookup(sid)
+        if stream is None:
+            return 0
+        try:
+            data = stream.read(size)
+        except BaseException as e:
+            stream.error = stream.error or e
+            return -1
+        n = min(len(data), size)
+        ffi.memmove(buf, data, n)
+        return n
+
+
+def _on_write_error(exc_type, exc, tb):
+    return 1
+
+
+def _on_read_error(exc_type, exc, tb):
+    return -1
