@@ -30,6 +30,13 @@ def command_wasm():
     return goguest.build(os.path.join(ROOT, "tests", "guests", "command"), reactor=False)
 
 
+@pytest.fixture(scope="session")
+def probe_wasm():
+    """Path of tests/guests/probe: a Go command that performs the operations
+    its arguments name (read/write/ls files, env, stdin, output, exit)."""
+    return goguest.build(os.path.join(ROOT, "tests", "guests", "probe"), reactor=False)
+
+
 @pytest.fixture
 def reactor(reactor_wasm):
     from gowasm import Module

@@ -55,9 +55,10 @@ def run(
     decode = bool(text or encoding or errors)
     if isinstance(input, str) and not decode:
         raise TypeError("input must be bytes unless text=True (or encoding=) is given")
-    out_id, out = _streams.output_stream(stdout, _streams.STDOUT)
-    err_id, err = _streams.output_stream(stderr, _streams.STDERR)
-    in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN)
+    # Streams of the run's own, so that an error (a closed pipe) is this run's.
+    out_id, out = _streams.output_stream(stdout, _streams.STDOUT, own=True)
+    err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
+    in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
     try:
         config = {
             "name": name,

@@ -47,7 +47,9 @@ class Stream:
 
 class TextWriter(Stream):
     """Writes to a text file, decoding UTF-8 incrementally so that a
-    character split across two guest writes survives."""
+    character split across two guest writes survives. The process' own
+    stdout/stderr get the bytes as they are (after flushing their text
+    layer, to keep the order), so binary output passes through."""
 
     def __init__(self, target: Callable[[], Any]) -> None:
         self._target = target
@@ -56,6 +58,12 @@ class TextWriter(Stream):
     def write(self, data: bytes) -> None:
         f = self._target()
         if f is None:  # e.g. sys.stdout is None under pythonw
+            return
+        if (f is sys.__stdout__ or f is sys.__stderr__) and hasattr(f, "buffer"):
+            f.flush()
+            f.buffer.write(data)
+            if f.line_buffering or f is sys.__stderr__:
+                f.buffer.flush()
             return
         text = self._decoder.decode(data)
         if text:
@@ -115,12 +123,17 @@ def is_text(f: Any) -> bool:
     return hasattr(f, "encoding")
 
 
-def output_stream(spec: Any, default: int) -> "tuple[int, Optional[Stream]]":
+def output_stream(spec: Any, default: int, own: bool = False) -> "tuple[int, Optional[Stream]]":
     """Registers an output destination as given to run()/Module(): None
-    (the default), subprocess.PIPE, subprocess.DEVNULL, or a file object.
-    Returns its id and, for new registrations, the Stream."""
+    (Python's current sys.stdout or sys.stderr, per ``default``),
+    subprocess.PIPE, subprocess.DEVNULL, or a file object. Returns its id
+    and, for new registrations, the Stream. With ``own``, None gets a stream
+    of its own, so that its errors are the caller's alone."""
     if spec is None:
-        return default, None
+        if not own:
+            return default, None
+        stream = TextWriter(_current[default]._target)  # type: ignore[attr-defined]
+        return register(stream), stream
     if spec == subprocess.DEVNULL:
         return DISCARD, None
     if spec == subprocess.PIPE:
@@ -135,7 +148,7 @@ def output_stream(spec: Any, default: int) -> "tuple[int, Optional[Stream]]":
     return register(stream), stream
 
 
-def input_stream(spec: Any, data: Any, default: int) -> "tuple[int, Optional[Stream]]":
+def input_stream(spec: Any, data: Any, default: int, own: bool = False) -> "tuple[int, Optional[Stream]]":
     """Registers an input source: input= bytes/str, or stdin= as for output."""
     if data is not None:
         if spec is not None:
@@ -145,7 +158,10 @@ def input_stream(spec: Any, data: Any, default: int) -> "tuple[int, Optional[Str
         stream: Stream = Reader(lambda: buf)
         return register(stream), stream
     if spec is None:
-        return default, None
+        if not own or default == DISCARD:
+            return default, None
+        stream = Reader(_current[default]._source)  # type: ignore[attr-defined]
+        return register(stream), stream
     if spec in (subprocess.DEVNULL, subprocess.PIPE):
         return DISCARD, None  # PIPE without input= is empty, as in subprocess
     if hasattr(spec, "read"):

@@ -46,6 +46,9 @@ const traceMarker = "\nwasm stack trace:"
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
+		if err == error(e) {
+			return e
+		}
 		// A host function panicked with e: keep the wasm stack trace wazero
 		// appended, drop its "(recovered by wazero)".
 		if _, trace, ok := strings.Cut(err.Error(), traceMarker); ok {

@@ -1,0 +1,190 @@
+"""The ``gowasm`` command line (also ``python -m gowasm``).
+
+    gowasm run [--mount HOST[:GUEST][:ro]]... [--env K=V]... [--env-inherit]
+               [--cache-dir D] FILE [-- ARGS...]
+    gowasm inspect [--json] FILE
+    gowasm call [options as for run] FILE FUNC [ARGS...]
+
+Flags are named like wazero's own CLI (``-mount=/:/``, ``-env=K=V``,
+``-env-inherit``, ``-cachedir=D`` work too), so Go users feel at home. Bad
+input (a missing file, an invalid module, a bad flag) prints one line and
+exits 2; ``run`` exits with the guest's exit code, 1 if it trapped.
+"""
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Dict, List, NoReturn, Optional, Sequence
+
+from ._errors import CompileError, LinkError, Trap, WasmError
+from ._wasi import Mount
+
+USAGE_ERROR = 2
+TRAP_EXIT = 1
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a process killed by it
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, "gowasm %s: error: %s\n" % (self.prog.split()[-1], message))
+
+
+def _wasi_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mount", "-mount", action="append", default=[], metavar="HOST[:GUEST][:ro]",
+                   help="mount a host directory in the guest (GUEST defaults to HOST; :ro for read-only)")
+    p.add_argument("--env", "-env", action="append", default=[], metavar="K=V", help="set a guest environment variable")
+    p.add_argument("--env-inherit", "-env-inherit", action="store_true", help="give the guest this process' environment")
+    p.add_argument("--cache-dir", "-cachedir", metavar="DIR",
+                   help="compilation cache directory (default: gowasm's per-user cache)")
+    p.add_argument("--no-cache", action="store_true", help="do not cache compiled code on disk")
+
+
+def _parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="gowasm", description="Run, inspect and call WebAssembly modules with gowasm (wazero inside).")
+    sub = top.add_subparsers(dest="command", metavar="{run,inspect,call}", parser_class=_Parser)
+    sub.required = True
+    run = sub.add_parser("run", help="run a WASI program (its _start)", description="Run a WASI program; exit with its exit code.")
+    _wasi_options(run)
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the guest (after --)")
+    inspect = sub.add_parser("inspect", help="show imports, exports, memories, kind and toolchain",
+                             description="Describe a module: what it imports and exports, and what to do about it.")
+    inspect.add_argument("--json", action="store_true", help="print JSON for machines")
+    inspect.add_argument("file", metavar="FILE")
+    call = sub.add_parser("call", help="call an exported function and print its result",
+                          description="Load a module, call one export with numbers, print the result.")
+    _wasi_options(call)
+    call.add_argument("file", metavar="FILE")
+    call.add_argument("func", metavar="FUNC")
+    call.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    return top
+
+
+def _fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
+    print("gowasm: error: %s" % _unprefixed(message).strip().splitlines()[0], file=sys.stderr)
+    raise SystemExit(code)
+
+
+def _unprefixed(message: str) -> str:
+    return message[len("gowasm: "):] if message.startswith("gowasm: ") else message
+
+
+def _parse_mount(spec: str) -> "tuple[str, Mount]":
+    # As wazero's CLI: HOST[:GUEST][:ro], split at the last colon (c:\:/ works).
+    readonly = spec.endswith(":ro")
+    if readonly:
+        spec = spec[: -len(":ro")]
+    if not spec:
+        _fail("invalid mount: empty string")
+    host, sep, guest = spec.rpartition(":")
+    if not sep or not guest.startswith("/"):
+        host, guest = spec, spec
+    if not os.path.isdir(host):
+        _fail("invalid mount: %r is not a directory" % host)
+    return guest, Mount(host, readonly=readonly)
+
+
+def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
+    env = {}
+    for kv in ns.env:
+        key, sep, value = kv.partition("=")
+        if not sep or not key:
+            _fail("invalid env: %r, want K=V" % kv)
+        env[key] = value
+    mounts = dict(_parse_mount(m) for m in ns.mount)
+    cache: Any = False if ns.no_cache else (ns.cache_dir or True)
+    return dict(env=env, inherit_env=ns.env_inherit, mounts=mounts, cache=cache)
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        _fail("cannot read %s: %s" % (path, e.strerror or e))
+
+
+def _cmd_run(ns: argparse.Namespace) -> int:
+    from ._run import run
+
+    args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
+    kwargs = _wasi_kwargs(ns)
+    try:
+        return run(ns.file, args, **kwargs).returncode
+    except (CompileError, LinkError) as e:
+        _fail(str(e))
+    except BrokenPipeError:
+        _silence_stdout()
+        print("gowasm: error: the guest's output pipe was closed", file=sys.stderr)
+        return BROKEN_PIPE_EXIT
+    except OSError as e:
+        _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
+    except WasmError as e:  # a trap: the program failed, as wazero's CLI reports it
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return TRAP_EXIT
+
+
+def _cmd_inspect(ns: argparse.Namespace) -> int:
+    from . import _inspect
+
+    try:
+        info = _inspect.inspect_module(_read(ns.file), os.path.basename(ns.file))
+    except CompileError as e:
+        _fail(str(e))
+    if ns.json:
+        print(json.dumps(_inspect.to_json(info), indent=2))
+    else:
+        print(_inspect.format_text(info))
+    return 0
+
+
+def _number(text: str, kind: str, position: int) -> Any:
+    try:
+        return int(text, 0) if kind in ("i32", "i64") else float(text)
+    except ValueError:
+        _fail("argument %d: %r is not a valid %s" % (position, text, kind))
+
+
+def _cmd_call(ns: argparse.Namespace) -> int:
+    from ._module import Module
+
+    kwargs = _wasi_kwargs(ns)
+    try:
+        module = Module(ns.file, **kwargs)
+    except (CompileError, LinkError) as e:
+        _fail(str(e))
+    except OSError as e:
+        _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
+    try:
+        fn = module.exports[ns.func]
+    except KeyError as e:
+        _fail(e.args[0])
+    if len(ns.args) != len(fn.params):
+        _fail("%s takes %d argument(s), got %d" % (fn.wasm_signature, len(fn.params), len(ns.args)))
+    args = [_number(a, k, i + 1) for i, (a, k) in enumerate(zip(ns.args, fn.params))]
+    try:
+        result = fn(*args)
+    except (OverflowError, TypeError) as e:
+        _fail(str(e))
+    except WasmError as e:
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return getattr(e, "code", TRAP_EXIT) or TRAP_EXIT
+    if result is not None:
+        print(*(result if isinstance(result, tuple) else (result,)))
+    return 0
+
+
+def _silence_stdout() -> None:
+    # Python would complain again when flushing a closed stdout at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ns = _parser().parse_args(argv)
+    handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call}[ns.command]
+    return handler(ns)

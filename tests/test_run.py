@@ -1,0 +1,249 @@
+"""gowasm.run: WASI programs run like subprocess.run runs processes."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import gowasm
+from gowasm import ExitError, Module, Mount, Trap, run
+from conftest import corpus_path
+
+
+def lines(result):
+    return result.stdout.decode().splitlines()
+
+
+def test_completed_process(probe_wasm):
+    r = run(probe_wasm, ["args", "stderr", "oops"], capture_output=True)
+    assert isinstance(r, subprocess.CompletedProcess)
+    assert r.returncode == 0
+    assert r.args == [probe_wasm, "args", "stderr", "oops"]
+    assert r.stdout == b"args %s,args,stderr,oops\n" % os.path.basename(probe_wasm).encode()
+    assert r.stderr == b"oops\n"
+
+
+def test_exit_code_and_check(probe_wasm):
+    assert run(probe_wasm, ["exit", "3"]).returncode == 3
+    with pytest.raises(ExitError, match="exited with code 3; its stderr ends with:\nbad thing") as info:
+        run(probe_wasm, ["stderr", "bad thing", "exit", "3"], capture_output=True, check=True)
+    assert info.value.code == info.value.returncode == 3
+    assert info.value.stderr == b"bad thing\n"
+    assert run(probe_wasm, ["exit", "0"], check=True).returncode == 0
+
+
+def test_output_destinations(probe_wasm, capsys, tmp_path):
+    run(probe_wasm, ["args", "stderr", "e"])  # None: Python's sys.stdout/err
+    out = capsys.readouterr()
+    assert out.out.startswith("args ") and out.err == "e\n"
+    text, binary = io.StringIO(), io.BytesIO()
+    r = run(probe_wasm, ["now", "stderr", "é"], stdout=text, stderr=binary)
+    assert r.stdout is None and text.getvalue().startswith("now ") and binary.getvalue() == "é\n".encode()
+    r = run(probe_wasm, ["now"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert r.stdout is None and r.stderr == b""
+    with open(tmp_path / "out.txt", "wb") as f:
+        run(probe_wasm, ["stderr", "to file"], stderr=f)
+    assert (tmp_path / "out.txt").read_bytes() == b"to file\n"
+    r = run(probe_wasm, ["stderr", "é"], capture_output=True, text=True)
+    assert r.stderr == "é\n"
+    with pytest.raises(ValueError, match="capture_output"):
+        run(probe_wasm, [], capture_output=True, stdout=subprocess.PIPE)
+
+
+def test_input(probe_wasm, tmp_path):
+    assert run(probe_wasm, ["cat-stdin"], input=b"abc", capture_output=True).stdout == b"abccat-stdin: 3\n"
+    assert run(probe_wasm, ["cat-stdin"], input="é", text=True, capture_output=True).stdout == "écat-stdin: 2\n"
+    (tmp_path / "in.txt").write_bytes(b"x" * 100000)
+    with open(tmp_path / "in.txt", "rb") as f:
+        assert run(probe_wasm, ["cat-stdin"], stdin=f, capture_output=True).stdout.endswith(b"cat-stdin: 100000\n")
+    assert run(probe_wasm, ["cat-stdin"], stdin=io.StringIO("text"), capture_output=True).stdout == b"textcat-stdin: 4\n"
+    assert run(probe_wasm, ["cat-stdin"], stdin=subprocess.DEVNULL, capture_output=True).stdout == b"cat-stdin: 0\n"
+    with pytest.raises(TypeError, match="input must be bytes"):
+        run(probe_wasm, [], input="str")
+
+
+def test_no_host_environment_unless_asked(probe_wasm, monkeypatch):
+    monkeypatch.setenv("GOWASM_TEST_SECRET", "s3cret")
+    assert lines(run(probe_wasm, ["env"], capture_output=True)) == ["env "]
+    assert lines(run(probe_wasm, ["env"], env={"A": "1", "B": "x=y"}, capture_output=True)) == ["env A=1,B=x=y"]
+    inherited = run(probe_wasm, ["env"], inherit_env=True, env={"A": "1"}, capture_output=True).stdout.decode()
+    assert "GOWASM_TEST_SECRET=s3cret" in inherited and "A=1" in inherited
+
+
+def test_real_clock_by_default(probe_wasm):
+    now = int(lines(run(probe_wasm, ["now"], capture_output=True))[0].split()[1])
+    assert abs(now - time.time()) < 120
+    fake = int(lines(run(probe_wasm, ["now"], capture_output=True, deterministic=True))[0].split()[1])
+    assert abs(fake - time.time()) > 86400  # wazero's fake clock
+
+
+def test_nothing_outside_the_mounts(probe_wasm, tmp_path):
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    (data / "ok.txt").write_text("fine")
+    (data / "rel_link").symlink_to("../outside/secret.txt")
+    (data / "abs_link").symlink_to(outside / "secret.txt")
+    (data / "dir_link").symlink_to(outside)
+    (data / "inner_link").symlink_to("ok.txt")
+    ops = [
+        "read", "/data/ok.txt",
+        "read", "/data/inner_link",
+        "read", "/data/../outside/secret.txt",
+        "read", "/data/../../../../etc/passwd",
+        "read", str(outside / "secret.txt"),
+        "read", "/data/rel_link",
+        "read", "/data/abs_link",
+        "read", "/data/dir_link/secret.txt",
+        "ls", "/data/dir_link",
+        "write", "/data/dir_link/planted.txt", "x",
+        "write", "/data/abs_link", "overwritten",
+        "symlink", "../outside", "/data/made_link",
+        "read", "/data/made_link/secret.txt",
+        "write", "/data/new.txt", "written",
+    ]
+    out = lines(run(probe_wasm, ops, mounts={"/data": data}, capture_output=True))
+    assert out[0] == "read /data/ok.txt: fine"
+    assert out[1] == "read /data/inner_link: fine"
+    for line in out[2:11] + out[12:13]:
+        assert ": ERR " in line, line
+    assert out[11] == "symlink /data/made_link: ok"  # creating is harmless; following it is refused
+    assert out[13] == "write /data/new.txt: ok"
+    assert (outside / "secret.txt").read_text() == "secret"
+    assert not (outside / "planted.txt").exists()
+    assert (data / "new.txt").read_text() == "written"
+
+
+def test_readonly_mount(probe_wasm, tmp_path):
+    (tmp_path / "f.txt").write_text("keep")
+    out = lines(run(probe_wasm, ["read", "/ro/f.txt", "write", "/ro/f.txt", "x", "write", "/ro/g.txt", "y"],
+                    mounts={"/ro": Mount(tmp_path, readonly=True)}, capture_output=True))
+    assert out[0] == "read /ro/f.txt: keep"
+    assert ": ERR " in out[1] and ": ERR " in out[2]
+    assert (tmp_path / "f.txt").read_text() == "keep" and not (tmp_path / "g.txt").exists()
+
+
+def test_bad_mounts(probe_wasm, tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a directory"):
+        run(probe_wasm, [], mounts={"/x": tmp_path / "missing"})
+    with pytest.raises(ValueError, match="absolute guest paths"):
+        run(probe_wasm, [], mounts={"x": tmp_path})
+
+
+def test_output_to_a_slow_reader_is_complete_and_in_order(probe_wasm):
+    class Slow(io.RawIOBase):
+        def __init__(self):
+            self.chunks = []
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            if len(self.chunks) % 50 == 0:
+                time.sleep(0.001)
+            self.chunks.append(bytes(b))
+            return len(b)
+
+    sink = Slow()
+    run(probe_wasm, ["lines", "20000"], stdout=sink)
+    got = b"".join(sink.chunks).decode().splitlines()
+    assert got == ["line %d" % i for i in range(20000)] + ["lines: flushed"]
+
+
+def test_closed_output_is_a_clear_error_not_a_crash(probe_wasm):
+    class Closed(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, b):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        run(probe_wasm, ["lines", "10"], stdout=Closed())
+
+
+def test_closed_pipe_from_the_command_line(probe_wasm):
+    # gowasm run ... | head -1: the reader goes away; no SIGPIPE death, no traceback.
+    proc = subprocess.Popen([sys.executable, "-m", "gowasm", "run", probe_wasm, "--", "lines", "200000"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"line 0\n"
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "output pipe was closed" in stderr and "Traceback" not in stderr
+
+
+def test_go_panic_in_a_program(probe_wasm):
+    r = run(probe_wasm, ["panic"], capture_output=True)
+    assert r.returncode == 2  # Go's runtime exits with 2 after printing the panic
+    assert b"panic: probe panicked" in r.stderr
+
+
+def test_trap_in_a_program_raises_with_output(tmp_path):
+    with pytest.raises(Trap, match="running _start") as info:
+        run(corpus_path("rust/wasi_print_env.wasm"), capture_output=True)
+    assert info.value.stdout.startswith(b"Found program name")
+    assert b"panicked" in info.value.stderr
+
+
+def test_reactor_module_with_wasi_options(reactor_wasm):
+    out = io.StringIO()
+    m = Module(reactor_wasm, stdout=out, env={"A": "1"}, args=["x"])
+    m.hello()
+    assert out.getvalue() == "hello from Go, héllo\n"
+    with pytest.raises(ExitError) as info:
+        m.exit(4)
+    assert info.value.code == 4
+
+
+def test_run_a_reactor_initialises_it(reactor_wasm):
+    assert run(reactor_wasm).returncode == 0
+
+
+CORPUS_RUNS = [
+    # (file, args, mount fixtures at /, expected stdout, expected exit code)
+    ("tinygo/cli.wasm", ["3", "4"], False, b"result: 7\n", 0),
+    ("tinygo/cli.wasm", ["-sub", "3", "4"], False, b"result: -1\n", 0),
+    ("tinygo/cli.wasm", ["3"], False, b"bad arguments\n", 1),
+    ("tinygo/cat.wasm", ["test.txt", "sub/a.txt"], True, b"hello world!sub file\n", 0),
+    ("tinygo/cat.wasm", ["missing.txt"], True, b"", 1),
+    ("tinygo/wasi_ls_stat.wasm", ["ls", "."], True, b"./sub\n./test.txt\n", 0),
+    ("tinygo/wasi_ls_stat.wasm", ["ls", "test.txt"], True, b"ENOTDIR\n", 0),
+    ("rust/cat.wasm", ["test.txt"], True, b"hello world!", 0),
+    ("rust/cat.wasm", ["missing.txt"], True, b"", 1),
+    ("rust/hello_stdout.wasm", [], False, b"Hello World!\n", 0),
+    ("c/zigcc_cat.wasm", ["test.txt"], True, b"hello world!", 0),
+    ("zig/cat.wasm", ["test.txt"], True, b"hello world!", 0),
+    ("zig/cat.wasm", ["missing.txt"], True, b"", 1),
+    ("c/simple_malloc_printf.wasm", [], False,
+     b"start\nfunc1 malloc(10): 0x11510\nfunc21 malloc(20): 0x11520\nfunc31 malloc(30): 0x11540\nend\n", 0),
+    ("wat/wasi_arg.wasm", ["a", "bc"], False, b"wasi_arg.wasm\0a\0bc\0", 0),
+    ("wat/exit_on_start.wasm", [], False, b"", 2),
+    ("wat/exit_on_start_unstable.wasm", [], False, b"", 2),
+    ("go/wasip1_twocalls.wasm", [], False, b"", 0),
+]
+
+
+@pytest.mark.parametrize("rel,args,mount,stdout,code", CORPUS_RUNS, ids=lambda v: v if isinstance(v, str) else None)
+def test_corpus_commands(rel, args, mount, stdout, code):
+    mounts = {"/": os.path.join(os.path.dirname(corpus_path(rel)), "..", "fixtures")} if mount else None
+    r = run(corpus_path(rel), args, mounts=mounts, capture_output=True)
+    assert (r.stdout, r.returncode) == (stdout, code), r.stderr
+
+
+def test_corpus_command_stderr_and_env(tmp_path):
+    r = run(corpus_path("go/wasip1_twocalls.wasm"), capture_output=True)
+    assert r.stderr == b"7\n"
+    fixtures = os.path.join(os.path.dirname(corpus_path("go/wasip1_twocalls.wasm")), "..", "fixtures")
+    r = run(corpus_path("rust/wasi_print_env.wasm"), env={"A": "1"}, mounts={"/": fixtures}, capture_output=True)
+    assert r.stdout == (b"Found program name: `wasi_print_env.wasm`\nFound 0 arguments: \n"
+                        b"Found 1 environment variables: A=1\n"
+                        b'Found 2 preopened directories: DirEntry("/sub"), DirEntry("/test.txt")\n')
+    # AssemblyScript writes a file in its preopen: give it a writable copy.
+    r = run(corpus_path("assemblyscript/wasi_hello.wasm"), mounts={"/": tmp_path}, capture_output=True)
+    assert (r.stdout, r.returncode) == (b"Hello World!\n", 0)
+    assert (tmp_path / "helloworld.txt").read_bytes() == b"Hello World!\n"
