@@ -1,0 +1,184 @@
+package gowasm
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// DescriptionVersion is the "version" field of the JSON that gowasm_describe
+// returns. It changes only if an existing field changes meaning; new fields
+// may be added without changing it, and hosts ignore fields they don't know.
+const DescriptionVersion = 1
+
+// Type is the Python-level type of a parameter or result, as it appears in
+// the description. Its value is the name the host understands.
+type Type string
+
+// The types a description can use.
+const (
+	// Int is a Python int: one wasm i32 or i64 parameter or result, so an
+	// int32, uint32, int64 or uint64 in Go (never int, which
+	// //go:wasmexport rejects).
+	Int Type = "int"
+	// Float is a Python float: one f32 or f64 (float32 or float64 in Go).
+	Float Type = "float"
+	// Bool is a Python bool: one i32, 0 or 1 (bool in Go).
+	Bool Type = "bool"
+	// String is a Python str, UTF-8 encoded: (ptr, len uint32) as a
+	// parameter, Pack(ptr, len) as a result. Read it with ReadString,
+	// return it with ReturnString.
+	String Type = "str"
+	// Bytes is a Python bytes: passed like String. Read it with ReadBytes,
+	// return it with ReturnBytes.
+	Bytes Type = "bytes"
+	// JSON is any JSON value: passed like String, as UTF-8 JSON text that
+	// the host makes with json.dumps and reads with json.loads. Read it with
+	// ReadJSON, return it with ReturnJSON.
+	JSON Type = "json"
+)
+
+func (t Type) valid() bool {
+	switch t {
+	case Int, Float, Bool, String, Bytes, JSON:
+		return true
+	}
+	return false
+}
+
+// Params lists a function's parameter types for Export. It only makes the
+// call read well: Params(a, b) is []Type{a, b}.
+func Params(types ...Type) []Type { return types }
+
+// Results lists a function's result types for Export: none or one, as a Go
+// wasm export has at most one result.
+func Results(types ...Type) []Type { return types }
+
+// Export records how the host should call the wasm export called name, for
+// gowasm_describe. It does not export anything: the //go:wasmexport (or
+// TinyGo //export) directive on the function does that, and name must be the
+// name given there. Call it from init, so the description is complete before
+// the host can ask for it:
+//
+//	func init() {
+//		gowasm.Export("add", gowasm.Params(gowasm.Int, gowasm.Int), gowasm.Results(gowasm.Int))
+//	}
+//
+// Export panics if name is empty, not UTF-8 or already described, if a type
+// is not one of this package's, or if there is more than one result: those
+// are mistakes in the guest, best found when it loads (a panic in init fails
+// _initialize) rather than as a wrong call later.
+func Export(name string, params, results []Type) {
+	exports.add(name, params, results)
+}
+
+// Description returns the JSON that gowasm_describe hands to the host,
+// described in the package documentation.
+func Description() []byte {
+	return exports.json()
+}
+
+// exports holds what Export recorded. A guest is single-threaded, but host
+// tests may not be, hence the lock.
+var exports registry
+
+type signature struct {
+	params, results []Type
+}
+
+type registry struct {
+	mu    sync.Mutex
+	funcs map[string]signature
+}
+
+func (r *registry) add(name string, params, results []Type) {
+	if name == "" || !utf8.ValidString(name) {
+		panic("gowasm: Export: the name " + strconv.Quote(name) + " is empty or not UTF-8")
+	}
+	for _, list := range [][]Type{params, results} {
+		for _, t := range list {
+			if !t.valid() {
+				panic("gowasm: Export(" + strconv.Quote(name) + "): unknown type " + strconv.Quote(string(t)) +
+					`; use gowasm.Int, Float, Bool, String, Bytes or JSON`)
+			}
+		}
+	}
+	if len(results) > 1 {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(results)) +
+			" results; a Go wasm export has at most one")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.funcs[name]; dup {
+		panic("gowasm: Export(" + strconv.Quote(name) + ") called twice")
+	}
+	if r.funcs == nil {
+		r.funcs = make(map[string]signature)
+	}
+	// Copy: the caller's slices are theirs to change.
+	r.funcs[name] = signature{
+		params:  append([]Type(nil), params...),
+		results: append([]Type(nil), results...),
+	}
+}
+
+// json builds the description by hand rather than with encoding/json: the
+// shape is fixed, and this keeps reflection out of every guest, which
+// matters most for TinyGo's binary size.
+func (r *registry) json() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, 0, len(r.funcs))
+	for name := range r.funcs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+
+	b := make([]byte, 0, 64+48*len(names))
+	b = append(b, `{"version":`...)
+	b = strconv.AppendInt(b, DescriptionVersion, 10)
+	b = append(b, `,"functions":{`...)
+	for i, name := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		sig := r.funcs[name]
+		b = appendJSONString(b, name)
+		b = append(b, `:{"params":`...)
+		b = appendTypes(b, sig.params)
+		b = append(b, `,"results":`...)
+		b = appendTypes(b, sig.results)
+		b = append(b, '}')
+	}
+	return append(b, "}}"...)
+}
+
+func appendTypes(b []byte, types []Type) []byte {
+	b = append(b, '[')
+	for i, t := range types {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, string(t))
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s, valid UTF-8, as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
