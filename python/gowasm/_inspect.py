@@ -384,7 +384,8 @@ def _import_section(r: _Reader, p: _Parsed) -> None:
             p.all_memories.append(lim)
             p.imports.append(ImportInfo(module, name, "memory", min=lim.min, max=lim.max, shared=lim.shared))
             if lim.memory64:
-                p.notes.append("imports a 64-bit memory %s.%s, which wazero does not support" % (_show(module), _show(name)))
+                p.notes.append("imports a 64-bit memory %s.%s, which wazero does not support"
+                               % (_show(module), _show(name)))
         elif kind == 3:
             vt = _value_type(r, what)
             mut = r.byte("global mutability")
@@ -398,8 +399,8 @@ def _import_section(r: _Reader, p: _Parsed) -> None:
 
 def _function_section(r: _Reader, p: _Parsed) -> None:
     n = r.count("function")
-    for i in range(n):
-        p.func_types.append(_func_type(r, p, "function %d" % (len(p.func_types))))
+    for _ in range(n):
+        p.func_types.append(_func_type(r, p, "function %d" % len(p.func_types)))
     p.defined_functions = n
 
 
@@ -516,6 +517,10 @@ def _custom_section(r: _Reader, p: _Parsed) -> None:
         except CompileError as e:
             # Engines ignore malformed custom sections; say so, but load on.
             problem = str(e)[len("gowasm: %s: " % r.module):]
+            if name == "name":
+                p.module_name, p.function_names = None, {}
+            else:
+                p.producers = {}
             p.notes.append("the %r custom section is malformed and was ignored (%s)" % (name, problem))
     r.pos = r.end
 
@@ -630,7 +635,8 @@ def _guess_language(p: _Parsed, data: bytes) -> Tuple[str, str]:
     if data.find("~lib/".encode("utf-16-le"), lo, hi) >= 0:
         return "AssemblyScript", "data holds UTF-16 paths of AssemblyScript's standard library (~lib/...)"
     if "_start" in exports and {"resume", "go_scheduler"} & exports:
-        return "TinyGo", "exports _start with %s (TinyGo -target wasm)" % " and ".join(sorted({"resume", "go_scheduler"} & exports))
+        both = " and ".join(sorted({"resume", "go_scheduler"} & exports))
+        return "TinyGo", "exports _start with %s (TinyGo -target wasm)" % both
     js = sorted(n for m, n in funcs if m == "env" and n.startswith(("syscall/js.", "runtime.")))
     if js:
         return "TinyGo", "imports env.%s (TinyGo's JavaScript host ABI)" % js[0]
@@ -706,13 +712,14 @@ def _advice(p: _Parsed, kind: str, toolchain: str, language: str) -> List[str]:
     callable_ = [n for n in funcs if n not in _RUNTIME_EXPORTS and not n.startswith(("__", "asyncify_"))]
     js_imports = [i for i in p.imports if i.name.startswith("syscall/js.")]
     if kind == "go-js":
-        advice.append("built with GOOS=js for a JavaScript host (Go's wasm_exec.js), which gowasm is not: "
-                      "rebuild with GOOS=wasip1 GOARCH=wasm, exporting functions with //go:wasmexport name "
-                      "and -buildmode=c-shared")
+        advice.append("built with GOOS=js for a JavaScript host (Go's wasm_exec.js), so loading it fails with "
+                      "LinkError: rebuild with GOOS=wasip1 GOARCH=wasm, exporting functions with "
+                      "//go:wasmexport name and -buildmode=c-shared")
     elif kind == "tinygo-js" and js_imports:
         advice.append("built with TinyGo -target wasm using syscall/js: it needs a JavaScript host "
-                      "(TinyGo's wasm_exec.js) and its syscall/js calls will raise LinkError here; rebuild with "
-                      "tinygo build -target=wasip1 -buildmode=c-shared and //export name (or //go:wasmexport name)")
+                      "(TinyGo's wasm_exec.js); gowasm runs _start when loading it and any syscall/js call raises "
+                      "LinkError; rebuild with tinygo build -target=wasip1 -buildmode=c-shared and //export name "
+                      "(or //go:wasmexport name)")
     elif kind == "tinygo-js":
         advice.append("TinyGo -target wasm module: gowasm runs _start first (as wasm_exec.js does), "
                       "then its exports can be called")
@@ -724,8 +731,9 @@ def _advice(p: _Parsed, kind: str, toolchain: str, language: str) -> List[str]:
     elif kind == "command" and not callable_ and language == "TinyGo":
         advice.append(_TINYGO_COMMAND_ADVICE)
     elif kind == "command" and not callable_:
+        how = "; " + _COMMAND_ADVICE[language] if language in _COMMAND_ADVICE else ""
         advice.append("this is a WASI command: its only entry point is _start (its main), so there is nothing "
-                      "to call; run it as a program" + ("; " + _COMMAND_ADVICE[language] if language in _COMMAND_ADVICE else ""))
+                      "to call; run it as a program" + how)
     elif kind == "reactor" and not callable_:
         advice.append("this reactor exports no functions to call besides _initialize"
                       + ("; mark functions //go:wasmexport name" if language in ("Go", "TinyGo") else ""))
@@ -803,7 +811,8 @@ def _describe(name: str, item: Any) -> str:
     if item.kind == "tag":
         return "%s (tag, %s)" % (name, _signature("", item.params, item.results).split(" ->")[0])
     if item.kind == "memory":
-        return "%s (memory, %s%s)" % (name, _limits_text(item.min, item.max, " pages"), ", shared" if item.shared else "")
+        shared = ", shared" if item.shared else ""
+        return "%s (memory, %s%s)" % (name, _limits_text(item.min, item.max, " pages"), shared)
     if item.kind == "table":
         return "%s (table, %s, %s)" % (name, item.type, _limits_text(item.min, item.max, ""))
     return "%s (global, %s%s)" % (name, "mut " if item.mutable else "", item.type)
@@ -834,7 +843,8 @@ def format_text(info: ModuleInfo) -> str:
         lines.append("  memory %d: %s%s" % (i, _limits_text(m.min, m.max, " pages"), extra))
     if info.tables:
         lines.append("tables (%d defined):" % len(info.tables))
-        lines.extend("  table %d: %s, %s" % (i, t.type, _limits_text(t.min, t.max, "")) for i, t in enumerate(info.tables))
+        lines.extend("  table %d: %s, %s" % (i, t.type, _limits_text(t.min, t.max, ""))
+                     for i, t in enumerate(info.tables))
     if info.globals:
         lines.append("globals (%d defined):" % len(info.globals))
         lines.extend("  global %d: %s%s = %s" % (i, "mut " if g.mutable else "", g.type, g.init)
@@ -850,7 +860,8 @@ def format_text(info: ModuleInfo) -> str:
         for key, values in info.producers.items():
             lines.append("  %s: %s" % (_show(key), ", ".join(_show("%s %s" % nv).strip() for nv in values)))
     if info.custom_sections:
-        lines.append("custom sections: %s" % ", ".join("%s (%d bytes)" % (_show(n), size) for n, size in info.custom_sections))
+        lines.append("custom sections: %s"
+                     % ", ".join("%s (%d bytes)" % (_show(n), size) for n, size in info.custom_sections))
     if info.advice:
         lines.append("")
         lines.append("advice:")
