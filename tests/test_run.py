@@ -247,3 +247,11 @@ def test_corpus_command_stderr_and_env(tmp_path):
     r = run(corpus_path("assemblyscript/wasi_hello.wasm"), mounts={"/": tmp_path}, capture_output=True)
     assert (r.stdout, r.returncode) == (b"Hello World!\n", 0)
     assert (tmp_path / "helloworld.txt").read_bytes() == b"Hello World!\n"
+
+
+def test_corpus_commands_that_need_a_special_host():
+    # Emscripten's runtime import is provided: main grows memory and returns 0.
+    assert run(corpus_path("emscripten/grow.wasm")).returncode == 0
+    # An Extism plugin needs Extism's kernel: the first call to it says so.
+    with pytest.raises(gowasm.LinkError, match=r"extism:host/env\.\w+.*nothing provides"):
+        run(corpus_path("go/extism_std_command.wasm"), capture_output=True)
