@@ -88,6 +88,30 @@ int32_t gowasm_module_free(gowasm_error *err, uint64_t module);
 int32_t gowasm_call(gowasm_error *err, uint64_t func, uint64_t *stack,
                     size_t stack_len);
 
+/*
+ * Memory: the module's memory (its exported or imported one). Reads and
+ * writes copy and are bounds-checked as a whole (GOWASM_ERR_ARGUMENT).
+ */
+int32_t gowasm_memory_size(gowasm_error *err, uint64_t module, uint64_t *bytes_out);
+
+/* Grows the memory by delta pages of 64 KiB; *previous_pages_out gets the
+   size before. Failing to grow is GOWASM_ERR_ARGUMENT. */
+int32_t gowasm_memory_grow(gowasm_error *err, uint64_t module, uint32_t delta,
+                           uint32_t *previous_pages_out);
+
+int32_t gowasm_memory_read(gowasm_error *err, uint64_t module, uint64_t offset,
+                           uint8_t *dst, size_t len);
+
+int32_t gowasm_memory_write(gowasm_error *err, uint64_t module, uint64_t offset,
+                            uint8_t *src, size_t len);
+
+/* Zero-copy access (Linux, macOS): *fd_out gets a new descriptor of the file
+   backing the memory, reserved at *reserved_out bytes, which never moves.
+   Map it shared (the memory's first bytes are the file's) and close the
+   descriptor; the mapping stays valid after growth and after close. */
+int32_t gowasm_memory_fd(gowasm_error *err, uint64_t module, int32_t *fd_out,
+                         uint64_t *reserved_out);
+
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,
                             uint64_t *funcs_out);

@@ -9,6 +9,7 @@ cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Trap, WasmError
+from ._memory import Memory
 from ._module import Exports, Import, Module
 from ._run import run
 from ._wasi import Mount
@@ -17,6 +18,7 @@ __all__ = [
     "Module",
     "run",
     "Mount",
+    "Memory",
     "Exports",
     "Import",
     "WasmError",

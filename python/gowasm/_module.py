@@ -10,7 +10,10 @@ from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import ModuleClosedError
 from ._func import is_attribute_name, make_function
+from ._memory import Memory, map_reservation, open_memory
 from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
+
+_UNSET = object()
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
@@ -142,6 +145,7 @@ class Module:
             if e["kind"] == "func":
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
+        self._full_map: Any = _UNSET
         self.exports: Exports = Exports(self, functions)
         for fname, fn in functions.items():
             if is_attribute_name(fname) and not hasattr(type(self), fname):
@@ -156,6 +160,22 @@ class Module:
             return json.loads(ffi.string(out[0]))
         finally:
             lib.gowasm_free(out[0])
+
+    # -- memory -----------------------------------------------------------
+
+    @property
+    def memory(self) -> Optional["Memory"]:
+        """The exported memory (None if the module exports none): see
+        :class:`gowasm.Memory`. Each read gives a view of its current size."""
+        if not self._memories:
+            return None
+        return open_memory(self)
+
+    def _memory_map(self) -> Any:
+        """gowasm's own mapping of the whole memory reservation, or None."""
+        if self._full_map is _UNSET:
+            self._full_map = map_reservation(self)
+        return self._full_map
 
     # -- lifecycle --------------------------------------------------------
 

@@ -49,13 +49,18 @@ def _load():
     return ffi, lib
 
 
-def raise_error(ffi, lib, err) -> NoReturn:
-    """Raises the exception for a filled ``gowasm_error``, freeing its message."""
+def take_message(ffi, lib, err) -> str:
+    """The message of a filled ``gowasm_error``, which it frees."""
     message = ffi.string(err.message).decode("utf-8", "replace") if err.message else "unknown error"
     if err.message:
         lib.gowasm_free(err.message)
         err.message = ffi.NULL
-    raise error_from(err.code, message, err.exit_code)
+    return message
+
+
+def raise_error(ffi, lib, err) -> NoReturn:
+    """Raises the exception for a filled ``gowasm_error``, freeing its message."""
+    raise error_from(err.code, take_message(ffi, lib, err), err.exit_code)
 
 
 def take_error(ffi, lib) -> Any:

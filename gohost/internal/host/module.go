@@ -36,6 +36,11 @@ type Module struct {
 	inst   api.Module
 	info   Info
 
+	// memories are the memory files of the module's memories (unix).
+	memories []*mappedMemory
+	// memMu guards memory access against Close (see memoryOp).
+	memMu sync.RWMutex
+
 	// mu serializes calls: one wasm instance is not safe for concurrent use.
 	mu    sync.Mutex
 	funcs []*Func
@@ -71,11 +76,15 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		return nil, err
 	}
 	ctx := context.Background()
+	var memories []*mappedMemory
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(&memories))
 	m, err := instantiate(ctx, rt, wasm, cfg, false)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
+	m.memories = memories
+	m.ctx = context.Background() // calls need no allocator
 	m.Handle = Modules.Add(m)
 	return m, nil
 }
@@ -90,6 +99,8 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	}
 	ctx := context.Background()
 	defer rt.Close(ctx)
+	var memories []*mappedMemory
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(&memories))
 	_, err = instantiate(ctx, rt, wasm, cfg, true)
 	if e, ok := err.(*Error); ok && e.Code == ErrExit {
 		return e.ExitCode, nil
@@ -205,8 +216,11 @@ func (m *Module) Close() error {
 		f.fn = nil
 	}
 	rt := m.rt
+	m.memMu.Lock() // wait for memory reads and writes in progress
 	m.rt, m.inst = nil, nil
-	return rt.Close(m.ctx)
+	err := rt.Close(m.ctx)
+	m.memMu.Unlock()
+	return err
 }
 
 // Free closes the module and releases its handles and its functions'

@@ -1,0 +1,126 @@
+package host
+
+import (
+	"unsafe"
+
+	"github.com/tetratelabs/wazero/api"
+)
+
+type memoryAPI = api.Memory
+
+// heapMemory is wazero's default kind of memory, for when a memory file
+// cannot be made: a Go slice that moves when it grows.
+type heapMemory struct{ buf []byte }
+
+func (h *heapMemory) Reallocate(size uint64) []byte {
+	if size <= uint64(cap(h.buf)) {
+		h.buf = h.buf[:size]
+	} else {
+		grown := make([]byte, size, size*2)
+		copy(grown, h.buf)
+		h.buf = grown
+	}
+	return h.buf
+}
+
+func (h *heapMemory) Free() { h.buf = nil }
+
+var errNoMemory = errorf(ErrUsage, "gowasm: the module has no memory")
+
+// memoryOp runs f on the module's memory, refusing once the module is
+// closed: memory ops do not take the call lock (a host function reads the
+// memory of the call that is running), only memMu, which Close takes
+// before freeing the memory.
+func (m *Module) memoryOp(f func(mem memoryAPI) *Error) *Error {
+	m.memMu.RLock()
+	defer m.memMu.RUnlock()
+	if m.inst == nil {
+		return errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+	}
+	mem := m.inst.Memory()
+	if mem == nil {
+		return errNoMemory
+	}
+	return f(mem)
+}
+
+// MemorySize returns the memory's length in bytes.
+func (m *Module) MemorySize() (size uint64, err *Error) {
+	err = m.memoryOp(func(mem memoryAPI) *Error {
+		size = uint64(mem.Size())
+		return nil
+	})
+	return size, err
+}
+
+// MemoryGrow grows the memory by delta pages and returns the previous size in pages.
+func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
+	err = m.memoryOp(func(mem memoryAPI) *Error {
+		var ok bool
+		if previous, ok = mem.Grow(delta); !ok {
+			max, hasMax := mem.Definition().Max()
+			if !hasMax {
+				max = 65536
+			}
+			return errorf(ErrArgument, "gowasm: cannot grow the memory by %d pages: it has %d of at most %d", delta, mem.Size()/65536, max)
+		}
+		return nil
+	})
+	return previous, err
+}
+
+// MemoryCopy copies between the memory at offset and p: out of it if write
+// is false, into it otherwise. Out-of-bounds ranges are refused whole.
+func (m *Module) MemoryCopy(offset uint64, p []byte, write bool) *Error {
+	return m.memoryOp(func(mem memoryAPI) *Error {
+		size := mem.Size()
+		if offset > uint64(size) || uint64(len(p)) > uint64(size)-offset {
+			return errorf(ErrArgument, "gowasm: memory access out of bounds: offset %d, length %d, memory size %d", offset, len(p), size)
+		}
+		if len(p) == 0 {
+			return nil
+		}
+		buf, _ := mem.Read(uint32(offset), uint32(len(p)))
+		if write {
+			copy(buf, p)
+		} else {
+			copy(p, buf)
+		}
+		return nil
+	})
+}
+
+// MemoryFile returns a new descriptor of the file backing the memory and
+// its reserved size, for a zero-copy mapping.
+func (m *Module) MemoryFile() (fd int, reserved uint64, err *Error) {
+	err = m.memoryOp(func(mem memoryAPI) *Error {
+		mm := m.mappedMemoryOf(mem)
+		if mm == nil {
+			return errorf(ErrUsage, "gowasm: this memory cannot be mapped (zero-copy views need Linux or macOS)")
+		}
+		var e error
+		if fd, reserved, e = mm.dupFile(); e != nil {
+			return errorf(ErrUsage, "gowasm: mapping the memory: %v", e)
+		}
+		return nil
+	})
+	return fd, reserved, err
+}
+
+// mappedMemoryOf finds which of the module's allocations backs mem, by
+// address: wazero does not say.
+func (m *Module) mappedMemoryOf(mem memoryAPI) *mappedMemory {
+	if mem.Size() == 0 {
+		if len(m.memories) == 1 {
+			return m.memories[0]
+		}
+		return nil
+	}
+	data, _ := mem.Read(0, 1)
+	for _, mm := range m.memories {
+		if mm.contains(unsafe.Pointer(unsafe.SliceData(data))) {
+			return mm
+		}
+	}
+	return nil
+}

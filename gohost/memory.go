@@ -1,0 +1,98 @@
+package main
+
+/*
+#include "gowasm.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/gowasm/gowasm/gohost/internal/host"
+)
+
+// withModule runs f on a live module, or reports a closed one.
+func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *host.Error) C.int32_t {
+	m := host.Modules.Get(uint64(module))
+	if m == nil {
+		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
+	}
+	if err := f(m); err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}
+
+//export gowasm_memory_size
+func gowasm_memory_size(e *C.gowasm_error, module C.uint64_t, out *C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		size, err := m.MemorySize()
+		*out = C.uint64_t(size)
+		return err
+	})
+}
+
+//export gowasm_memory_grow
+func gowasm_memory_grow(e *C.gowasm_error, module C.uint64_t, delta C.uint32_t, previous *C.uint32_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		pages, err := m.MemoryGrow(uint32(delta))
+		*previous = C.uint32_t(pages)
+		return err
+	})
+}
+
+//export gowasm_memory_read
+func gowasm_memory_read(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t, dst *C.uint8_t, n C.size_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		return m.MemoryCopy(uint64(offset), cBytes(dst, n), false)
+	})
+}
+
+//export gowasm_memory_write
+func gowasm_memory_write(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t, src *C.uint8_t, n C.size_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		return m.MemoryCopy(uint64(offset), cBytes(src, n), true)
+	})
+}
+
+//export gowasm_memory_fd
+func gowasm_memory_fd(e *C.gowasm_error, module C.uint64_t, fd *C.int32_t, reserved *C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		f, size, err := m.MemoryFile()
+		*fd, *reserved = C.int32_t(f), C.uint64_t(size)
+		return err
+	})
+}
+
+// cBytes views C memory as a slice for the duration of a call.
+func cBytes(p *C.uint8_t, n C.size_t) []byte {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
+}

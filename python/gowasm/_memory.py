@@ -1,0 +1,162 @@
+"""A module's linear memory: ``m.memory``.
+
+On Linux and macOS the memory lives in a memory file that gowasm's Go side
+maps at a fixed address, reserved at the memory's maximum size; Python maps
+the same file. So ``memoryview(m.memory)`` (and ``numpy.frombuffer``) is
+zero-copy and writable, and it can never point at freed or moved memory:
+the kernel keeps the pages while any mapping exists, so a view stays valid
+after the memory grows (it keeps the length it had) and after the module is
+closed (it then holds the last contents, shared with nobody).
+
+Elsewhere memory is copied in and out through the C ABI, and
+``memoryview(m.memory)`` raises.
+"""
+
+import mmap
+import os
+from typing import Any, Optional, Union
+
+from . import _native
+
+PAGE = 65536
+Bytes = Union[bytes, bytearray, memoryview]
+
+
+class Memory:
+    """The guest's linear memory (what ``m.memory`` returns).
+
+    ``len(mem)`` is its current size in bytes; ``read(offset, size)`` and
+    ``write(offset, data)`` copy, with bounds checked against the current
+    size (``IndexError``); ``grow(pages)`` adds 64 KiB pages. On Linux and
+    macOS the object also supports the buffer protocol: ``memoryview(mem)``
+    and ``numpy.frombuffer(mem, ...)`` see the memory itself, as long as it
+    was when ``m.memory`` was read (read ``m.memory`` again after growth).
+    """
+
+    _module: Any
+
+    def __len__(self) -> int:
+        ffi, lib = _native.load()
+        err = ffi.new("gowasm_error *")
+        out = ffi.new("uint64_t *")
+        if lib.gowasm_memory_size(err, self._module._handle, out) != 0:
+            _native.raise_error(ffi, lib, err)
+        return int(out[0])
+
+    @property
+    def pages(self) -> int:
+        """The current size in 64 KiB pages."""
+        return len(self) // PAGE
+
+    def grow(self, pages: int) -> int:
+        """Grows the memory by ``pages`` pages; returns the previous size in
+        pages. Raises ``OverflowError`` beyond the memory's maximum."""
+        if not 0 <= pages < 1 << 32:
+            raise OverflowError("pages must be between 0 and 2**32-1, not %d" % pages)
+        ffi, lib = _native.load()
+        err = ffi.new("gowasm_error *")
+        out = ffi.new("uint32_t *")
+        if lib.gowasm_memory_grow(err, self._module._handle, pages, out) != 0:
+            _native.raise_error(ffi, lib, err)
+        return int(out[0])
+
+    def read(self, offset: int, size: int) -> bytes:  # type: ignore[override]
+        """Copies ``size`` bytes at ``offset`` out of the memory."""
+        self._check(offset, size)
+        full = self._module._memory_map()
+        if full is not None:
+            return full[offset : offset + size]
+        ffi, lib = _native.load()
+        buf = ffi.new("uint8_t[]", size)
+        self._abi(lib.gowasm_memory_read, offset, buf, size)
+        return ffi.buffer(buf, size)[:]
+
+    def write(self, offset: int, data: Bytes) -> None:  # type: ignore[override]
+        """Copies ``data`` into the memory at ``offset``."""
+        data = memoryview(data).cast("B")
+        self._check(offset, len(data))
+        full = self._module._memory_map()
+        if full is not None:
+            full[offset : offset + len(data)] = data
+            return
+        ffi, lib = _native.load()
+        self._abi(lib.gowasm_memory_write, offset, ffi.from_buffer(data), len(data))
+
+    def read_string(self, offset: int, size: int, encoding: str = "utf-8") -> str:
+        """Reads ``size`` bytes at ``offset`` as text (UTF-8 by default)."""
+        return self.read(offset, size).decode(encoding)
+
+    def _check(self, offset: int, size: int) -> None:
+        if offset < 0 or size < 0:
+            raise IndexError("memory offsets and sizes are not negative: offset %d, size %d" % (offset, size))
+        total = len(self)
+        if offset + size > total:
+            raise IndexError("memory access out of bounds: offset %d + size %d > memory size %d" % (offset, size, total))
+
+    def _abi(self, function: Any, offset: int, buf: Any, size: int) -> None:
+        ffi, lib = _native.load()
+        err = ffi.new("gowasm_error *")
+        if function(err, self._module._handle, offset, buf, size) != 0:
+            _native.raise_error(ffi, lib, err)
+
+    def __repr__(self) -> str:
+        try:
+            return "<gowasm.Memory of %s: %d pages>" % (self._module.name, self.pages)
+        except Exception:
+            return "<gowasm.Memory of %s (closed)>" % self._module.name
+
+
+class MappedMemory(Memory, mmap.mmap):
+    """A Memory that is also a shared mapping of the memory's pages."""
+
+
+class CopiedMemory(Memory):
+    """A Memory without zero-copy access (no memory file on this platform,
+    or an empty memory, which cannot be mapped)."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+
+
+def open_memory(module: Any) -> Memory:
+    """A Memory for ``module`` at its current size."""
+    mem: Memory = CopiedMemory(module)
+    size = len(mem)
+    mapped = memory_file(module)
+    if mapped is None or size == 0:
+        return mem
+    fd, _ = mapped
+    try:
+        view = MappedMemory(fd, size)
+    finally:
+        os.close(fd)
+    view._module = module
+    return view
+
+
+def memory_file(module: Any) -> Optional["tuple[int, int]"]:
+    """A new descriptor of the module's memory file and its reserved size,
+    or None where memory is not file-backed."""
+    ffi, lib = _native.load()
+    err = ffi.new("gowasm_error *")
+    fd = ffi.new("int32_t *")
+    reserved = ffi.new("uint64_t *")
+    if lib.gowasm_memory_fd(err, module._handle, fd, reserved) != 0:
+        if err.code == 7:  # GOWASM_ERR_USAGE: not file-backed here
+            _native.take_message(ffi, lib, err)
+            return None
+        _native.raise_error(ffi, lib, err)
+    return int(fd[0]), int(reserved[0])
+
+
+def map_reservation(module: Any) -> Optional[mmap.mmap]:
+    """The whole reservation, mapped once per module for gowasm's own reads
+    and writes (bounds are checked against the current size first)."""
+    mapped = memory_file(module)
+    if mapped is None:
+        return None
+    fd, reserved = mapped
+    try:
+        return mmap.mmap(fd, reserved)
+    finally:
+        os.close(fd)
