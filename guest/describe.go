@@ -69,8 +69,17 @@ func Results(types ...Type) []Type { return types }
 // is not one of this package's, or if there is more than one result: those
 // are mistakes in the guest, best found when it loads (a panic in init fails
 // _initialize) rather than as a wrong call later.
-func Export(name string, params, results []Type) {
-	exports.add(name, params, results)
+func Export(name string, params, results []Type, options ...Option) {
+	exports.add(name, params, results, options...)
+}
+
+// Option adds to a function's description.
+type Option func(*signature)
+
+// Names gives the parameters names, which the host shows (Python's help()
+// prints greet(name: str) -> str). There must be one per parameter.
+func Names(names ...string) Option {
+	return func(s *signature) { s.names = append([]string(nil), names...) }
 }
 
 // Description returns the JSON that gowasm_describe hands to the host,
@@ -85,6 +94,7 @@ var exports registry
 
 type signature struct {
 	params, results []Type
+	names           []string // optional, one per param
 }
 
 type registry struct {
@@ -92,7 +102,7 @@ type registry struct {
 	funcs map[string]signature
 }
 
-func (r *registry) add(name string, params, results []Type) {
+func (r *registry) add(name string, params, results []Type, options ...Option) {
 	if name == "" || !utf8.ValidString(name) {
 		panic("gowasm: Export: the name " + strconv.Quote(name) + " is empty or not UTF-8")
 	}
@@ -117,10 +127,18 @@ func (r *registry) add(name string, params, results []Type) {
 		r.funcs = make(map[string]signature)
 	}
 	// Copy: the caller's slices are theirs to change.
-	r.funcs[name] = signature{
+	sig := signature{
 		params:  append([]Type(nil), params...),
 		results: append([]Type(nil), results...),
 	}
+	for _, o := range options {
+		o(&sig)
+	}
+	if sig.names != nil && len(sig.names) != len(sig.params) {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.names)) +
+			" names for " + strconv.Itoa(len(sig.params)) + " parameters")
+	}
+	r.funcs[name] = sig
 }
 
 // json builds the description by hand rather than with encoding/json: the
@@ -149,6 +167,16 @@ func (r *registry) json() []byte {
 		b = appendTypes(b, sig.params)
 		b = append(b, `,"results":`...)
 		b = appendTypes(b, sig.results)
+		if sig.names != nil {
+			b = append(b, `,"names":[`...)
+			for i, n := range sig.names {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendJSONString(b, n)
+			}
+			b = append(b, ']')
+		}
 		b = append(b, '}')
 	}
 	return append(b, "}}"...)

@@ -14,11 +14,21 @@ func TestDescriptionEmpty(t *testing.T) {
 	}
 }
 
+func TestNamesMustMatchParams(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Export with 2 names for 1 parameter did not panic")
+		}
+	}()
+	var r registry
+	r.add("f", Params(Int), nil, Names("a", "b"))
+}
+
 func TestDescription(t *testing.T) {
 	var r registry
 	// Out of order on purpose: the JSON is sorted by name.
 	r.add("stats", Params(JSON), Results(JSON))
-	r.add("greet", Params(String), Results(String))
+	r.add("greet", Params(String), Results(String), Names("name"))
 	r.add("add", Params(Int, Int), Results(Int))
 	r.add("reverse", Params(Bytes), Results(Bytes))
 	r.add("ping", nil, nil)
@@ -26,7 +36,7 @@ func TestDescription(t *testing.T) {
 
 	want := `{"version":1,"functions":{` +
 		`"add":{"params":["int","int"],"results":["int"]},` +
-		`"greet":{"params":["str"],"results":["str"]},` +
+		`"greet":{"params":["str"],"results":["str"],"names":["name"]},` +
 		`"ping":{"params":[],"results":[]},` +
 		`"reverse":{"params":["bytes"],"results":["bytes"]},` +
 		`"scale":{"params":["float","bool"],"results":["float"]},` +

@@ -29,10 +29,10 @@ import (
 )
 
 func init() {
-	gowasm.Export("greet", gowasm.Params(gowasm.String), gowasm.Results(gowasm.String))
-	gowasm.Export("reverse", gowasm.Params(gowasm.Bytes), gowasm.Results(gowasm.Bytes))
-	gowasm.Export("add", gowasm.Params(gowasm.Int, gowasm.Int), gowasm.Results(gowasm.Int))
-	gowasm.Export("stats", gowasm.Params(gowasm.JSON), gowasm.Results(gowasm.JSON))
+	gowasm.Export("greet", gowasm.Params(gowasm.String), gowasm.Results(gowasm.String), gowasm.Names("name"))
+	gowasm.Export("reverse", gowasm.Params(gowasm.Bytes), gowasm.Results(gowasm.Bytes), gowasm.Names("data"))
+	gowasm.Export("add", gowasm.Params(gowasm.Int, gowasm.Int), gowasm.Results(gowasm.Int), gowasm.Names("a", "b"))
+	gowasm.Export("stats", gowasm.Params(gowasm.JSON), gowasm.Results(gowasm.JSON), gowasm.Names("data"))
 }
 
 // greet("Gopher") is "Hello, Gopher!". TinyGo lowers a string parameter of an
