@@ -7,7 +7,8 @@ Used by the example, the tests and the benchmarks:
 A guest is a Go package built with GOOS=wasip1 GOARCH=wasm, as a reactor
 (-buildmode=c-shared) unless told otherwise. The output lands in
 .cache/guests/<name>-<hash>.wasm, where the hash covers the sources, the
-build mode and the Go version, so an unchanged guest is never rebuilt.
+build mode, the Go version and gowasm's guest package, so an unchanged
+guest is never rebuilt.
 """
 
 import hashlib
@@ -32,11 +33,13 @@ def build(package_dir: str, reactor: bool = True) -> str:
     package_dir = os.path.abspath(package_dir)
     digest = hashlib.sha256()
     digest.update(("reactor=%s %s" % (reactor, go_version(go))).encode())
-    for name in sorted(os.listdir(package_dir)):
-        if name.endswith((".go", ".mod", ".sum")):
-            digest.update(name.encode())
-            with open(os.path.join(package_dir, name), "rb") as f:
-                digest.update(f.read())
+    # The guest's own files, and gowasm's guest package, which it may import.
+    for folder in (package_dir, os.path.join(ROOT, "guest")):
+        for name in sorted(os.listdir(folder)):
+            if name.endswith((".go", ".mod", ".sum")):
+                digest.update(name.encode())
+                with open(os.path.join(folder, name), "rb") as f:
+                    digest.update(f.read())
     out = os.path.join(CACHE, "%s-%s.wasm" % (os.path.basename(package_dir), digest.hexdigest()[:16]))
     if os.path.exists(out):
         return out

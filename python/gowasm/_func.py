@@ -248,6 +248,25 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.results = ex.results
     fn.module = ex.module  # keeps the module alive while the function is
     fn.wasm_signature = ex.signature
+    fn.typed = _typed_method(fn)
+
+
+def _typed_method(fn: Any) -> Callable[..., Any]:
+    def typed(*params: Any, returns: Any = None, names: Any = None, allocator: Any = None) -> Callable[..., Any]:
+        """Makes a typed Python function of this export with gowasm's
+        convention for str, bytes and JSON (see gowasm._typed):
+        ``greet = m.greet.typed(str, returns=str)``, or from a stub's
+        annotations: ``m.greet.typed(lambda name: ...)`` with annotations,
+        e.g. ``def greet(name: str) -> str: ...``. Types: int, float, bool,
+        str, bytes, dict/list (JSON). ``allocator=("malloc", "free")`` names
+        the guest's allocator exports when they are not the usual ones."""
+        from ._typed import make_typed, typed_from_annotations
+
+        if len(params) == 1 and callable(params[0]) and not isinstance(params[0], type):
+            return typed_from_annotations(fn, params[0], allocator=allocator)
+        return make_typed(fn, params, returns, names=names, allocator=allocator)
+
+    return typed
 
 
 def is_attribute_name(name: str) -> bool:

@@ -3,17 +3,21 @@
 import difflib
 import json
 import os
+import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
-from ._errors import ModuleClosedError
+from ._errors import ModuleClosedError, WasmError
 from ._func import is_attribute_name, make_function
 from ._memory import Memory, map_reservation, open_memory
+from ._typed import Allocator, make_typed, parse_description
+from ._typed import _read_packed as read_packed
 from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
 
 _UNSET = object()
+DESCRIBE_EXPORT = "gowasm_describe"
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
@@ -146,7 +150,10 @@ class Module:
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
         self._full_map: Any = _UNSET
+        self._allocators: Dict[Any, Allocator] = {}
         self.exports: Exports = Exports(self, functions)
+        if DESCRIBE_EXPORT in functions:
+            self._apply_description(functions)
         for fname, fn in functions.items():
             if is_attribute_name(fname) and not hasattr(type(self), fname):
                 self.__dict__[fname] = fn
@@ -160,6 +167,34 @@ class Module:
             return json.loads(ffi.string(out[0]))
         finally:
             lib.gowasm_free(out[0])
+
+    def _apply_description(self, functions: Dict[str, Callable[..., Any]]) -> None:
+        """Types the exports a guest describes (gowasm's guest package
+        exports ``gowasm_describe``), so that ``m.greet("world")`` works."""
+        raw = functions[DESCRIBE_EXPORT]
+        try:
+            if raw.params or raw.results != ("i64",):  # type: ignore[attr-defined]
+                raise TypeError("%s is not () -> i64" % raw.wasm_signature)  # type: ignore[attr-defined]
+            described = parse_description(read_packed(raw(), self._allocator(None), self))
+        except (TypeError, ValueError, WasmError) as e:
+            warnings.warn("%s: ignoring its gowasm_describe: %s" % (self.name, e), RuntimeWarning, stacklevel=3)
+            return
+        for fname, spec in described.items():
+            if fname not in functions:
+                continue
+            try:
+                results = spec.get("results") or []
+                functions[fname] = make_typed(functions[fname], spec.get("params") or [],
+                                              results[0] if results else None, names=spec.get("names"))
+            except (TypeError, KeyError, AttributeError) as e:
+                warnings.warn("%s: ignoring the description of %s: %s" % (self.name, fname, e), RuntimeWarning, stacklevel=3)
+
+    def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
+        """The guest's allocator exports (found once)."""
+        key = tuple(names) if names else None
+        if key not in self._allocators:
+            self._allocators[key] = Allocator(self, key)  # type: ignore[arg-type]
+        return self._allocators[key]
 
     # -- memory -----------------------------------------------------------
 
