@@ -5,12 +5,26 @@ package main
 
 // Callbacks live in C: Go may call a C function pointer only through C code.
 // This file has no //export, so it may define functions in its preamble.
+#ifdef _WIN32
+#include <windows.h>
+static uint64_t gw_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
+#else
+#include <pthread.h>
+static uint64_t gw_thread_id(void) { return (uint64_t)(uintptr_t)pthread_self(); }
+#endif
+
 static gowasm_write_fn gw_write_fn;
 static gowasm_read_fn gw_read_fn;
+static gowasm_host_call_fn gw_host_call_fn;
 
 static void gw_set_callbacks(gowasm_callbacks *cbs) {
     gw_write_fn = cbs->write;
     gw_read_fn = cbs->read;
+    gw_host_call_fn = cbs->host_call;
+}
+
+static int32_t gw_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, char *sig) {
+    return gw_host_call_fn ? gw_host_call_fn(fn_id, module, stack, sig) : -1;
 }
 
 static int32_t gw_write(uint64_t stream, uint8_t *data, size_t len) {
@@ -25,6 +39,7 @@ import "C"
 
 import (
 	"errors"
+	"sync"
 	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/host"
@@ -33,7 +48,12 @@ import (
 var (
 	errWriteFailed = errors.New("the host's output stream refused the write")
 	errReadFailed  = errors.New("the host's input stream failed")
+	errHostFailed  = errors.New("it raised an exception")
 )
+
+// sigStrings holds the C copies of host function signatures, made once
+// each: there are few distinct signatures, and C must not hold Go strings.
+var sigStrings sync.Map // string -> *C.char
 
 func setCallbacks(cbs *C.gowasm_callbacks) {
 	C.gw_set_callbacks(cbs)
@@ -41,6 +61,21 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 		// p is guest memory or a Go buffer: C may read it during the call only.
 		if C.gw_write(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p))) != 0 {
 			return errWriteFailed
+		}
+		return nil
+	})
+	host.ThreadID = func() uint64 { return uint64(C.gw_thread_id()) }
+	host.SetHostCall(func(id, module uint64, stack []uint64, sig string) error {
+		csig, ok := sigStrings.Load(sig)
+		if !ok {
+			csig, _ = sigStrings.LoadOrStore(sig, C.CString(sig))
+		}
+		var st *C.uint64_t
+		if len(stack) > 0 {
+			st = (*C.uint64_t)(unsafe.Pointer(&stack[0]))
+		}
+		if C.gw_host_call(C.uint64_t(id), C.uint64_t(module), st, csig.(*C.char)) != 0 {
+			return errHostFailed
 		}
 		return nil
 	})

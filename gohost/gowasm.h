@@ -51,9 +51,20 @@ typedef int32_t (*gowasm_write_fn)(uint64_t stream, uint8_t *data, size_t len);
    buf. Returns the number of bytes read, 0 at end of file, -1 on error. */
 typedef int64_t (*gowasm_read_fn)(uint64_t stream, uint8_t *buf, size_t len);
 
+/* Calls host function fn_id (an id the caller gave in the module
+   configuration's "host_functions") for the module with handle `module`.
+   stack holds the import's parameters as raw wasm values and receives its
+   results; sig is its signature, e.g. "i32,i64:f64". Returns 0, or nonzero
+   when the function failed: the guest call is then aborted and fails with
+   GOWASM_ERR_HOST (the caller keeps its own error to report). The module's
+   functions may be called re-entrantly from inside. */
+typedef int32_t (*gowasm_host_call_fn)(uint64_t fn_id, uint64_t module,
+                                       uint64_t *stack, char *sig);
+
 typedef struct gowasm_callbacks {
     gowasm_write_fn write;
     gowasm_read_fn read;
+    gowasm_host_call_fn host_call;
 } gowasm_callbacks;
 
 /* Installs the callbacks; call once before anything else. */

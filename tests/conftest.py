@@ -37,6 +37,18 @@ def probe_wasm():
     return goguest.build(os.path.join(ROOT, "tests", "guests", "probe"), reactor=False)
 
 
+@pytest.fixture(scope="session")
+def hostcalls_wasm():
+    """Path of tests/guests/hostcalls: a Go reactor calling //go:wasmimport functions."""
+    return goguest.build(os.path.join(ROOT, "tests", "guests", "hostcalls"))
+
+
+@pytest.fixture(scope="session")
+def greet_wasm():
+    """Path of examples/greet-go: a self-describing guest (gowasm's guest package)."""
+    return goguest.build(os.path.join(ROOT, "examples", "greet-go"))
+
+
 @pytest.fixture
 def reactor(reactor_wasm):
     from gowasm import Module

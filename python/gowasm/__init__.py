@@ -9,6 +9,7 @@ cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Trap, WasmError
+from ._host import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
 from ._run import run
@@ -19,6 +20,7 @@ __all__ = [
     "run",
     "Mount",
     "Memory",
+    "Caller",
     "Exports",
     "Import",
     "WasmError",

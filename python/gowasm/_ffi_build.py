@@ -9,7 +9,8 @@ Besides the ABI, the extension defines, in C:
   wrapper ``gwpy_call_*`` that passes it: Python calls the wrapper with
   scalars only (the cheapest cffi call) and, when the result is the failure
   sentinel, takes the error with ``gwpy_take_error`` on the same thread;
-- ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio.
+- ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio, and
+  ``gwpy_host_call`` for Python host functions.
 """
 
 import os
@@ -68,6 +69,7 @@ def build_ffi(library_dir=None):
         int32_t gwpy_take_error(gowasm_error *out);
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
         extern "Python" int64_t gwpy_read(uint64_t stream, uint8_t *buf, size_t len);
+        extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, char *sig);
         """
     )
     source = (

@@ -7,7 +7,7 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _native, _streams
+from . import _host, _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import ModuleClosedError, WasmError
 from ._func import is_attribute_name, make_function
@@ -90,6 +90,9 @@ class Module:
             (``$GOWASM_CACHE_DIR`` overrides it); pass a directory to use
             another, or False to cache in memory only.
         name: how messages name the module (default: the file name).
+        imports: Python host functions for the module's imports, as
+            ``{"env": {"log": log}}``; see :mod:`gowasm._host` (types,
+            ``caller: gowasm.Caller``, exceptions, re-entrancy).
         args, env, inherit_env, mounts, stdin, stdout, stderr, deterministic:
             the guest's WASI world, as for :func:`gowasm.run` (``stdin``
             defaults to empty here, not to Python's ``sys.stdin``).
@@ -105,13 +108,16 @@ class Module:
                  env: Optional[Mapping[str, str]] = None, inherit_env: bool = False,
                  mounts: Optional[Mapping[str, Union[PathLike, Mount]]] = None,
                  stdin: Any = None, stdout: Any = None, stderr: Any = None,
-                 deterministic: bool = False) -> None:
+                 deterministic: bool = False,
+                 imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         out_id, _ = _streams.output_stream(stdout, _streams.STDOUT)
         err_id, _ = _streams.output_stream(stderr, _streams.STDERR)
         in_id, _ = _streams.input_stream(stdin, None, _streams.DISCARD)
         streams = (out_id, err_id, in_id)
+        host_functions = _host.register(imports, self)
+        host_ids = [h["id"] for h in host_functions]
         try:
             config = {
                 "name": self.name,
@@ -124,6 +130,7 @@ class Module:
                 "stdout": out_id,
                 "stderr": err_id,
                 "deterministic": bool(deterministic),
+                "host_functions": host_functions,
             }
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")
@@ -132,18 +139,20 @@ class Module:
                 _native.raise_error(ffi, lib, err)
         except BaseException:
             _streams.release(*streams)
+            _host.release(host_ids)
             raise
         self._handle: int = handle[0]
         self._closed = False
         # Frees the handles once nothing can use them: the exported functions
         # hold this object, so they are garbage too by then.
-        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, streams)
+        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, streams, host_ids)
         info = self._info(ffi, lib)
         self.kind: str = info["kind"]
         self.imports: List[Import] = [
             Import(i["module"], i["name"], tuple(i["params"]), tuple(i["results"]), i["provided_by"])
             for i in info.get("imports") or ()
         ]
+        _host.check_imports(host_ids, self.imports)
         functions = {}
         for e in info.get("exports") or ():
             if e["kind"] == "func":
@@ -264,8 +273,9 @@ class Module:
         return msg
 
 
-def _free(ffi: Any, lib: Any, handle: int, streams: Tuple[int, ...]) -> None:
+def _free(ffi: Any, lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
     _streams.release(*streams)
+    _host.release(host_ids)
     _call_abi(ffi, lib, lib.gowasm_module_free, handle)
 
 

@@ -13,6 +13,9 @@ from ._errors import error_from
 _lock = threading.Lock()
 _loaded: Any = None
 
+#: GOWASM_ERR_HOST of gowasm.h: a host function failed.
+HOST_FAILED = 9
+
 #: GOWASM_FAILED_INT of gowasm.h: an integer fast call's failure hint.
 FAILED_INT = -792353564
 
@@ -35,14 +38,16 @@ def _load():
             "gowasm: the native library is not built or cannot be loaded (%s). "
             "Install gowasm with pip (a source build needs Go 1.25+ and a C compiler)." % e
         ) from e
-    from . import _streams
+    from . import _host, _streams
 
     if lib.GOWASM_FAILED_INT != FAILED_INT:
         raise ImportError("gowasm: the native library does not match this Python package; reinstall gowasm")
     _streams.install(ffi, lib)
+    _host.install(ffi, lib)
     callbacks = ffi.new("gowasm_callbacks *")
     callbacks.write = lib.gwpy_write
     callbacks.read = lib.gwpy_read
+    callbacks.host_call = lib.gwpy_host_call
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
@@ -59,8 +64,18 @@ def take_message(ffi, lib, err) -> str:
 
 
 def raise_error(ffi, lib, err) -> NoReturn:
-    """Raises the exception for a filled ``gowasm_error``, freeing its message."""
-    raise error_from(err.code, take_message(ffi, lib, err), err.exit_code)
+    """Raises the exception for a filled ``gowasm_error``, freeing its message.
+    A host function's failure re-raises the exception it raised."""
+    code, message = err.code, take_message(ffi, lib, err)
+    if code == HOST_FAILED:
+        from ._host import take_pending
+
+        pending = take_pending()
+        if pending is not None:
+            if hasattr(pending, "add_note"):
+                pending.add_note("raised in a host function called by WebAssembly; the guest call was aborted:\n" + message)
+            raise pending
+    raise error_from(code, message, err.exit_code)
 
 
 def take_error(ffi, lib) -> Any:

@@ -31,6 +31,9 @@ type Config struct {
 	Env []string `json:"env"`
 	// Mounts are the host directories the guest sees; nothing else is.
 	Mounts []Mount `json:"mounts"`
+	// HostFuncs are the embedder's functions for imports, which take
+	// precedence over everything gowasm would provide.
+	HostFuncs []HostFunc `json:"host_functions"`
 	// Deterministic replaces the real clocks and randomness with wazero's
 	// fake ones (for reproducible tests).
 	Deterministic bool `json:"deterministic"`

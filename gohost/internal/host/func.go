@@ -67,6 +67,9 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	}
 	st := f.stack
 	m := f.m
+	if m.host.reentrant() {
+		return f.callReentrant(args, n)
+	}
 	m.mu.Lock() // unlocked by hand, not deferred: this is the hot path
 	if m.dead != nil {
 		m.mu.Unlock()
@@ -102,6 +105,55 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	return raw, f.resultType(), nil
 }
 
+// callReentrant runs a call that a host function makes into its own module
+// while the guest call that invoked it holds the module's lock. It takes no
+// lock (that thread owns the module) and uses a fresh wazero function and
+// stack: the outer call's are in use.
+func (f *Func) callReentrant(args *[4]uint64, n int) (uint64, api.ValueType, *Error) {
+	st := make([]uint64, len(f.stack))
+	for i := 0; i < n; i++ {
+		v := args[i]
+		if f.i32Mask&(1<<i) != 0 {
+			if int64(v) < math.MinInt32 || int64(v) > math.MaxUint32 {
+				return 0, 0, f.rangeError(i, int64(v))
+			}
+			v = uint64(uint32(v))
+		} else if f.f32Mask&(1<<i) != 0 {
+			v = api.EncodeF32(float32(math.Float64frombits(v)))
+		}
+		st[i] = v
+	}
+	if err := f.callNested(st); err != nil {
+		return 0, 0, err
+	}
+	var raw uint64
+	if len(f.results) > 0 {
+		raw = st[0]
+	}
+	return raw, f.resultType(), nil
+}
+
+// callNested calls on a fresh wazero function, without the module lock.
+func (f *Func) callNested(st []uint64) *Error {
+	m := f.m
+	if m.dead != nil {
+		return m.dead
+	}
+	inst := m.inst
+	if inst == nil {
+		if starting := m.host.starting.Load(); starting != nil {
+			inst = *starting
+		}
+	}
+	if inst == nil {
+		return errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+	}
+	if err := inst.ExportedFunction(f.name).CallWithStack(m.ctx, st); err != nil {
+		return m.fail(err)
+	}
+	return nil
+}
+
 func (f *Func) resultType() api.ValueType {
 	if len(f.results) == 0 {
 		return 0
@@ -121,6 +173,9 @@ func Call(h uint64, stack []uint64) *Error {
 		return errorf(ErrUsage, "gowasm: %s needs a stack of %d values, got %d", f.signature(), max(len(f.params), len(f.results)), len(stack))
 	}
 	m := f.m
+	if m.host.reentrant() {
+		return f.callNested(stack)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.dead != nil {

@@ -36,7 +36,10 @@ var wasiModules = map[string]bool{"wasi_snapshot_preview1": true, "wasi_unstable
 // provide them (AssemblyScript, Emscripten), and stubs for the rest.
 // A stub fails the call, naming the import, only if the guest calls it; with
 // strict, any import that would need a stub fails the load instead.
-func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, wasm []byte, cfg Config) ([]Import, error) {
+func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, wasm []byte) ([]Import, error) {
+	cfg := m.cfg
+	hostFuncs := indexHostFuncs(cfg.HostFuncs)
+	used := map[string]bool{}
 	memories, err := linkMemories(ctx, rt, guest, wasm, cfg)
 	if err != nil {
 		return nil, err
@@ -88,7 +91,11 @@ func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, w
 		for _, f := range byModule[mod] {
 			_, name, _ := f.Import()
 			imp := Import{Module: mod, Name: name, Params: typeNames(f.ParamTypes()), Results: typeNames(f.ResultTypes()), ProvidedBy: provider}
-			if !provided[name] {
+			if hf, ok := hostFuncs[mod][name]; ok { // the embedder's wins
+				m.addHostFunc(b, f, hf)
+				imp.ProvidedBy = "python"
+				used[mod+"."+name] = true
+			} else if !provided[name] {
 				imp.ProvidedBy = "stub"
 				missing = append(missing, imp)
 				addStub(b, f, imp, cfg)
@@ -98,6 +105,9 @@ func link(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModule, w
 		builders[mod] = b
 	}
 
+	if err := hostFuncs.unused(used, all, cfg); err != nil {
+		return nil, err
+	}
 	if cfg.StrictImports && len(missing) > 0 {
 		lines := make([]string, len(missing))
 		for i, imp := range missing {

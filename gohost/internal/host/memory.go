@@ -34,10 +34,15 @@ var errNoMemory = errorf(ErrUsage, "gowasm: the module has no memory")
 func (m *Module) memoryOp(f func(mem memoryAPI) *Error) *Error {
 	m.memMu.RLock()
 	defer m.memMu.RUnlock()
-	if m.inst == nil {
-		return errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+	inst := m.inst
+	if inst == nil {
+		if starting := m.host.starting.Load(); starting != nil {
+			inst = *starting // a host function called by _initialize
+		} else {
+			return errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+		}
 	}
-	mem := m.inst.Memory()
+	mem := inst.Memory()
 	if mem == nil {
 		return errNoMemory
 	}

@@ -47,6 +47,8 @@ type Module struct {
 	// dead is set once the module cannot be called any more: after Close,
 	// or after a trap or exit left the guest's own runtime in an unknown state.
 	dead *Error
+	// host tracks the embedder's host functions running on this module.
+	host hostState
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -76,16 +78,16 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	var memories []*mappedMemory
-	ctx = experimental.WithMemoryAllocator(ctx, allocator(&memories))
-	m, err := instantiate(ctx, rt, wasm, cfg, false)
-	if err != nil {
+	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
+	// The handle exists before instantiation: host functions that
+	// _initialize calls pass it to the embedder.
+	m.Handle = Modules.Add(m)
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
+	if err := m.instantiate(ctx, wasm, false); err != nil {
+		Modules.Remove(m.Handle)
 		rt.Close(ctx)
 		return nil, err
 	}
-	m.memories = memories
-	m.ctx = context.Background() // calls need no allocator
-	m.Handle = Modules.Add(m)
 	return m, nil
 }
 
@@ -99,9 +101,11 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	}
 	ctx := context.Background()
 	defer rt.Close(ctx)
-	var memories []*mappedMemory
-	ctx = experimental.WithMemoryAllocator(ctx, allocator(&memories))
-	_, err = instantiate(ctx, rt, wasm, cfg, true)
+	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
+	m.Handle = Modules.Add(m)
+	defer Modules.Remove(m.Handle)
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
+	err = m.instantiate(ctx, wasm, true)
 	if e, ok := err.(*Error); ok && e.Code == ErrExit {
 		return e.ExitCode, nil
 	}
@@ -121,19 +125,20 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 
 // instantiate compiles and links wasm in rt and instantiates it, running
 // the start function of its kind, or with run, the program's _start.
-func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config, run bool) (*Module, error) {
+func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
+	cfg, rt := m.cfg, m.rt
 	compiled, err := rt.CompileModule(ctx, wasm)
 	if err != nil {
-		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
+		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
 	}
 	kind := classify(compiled)
 	if kind == KindGoJS {
-		return nil, errorf(ErrLink, "gowasm: %s was built with GOOS=js: its imports (module \"gojs\") are Go's JavaScript bridge, which only wasm_exec.js in a browser or Node can provide. "+
+		return errorf(ErrLink, "gowasm: %s was built with GOOS=js: its imports (module \"gojs\") are Go's JavaScript bridge, which only wasm_exec.js in a browser or Node can provide. "+
 			"Rebuild it for WASI: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, exporting functions with //go:wasmexport", cfg.displayName())
 	}
-	imports, err := link(ctx, rt, compiled, wasm, cfg)
+	imports, err := m.link(ctx, rt, compiled, wasm)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	start := kind.startFunctions()
 	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
@@ -141,13 +146,13 @@ func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config
 	}
 	modCfg, err := cfg.moduleConfig(start)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	if err != nil {
 		e := AsError(err)
 		if e.Code == ErrExit && run {
-			return nil, e // a program's exit is its result, not a failure
+			return e // a program's exit is its result, not a failure
 		}
 		what := "instantiating"
 		switch {
@@ -161,13 +166,14 @@ func instantiate(ctx context.Context, rt wazero.Runtime, wasm []byte, cfg Config
 		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
 			msg = msg[i+len("failed: "):]
 		}
-		e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
-		return nil, e
+		return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
 	}
-	m := &Module{cfg: cfg, ctx: ctx, rt: rt, inst: inst,
-		info: Info{Name: cfg.Name, Kind: kind, Imports: imports}}
+	m.inst = inst
+	m.host.starting.Store(nil)
+	m.ctx = context.Background() // calls need no allocator
+	m.info = Info{Name: cfg.Name, Kind: kind, Imports: imports}
 	m.addExports(compiled)
-	return m, nil
+	return nil
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {

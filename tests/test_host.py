@@ -1,0 +1,147 @@
+"""Python host functions called by guests through their imports."""
+
+import gc
+import threading
+
+import pytest
+
+from gowasm import Caller, LinkError, Module, ModuleClosedError, Trap
+from conftest import corpus_path
+
+HOST = {"env": {"log": None, "add_one": lambda x: x + 1, "scale": lambda x, by: x * by,
+                "call_double": None, "big": lambda x: x}}
+
+
+def load(hostcalls_wasm, **overrides):
+    env = dict(HOST["env"])
+    env["log"] = overrides.pop("log", lambda caller, ptr, size: None)
+    env["call_double"] = overrides.pop("call_double", lambda x: 0)
+    env.update(overrides)
+    return Module(hostcalls_wasm, imports={"env": env})
+
+
+def test_go_guest_calls_python(hostcalls_wasm):
+    m = load(hostcalls_wasm)
+    assert m.add_one(41) == 42
+    assert m.add_one(-1) == 0
+    assert m.scale(3.0) == 1.5
+    assert m.big(-(2**63)) == -(2**63)
+    assert [(i.name, i.provided_by) for i in m.imports if i.module == "env"] == [
+        (n, "python") for n in ("log", "add_one", "scale", "call_double", "big")]
+
+
+def test_caller_memory_and_str_annotations(hostcalls_wasm):
+    seen = []
+
+    def log(caller: Caller, ptr, size):
+        seen.append(caller.read_string(ptr, size))
+        assert caller.module is not None and len(caller.memory) > 0
+
+    m = load(hostcalls_wasm, log=log)
+    m.say.typed(str)("hi")
+    assert seen == ["guest says: hi"]
+
+    def log_str(msg: str):
+        seen.append("annotated " + msg)
+
+    load(hostcalls_wasm, log=log_str).say.typed(str)("yo")
+    assert seen[-1] == "annotated guest says: yo"
+
+
+def test_corpus_greet_modules_with_env_log():
+    for rel in ("tinygo/greet_reactor.wasm", "rust/greet_unknown.wasm", "zig/greet.wasm"):
+        got = []
+        m = Module(corpus_path(rel), imports={"env": {"log": _collect(got)}})
+        m.greet.typed(str)("wazero")
+        assert got == ["wasm >> Hello, wazero!"], rel
+
+
+def _collect(out):
+    def log(msg: str):
+        out.append(msg)
+    return log
+
+
+def test_rust_import():
+    m = Module(corpus_path("rust/fibonacci_env.wasm"), imports={"env": {"fibonacci_host": lambda n: n * 100}})
+    assert m.fibonacci(7) == 700
+
+
+def test_exception_comes_out_of_the_outer_call(hostcalls_wasm):
+    class Boom(Exception):
+        pass
+
+    def add_one(x):
+        raise Boom("no %d" % x)
+
+    m = load(hostcalls_wasm, add_one=add_one)
+    with pytest.raises(Boom, match="no 5") as info:
+        m.add_one(5)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "host function env.add_one" in notes and "add_one(i32) i32" in notes
+    with pytest.raises(ModuleClosedError):  # the guest was stopped midway
+        m.count()
+
+
+def test_bad_return_value_is_a_type_error(hostcalls_wasm):
+    m = load(hostcalls_wasm, add_one=lambda x: "nope")
+    with pytest.raises(TypeError, match="env.add_one must return an int for i32, not str"):
+        m.add_one(1)
+
+
+def test_reentrancy(hostcalls_wasm):
+    holder = {}
+    m = load(hostcalls_wasm, call_double=lambda x: holder["m"].double(x))
+    holder["m"] = m
+    assert m.reenter(20) == 41
+    assert m.reenter(-3) == -5
+    assert m.count() == 1  # the module is fine
+
+
+def test_other_threads_wait_while_a_host_function_runs(hostcalls_wasm):
+    started, release = threading.Event(), threading.Event()
+    results = []
+
+    def slow_add_one(x):
+        started.set()
+        release.wait(10)
+        return x + 1
+
+    m = load(hostcalls_wasm, add_one=slow_add_one)
+    t = threading.Thread(target=lambda: results.append(m.add_one(1)))
+    t.start()
+    assert started.wait(10)
+    other = threading.Thread(target=lambda: results.append(m.count()))
+    other.start()
+    other.join(0.2)
+    assert other.is_alive()  # serialized behind the running call
+    release.set()
+    t.join(10)
+    other.join(10)
+    assert sorted(results) == [1, 2]
+
+
+def test_annotations_are_checked_at_load(hostcalls_wasm):
+    def add_one(x: str):  # a str is (ptr, len): the import passes one i32
+        return 0
+
+    with pytest.raises(LinkError, match=r"imports\['env'\]\['add_one'\].*two i32s"):
+        load(hostcalls_wasm, add_one=add_one)
+
+
+def test_unknown_import_names_are_refused(hostcalls_wasm):
+    with pytest.raises(LinkError, match=r"does not import env\.nope.*it imports: .*env\.add_one"):
+        load(hostcalls_wasm, nope=lambda: 0)
+    with pytest.raises(TypeError, match="must be callable"):
+        load(hostcalls_wasm, add_one=42)
+
+
+def test_host_functions_do_not_keep_modules_alive(hostcalls_wasm):
+    from gowasm._native import live_handles
+
+    gc.collect()
+    before = live_handles()
+    for _ in range(5):
+        load(hostcalls_wasm).add_one(1)
+    gc.collect()
+    assert live_handles() == before
