@@ -23,7 +23,10 @@ static void gw_set_callbacks(gowasm_callbacks *cbs) {
     gw_host_call_fn = cbs->host_call;
 }
 
-static int32_t gw_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, char *sig) {
+// gw_host_call records the calling thread (one C call instead of two) and
+// calls the embedder's host function.
+static int32_t gw_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig, uint64_t *thread) {
+    __atomic_store_n(thread, gw_thread_id(), __ATOMIC_SEQ_CST);
     return gw_host_call_fn ? gw_host_call_fn(fn_id, module, stack, sig) : -1;
 }
 
@@ -39,7 +42,6 @@ import "C"
 
 import (
 	"errors"
-	"sync"
 	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/host"
@@ -51,10 +53,6 @@ var (
 	errHostFailed  = errors.New("it raised an exception")
 )
 
-// sigStrings holds the C copies of host function signatures, made once
-// each: there are few distinct signatures, and C must not hold Go strings.
-var sigStrings sync.Map // string -> *C.char
-
 func setCallbacks(cbs *C.gowasm_callbacks) {
 	C.gw_set_callbacks(cbs)
 	host.SetOutput(func(stream uint64, p []byte) error {
@@ -65,16 +63,12 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 		return nil
 	})
 	host.ThreadID = func() uint64 { return uint64(C.gw_thread_id()) }
-	host.SetHostCall(func(id, module uint64, stack []uint64, sig string) error {
-		csig, ok := sigStrings.Load(sig)
-		if !ok {
-			csig, _ = sigStrings.LoadOrStore(sig, C.CString(sig))
-		}
+	host.SetHostCall(func(id, module uint64, stack []uint64, sig uint64, thread *uint64) error {
 		var st *C.uint64_t
 		if len(stack) > 0 {
 			st = (*C.uint64_t)(unsafe.Pointer(&stack[0]))
 		}
-		if C.gw_host_call(C.uint64_t(id), C.uint64_t(module), st, csig.(*C.char)) != 0 {
+		if C.gw_host_call(C.uint64_t(id), C.uint64_t(module), st, C.uint64_t(sig), (*C.uint64_t)(unsafe.Pointer(thread))) != 0 {
 			return errHostFailed
 		}
 		return nil

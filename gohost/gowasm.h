@@ -54,12 +54,14 @@ typedef int64_t (*gowasm_read_fn)(uint64_t stream, uint8_t *buf, size_t len);
 /* Calls host function fn_id (an id the caller gave in the module
    configuration's "host_functions") for the module with handle `module`.
    stack holds the import's parameters as raw wasm values and receives its
-   results; sig is its signature, e.g. "i32,i64:f64". Returns 0, or nonzero
-   when the function failed: the guest call is then aborted and fails with
-   GOWASM_ERR_HOST (the caller keeps its own error to report). The module's
-   functions may be called re-entrantly from inside. */
+   results. sig encodes the import's signature: bits 0-4 count the params,
+   5-9 the results, then 2 bits per type (0 i32, 1 i64, 2 f32, 3 f64),
+   params first. Returns 0, or nonzero when the function failed: the guest
+   call is then aborted and fails with GOWASM_ERR_HOST (the caller keeps its
+   own error to report). The module's functions may be called re-entrantly
+   from inside. */
 typedef int32_t (*gowasm_host_call_fn)(uint64_t fn_id, uint64_t module,
-                                       uint64_t *stack, char *sig);
+                                       uint64_t *stack, uint64_t sig);
 
 typedef struct gowasm_callbacks {
     gowasm_write_fn write;

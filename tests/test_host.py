@@ -85,8 +85,11 @@ def test_exception_comes_out_of_the_outer_call(hostcalls_wasm):
 
 def test_bad_return_value_is_a_type_error(hostcalls_wasm):
     m = load(hostcalls_wasm, add_one=lambda x: "nope")
-    with pytest.raises(TypeError, match="env.add_one must return an int for i32, not str"):
+    with pytest.raises(TypeError, match="env.add_one must return i32, not 'nope'"):
         m.add_one(1)
+    m = load(hostcalls_wasm, scale=lambda x, by: "1.5")
+    with pytest.raises(TypeError, match="env.scale must return f64, not '1.5'"):
+        m.scale(1.0)
 
 
 def test_reentrancy(hostcalls_wasm):

@@ -69,7 +69,7 @@ def build_ffi(library_dir=None):
         int32_t gwpy_take_error(gowasm_error *out);
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
         extern "Python" int64_t gwpy_read(uint64_t stream, uint8_t *buf, size_t len);
-        extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, char *sig);
+        extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
         """
     )
     source = (

@@ -30,6 +30,7 @@ from ._errors import LinkError
 
 _ids = itertools.count(1)
 _registry: Dict[int, "HostFunction"] = {}
+_invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
 _lock = threading.Lock()
 _pending = threading.local()
 
@@ -86,7 +87,8 @@ class Caller:
 
 
 class HostFunction:
-    """A registered callable, with what the first call learns of its import."""
+    """A registered callable and, once its import's signature is known, the
+    trampoline that calls it: ``invoke(stack, module_handle)``."""
 
     def __init__(self, module: str, name: str, fn: Callable[..., Any], owner: Any) -> None:
         if not callable(fn):
@@ -94,16 +96,30 @@ class HostFunction:
         self.module, self.name, self.fn = module, name, fn
         self.owner = weakref.ref(owner)  # the registry must not keep modules alive
         self.wants_caller, self.annotations, self.returns = _inspect_callable(fn)
-        self.convert: Optional[Callable[[Any, Any, Caller], Tuple[Any, ...]]] = None
-        self.encode: Optional[Callable[[Any, Any], None]] = None
+        self.invoke: Optional[Callable[[Any, int, int], int]] = None
         self.sig = ""
 
-    def prepare(self, sig: str) -> None:
-        """Builds the converters for the import's signature (first call)."""
-        params, results = _parse_sig(sig)
-        self.sig = sig
-        self.convert = _param_converter(self, params)
-        self.encode = _result_encoder(self, results)
+    def prepare(self, sig: str) -> Callable[[Any, int, int], int]:
+        """Builds the trampoline for the import's signature (first call)."""
+        if self.invoke is None or sig != self.sig:
+            params, results = _parse_sig(sig)
+            self.invoke = _trampoline(self, params, results)
+            self.sig = sig
+        return self.invoke
+
+    def lazy_invoke(self, fid: int) -> Callable[[Any, int, int], int]:
+        """The trampoline until the first call tells the signature."""
+
+        def invoke(stack: Any, module: int, sig: int) -> int:
+            try:
+                real = self.prepare(decode_sig(sig))
+            except BaseException as e:
+                keep_pending(e)
+                return 1
+            _invokers[fid] = real
+            return real(stack, module, sig)
+
+        return invoke
 
     def check(self, params: Sequence[str], results: Sequence[str]) -> None:
         """Raises LinkError if the annotations cannot match the import."""
@@ -123,92 +139,124 @@ def _inspect_callable(fn: Callable[..., Any]) -> Tuple[bool, List[Any], Any]:
     return wants_caller, annotations, sig.return_annotation
 
 
+_SIG_TYPES = ("i32", "i64", "f32", "f64")
+
+
+def decode_sig(code: int) -> str:
+    """The signature the native library packs into an integer for every
+    host call (gowasm.h: gowasm_host_call_fn), as "i32,i64:f64"."""
+    n_params, n_results = code & 31, (code >> 5) & 31
+    types = [_SIG_TYPES[(code >> (10 + 2 * i)) & 3] for i in range(n_params + n_results)]
+    return "%s:%s" % (",".join(types[:n_params]), ",".join(types[n_params:]))
+
+
 def _parse_sig(sig: str) -> Tuple[List[str], List[str]]:
     params, _, results = sig.partition(":")
     return [p for p in params.split(",") if p], [r for r in results.split(",") if r]
 
 
-def _decode(kind: str, raw: int) -> Any:
-    if kind == "i32":
-        raw &= 0xFFFFFFFF
-        return raw - (1 << 32) if raw >= 1 << 31 else raw
-    if kind == "i64":
-        return raw - (1 << 64) if raw >= 1 << 63 else raw
-    if kind == "f32":
-        return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
-    if kind == "f64":
-        return struct.unpack("<d", struct.pack("<Q", raw))[0]
-    raise LinkError("gowasm cannot pass %s values to Python host functions yet" % kind)
+# Trampolines are generated per signature: a host call must cost well under
+# a microsecond, and a generic loop over the parameters costs more than the
+# call itself. Values arrive as raw wasm bits: i32 in the low 32 bits.
+_DECODE = {
+    "i32": "(((%s) & 0xFFFFFFFF) ^ 0x80000000) - 0x80000000",
+    "i64": "((%s) ^ 0x8000000000000000) - 0x8000000000000000",
+    "f32": "_f32(%s)",
+    "f64": "_f64(%s)",
+    "bool": "((%s) & 0xFFFFFFFF) != 0",
+}
+_ENCODE = {
+    "i32": "(%s) & 0xFFFFFFFF",
+    "i64": "(%s) & 0xFFFFFFFFFFFFFFFF",
+    "f32": "_bits32(%s)",
+    "f64": "_bits64(%s)",
+}
 
 
-def _encode(kind: str, value: Any) -> int:
-    if kind in ("i32", "i64"):
-        if isinstance(value, float) or not hasattr(value, "__index__"):
-            raise TypeError("must return an int for %s, not %s" % (kind, type(value).__name__))
-        return int(value) & (0xFFFFFFFF if kind == "i32" else _MASK64)
-    if kind == "f32":
-        return struct.unpack("<I", struct.pack("<f", float(value)))[0]
-    if kind == "f64":
-        return struct.unpack("<Q", struct.pack("<d", float(value)))[0]
-    raise LinkError("gowasm cannot return %s values from Python host functions yet" % kind)
-
-
-def _param_converter(hf: HostFunction, params: List[str]) -> Callable[[Any, Any, Caller], Tuple[Any, ...]]:
-    """Maps wasm params to Python arguments by the annotations: a str or
-    bytes annotation takes an (i32 ptr, i32 len) pair from memory."""
-    plan: List[Tuple[str, int]] = []  # (how, stack index)
+def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Callable[[Any, int, int], int]:
+    """Source for ``invoke(stack, module, sig) -> status``: reads the params
+    off the stack (str/bytes annotations read (ptr, len) from the caller's
+    memory), calls the function and writes its results back."""
+    for t in params + results:
+        if t not in _DECODE:
+            raise LinkError("imports[%r][%r]: gowasm cannot pass %s values to Python host functions yet"
+                            % (hf.module, hf.name, t))
+    if hf.returns in (str, bytes):
+        raise _mismatch(hf, results, "returning %s is not supported (write to caller.memory instead)"
+                        % hf.returns.__name__, what="results")
+    args: List[str] = []
     i = 0
     for annotation in hf.annotations or [inspect.Parameter.empty] * len(params):
         if annotation in (str, bytes):
             if params[i:i + 2] != ["i32", "i32"]:
                 raise _mismatch(hf, params, "a %s parameter needs two i32s (ptr, len)" % annotation.__name__)
-            plan.append((annotation.__name__, i))
+            read = "read_string" if annotation is str else "read_bytes"
+            args.append("_caller(module).%s(v[%d] & 0xFFFFFFFF, v[%d] & 0xFFFFFFFF)" % (read, i, i + 1))
             i += 2
         elif i < len(params):
-            plan.append(("bool" if annotation is bool else params[i], i))
+            args.append(_DECODE["bool" if annotation is bool else params[i]] % ("v[%d]" % i))
             i += 1
         else:
             raise _mismatch(hf, params, "it takes more parameters than the import passes")
     if i != len(params):
         raise _mismatch(hf, params, "it takes fewer parameters than the import passes")
+    if hf.wants_caller:
+        args.insert(0, "_caller(module)")
+    body: List[str] = []
+    if len(params) > 2:  # one C call beats several cdata reads
+        body.append("v = _unpack(stack, %d)" % len(params))
+    elif params:
+        body.append("v = stack")
+    body.append("r = fn(%s)" % ", ".join(args))
+    if not results:
+        body += ["if r is not None:", "    _bad_result(r)"]
+    elif len(results) == 1:
+        body += ["try:", "    stack[0] = %s" % (_ENCODE[results[0]] % "r"), "except TypeError:", "    _bad_result(r)"]
+    else:
+        body += ["if not isinstance(r, tuple) or len(r) != %d:" % len(results), "    _bad_result(r)", "try:"]
+        body += ["    stack[%d] = %s" % (j, _ENCODE[t] % ("r[%d]" % j)) for j, t in enumerate(results)]
+        body += ["except TypeError:", "    _bad_result(r)"]
+    # The trampoline is what the C callback calls: it returns the status
+    # and keeps an exception for the guest call to re-raise.
+    lines = ["def invoke(stack, module, sig):", "    try:"]
+    lines += ["        " + line for line in body]
+    lines += ["    except BaseException as e:", "        _keep(e)", "        return 1", "    return 0"]
 
-    def convert(stack: Any, caller_handle: Any, caller: Caller) -> Tuple[Any, ...]:
-        args = []
-        for how, idx in plan:
-            if how == "str":
-                args.append(caller.read_string(stack[idx] & 0xFFFFFFFF, stack[idx + 1] & 0xFFFFFFFF))
-            elif how == "bytes":
-                args.append(caller.read_bytes(stack[idx] & 0xFFFFFFFF, stack[idx + 1] & 0xFFFFFFFF))
-            elif how == "bool":
-                args.append(stack[idx] & 0xFFFFFFFF != 0)
-            else:
-                args.append(_decode(how, stack[idx]))
-        return tuple(args)
+    def bad_result(r: Any) -> None:
+        want = ", ".join(results) if results else "None (the import has no results)"
+        raise TypeError("%s.%s must return %s, not %r" % (hf.module, hf.name, want, r))
 
-    return convert
+    namespace = {
+        "fn": hf.fn, "_unpack": _ffi.unpack, "_f32": _f32, "_f64": _f64, "_bits32": _bits32, "_bits64": _bits64,
+        "_bad_result": bad_result, "_caller": lambda module: Caller(module, hf.owner()), "_keep": keep_pending,
+    }
+    exec(compile("\n".join(lines), "<gowasm host function %s.%s>" % (hf.module, hf.name), "exec"), namespace)
+    return namespace["invoke"]
 
 
-def _result_encoder(hf: HostFunction, results: List[str]) -> Callable[[Any, Any], None]:
-    if hf.returns in (str, bytes):
-        raise _mismatch(hf, results, "returning %s is not supported (write to caller.memory instead)" % hf.returns.__name__,
-                        what="results")
+def _f32(raw: int) -> float:
+    return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
 
-    def encode(value: Any, stack: Any) -> None:
-        if not results:
-            if value is not None:
-                raise TypeError("%s.%s must return None (the import has no results), not %s"
-                                % (hf.module, hf.name, type(value).__name__))
-            return
-        values = value if len(results) > 1 else (value,)
-        if not isinstance(values, tuple) or len(values) != len(results):
-            raise TypeError("%s.%s must return %d values (%s)" % (hf.module, hf.name, len(results), ", ".join(results)))
-        for i, (kind, v) in enumerate(zip(results, values)):
-            try:
-                stack[i] = _encode(kind, v)
-            except TypeError as e:
-                raise TypeError("%s.%s %s" % (hf.module, hf.name, e)) from None
 
-    return encode
+def _f64(raw: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", raw))[0]
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
+        raise TypeError("not a number")
+    return float(value)
+
+
+def _bits32(value: Any) -> int:
+    return struct.unpack("<I", struct.pack("<f", _float(value)))[0]
+
+
+def _bits64(value: Any) -> int:
+    return struct.unpack("<Q", struct.pack("<d", _float(value)))[0]
+
+
+_ffi: Any = None
 
 
 def _mismatch(hf: HostFunction, types: Sequence[str], why: str, what: str = "params") -> LinkError:
@@ -227,6 +275,7 @@ def register(imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]], 
             with _lock:
                 fid = next(_ids)
                 _registry[fid] = hf
+                _invokers[fid] = hf.lazy_invoke(fid)
             config.append({"module": module, "name": name, "id": fid})
     return config
 
@@ -235,6 +284,7 @@ def release(ids: Sequence[int]) -> None:
     with _lock:
         for fid in ids:
             _registry.pop(fid, None)
+            _invokers.pop(fid, None)
 
 
 def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
@@ -242,10 +292,19 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
     by_name = {(i.module, i.name): i for i in imports}
     for fid in ids:
         hf = _registry.get(fid)
-        if hf is not None and hf.convert is None:
+        if hf is not None and hf.invoke is None:
             imp = by_name.get((hf.module, hf.name))
             if imp is not None:
                 hf.check(imp.params, imp.results)
+        if hf is not None and hf.invoke is not None:
+            _invokers[fid] = hf.invoke  # type: ignore[assignment]
+
+
+def keep_pending(e: BaseException) -> None:
+    """Keeps a host function's exception for the guest call to re-raise."""
+    if not hasattr(_pending, "exceptions"):
+        _pending.exceptions = []
+    _pending.exceptions.append(e)
 
 
 def take_pending() -> Optional[BaseException]:
@@ -257,22 +316,15 @@ def take_pending() -> Optional[BaseException]:
 def install(ffi: Any, lib: Any) -> None:
     """Registers the host call callback with cffi (once, at library load)."""
 
+    global _ffi
+    _ffi = ffi
+
+    invokers = _invokers
+
+    # One frame: the trampolines catch their own exceptions (see _trampoline).
     @ffi.def_extern(onerror=_on_error)
     def gwpy_host_call(fid, module, stack, sig):
-        try:
-            hf = _registry[fid]
-            if hf.convert is None:
-                hf.prepare(ffi.string(sig).decode())
-            caller = Caller(module, hf.owner())
-            args = hf.convert(stack, module, caller)
-            value = hf.fn(caller, *args) if hf.wants_caller else hf.fn(*args)
-            hf.encode(value, stack)
-            return 0
-        except BaseException as e:  # noqa: B902 - re-raised when the guest call returns
-            if not hasattr(_pending, "exceptions"):
-                _pending.exceptions = []
-            _pending.exceptions.append(e)
-            return 1
+        return invokers[fid](stack, module, sig)
 
 
 def _on_error(exc_type: Any, exc: Any, tb: Any) -> int:

@@ -20,11 +20,41 @@ type HostFunc struct {
 }
 
 // HostCallFunc calls embedder function id for module (a handle), with the
-// import's params in stack, which receives its results; sig is the import's
-// signature ("i32,i64:f64"). An error means the embedder's function failed
-// (e.g. raised a Python exception, which the embedder keeps to re-raise
-// when the guest call returns).
-type HostCallFunc func(id, module uint64, stack []uint64, sig string) error
+// import's params in stack, which receives its results; sig encodes the
+// import's signature (see SigCode). Before calling the embedder it stores
+// the calling thread's id in *thread (see ThreadID). An error means the
+// embedder's function failed (e.g. raised a Python exception, which the
+// embedder keeps to re-raise when the guest call returns).
+type HostCallFunc func(id, module uint64, stack []uint64, sig uint64, thread *uint64) error
+
+// SigCode packs a signature into an integer, cheaper to pass on every call
+// than a string: bits 0-4 count the params, 5-9 the results, then 2 bits
+// per type (i32, i64, f32, f64), params first. Other types, or more than
+// 27 in all, cannot be packed (ok is false).
+func SigCode(params, results []api.ValueType) (code uint64, ok bool) {
+	all := append(append([]api.ValueType(nil), params...), results...)
+	if len(all) > 27 {
+		return 0, false
+	}
+	code = uint64(len(params)) | uint64(len(results))<<5
+	for i, t := range all {
+		var bits uint64
+		switch t {
+		case api.ValueTypeI32:
+			bits = 0
+		case api.ValueTypeI64:
+			bits = 1
+		case api.ValueTypeF32:
+			bits = 2
+		case api.ValueTypeF64:
+			bits = 3
+		default:
+			return 0, false
+		}
+		code |= bits << (10 + 2*i)
+	}
+	return code, true
+}
 
 var hostCall atomic.Pointer[HostCallFunc]
 
@@ -39,21 +69,25 @@ var ThreadID = func() uint64 { return 0 }
 
 // hostState tracks host function calls in progress on a module.
 type hostState struct {
-	depth  atomic.Int32  // host functions running (nested calls count)
-	thread atomic.Uint64 // the thread they run on
+	depth  atomic.Int32 // host functions running (nested calls count)
+	thread uint64       // the thread they run on; written by HostCallFunc, read atomically
 	// starting is the instance during instantiation, before Module.inst is
 	// set: a host function called by _initialize may read its memory.
 	starting atomic.Pointer[api.Module]
 }
 
 func (h *hostState) reentrant() bool {
-	return h.depth.Load() > 0 && h.thread.Load() == ThreadID()
+	return h.depth.Load() > 0 && atomic.LoadUint64(&h.thread) == ThreadID()
 }
 
 // addHostFunc satisfies an import with the embedder's function.
-func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinition, hf HostFunc) {
-	sig := typeCodes(f.ParamTypes()) + ":" + typeCodes(f.ResultTypes())
+func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinition, hf HostFunc) error {
 	what := hf.Module + "." + hf.Name
+	sig, ok := SigCode(f.ParamTypes(), f.ResultTypes())
+	if !ok {
+		return errorf(ErrLink, "gowasm: %s: the import %s(%s) -> %s has types Python host functions cannot take yet (i32, i64, f32, f64 only, 27 at most)",
+			m.cfg.displayName(), what, typeCodes(f.ParamTypes()), typeCodes(f.ResultTypes()))
+	}
 	b.NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
 			call := hostCall.Load()
@@ -63,17 +97,15 @@ func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinitio
 			if m.inst == nil {
 				m.host.starting.Store(&caller)
 			}
-			depth := m.host.depth.Add(1)
-			if depth == 1 {
-				m.host.thread.Store(ThreadID())
-			}
-			err := (*call)(hf.ID, m.Handle, stack, sig)
+			m.host.depth.Add(1)
+			err := (*call)(hf.ID, m.Handle, stack, sig, &m.host.thread)
 			m.host.depth.Add(-1)
 			if err != nil {
 				panic(&Error{Code: ErrHost, Msg: fmt.Sprintf("gowasm: host function %s failed: %v", what, err)})
 			}
 		}), f.ParamTypes(), f.ResultTypes()).
 		Export(hf.Name)
+	return nil
 }
 
 // typeCodes writes value types as the callback's signature string.

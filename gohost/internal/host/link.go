@@ -92,7 +92,9 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 			_, name, _ := f.Import()
 			imp := Import{Module: mod, Name: name, Params: typeNames(f.ParamTypes()), Results: typeNames(f.ResultTypes()), ProvidedBy: provider}
 			if hf, ok := hostFuncs[mod][name]; ok { // the embedder's wins
-				m.addHostFunc(b, f, hf)
+				if err := m.addHostFunc(b, f, hf); err != nil {
+					return nil, err
+				}
 				imp.ProvidedBy = "python"
 				used[mod+"."+name] = true
 			} else if !provided[name] {
