@@ -260,11 +260,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         results = run(path, prof, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    log("values through memory and host calls (bench_values.py) ...")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_values  # noqa: E402
+
+    results["values"] = bench_values.run_values(args.quick)
     results["profile"] = "quick" if args.quick else "full"
     results["settings"] = prof
     results["guest"] = os.path.relpath(path, ROOT)
     results["elapsed_s"] = time.perf_counter() - started
     print(report(results))
+    print()
+    print(bench_values.report_values(results["values"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2, sort_keys=True)

@@ -20,6 +20,7 @@ import contextlib
 import inspect
 import json
 import operator
+import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import WasmError
@@ -43,6 +44,8 @@ class Allocator:
 
     def __init__(self, module: Any, names: Optional[Tuple[str, str]] = None) -> None:
         candidates = [names] if names else list(ALLOCATORS)
+        self.module = module
+        self._scratch: Optional[Scratch] = None
         exports = module.exports
         for alloc, free in candidates:
             if alloc in exports and free in exports:
@@ -64,6 +67,12 @@ class Allocator:
             self.free(ptr, size)
         else:
             self.free(ptr)
+
+    def scratch(self) -> "Scratch":
+        """The module's scratch block for arguments (made once)."""
+        if self._scratch is None:
+            self._scratch = Scratch(self.module, self)
+        return self._scratch
 
 
 def type_name(t: Any) -> str:
@@ -109,37 +118,64 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     module = raw.module
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc = module._allocator(allocator) if needs_memory else None
-    names = list(names) if names else ["p%d" % i for i in range(len(kinds))]
+    names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
+    names = [n if n.isidentifier() else "p%d" % i for i, n in enumerate(names)]
     signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
-    lowerers = [_LOWER[k] for k in kinds]
+    if not needs_memory:
+        return _describe(_scalar_wrapper(raw, kinds, result, signature), raw, kinds, result, names, signature)
+    converters = [_CONVERT[k] for k in kinds]
+    in_memory = [k in _MEMORY_TYPES for k in kinds]
     lift = _LIFT[result]
     n = len(kinds)
+    scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
 
     def call(*args: Any) -> Any:
         if len(args) != n:
             raise TypeError("%s takes %d argument%s (%d given)" % (signature, n, "" if n == 1 else "s", len(args)))
-        raw_args: List[Any] = []
-        allocations: List[Tuple[int, int]] = []
-        try:
-            for i, (lower, value) in enumerate(zip(lowerers, args)):
-                lower(value, raw_args, allocations, alloc, module, signature, i)
-            r = raw(*raw_args)
-        except BaseException:
-            with contextlib.suppress(WasmError):  # the module may be dead now
-                for ptr, size in allocations:
-                    alloc.release(ptr, size)  # type: ignore[union-attr]
-            raise
-        for ptr, size in allocations:
-            alloc.release(ptr, size)  # type: ignore[union-attr]
+        values = [convert(v, signature, i) for i, (convert, v) in enumerate(zip(converters, args))]
+        if scratch is None:
+            return lift(raw(*values), alloc, module)
+        # Memory arguments go into the module's scratch block (one malloc
+        # per module, not two crossings per argument per call), unless it
+        # is in use: a nested call from a host function, or another thread.
+        placed = None
+        if scratch.lock.acquire(False):
+            try:
+                placed = scratch.place(values, in_memory)
+                if placed is not None:
+                    r = raw(*placed)
+            finally:
+                scratch.lock.release()
+        if placed is None:
+            r = _call_with_allocations(raw, values, in_memory, alloc, module)
         return lift(r, alloc, module)
 
+    return _describe(call, raw, kinds, result, names, signature)
+
+
+def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], signature: str) -> Callable[..., Any]:
+    """Numbers only: the raw function already checks and converts them, so
+    the typed one is a thin generated wrapper (bool in and out)."""
+    params = ["p%d" % i for i in range(len(kinds))]  # names from a guest need not be identifiers
+    args = ", ".join("(1 if %s else 0)" % n if k == "bool" else n for n, k in zip(params, kinds))
+    body = "raw(%s)" % args
+    if result == "bool":
+        body = "%s != 0" % body
+    source = "def make(raw):\n    def call(%s):\n        return %s\n    return call\n" % (", ".join(params), body)
+    namespace: Dict[str, Any] = {}
+    exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)
+    return namespace["make"](raw)
+
+
+def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], names: List[str], signature: str) -> Any:
+    module = raw.module
     call.__name__ = raw.name
     call.__qualname__ = signature
     call.__module__ = "gowasm"
     call.__doc__ = "%s\n\nWebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
         signature, raw.name, module.name, raw.wasm_signature)
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
+        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_ONLY, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
     call.name = raw.name  # type: ignore[attr-defined]
     call.params = tuple(kinds)  # type: ignore[attr-defined]
@@ -166,45 +202,96 @@ def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) ->
 
 # -- lowering: Python value -> wasm arguments -------------------------------
 
-def _write(data: bytes, out: List[Any], allocations: List[Tuple[int, int]], alloc: Allocator, module: Any) -> None:
-    size = len(data)
-    if size == 0:
-        out += [0, 0]
-        return
-    ptr = alloc.malloc(size)
-    allocations.append((ptr, size))
-    _memory_write(module, ptr, data)
-    out += [ptr, size]
-
-
-def _lower_str(value: Any, out: List[Any], allocs: Any, alloc: Any, module: Any, sig: str, i: int) -> None:
+def _to_str(value: Any, sig: str, i: int) -> bytes:
     if not isinstance(value, str):
         raise TypeError("%s: argument %d must be str, not %s" % (sig, i + 1, type(value).__name__))
-    _write(value.encode("utf-8"), out, allocs, alloc, module)
+    return value.encode("utf-8")
 
 
-def _lower_bytes(value: Any, out: List[Any], allocs: Any, alloc: Any, module: Any, sig: str, i: int) -> None:
+def _to_bytes(value: Any, sig: str, i: int) -> Any:
     if isinstance(value, str) or not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError("%s: argument %d must be bytes-like, not %s" % (sig, i + 1, type(value).__name__))
-    _write(value, out, allocs, alloc, module)
+    return value
 
 
-def _lower_json(value: Any, out: List[Any], allocs: Any, alloc: Any, module: Any, sig: str, i: int) -> None:
-    _write(json.dumps(value, separators=(",", ":")).encode("utf-8"), out, allocs, alloc, module)
+def _to_json(value: Any, sig: str, i: int) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
 
 
-def _lower_scalar(value: Any, out: List[Any], *_: Any) -> None:
-    out.append(value)
-
-
-def _lower_int(value: Any, out: List[Any], allocs: Any, alloc: Any, module: Any, sig: str, i: int) -> None:
+def _to_int(value: Any, sig: str, i: int) -> int:
     if isinstance(value, float) or not hasattr(value, "__index__"):
         raise TypeError("%s: argument %d must be int, not %s" % (sig, i + 1, type(value).__name__))
-    out.append(operator.index(value))
+    return operator.index(value)
 
 
-_LOWER = {"str": _lower_str, "bytes": _lower_bytes, "json": _lower_json, "int": _lower_int,
-          "bool": lambda v, out, *_: out.append(1 if v else 0), "float": _lower_scalar}
+_CONVERT = {"str": _to_str, "bytes": _to_bytes, "json": _to_json, "int": _to_int,
+            "bool": lambda v, sig, i: 1 if v else 0, "float": lambda v, sig, i: v}
+
+
+class Scratch:
+    """A block of guest memory a module keeps for the arguments of typed
+    calls, grown as needed; ``lock`` says whether a call is using it."""
+
+    MAX = 1 << 20  # larger arguments get their own allocations
+
+    def __init__(self, module: Any, alloc: Allocator) -> None:
+        self.lock = threading.Lock()
+        self.module, self.alloc = module, alloc
+        self.ptr = self.size = 0
+
+    def place(self, values: List[Any], in_memory: List[bool]) -> Optional[List[Any]]:
+        """Writes the memory arguments into the block; returns the wasm
+        args, or None if they are too big for a scratch block."""
+        total = sum(len(v) + 7 & ~7 for v, mem in zip(values, in_memory) if mem)
+        if total > self.size:
+            if total > self.MAX:
+                return None
+            self._grow(total)
+        out: List[Any] = []
+        offset = self.ptr
+        for value, mem in zip(values, in_memory):
+            if not mem:
+                out.append(value)
+            elif not len(value):
+                out += [0, 0]
+            else:
+                _memory_write(self.module, offset, value)
+                out += [offset, len(value)]
+                offset += len(value) + 7 & ~7
+        return out
+
+    def _grow(self, total: int) -> None:
+        if self.ptr:
+            self.alloc.release(self.ptr, self.size)
+            self.ptr = self.size = 0
+        size = max(4096, 1 << (total - 1).bit_length())
+        self.ptr, self.size = self.alloc.malloc(size), size
+
+
+def _call_with_allocations(raw: Any, values: List[Any], in_memory: List[bool], alloc: Allocator, module: Any) -> Any:
+    """The convention to the letter: malloc each memory argument, call, free."""
+    args: List[Any] = []
+    allocations: List[Tuple[int, int]] = []
+    try:
+        for value, mem in zip(values, in_memory):
+            if not mem:
+                args.append(value)
+            elif not len(value):
+                args += [0, 0]
+            else:
+                ptr = alloc.malloc(len(value))
+                allocations.append((ptr, len(value)))
+                _memory_write(module, ptr, value)
+                args += [ptr, len(value)]
+        r = raw(*args)
+    except BaseException:
+        with contextlib.suppress(WasmError):  # the module may be dead now
+            for ptr, size in allocations:
+                alloc.release(ptr, size)
+        raise
+    for ptr, size in allocations:
+        alloc.release(ptr, size)
+    return r
 
 
 # -- lifting: wasm result -> Python value -----------------------------------
