@@ -19,6 +19,7 @@ exports (``gowasm_describe``) and Module applies the types by itself.
 import contextlib
 import inspect
 import json
+import keyword
 import operator
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -119,17 +120,21 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    names = [n if n.isidentifier() else "p%d" % i for i, n in enumerate(names)]
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n != "raw" else "p%d" % i for i, n in enumerate(names)]
+    if len(set(names)) != len(names):
+        names = ["p%d" % i for i in range(len(kinds))]
     signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
     if not needs_memory:
-        return _describe(_scalar_wrapper(raw, kinds, result, signature), raw, kinds, result, names, signature)
+        return _describe(_scalar_wrapper(raw, kinds, result, names, signature), raw, kinds, result, names, signature)
     converters = [_CONVERT[k] for k in kinds]
     in_memory = [k in _MEMORY_TYPES for k in kinds]
     lift = _LIFT[result]
     n = len(kinds)
     scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
 
-    def call(*args: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = _bind(call, signature, args, kwargs)
         if len(args) != n:
             raise TypeError("%s takes %d argument%s (%d given)" % (signature, n, "" if n == 1 else "s", len(args)))
         values = [convert(v, signature, i) for i, (convert, v) in enumerate(zip(converters, args))]
@@ -153,10 +158,16 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     return _describe(call, raw, kinds, result, names, signature)
 
 
-def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], signature: str) -> Callable[..., Any]:
+def _bind(fn: Any, signature: str, args: Any, kwargs: Any) -> Any:
+    try:
+        return fn.__signature__.bind(*args, **kwargs).args
+    except TypeError as e:
+        raise TypeError("%s: %s" % (signature, e)) from None
+
+
+def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: List[str], signature: str) -> Callable[..., Any]:
     """Numbers only: the raw function already checks and converts them, so
     the typed one is a thin generated wrapper (bool in and out)."""
-    params = ["p%d" % i for i in range(len(kinds))]  # names from a guest need not be identifiers
     args = ", ".join("(1 if %s else 0)" % n if k == "bool" else n for n, k in zip(params, kinds))
     body = "raw(%s)" % args
     if result == "bool":
@@ -175,7 +186,7 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     call.__doc__ = "%s\n\nWebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
         signature, raw.name, module.name, raw.wasm_signature)
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_ONLY, annotation=_PY[k]) for nm, k in zip(names, kinds)],
+        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
     call.name = raw.name  # type: ignore[attr-defined]
     call.params = tuple(kinds)  # type: ignore[attr-defined]
