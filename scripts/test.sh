@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/dev-setup.sh
-echo "== go vet ./... and go test ./gohost/..."
+echo "== go vet ./... and go test ./gohost/... ./guest/..."
 go vet ./...
-go test ./gohost/...
+go test ./gohost/... ./guest/...
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
