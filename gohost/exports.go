@@ -33,12 +33,11 @@ func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, con
 			rc = setPanic(e, p)
 		}
 	}()
-	cfg, err := parseConfig(configJSON)
+	wasmBytes, cfg, err := loadArgs(wasm, wasmLen, configJSON)
 	if err != nil {
 		return setError(e, err)
 	}
-	// Copy the bytes: wazero may keep slices of them, and C owns this memory.
-	m, err := host.NewModule(C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg)
+	m, err := host.NewModule(wasmBytes, cfg)
 	if err != nil {
 		return setError(e, err)
 	}
@@ -53,11 +52,11 @@ func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON
 			rc = setPanic(e, p)
 		}
 	}()
-	cfg, err := parseConfig(configJSON)
+	wasmBytes, cfg, err := loadArgs(wasm, wasmLen, configJSON)
 	if err != nil {
 		return setError(e, err)
 	}
-	code, err := host.Run(C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg)
+	code, err := host.Run(wasmBytes, cfg)
 	if err != nil {
 		return setError(e, err)
 	}
@@ -65,11 +64,15 @@ func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON
 	return C.GOWASM_OK
 }
 
-func parseConfig(configJSON *C.char) (host.Config, error) {
-	if configJSON == nil {
-		return host.ParseConfig(nil)
+// loadArgs copies the module's bytes (wazero may keep slices of them, and
+// C owns that memory) and decodes the configuration.
+func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, host.Config, error) {
+	var data []byte
+	if configJSON != nil {
+		data = []byte(C.GoString(configJSON))
 	}
-	return host.ParseConfig([]byte(C.GoString(configJSON)))
+	cfg, err := host.ParseConfig(data)
+	return C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg, err
 }
 
 //export gowasm_module_info

@@ -790,13 +790,9 @@ def inspect_module(data: bytes, name: str = "<bytes>") -> ModuleInfo:
 
 def _signature(name: str, params: Tuple[str, ...], results: Tuple[str, ...]) -> str:
     """`name(p1, p2) -> r`; `-> None` without results, `-> (r1, r2)` with several."""
-    if not results:
-        ret = "None"
-    elif len(results) == 1:
-        ret = results[0]
-    else:
-        ret = "(%s)" % ", ".join(results)
-    return "%s(%s) -> %s" % (name, ", ".join(params), ret)
+    from ._func import format_signature
+
+    return format_signature(name, params, results)
 
 
 def _limits_text(lo: Optional[int], hi: Optional[int], unit: str) -> str:

@@ -14,7 +14,7 @@ from ._func import is_attribute_name, make_function
 from ._memory import Memory, map_reservation, open_memory
 from ._typed import Allocator, make_typed, parse_description
 from ._typed import _read_packed as read_packed
-from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
+from ._wasi import Mount, PathLike, wasi_config
 
 _UNSET = object()
 DESCRIBE_EXPORT = "gowasm_describe"
@@ -119,19 +119,9 @@ class Module:
         host_functions = _host.register(imports, self)
         host_ids = [h["id"] for h in host_functions]
         try:
-            config = {
-                "name": self.name,
-                "cache_dir": resolve_cache_dir(cache) or "",
-                "strict_imports": bool(strict_imports),
-                "args": args_config(self.name, args),
-                "env": env_config(env, inherit_env),
-                "mounts": mounts_config(mounts),
-                "stdin": in_id,
-                "stdout": out_id,
-                "stderr": err_id,
-                "deterministic": bool(deterministic),
-                "host_functions": host_functions,
-            }
+            config = wasi_config(self.name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
+                                 (in_id, out_id, err_id), deterministic)
+            config.update(strict_imports=bool(strict_imports), host_functions=host_functions)
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")
             handle = ffi.new("uint64_t *")

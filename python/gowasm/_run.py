@@ -9,7 +9,7 @@ from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import ExitError, WasmError
 from ._module import Source, read_source
-from ._wasi import Mount, PathLike, args_config, env_config, mounts_config
+from ._wasi import Mount, PathLike, wasi_config
 
 
 def run(
@@ -60,17 +60,8 @@ def run(
     err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
     in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
     try:
-        config = {
-            "name": name,
-            "cache_dir": resolve_cache_dir(cache) or "",
-            "args": args_config(name, args),
-            "env": env_config(env, inherit_env),
-            "mounts": mounts_config(mounts),
-            "stdin": in_id,
-            "stdout": out_id,
-            "stderr": err_id,
-            "deterministic": bool(deterministic),
-        }
+        config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
+                             (in_id, out_id, err_id), deterministic)
         ffi, lib = _native.load()
         error = ffi.new("gowasm_error *")
         code = ffi.new("uint32_t *")

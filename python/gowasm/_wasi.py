@@ -46,3 +46,22 @@ def args_config(program: str, args: Optional[Sequence[Any]]) -> List[str]:
     if isinstance(args, (str, bytes)):
         raise TypeError("args must be a sequence of strings, not a single string")
     return [program] + [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in (args or ())]
+
+
+def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any]],
+                env: Optional[Mapping[str, str]], inherit_env: bool,
+                mounts: Optional[Mapping[str, Union[PathLike, Mount]]],
+                streams: "tuple[int, int, int]", deterministic: bool) -> Dict[str, Any]:
+    """The configuration Module and run share (gohost/internal/host/config.go)."""
+    stdin, stdout, stderr = streams
+    return {
+        "name": name,
+        "cache_dir": cache_dir or "",
+        "args": args_config(name, args),
+        "env": env_config(env, inherit_env),
+        "mounts": mounts_config(mounts),
+        "stdin": stdin,
+        "stdout": stdout,
+        "stderr": stderr,
+        "deterministic": bool(deterministic),
+    }
