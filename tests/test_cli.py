@@ -1,6 +1,5 @@
 """The gowasm command line: python -m gowasm run|inspect|call."""
 
-import json
 import os
 import subprocess
 import sys

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from gowasm import Caller, LinkError, Module, ModuleClosedError, Trap
+from gowasm import Caller, LinkError, Module, ModuleClosedError
 from conftest import corpus_path
 
 HOST = {"env": {"log": None, "add_one": lambda x: x + 1, "scale": lambda x, by: x * by,

@@ -2,7 +2,6 @@
 
 import gc
 import inspect
-import os
 import pathlib
 import pydoc
 import subprocess

@@ -15,9 +15,9 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, List, NoReturn, Optional, Sequence
+from typing import Any, Dict, NoReturn, Optional, Sequence
 
-from ._errors import CompileError, LinkError, Trap, WasmError
+from ._errors import CompileError, LinkError, WasmError
 from ._wasi import Mount
 
 USAGE_ERROR = 2

@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Opt
 
 from . import _host, _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
-from ._errors import ModuleClosedError, WasmError
+from ._errors import WasmError
 from ._func import is_attribute_name, make_function
 from ._memory import Memory, map_reservation, open_memory
 from ._typed import Allocator, make_typed, parse_description
@@ -136,7 +136,13 @@ class Module:
         # Frees the handles once nothing can use them: the exported functions
         # hold this object, so they are garbage too by then.
         self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, streams, host_ids)
-        info = self._info(ffi, lib)
+        self._full_map: Any = _UNSET
+        self._allocators: Dict[Any, Allocator] = {}
+        self._describe(self._info(ffi, lib), host_ids)
+
+    def _describe(self, info: Dict[str, Any], host_ids: List[int]) -> None:
+        """Builds kind, imports, exports and their functions from the native
+        library's description of the module."""
         self.kind: str = info["kind"]
         self.imports: List[Import] = [
             Import(i["module"], i["name"], tuple(i["params"]), tuple(i["results"]), i["provided_by"])
@@ -148,8 +154,6 @@ class Module:
             if e["kind"] == "func":
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
-        self._full_map: Any = _UNSET
-        self._allocators: Dict[Any, Allocator] = {}
         self.exports: Exports = Exports(self, functions)
         if DESCRIBE_EXPORT in functions:
             self._apply_description(functions)

@@ -3,7 +3,7 @@
 import json
 import os
 import subprocess
-from typing import Any, List, Mapping, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
