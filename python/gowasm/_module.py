@@ -61,8 +61,9 @@ class Exports(Mapping[str, Callable[..., Any]]):
         return len(self._functions)
 
     def __repr__(self) -> str:
+        # Each function's __qualname__ is its signature: wasm, or typed.
         return "<Exports of %s: %s>" % (self._owner.name, ", ".join(
-            f.wasm_signature for f in self._functions.values()))  # type: ignore[attr-defined]
+            f.__qualname__ for f in self._functions.values()))
 
 
 class Module:
