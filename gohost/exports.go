@@ -119,6 +119,9 @@ func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*host.Module) error) C.int32_t {
 	if m := host.Modules.Get(uint64(module)); m != nil {
 		if err := close(m); err != nil {
+			if he, ok := err.(*host.Error); ok {
+				return setError(e, he)
+			}
 			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
 		}
 	}

@@ -174,7 +174,9 @@ def _encode(kind: str, value: Any) -> int:
     if kind == "i64":
         return value & 0xFFFFFFFFFFFFFFFF
     if kind == "f32":
-        return struct.unpack("<I", struct.pack("<f", value))[0]
+        from ._host import f32_bits
+
+        return f32_bits(value)
     return struct.unpack("<Q", struct.pack("<d", value))[0]
 
 

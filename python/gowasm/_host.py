@@ -26,12 +26,12 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ._errors import LinkError
+from ._errors import LinkError, ModuleClosedError
 
 _ids = itertools.count(1)
-_registry: Dict[int, "HostFunction"] = {}
+_registry: Dict[int, "weakref.ref[HostFunction]"] = {}
 _invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
-_lock = threading.Lock()
+_lock = threading.RLock()  # a GC finalizer may release while we register
 _pending = threading.local()
 
 _MASK64 = (1 << 64) - 1
@@ -109,10 +109,14 @@ class HostFunction:
 
     def lazy_invoke(self, fid: int) -> Callable[[Any, int, int], int]:
         """The trampoline until the first call tells the signature."""
+        ref = weakref.ref(self)
 
         def invoke(stack: Any, module: int, sig: int) -> int:
             try:
-                real = self.prepare(decode_sig(sig))
+                hf = ref()
+                if hf is None:
+                    raise ModuleClosedError("gowasm: the module of this host function is gone")
+                real = hf.prepare(decode_sig(sig))
             except BaseException as e:
                 keep_pending(e)
                 return 1
@@ -165,9 +169,9 @@ _DECODE = {
     "f64": "_f64(%s)",
     "bool": "((%s) & 0xFFFFFFFF) != 0",
 }
-_ENCODE = {
-    "i32": "(%s) & 0xFFFFFFFF",
-    "i64": "(%s) & 0xFFFFFFFFFFFFFFFF",
+_ENCODE = {  # out of range raises OverflowError, as calls into the guest do
+    "i32": "((%s) & 0xFFFFFFFF if -0x80000000 <= (%s) <= 0xFFFFFFFF else _range(%s, 'i32'))",
+    "i64": "((%s) & 0xFFFFFFFFFFFFFFFF if -0x8000000000000000 <= (%s) <= 0xFFFFFFFFFFFFFFFF else _range(%s, 'i64'))",
     "f32": "_bits32(%s)",
     "f64": "_bits64(%s)",
 }
@@ -207,14 +211,15 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
         body.append("v = _unpack(stack, %d)" % len(params))
     elif params:
         body.append("v = stack")
-    body.append("r = fn(%s)" % ", ".join(args))
+    body.append("hf = _hf()")  # weak: the registry must not keep modules alive
+    body.append("r = (hf.fn if hf is not None else _gone)(%s)" % ", ".join(args))
     if not results:
         body += ["if r is not None:", "    _bad_result(r)"]
     elif len(results) == 1:
-        body += ["try:", "    stack[0] = %s" % (_ENCODE[results[0]] % "r"), "except TypeError:", "    _bad_result(r)"]
+        body += ["try:", "    stack[0] = %s" % _encode_expr(results[0], "r"), "except TypeError:", "    _bad_result(r)"]
     else:
         body += ["if not isinstance(r, tuple) or len(r) != %d:" % len(results), "    _bad_result(r)", "try:"]
-        body += ["    stack[%d] = %s" % (j, _ENCODE[t] % ("r[%d]" % j)) for j, t in enumerate(results)]
+        body += ["    stack[%d] = %s" % (j, _encode_expr(t, "r[%d]" % j)) for j, t in enumerate(results)]
         body += ["except TypeError:", "    _bad_result(r)"]
     # The trampoline is what the C callback calls: it returns the status
     # and keeps an exception for the guest call to re-raise.
@@ -222,15 +227,27 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
     lines += ["        " + line for line in body]
     lines += ["    except BaseException as e:", "        _keep(e)", "        return 1", "    return 0"]
 
+    # Nothing here may hold hf (or its function) strongly: this trampoline is
+    # in a global table, and the function may refer to its module.
+    what = "%s.%s" % (hf.module, hf.name)
+    hf_ref = weakref.ref(hf)
+
     def bad_result(r: Any) -> None:
         want = ", ".join(results) if results else "None (the import has no results)"
-        raise TypeError("%s.%s must return %s, not %r" % (hf.module, hf.name, want, r))
+        raise TypeError("%s must return %s, not %r" % (what, want, r))
+
+    def out_of_range(value: Any, kind: str) -> None:
+        raise OverflowError("%s returned %r, out of range for %s" % (what, value, kind))
+
+    def caller(module: int) -> Caller:
+        h = hf_ref()
+        return Caller(module, h.owner() if h is not None else None)
 
     namespace = {
-        "fn": hf.fn, "_unpack": _ffi.unpack, "_f32": _f32, "_f64": _f64, "_bits32": _bits32, "_bits64": _bits64,
-        "_bad_result": bad_result, "_caller": lambda module: Caller(module, hf.owner()), "_keep": keep_pending,
+        "_hf": hf_ref, "_gone": _gone, "_unpack": _ffi.unpack, "_f32": _f32, "_f64": _f64, "_bits32": _bits32, "_bits64": _bits64,
+        "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_keep": keep_pending,
     }
-    exec(compile("\n".join(lines), "<gowasm host function %s.%s>" % (hf.module, hf.name), "exec"), namespace)
+    exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
     return namespace["invoke"]
 
 
@@ -242,6 +259,15 @@ def _f64(raw: int) -> float:
     return struct.unpack("<d", struct.pack("<Q", raw))[0]
 
 
+def _encode_expr(kind: str, value: str) -> str:
+    template = _ENCODE[kind]
+    return template % ((value,) * template.count("%s"))
+
+
+def _gone(*args: Any) -> Any:
+    raise ModuleClosedError("gowasm: the module of this host function is gone")
+
+
 def _float(value: Any) -> float:
     if isinstance(value, (str, bytes)) or not hasattr(value, "__float__"):
         raise TypeError("not a number")
@@ -249,7 +275,16 @@ def _float(value: Any) -> float:
 
 
 def _bits32(value: Any) -> int:
-    return struct.unpack("<I", struct.pack("<f", _float(value)))[0]
+    return f32_bits(_float(value))
+
+
+def f32_bits(value: float) -> int:
+    """IEEE bits of value rounded to f32; too large becomes infinity, as a
+    C or Go conversion does (struct refuses)."""
+    try:
+        return struct.unpack("<I", struct.pack("<f", value))[0]
+    except OverflowError:
+        return 0x7F800000 if value > 0 else 0xFF800000
 
 
 def _bits64(value: Any) -> int:
@@ -264,20 +299,24 @@ def _mismatch(hf: HostFunction, types: Sequence[str], why: str, what: str = "par
                      % (hf.module, hf.name, what, ", ".join(types) or "none", why))
 
 
-def register(imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]], owner: Any) -> List[Dict[str, Any]]:
-    """Registers the host functions of a Module; returns their configuration."""
-    config = []
+def register(imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]],
+             owner: Any) -> Tuple[List[HostFunction], List[Dict[str, Any]]]:
+    """Registers the host functions of a Module. Returns them (the caller
+    keeps them alive: the registry only holds weak references) and their
+    configuration. Nothing stays registered if one is invalid."""
+    functions: List[HostFunction] = []
     for module, names in (imports or {}).items():
         if not isinstance(names, Mapping):
             raise TypeError("imports[%r] must be a dict of name -> callable, not %s" % (module, type(names).__name__))
-        for name, fn in names.items():
-            hf = HostFunction(module, name, fn, owner)
-            with _lock:
-                fid = next(_ids)
-                _registry[fid] = hf
-                _invokers[fid] = hf.lazy_invoke(fid)
-            config.append({"module": module, "name": name, "id": fid})
-    return config
+        functions += [HostFunction(module, name, fn, owner) for name, fn in names.items()]
+    config = []
+    with _lock:
+        for hf in functions:
+            fid = next(_ids)
+            _registry[fid] = weakref.ref(hf)
+            _invokers[fid] = hf.lazy_invoke(fid)
+            config.append({"module": hf.module, "name": hf.name, "id": fid})
+    return functions, config
 
 
 def release(ids: Sequence[int]) -> None:
@@ -291,7 +330,8 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
     """Checks each registered function's annotations against its import."""
     by_name = {(i.module, i.name): i for i in imports}
     for fid in ids:
-        hf = _registry.get(fid)
+        ref = _registry.get(fid)
+        hf = ref() if ref is not None else None
         if hf is not None and hf.invoke is None:
             imp = by_name.get((hf.module, hf.name))
             if imp is not None:

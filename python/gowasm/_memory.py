@@ -109,6 +109,10 @@ class Memory:
 class MappedMemory(Memory, mmap.mmap):
     """A Memory that is also a shared mapping of the memory's pages."""
 
+    def resize(self, newsize: int) -> None:
+        # mmap.resize would truncate the file the guest's memory lives in.
+        raise TypeError("a guest memory cannot be resized; use grow(pages)")
+
 
 class CopiedMemory(Memory):
     """A Memory without zero-copy access (no memory file on this platform,

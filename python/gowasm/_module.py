@@ -113,16 +113,21 @@ class Module:
                  imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        out_id, _ = _streams.output_stream(stdout, _streams.STDOUT)
-        err_id, _ = _streams.output_stream(stderr, _streams.STDERR)
-        in_id, _ = _streams.input_stream(stdin, None, _streams.DISCARD)
-        streams = (out_id, err_id, in_id)
-        host_functions = _host.register(imports, self)
-        host_ids = [h["id"] for h in host_functions]
+        streams: List[int] = []
+        host_ids: List[int] = []
         try:
+            for spec, default in ((stdin, None), (stdout, _streams.STDOUT), (stderr, _streams.STDERR)):
+                sid, _ = (_streams.input_stream(spec, None, _streams.DISCARD) if default is None
+                          else _streams.output_stream(spec, default))
+                streams.append(sid)
+            # Strong references to the host functions live here: a function
+            # that refers to this module then forms a cycle the GC can
+            # collect (the global registry holds weak ones).
+            self._host_functions, host_config = _host.register(imports, self)
+            host_ids = [h["id"] for h in host_config]
             config = wasi_config(self.name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                                 (in_id, out_id, err_id), deterministic)
-            config.update(strict_imports=bool(strict_imports), host_functions=host_functions)
+                                 (streams[0], streams[1], streams[2]), deterministic)
+            config.update(strict_imports=bool(strict_imports), host_functions=host_config)
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")
             handle = ffi.new("uint64_t *")
@@ -136,7 +141,10 @@ class Module:
         self._closed = False
         # Frees the handles once nothing can use them: the exported functions
         # hold this object, so they are garbage too by then.
-        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, streams, host_ids)
+        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, tuple(streams), host_ids)
+        # Not at interpreter exit: a daemon thread may still be in a call,
+        # which freeing would wait for; the process frees everything anyway.
+        self._finalizer.atexit = False
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
         self._describe(self._info(ffi, lib), host_ids)
@@ -159,7 +167,8 @@ class Module:
         if DESCRIBE_EXPORT in functions:
             self._apply_description(functions)
         for fname, fn in functions.items():
-            if is_attribute_name(fname) and not hasattr(type(self), fname):
+            # Never over an attribute of ours (name, kind, close, _handle...).
+            if is_attribute_name(fname) and not hasattr(type(self), fname) and fname not in self.__dict__:
                 self.__dict__[fname] = fn
 
     def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
@@ -209,6 +218,15 @@ class Module:
         if not self._memories:
             return None
         return open_memory(self)
+
+    def _memory_size(self) -> int:
+        """The memory's current size in bytes (0 without a memory)."""
+        ffi, lib = _native.load()
+        err = ffi.new("gowasm_error *")
+        out = ffi.new("uint64_t *")
+        if lib.gowasm_memory_size(err, self._handle, out) != 0:
+            _native.raise_error(ffi, lib, err)
+        return int(out[0])
 
     def _memory_map(self) -> Any:
         """gowasm's own mapping of the whole memory reservation, or None."""

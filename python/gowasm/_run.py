@@ -56,10 +56,11 @@ def run(
     if isinstance(input, str) and not decode:
         raise TypeError("input must be bytes unless text=True (or encoding=) is given")
     # Streams of the run's own, so that an error (a closed pipe) is this run's.
-    out_id, out = _streams.output_stream(stdout, _streams.STDOUT, own=True)
-    err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
-    in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
+    out_id = err_id = in_id = _streams.DISCARD
     try:
+        out_id, out = _streams.output_stream(stdout, _streams.STDOUT, own=True)
+        err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
+        in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
         config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
                              (in_id, out_id, err_id), deterministic)
         ffi, lib = _native.load()

@@ -28,7 +28,7 @@ STDOUT = 1
 STDERR = 2
 STDIN = 3
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # a GC finalizer may release while we register
 _ids = itertools.count(16)
 _streams: Dict[int, "Stream"] = {}
 
@@ -204,7 +204,7 @@ def install(ffi: Any, lib: Any) -> None:
             try:
                 stream.write(ffi.buffer(data, size)[:])
             except BaseException as e:
-                stream.error = stream.error or e
+                _remember(stream, e)
                 return 1  # the guest's write fails (EIO)
         return 0
 
@@ -216,11 +216,18 @@ def install(ffi: Any, lib: Any) -> None:
         try:
             data = stream.read(size)
         except BaseException as e:
-            stream.error = stream.error or e
+            _remember(stream, e)
             return -1
         n = min(len(data), size)
         ffi.memmove(buf, data, n)
         return n
+
+
+def _remember(stream: Stream, e: BaseException) -> None:
+    # A stream of one run keeps its first error for run() to raise; the
+    # shared ones (sys.stdout...) keep none: nobody would ever collect it.
+    if stream not in _current.values() and stream.error is None:
+        stream.error = e
 
 
 def _on_write_error(exc_type, exc, tb):

@@ -63,6 +63,10 @@ class Allocator:
             "%s exports no allocator (%s), which str/bytes/json values need: build it with gowasm's "
             "guest package (Go), or TinyGo, or pass allocator=(malloc_name, free_name)" % (module.name, wanted))
 
+    def allocate(self, size: int) -> int:
+        """malloc(size), as an unsigned address (an i32 result is signed)."""
+        return self.malloc(size) & 0xFFFFFFFF
+
     def release(self, ptr: int, size: int) -> None:
         if self.free_takes_len:
             self.free(ptr, size)
@@ -276,7 +280,7 @@ class Scratch:
             self.alloc.release(self.ptr, self.size)
             self.ptr = self.size = 0
         size = max(4096, 1 << (total - 1).bit_length())
-        self.ptr, self.size = self.alloc.malloc(size), size
+        self.ptr, self.size = self.alloc.allocate(size), size
 
 
 def _call_with_allocations(raw: Any, values: List[Any], in_memory: List[bool], alloc: Allocator, module: Any) -> Any:
@@ -290,7 +294,7 @@ def _call_with_allocations(raw: Any, values: List[Any], in_memory: List[bool], a
             elif not len(value):
                 args += [0, 0]
             else:
-                ptr = alloc.malloc(len(value))
+                ptr = alloc.allocate(len(value))
                 allocations.append((ptr, len(value)))
                 _memory_write(module, ptr, value)
                 args += [ptr, len(value)]
@@ -310,7 +314,7 @@ def _call_with_allocations(raw: Any, values: List[Any], in_memory: List[bool], a
 def _read_packed(r: int, alloc: Any, module: Any) -> bytes:
     packed = r & 0xFFFFFFFFFFFFFFFF
     ptr, size = packed >> 32, packed & 0xFFFFFFFF
-    if ptr == 0:
+    if ptr == 0 and size == 0:
         return b""
     data = _memory_read(module, ptr, size)
     alloc.release(ptr, size)
@@ -336,23 +340,29 @@ _LIFT: Dict[Optional[str], Callable[[Any, Any, Any], Any]] = {
 # -- memory access ------------------------------------------------------------
 
 def _memory_write(module: Any, ptr: int, data: Union[bytes, bytearray, memoryview]) -> None:
+    _check_range(module, ptr, len(data), "the guest's allocator returned %d for %d bytes")
     full = module._memory_map()
     if full is None:
         module.memory.write(ptr, data)
-        return
-    end = ptr + len(data)
-    if end > len(full):
-        raise WasmError("%s: the guest's allocator returned %d, beyond its memory" % (module.name, ptr))
-    full[ptr:end] = data
+    else:
+        full[ptr:ptr + len(data)] = data
 
 
 def _memory_read(module: Any, ptr: int, size: int) -> bytes:
+    _check_range(module, ptr, size, "the guest returned (ptr %d, len %d)")
     full = module._memory_map()
     if full is None:
         return module.memory.read(ptr, size)
-    if ptr + size > len(full):
-        raise WasmError("%s: the guest returned (ptr %d, len %d), beyond its memory" % (module.name, ptr, size))
     return full[ptr:ptr + size]
+
+
+def _check_range(module: Any, ptr: int, size: int, what: str) -> None:
+    """Pointers from a guest are checked against its memory's current size:
+    a buggy guest gets an error, never a read or write elsewhere."""
+    if ptr == 0 or ptr + size > module._memory_size():
+        raise WasmError("%s: %s, outside its memory (%d bytes)%s" % (
+            module.name, what % (ptr, size), module._memory_size(),
+            "; out of memory?" if ptr == 0 else ""))
 
 
 def parse_description(data: bytes) -> Dict[str, Dict[str, Any]]:

@@ -21,11 +21,31 @@ type HostFunc struct {
 
 // HostCallFunc calls embedder function id for module (a handle), with the
 // import's params in stack, which receives its results; sig encodes the
-// import's signature (see SigCode). Before calling the embedder it stores
-// the calling thread's id in *thread (see ThreadID). An error means the
-// embedder's function failed (e.g. raised a Python exception, which the
-// embedder keeps to re-raise when the guest call returns).
-type HostCallFunc func(id, module uint64, stack []uint64, sig uint64, thread *uint64) error
+// import's signature (see SigCode). Around the embedder's code it marks
+// calls (see Callout). An error means the embedder's function failed (e.g.
+// raised a Python exception, which the embedder keeps to re-raise when the
+// guest call returns).
+type HostCallFunc func(id, module uint64, stack []uint64, sig uint64, calls *Callout) error
+
+// Callout tracks the module's calls out to the embedder in progress (host
+// functions, guest stdio): while one runs, the module's lock is held by the
+// guest call that made it, and the embedder's code may call the module
+// again on the same thread. Every callback stores Thread (see ThreadID)
+// and only then increments Depth, atomically and in that order, before
+// running embedder code, and decrements Depth after: so a thread that sees
+// Depth > 0 also sees the right Thread. The cgo layer does it in C, which
+// saves a C call per callback.
+type Callout struct {
+	Depth  int32
+	Thread uint64
+}
+
+// reentrant reports whether the calling thread is inside a callout of this
+// module, so that a call from it must not wait for the lock its own outer
+// call holds.
+func (c *Callout) reentrant() bool {
+	return atomic.LoadInt32(&c.Depth) > 0 && atomic.LoadUint64(&c.Thread) == ThreadID()
+}
 
 // SigCode packs a signature into an integer, cheaper to pass on every call
 // than a string: bits 0-4 count the params, 5-9 the results, then 2 bits
@@ -67,18 +87,15 @@ func SetHostCall(f HostCallFunc) { hostCall.Store(&f) }
 // thread's call (which must wait).
 var ThreadID = func() uint64 { return 0 }
 
-// hostState tracks host function calls in progress on a module.
+// hostState tracks the module's calls out to the embedder.
 type hostState struct {
-	depth  atomic.Int32 // host functions running (nested calls count)
-	thread uint64       // the thread they run on; written by HostCallFunc, read atomically
+	calls Callout
 	// starting is the instance during instantiation, before Module.inst is
 	// set: a host function called by _initialize may read its memory.
 	starting atomic.Pointer[api.Module]
 }
 
-func (h *hostState) reentrant() bool {
-	return h.depth.Load() > 0 && atomic.LoadUint64(&h.thread) == ThreadID()
-}
+func (h *hostState) reentrant() bool { return h.calls.reentrant() }
 
 // addHostFunc satisfies an import with the embedder's function.
 func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinition, hf HostFunc) error {
@@ -97,10 +114,7 @@ func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinitio
 			if m.inst == nil {
 				m.host.starting.Store(&caller)
 			}
-			m.host.depth.Add(1)
-			err := (*call)(hf.ID, m.Handle, stack, sig, &m.host.thread)
-			m.host.depth.Add(-1)
-			if err != nil {
+			if err := (*call)(hf.ID, m.Handle, stack, sig, &m.host.calls); err != nil {
 				panic(&Error{Code: ErrHost, Msg: fmt.Sprintf("gowasm: host function %s failed: %v", what, err)})
 			}
 		}), f.ParamTypes(), f.ResultTypes()).

@@ -58,8 +58,14 @@ func (m *Module) MemorySize() (size uint64, err *Error) {
 	return size, err
 }
 
-// MemoryGrow grows the memory by delta pages and returns the previous size in pages.
+// MemoryGrow grows the memory by delta pages and returns the previous size
+// in pages. It waits for a running call (wazero's Grow is not synchronized
+// with a guest growing the same memory), unless called from inside one.
 func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
+	if !m.host.reentrant() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+	}
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		var ok bool
 		if previous, ok = mem.Grow(delta); !ok {

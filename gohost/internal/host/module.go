@@ -144,7 +144,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
 		start = []string{"_start"}
 	}
-	modCfg, err := cfg.moduleConfig(start)
+	modCfg, err := cfg.moduleConfig(start, &m.host.calls)
 	if err != nil {
 		return err
 	}
@@ -212,6 +212,10 @@ func (m *Module) Info() Info { return m.info }
 // call in progress to finish, and is idempotent. The module's handles stay
 // reserved, answering ErrClosed, until Free.
 func (m *Module) Close() error {
+	if m.host.reentrant() {
+		// The outer call holds the lock and is still running the guest.
+		return errorf(ErrUsage, "gowasm: %s cannot be closed from inside a call to it (a host function or its output); close it after the call returns", m.cfg.displayName())
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.rt == nil {
@@ -233,6 +237,9 @@ func (m *Module) Close() error {
 // handles, which may then be reused: the owner must not use them again.
 func (m *Module) Free() error {
 	err := m.Close()
+	if e, ok := err.(*Error); ok && e.Code == ErrUsage {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, f := range m.funcs {

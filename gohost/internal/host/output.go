@@ -9,21 +9,26 @@ import (
 // which decides where it goes (sys.stdout, a file, a pipe...). Going through
 // the embedder, never Go writes to fd 1/2, keeps output in order with the
 // embedder's own and means a closed pipe cannot kill the process with SIGPIPE.
-type OutputFunc func(stream uint64, p []byte) error
+type OutputFunc func(stream uint64, p []byte, calls *Callout) error
 
 var output atomic.Pointer[OutputFunc]
 
 // SetOutput installs the output callback (once, at library initialization).
 func SetOutput(f OutputFunc) { output.Store(&f) }
 
-type streamWriter uint64
+// streamWriter is a guest's stdout or stderr; its writes are callouts of
+// the module (the embedder's file object may call the module again).
+type streamWriter struct {
+	stream uint64
+	calls  *Callout
+}
 
 func (s streamWriter) Write(p []byte) (int, error) {
 	f := output.Load()
 	if f == nil || len(p) == 0 {
 		return len(p), nil
 	}
-	if err := (*f)(uint64(s), p); err != nil {
+	if err := (*f)(s.stream, p, s.calls); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -31,41 +36,44 @@ func (s streamWriter) Write(p []byte) (int, error) {
 
 // InputFunc reads guest input for a stream id from the embedder: it fills
 // p and returns how many bytes it read, 0 at end of file.
-type InputFunc func(stream uint64, p []byte) (int, error)
+type InputFunc func(stream uint64, p []byte, calls *Callout) (int, error)
 
 var input atomic.Pointer[InputFunc]
 
 // SetInput installs the input callback (once, at library initialization).
 func SetInput(f InputFunc) { input.Store(&f) }
 
-type streamReader uint64
+type streamReader struct {
+	stream uint64
+	calls  *Callout
+}
 
 func (s streamReader) Read(p []byte) (int, error) {
 	f := input.Load()
 	if f == nil || len(p) == 0 {
 		return 0, io.EOF
 	}
-	n, err := (*f)(uint64(s), p)
+	n, err := (*f)(s.stream, p, s.calls)
 	if err == nil && n == 0 {
 		return 0, io.EOF
 	}
 	return n, err
 }
 
-func readerFor(stream uint64) io.Reader {
+func readerFor(stream uint64, calls *Callout) io.Reader {
 	if stream == 0 {
 		return eofReader{}
 	}
-	return streamReader(stream)
+	return streamReader{stream, calls}
 }
 
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-func writerFor(stream uint64) io.Writer {
+func writerFor(stream uint64, calls *Callout) io.Writer {
 	if stream == 0 {
 		return io.Discard
 	}
-	return streamWriter(stream)
+	return streamWriter{stream, calls}
 }

@@ -11,11 +11,11 @@ import (
 // moduleConfig is the guest's WASI view of the world, from the caller's
 // configuration: argv, environment, stdio streams, mounted directories,
 // clocks and randomness.
-func (c Config) moduleConfig(start []string) (wazero.ModuleConfig, error) {
+func (c Config) moduleConfig(start []string, calls *Callout) (wazero.ModuleConfig, error) {
 	mc := wazero.NewModuleConfig().
-		WithStdin(readerFor(c.Stdin)).
-		WithStdout(writerFor(c.Stdout)).
-		WithStderr(writerFor(c.Stderr)).
+		WithStdin(readerFor(c.Stdin, calls)).
+		WithStdout(writerFor(c.Stdout, calls)).
+		WithStderr(writerFor(c.Stderr, calls)).
 		WithStartFunctions(start...)
 	if len(c.Args) > 0 {
 		mc = mc.WithArgs(c.Args...)
