@@ -36,12 +36,7 @@ class Memory:
     _module: Any
 
     def __len__(self) -> int:
-        ffi, lib = _native.load()
-        err = ffi.new("gowasm_error *")
-        out = ffi.new("uint64_t *")
-        if lib.gowasm_memory_size(err, self._module._handle, out) != 0:
-            _native.raise_error(ffi, lib, err)
-        return int(out[0])
+        return memory_size(self._module)
 
     @property
     def pages(self) -> int:
@@ -120,6 +115,16 @@ class CopiedMemory(Memory):
 
     def __init__(self, module: Any) -> None:
         self._module = module
+
+
+def memory_size(owner: Any) -> int:
+    """The current size in bytes of the memory of owner (a Module or Caller)."""
+    ffi, lib = _native.load()
+    err = ffi.new("gowasm_error *")
+    out = ffi.new("uint64_t *")
+    if lib.gowasm_memory_size(err, owner._handle, out) != 0:
+        _native.raise_error(ffi, lib, err)
+    return int(out[0])
 
 
 def open_memory(module: Any) -> Memory:

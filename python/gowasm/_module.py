@@ -11,7 +11,7 @@ from . import _host, _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import WasmError
 from ._func import is_attribute_name, make_function
-from ._memory import Memory, map_reservation, open_memory
+from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator, make_typed, parse_description
 from ._typed import _read_packed as read_packed
 from ._wasi import Mount, PathLike, wasi_config
@@ -220,13 +220,8 @@ class Module:
         return open_memory(self)
 
     def _memory_size(self) -> int:
-        """The memory's current size in bytes (0 without a memory)."""
-        ffi, lib = _native.load()
-        err = ffi.new("gowasm_error *")
-        out = ffi.new("uint64_t *")
-        if lib.gowasm_memory_size(err, self._handle, out) != 0:
-            _native.raise_error(ffi, lib, err)
-        return int(out[0])
+        """The memory's current size in bytes."""
+        return memory_size(self)
 
     def _memory_map(self) -> Any:
         """gowasm's own mapping of the whole memory reservation, or None."""
