@@ -136,16 +136,19 @@ def test_host_results_out_of_range_raise():
         m.f()
 
 
+def _module_whose_host_function_refers_to_it():
+    holder = []
+    m = Module(wat('(module (import "env" "h" (func $h)) (memory (export "memory") 1) (func (export "f") (call $h)))'),
+               imports={"env": {"h": lambda: holder[0].memory.grow(0) and None}})
+    holder.append(m)
+    m.f()
+
+
 def test_host_functions_that_refer_to_their_module_do_not_leak():
     gc.collect()
     before = live_handles()
     for _ in range(10):
-        holder = []
-        m = Module(wat('(module (import "env" "h" (func $h)) (memory (export "memory") 1) (func (export "f") (call $h)))'),
-                   imports={"env": {"h": lambda: holder[0].memory.grow(0) and None}})
-        holder.append(m)
-        m.f()
-        del m
+        _module_whose_host_function_refers_to_it()
     gc.collect()
     assert live_handles() == before
 
