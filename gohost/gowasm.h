@@ -105,7 +105,10 @@ int32_t gowasm_call(gowasm_error *err, uint64_t func, uint64_t *stack,
  * Memory: the module's memory (its exported or imported one). Reads and
  * writes copy and are bounds-checked as a whole (GOWASM_ERR_ARGUMENT).
  */
-int32_t gowasm_memory_size(gowasm_error *err, uint64_t module, uint64_t *bytes_out);
+/* The memory's size in bytes, or -1 with err filled. In the fast calls'
+   style (a scalar in, a scalar out): typed calls check guest pointers
+   against it on every call. */
+int64_t gowasm_memory_len(gowasm_error *err, uint64_t module);
 
 /* Grows the memory by delta pages of 64 KiB; *previous_pages_out gets the
    size before. Failing to grow is GOWASM_ERR_ARGUMENT. */

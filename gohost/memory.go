@@ -23,18 +23,25 @@ func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *ho
 	return C.GOWASM_OK
 }
 
-//export gowasm_memory_size
-func gowasm_memory_size(e *C.gowasm_error, module C.uint64_t, out *C.uint64_t) (rc C.int32_t) {
+//export gowasm_memory_len
+func gowasm_memory_len(e *C.gowasm_error, module C.uint64_t) (n C.int64_t) {
 	defer func() {
 		if p := recover(); p != nil {
-			rc = setPanic(e, p)
+			setPanic(e, p)
+			n = -1
 		}
 	}()
-	return withModule(e, module, func(m *host.Module) *host.Error {
-		size, err := m.MemorySize()
-		*out = C.uint64_t(size)
-		return err
-	})
+	m := host.Modules.Get(uint64(module))
+	if m == nil {
+		setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
+		return -1
+	}
+	size, err := m.MemorySize()
+	if err != nil {
+		setError(e, err)
+		return -1
+	}
+	return C.int64_t(size)
 }
 
 //export gowasm_memory_grow

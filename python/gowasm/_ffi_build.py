@@ -67,6 +67,7 @@ def build_ffi(library_dir=None):
     ffi.cdef(
         """
         int32_t gwpy_take_error(gowasm_error *out);
+        int64_t gwpy_memory_len(uint64_t module);
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
         extern "Python" int64_t gwpy_read(uint64_t stream, uint8_t *buf, size_t len);
         extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
@@ -86,6 +87,8 @@ def build_ffi(library_dir=None):
 #endif
 /* The error of this thread's last failed fast call. */
 static GWPY_TLS gowasm_error gwpy_err;
+
+static int64_t gwpy_memory_len(uint64_t module) { return gowasm_memory_len(&gwpy_err, module); }
 
 static int32_t gwpy_take_error(gowasm_error *out) {
     *out = gwpy_err;

@@ -120,11 +120,10 @@ class CopiedMemory(Memory):
 def memory_size(owner: Any) -> int:
     """The current size in bytes of the memory of owner (a Module or Caller)."""
     ffi, lib = _native.load()
-    err = ffi.new("gowasm_error *")
-    out = ffi.new("uint64_t *")
-    if lib.gowasm_memory_size(err, owner._handle, out) != 0:
-        _native.raise_error(ffi, lib, err)
-    return int(out[0])
+    size = lib.gwpy_memory_len(owner._handle)
+    if size < 0:
+        _native.raise_error(ffi, lib, _native.take_error(ffi, lib))
+    return size
 
 
 def open_memory(module: Any) -> Memory:
