@@ -4,6 +4,14 @@
 >>> Module("lol.wasm").sum(12, 12)   # doctest: +SKIP
 24
 
+- :class:`Module` loads a module and calls its exports (``m.sum(1, 2)``),
+  with strings, bytes and JSON through ``m.fn.typed(str, returns=str)`` or a
+  self-describing guest, its memory as ``m.memory``, and Python host
+  functions for its imports (``imports={"env": {"log": log}}``).
+- :func:`run` runs a WASI program the way ``subprocess.run`` runs a process.
+- ``python -m gowasm run|inspect|call`` is the command line.
+- Errors derive from :class:`WasmError`.
+
 The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
