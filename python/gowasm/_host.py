@@ -203,7 +203,10 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
         else:
             raise _mismatch(hf, params, "it takes more parameters than the import passes")
     if i != len(params):
-        raise _mismatch(hf, params, "it takes fewer parameters than the import passes")
+        hint = ""
+        if params.count("i32") >= 2:
+            hint = " (to receive a (ptr, len) pair as one str or bytes argument, annotate it: def %s(msg: str))" % hf.name
+        raise _mismatch(hf, params, "it takes fewer parameters than the import passes" + hint)
     if hf.wants_caller:
         args.insert(0, "_caller(module)")
     body: List[str] = []
