@@ -82,16 +82,14 @@ func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc 
 			rc = setPanic(e, p)
 		}
 	}()
-	m := host.Modules.Get(uint64(module))
-	if m == nil {
-		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
-	}
-	data, err := json.Marshal(m.Info())
-	if err != nil {
-		return setError(e, err)
-	}
-	*out = C.CString(string(data))
-	return C.GOWASM_OK
+	return withModule(e, module, func(m *host.Module) *host.Error {
+		data, err := json.Marshal(m.Info())
+		if err != nil {
+			return &host.Error{Code: host.ErrInternal, Msg: "gowasm: describing the module: " + err.Error()}
+		}
+		*out = C.CString(string(data))
+		return nil
+	})
 }
 
 //export gowasm_module_close

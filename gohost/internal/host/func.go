@@ -65,30 +65,19 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	if n != len(f.params) || floatMask != f.floatMask || result != f.resultKind() {
 		return 0, 0, f.arityError(n)
 	}
-	st := f.stack
 	m := f.m
 	if m.host.reentrant() {
 		return f.callReentrant(args, n)
 	}
+	st := f.stack
 	m.mu.Lock() // unlocked by hand, not deferred: this is the hot path
 	if m.dead != nil {
 		m.mu.Unlock()
 		return 0, 0, m.dead
 	}
-	for i := 0; i < n; i++ {
-		// Written out rather than in a helper: this loop runs on every call.
-		v := args[i]
-		if f.i32Mask&(1<<i) != 0 {
-			// Accept the signed and the unsigned range, as i32 means either.
-			if int64(v) < math.MinInt32 || int64(v) > math.MaxUint32 {
-				m.mu.Unlock()
-				return 0, 0, f.rangeError(i, int64(v))
-			}
-			v = uint64(uint32(v))
-		} else if f.f32Mask&(1<<i) != 0 {
-			v = api.EncodeF32(float32(math.Float64frombits(v)))
-		} // i64 and f64 arrive as their bits
-		st[i] = v
+	if err := f.encodeArgs(st, args, n); err != nil {
+		m.mu.Unlock()
+		return 0, 0, err
 	}
 	// wazero recovers guest traps and host panics into err, so nothing
 	// between Lock and Unlock can panic and leave the module locked.
@@ -111,17 +100,8 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 // stack: the outer call's are in use.
 func (f *Func) callReentrant(args *[4]uint64, n int) (uint64, api.ValueType, *Error) {
 	st := make([]uint64, len(f.stack))
-	for i := 0; i < n; i++ {
-		v := args[i]
-		if f.i32Mask&(1<<i) != 0 {
-			if int64(v) < math.MinInt32 || int64(v) > math.MaxUint32 {
-				return 0, 0, f.rangeError(i, int64(v))
-			}
-			v = uint64(uint32(v))
-		} else if f.f32Mask&(1<<i) != 0 {
-			v = api.EncodeF32(float32(math.Float64frombits(v)))
-		}
-		st[i] = v
+	if err := f.encodeArgs(st, args, n); err != nil {
+		return 0, 0, err
 	}
 	if err := f.callNested(st); err != nil {
 		return 0, 0, err
@@ -201,6 +181,24 @@ func (f *Func) resultKind() byte {
 		return ResultFloat
 	}
 	return 0
+}
+
+// encodeArgs writes the fast ABI's arguments onto st as wasm raw values.
+func (f *Func) encodeArgs(st []uint64, args *[4]uint64, n int) *Error {
+	for i := 0; i < n; i++ {
+		v := args[i]
+		if f.i32Mask&(1<<i) != 0 {
+			// Accept the signed and the unsigned range, as i32 means either.
+			if int64(v) < math.MinInt32 || int64(v) > math.MaxUint32 {
+				return f.rangeError(i, int64(v))
+			}
+			v = uint64(uint32(v))
+		} else if f.f32Mask&(1<<i) != 0 {
+			v = api.EncodeF32(float32(math.Float64frombits(v)))
+		} // i64 and f64 arrive as their bits
+		st[i] = v
+	}
+	return nil
 }
 
 func (f *Func) rangeError(i int, v int64) *Error {
