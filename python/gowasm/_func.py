@@ -168,16 +168,38 @@ class _Export:
         return values[0] if len(values) == 1 else values
 
 
+# Floats as wasm raw values (IEEE bits), for the general path here and for
+# host functions (_host.py).
+
+def f32_bits(value: float) -> int:
+    """IEEE bits of value rounded to f32; too large becomes infinity, as a
+    C or Go conversion does (struct refuses)."""
+    try:
+        return struct.unpack("<I", struct.pack("<f", value))[0]
+    except OverflowError:
+        return 0x7F800000 if value > 0 else 0xFF800000
+
+
+def f64_bits(value: float) -> int:
+    return struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def f32_from_bits(raw: int) -> float:
+    return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+
+
+def f64_from_bits(raw: int) -> float:
+    return struct.unpack("<d", struct.pack("<Q", raw))[0]
+
+
 def _encode(kind: str, value: Any) -> int:
     if kind == "i32":
         return value & 0xFFFFFFFF
     if kind == "i64":
         return value & 0xFFFFFFFFFFFFFFFF
     if kind == "f32":
-        from ._host import f32_bits
-
         return f32_bits(value)
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
+    return f64_bits(value)
 
 
 def _decode(kind: str, raw: int) -> Any:
@@ -187,9 +209,9 @@ def _decode(kind: str, raw: int) -> Any:
     if kind == "i64":
         return raw - (1 << 64) if raw >= 1 << 63 else raw
     if kind == "f32":
-        return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+        return f32_from_bits(raw)
     if kind == "f64":
-        return struct.unpack("<d", struct.pack("<Q", raw))[0]
+        return f64_from_bits(raw)
     raise TypeError("gowasm cannot return %s values yet" % kind)
 
 

@@ -21,12 +21,12 @@ signature ``sig``, calls it and writes its results back.
 
 import inspect
 import itertools
-import struct
 import threading
 import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ._errors import LinkError, ModuleClosedError
+from ._func import f32_bits, f32_from_bits, f64_bits, f64_from_bits
 
 _ids = itertools.count(1)
 _registry: Dict[int, "weakref.ref[HostFunction]"] = {}
@@ -247,19 +247,11 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
         return Caller(module, h.owner() if h is not None else None)
 
     namespace = {
-        "_hf": hf_ref, "_gone": _gone, "_unpack": _ffi.unpack, "_f32": _f32, "_f64": _f64, "_bits32": _bits32, "_bits64": _bits64,
+        "_hf": hf_ref, "_gone": _gone, "_unpack": _ffi.unpack, "_f32": f32_from_bits, "_f64": f64_from_bits, "_bits32": _bits32, "_bits64": _bits64,
         "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_keep": keep_pending,
     }
     exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
     return namespace["invoke"]
-
-
-def _f32(raw: int) -> float:
-    return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
-
-
-def _f64(raw: int) -> float:
-    return struct.unpack("<d", struct.pack("<Q", raw))[0]
 
 
 def _encode_expr(kind: str, value: str) -> str:
@@ -281,17 +273,8 @@ def _bits32(value: Any) -> int:
     return f32_bits(_float(value))
 
 
-def f32_bits(value: float) -> int:
-    """IEEE bits of value rounded to f32; too large becomes infinity, as a
-    C or Go conversion does (struct refuses)."""
-    try:
-        return struct.unpack("<I", struct.pack("<f", value))[0]
-    except OverflowError:
-        return 0x7F800000 if value > 0 else 0xFF800000
-
-
 def _bits64(value: Any) -> int:
-    return struct.unpack("<Q", struct.pack("<d", _float(value)))[0]
+    return f64_bits(_float(value))
 
 
 _ffi: Any = None

@@ -262,18 +262,14 @@ class Scratch:
             if total > self.MAX:
                 return None
             self._grow(total)
-        out: List[Any] = []
         offset = self.ptr
-        for value, mem in zip(values, in_memory):
-            if not mem:
-                out.append(value)
-            elif not len(value):
-                out += [0, 0]
-            else:
-                _memory_write(self.module, offset, value)
-                out += [offset, len(value)]
-                offset += len(value) + 7 & ~7
-        return out
+
+        def next_slot(size: int) -> int:
+            nonlocal offset
+            ptr, offset = offset, offset + (size + 7 & ~7)
+            return ptr
+
+        return _lay_out(values, in_memory, self.module, next_slot)
 
     def _grow(self, total: int) -> None:
         if self.ptr:
@@ -283,22 +279,33 @@ class Scratch:
         self.ptr, self.size = self.alloc.allocate(size), size
 
 
+def _lay_out(values: List[Any], in_memory: List[bool], module: Any, place: Callable[[int], int]) -> List[Any]:
+    """The wasm arguments: memory arguments are written where place(size)
+    says and passed as (ptr, len), an empty one as (0, 0); numbers as they are."""
+    out: List[Any] = []
+    for value, mem in zip(values, in_memory):
+        if not mem:
+            out.append(value)
+        elif not len(value):
+            out += [0, 0]
+        else:
+            ptr = place(len(value))
+            _memory_write(module, ptr, value)
+            out += [ptr, len(value)]
+    return out
+
+
 def _call_with_allocations(raw: Any, values: List[Any], in_memory: List[bool], alloc: Allocator, module: Any) -> Any:
     """The convention to the letter: malloc each memory argument, call, free."""
-    args: List[Any] = []
     allocations: List[Tuple[int, int]] = []
+
+    def allocate(size: int) -> int:
+        ptr = alloc.allocate(size)
+        allocations.append((ptr, size))
+        return ptr
+
     try:
-        for value, mem in zip(values, in_memory):
-            if not mem:
-                args.append(value)
-            elif not len(value):
-                args += [0, 0]
-            else:
-                ptr = alloc.allocate(len(value))
-                allocations.append((ptr, len(value)))
-                _memory_write(module, ptr, value)
-                args += [ptr, len(value)]
-        r = raw(*args)
+        r = raw(*_lay_out(values, in_memory, module, allocate))
     except BaseException:
         with contextlib.suppress(WasmError):  # the module may be dead now
             for ptr, size in allocations:
