@@ -49,10 +49,8 @@ class Memory:
         if not 0 <= pages < 1 << 32:
             raise OverflowError("pages must be between 0 and 2**32-1, not %d" % pages)
         ffi, lib = _native.load()
-        err = ffi.new("gowasm_error *")
         out = ffi.new("uint32_t *")
-        if lib.gowasm_memory_grow(err, self._module._handle, pages, out) != 0:
-            _native.raise_error(ffi, lib, err)
+        _native.check_call(lib.gowasm_memory_grow, self._module._handle, pages, out)
         return int(out[0])
 
     def read(self, offset: int, size: int) -> bytes:  # type: ignore[override]
@@ -63,7 +61,7 @@ class Memory:
             return full[offset : offset + size]
         ffi, lib = _native.load()
         buf = ffi.new("uint8_t[]", size)
-        self._abi(lib.gowasm_memory_read, offset, buf, size)
+        _native.check_call(lib.gowasm_memory_read, self._module._handle, offset, buf, size)
         return ffi.buffer(buf, size)[:]
 
     def write(self, offset: int, data: Bytes) -> None:  # type: ignore[override]
@@ -75,7 +73,7 @@ class Memory:
             full[offset : offset + len(data)] = data
             return
         ffi, lib = _native.load()
-        self._abi(lib.gowasm_memory_write, offset, ffi.from_buffer(data), len(data))
+        _native.check_call(lib.gowasm_memory_write, self._module._handle, offset, ffi.from_buffer(data), len(data))
 
     def read_string(self, offset: int, size: int, encoding: str = "utf-8") -> str:
         """Reads ``size`` bytes at ``offset`` as text (UTF-8 by default)."""
@@ -87,12 +85,6 @@ class Memory:
         total = len(self)
         if offset + size > total:
             raise IndexError("memory access out of bounds: offset %d + size %d > memory size %d" % (offset, size, total))
-
-    def _abi(self, function: Any, offset: int, buf: Any, size: int) -> None:
-        ffi, lib = _native.load()
-        err = ffi.new("gowasm_error *")
-        if function(err, self._module._handle, offset, buf, size) != 0:
-            _native.raise_error(ffi, lib, err)
 
     def __repr__(self) -> str:
         try:

@@ -141,7 +141,7 @@ class Module:
         self._closed = False
         # Frees the handles once nothing can use them: the exported functions
         # hold this object, so they are garbage too by then.
-        self._finalizer = weakref.finalize(self, _free, ffi, lib, self._handle, tuple(streams), host_ids)
+        self._finalizer = weakref.finalize(self, _free, lib, self._handle, tuple(streams), host_ids)
         # Not at interpreter exit: a daemon thread may still be in a call,
         # which freeing would wait for; the process frees everything anyway.
         self._finalizer.atexit = False
@@ -172,10 +172,8 @@ class Module:
                 self.__dict__[fname] = fn
 
     def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
-        err = ffi.new("gowasm_error *")
         out = ffi.new("char **")
-        if lib.gowasm_module_info(err, self._handle, out) != 0:
-            _native.raise_error(ffi, lib, err)
+        _native.check_call(lib.gowasm_module_info, self._handle, out)
         try:
             return json.loads(ffi.string(out[0]))
         finally:
@@ -237,7 +235,7 @@ class Module:
         if not self._closed:
             self._closed = True
             ffi, lib = _native.load()
-            _call_abi(ffi, lib, lib.gowasm_module_close, self._handle)
+            _native.check_call(lib.gowasm_module_close, self._handle)
 
     @property
     def closed(self) -> bool:
@@ -281,16 +279,10 @@ class Module:
         return msg
 
 
-def _free(ffi: Any, lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
+def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
     _streams.release(*streams)
     _host.release(host_ids)
-    _call_abi(ffi, lib, lib.gowasm_module_free, handle)
-
-
-def _call_abi(ffi: Any, lib: Any, function: Any, handle: int) -> None:
-    err = ffi.new("gowasm_error *")
-    if function(err, handle) != 0:
-        _native.raise_error(ffi, lib, err)
+    _native.check_call(lib.gowasm_module_free, handle)
 
 
 def read_source(source: Source) -> Tuple[bytes, str]:

@@ -86,11 +86,18 @@ def take_error(ffi, lib) -> Any:
     return err
 
 
+def check_call(function: Any, *args: Any) -> None:
+    """Calls a control-plane ABI function (its gowasm_error* comes first,
+    made here) and raises the error it reports."""
+    ffi, lib = load()
+    err = ffi.new("gowasm_error *")
+    if function(err, *args) != 0:
+        raise_error(ffi, lib, err)
+
+
 def live_handles() -> Tuple[int, int]:
     """How many modules and functions the native library holds (leak checks)."""
     ffi, lib = load()
-    err = ffi.new("gowasm_error *")
     out = ffi.new("uint64_t[2]")
-    if lib.gowasm_live_handles(err, out, out + 1) != 0:
-        raise_error(ffi, lib, err)
+    check_call(lib.gowasm_live_handles, out, out + 1)
     return out[0], out[1]
