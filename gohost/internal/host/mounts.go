@@ -1,17 +1,19 @@
 package host
 
 import (
+	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
 	"github.com/tetratelabs/wazero/sys"
 )
-
-type sysStat = sys.Stat_t
 
 // Mount makes a host directory visible to the guest at a guest path.
 type Mount struct {
@@ -20,154 +22,292 @@ type Mount struct {
 	ReadOnly bool   `json:"readonly"`
 }
 
-// confinedFS keeps a guest inside its mount. wazero's DirFS appends guest
-// paths to the host directory as they come, so "..", and symlinks whose
-// target lies outside, would reach the rest of the host. Every operation
-// here first resolves its path, symlink by symlink, and refuses (EACCES)
-// any that ends outside the mount.
-type confinedFS struct {
-	experimentalsys.FS
-	root string // the mount's host directory, absolute, symlinks resolved
+// rootFS is a mount: a wazero filesystem whose every operation goes through
+// an os.Root, so that no path (with "..", absolute symlinks, symlinks the
+// guest made itself, trailing slashes, or a symlink swapped in by another
+// process while the call runs) resolves outside the mounted directory.
+//
+// Checking a path before handing it to wazero's DirFS cannot be made safe:
+// the kernel resolves the path again when it opens it, and a symlink swapped
+// in between wins. os.Root resolves every component itself, from descriptors
+// it holds, with O_NOFOLLOW, reading each symlink and resolving its target
+// inside the root again (see RATIONALE.md, "The sandbox"). What os.Root
+// lacks (open without following the last component, rmdir and unlink
+// distinguished, times by descriptor) is done here with *at system calls
+// on a parent directory that os.Root opened, on a last component that is a
+// plain name, which the kernel then never follows.
+type rootFS struct {
+	experimentalsys.UnimplementedFS
+	root *os.Root
 }
 
-func newConfinedFS(m Mount) (experimentalsys.FS, error) {
-	abs, err := filepath.Abs(m.Host)
+func newMountFS(m Mount) (experimentalsys.FS, error) {
+	root, err := os.OpenRoot(m.Host)
 	if err == nil {
-		abs, err = filepath.EvalSymlinks(abs)
+		var fi fs.FileInfo
+		if fi, err = root.Stat("."); err == nil && !fi.IsDir() {
+			err = errors.New("not a directory")
+		}
 	}
 	if err != nil {
-		return nil, errorf(ErrUsage, "gowasm: cannot mount %q: %v", m.Host, err)
+		if root != nil {
+			root.Close()
+		}
+		return nil, errorf(ErrUsage, "gowasm: cannot mount %q: %v", m.Host, unwrapPathError(err))
 	}
-	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return nil, errorf(ErrUsage, "gowasm: cannot mount %q: not a directory", m.Host)
-	}
-	var inner experimentalsys.FS = sysfs.DirFS(abs)
+	var fsys experimentalsys.FS = &rootFS{root: root}
 	if m.ReadOnly {
-		inner = &sysfs.ReadFS{FS: inner}
+		fsys = &sysfs.ReadFS{FS: fsys}
 	}
-	return &confinedFS{FS: inner, root: abs}, nil
+	return fsys, nil
 }
 
-const maxSymlinks = 40 // as Linux's ELOOP limit
-
-// allowed reports whether path (relative to the mount) stays inside it;
-// follow says whether a symlink in the last component is followed.
-func (c *confinedFS) allowed(path string, follow bool) bool {
-	if c.root == string(filepath.Separator) {
-		return true // the whole host is mounted: nothing to escape to
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
 	}
-	return c.resolves(filepath.Join(c.root, filepath.FromSlash(path)), follow, 0)
+	return err
 }
 
-func (c *confinedFS) resolves(host string, follow bool, links int) bool {
-	if !c.within(host) {
-		return false
+// String implements fmt.Stringer (wazero names mounts in its logs).
+func (r *rootFS) String() string { return r.root.Name() }
+
+// errnoOf converts an error of os.Root or of a system call. os.Root refuses
+// a path that would leave it with an error that is no system call's:
+// that is EPERM, as WASI hosts answer a path that escapes its directory.
+func errnoOf(err error) experimentalsys.Errno {
+	if err == nil {
+		return 0
 	}
-	rest := strings.Split(strings.TrimPrefix(host, c.root), string(filepath.Separator))
-	cur := c.root
-	for i, name := range rest {
-		if name == "" {
-			continue
+	var errno syscall.Errno
+	if !errors.As(err, &errno) && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrExist) &&
+		!errors.Is(err, fs.ErrPermission) && !errors.Is(err, fs.ErrClosed) {
+		return experimentalsys.EPERM
+	}
+	return experimentalsys.UnwrapOSError(err)
+}
+
+// rel turns wazero's path (relative to the mount; "", "." or "/" for the
+// mount itself) into os.Root's.
+func rel(p string) string {
+	p = strings.TrimLeft(p, "/")
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+// lastName splits p into the directory that holds its last component and
+// that component (with the slashes that follow it, if any), when the last
+// component is a name: not ".", ".." or the mount itself.
+func lastName(p string) (dir, name string, ok bool) {
+	p = rel(p)
+	trimmed := strings.TrimRight(p, "/")
+	dir, name = path.Split(trimmed)
+	if name == "" || name == "." || name == ".." {
+		return "", "", false
+	}
+	if dir = strings.TrimRight(dir, "/"); dir == "" {
+		dir = "."
+	}
+	return dir, name + p[len(trimmed):], true
+}
+
+// inParent runs f on the directory holding p's last component (opened
+// through the root) and that component's name, or reports ok false when p
+// has no such name (see lastName). The system calls f makes must not
+// follow a symlink in name: unlinkat, renameat and openat with O_NOFOLLOW
+// and no trailing slash don't.
+func (r *rootFS) inParent(p string, f func(dir *os.File, name string) error) (ok bool, errno experimentalsys.Errno) {
+	dirName, name, ok := lastName(p)
+	if !ok {
+		return false, 0
+	}
+	dir, err := r.root.OpenFile(dirName, os.O_RDONLY|platformOpenFlag(experimentalsys.O_DIRECTORY), 0)
+	if err != nil {
+		return true, errnoOf(err)
+	}
+	defer dir.Close()
+	return true, errnoOf(f(dir, name))
+}
+
+// OpenFile implements experimentalsys.FS.
+func (r *rootFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+	if flag&experimentalsys.O_DIRECTORY != 0 && flag&(experimentalsys.O_WRONLY|experimentalsys.O_RDWR) != 0 {
+		return nil, experimentalsys.EISDIR // a directory cannot be opened for writing
+	}
+	osFlag := openFlag(flag)
+	var f *os.File
+	var err error
+	if flag&experimentalsys.O_NOFOLLOW != 0 && !strings.HasSuffix(p, "/") {
+		// (A trailing slash makes the kernel follow a symlink: os.Root
+		// below resolves such a path, inside the root.)
+		var ok bool
+		var errno experimentalsys.Errno
+		ok, errno = r.inParent(p, func(dir *os.File, name string) error {
+			f, err = openAt(dir, name, osFlag|noFollowFlag, perm)
+			return err
+		})
+		if errno != 0 {
+			return nil, errno
 		}
-		next := filepath.Join(cur, name)
-		last := i == len(rest)-1
-		fi, err := os.Lstat(next)
-		if err != nil {
-			return true // it does not exist, so nothing below it is a symlink
-		}
-		if fi.Mode()&fs.ModeSymlink != 0 && (follow || !last) {
-			if links >= maxSymlinks {
-				return false
-			}
-			target, err := os.Readlink(next)
-			if err != nil {
-				return false
-			}
-			if !filepath.IsAbs(target) {
-				target = filepath.Join(cur, target)
-			}
-			return c.resolves(filepath.Join(append([]string{target}, rest[i+1:]...)...), follow, links+1)
-		}
-		cur = next
-	}
-	return true
-}
-
-func (c *confinedFS) within(host string) bool {
-	host = filepath.Clean(host)
-	return host == c.root || strings.HasPrefix(host, c.root+string(filepath.Separator))
-}
-
-func (c *confinedFS) OpenFile(path string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
-	if !c.allowed(path, flag&experimentalsys.O_NOFOLLOW == 0) {
-		return nil, experimentalsys.EACCES
-	}
-	return c.FS.OpenFile(path, flag, perm)
-}
-
-func (c *confinedFS) Lstat(path string) (st sysStat, errno experimentalsys.Errno) {
-	if !c.allowed(path, false) {
-		return st, experimentalsys.EACCES
-	}
-	return c.FS.Lstat(path)
-}
-
-func (c *confinedFS) Stat(path string) (st sysStat, errno experimentalsys.Errno) {
-	if !c.allowed(path, true) {
-		return st, experimentalsys.EACCES
-	}
-	return c.FS.Stat(path)
-}
-
-func (c *confinedFS) Mkdir(path string, perm fs.FileMode) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Mkdir(path, perm) }, path, false)
-}
-
-func (c *confinedFS) Chmod(path string, perm fs.FileMode) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Chmod(path, perm) }, path, true)
-}
-
-func (c *confinedFS) Rename(from, to string) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Rename(from, to) }, from, false, to)
-}
-
-func (c *confinedFS) Rmdir(path string) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Rmdir(path) }, path, false)
-}
-
-func (c *confinedFS) Unlink(path string) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Unlink(path) }, path, false)
-}
-
-func (c *confinedFS) Link(oldPath, newPath string) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Link(oldPath, newPath) }, oldPath, false, newPath)
-}
-
-// Symlink may create a link to anywhere: following it is what is checked.
-func (c *confinedFS) Symlink(oldPath, linkName string) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Symlink(oldPath, linkName) }, linkName, false)
-}
-
-func (c *confinedFS) Readlink(path string) (string, experimentalsys.Errno) {
-	if !c.allowed(path, false) {
-		return "", experimentalsys.EACCES
-	}
-	return c.FS.Readlink(path)
-}
-
-func (c *confinedFS) Utimens(path string, atim, mtim int64) experimentalsys.Errno {
-	return c.guard(func() experimentalsys.Errno { return c.FS.Utimens(path, atim, mtim) }, path, true)
-}
-
-// guard runs op if path (followed or not) and every other path stay inside.
-func (c *confinedFS) guard(op func() experimentalsys.Errno, path string, follow bool, others ...string) experimentalsys.Errno {
-	if !c.allowed(path, follow) {
-		return experimentalsys.EACCES
-	}
-	for _, p := range others {
-		if !c.allowed(p, false) {
-			return experimentalsys.EACCES
+		if ok {
+			return newRootFile(r, rel(p), flag, f), 0
 		}
 	}
-	return op()
+	if f, err = r.root.OpenFile(rel(p), osFlag, perm); err != nil {
+		return nil, errnoOf(err)
+	}
+	return newRootFile(r, rel(p), flag, f), 0
+}
+
+// Lstat implements experimentalsys.FS.
+func (r *rootFS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) {
+	fi, err := r.root.Lstat(rel(p))
+	if err != nil {
+		return sys.Stat_t{}, errnoOf(err)
+	}
+	return sys.NewStat_t(fi), 0
+}
+
+// Stat implements experimentalsys.FS.
+func (r *rootFS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) {
+	fi, err := r.root.Stat(rel(p))
+	if err != nil {
+		return sys.Stat_t{}, errnoOf(err)
+	}
+	return sys.NewStat_t(fi), 0
+}
+
+// Mkdir implements experimentalsys.FS.
+func (r *rootFS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
+	errno := errnoOf(r.root.Mkdir(rel(p), perm))
+	if errno == experimentalsys.ENOTDIR {
+		errno = experimentalsys.ENOENT // as wazero's DirFS
+	}
+	return errno
+}
+
+// Chmod implements experimentalsys.FS.
+func (r *rootFS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
+	return errnoOf(r.root.Chmod(rel(p), perm))
+}
+
+// Rename implements experimentalsys.FS. os.Root's Rename refuses to
+// replace a directory (as os.Rename); POSIX rename, which WASI follows,
+// replaces an empty one.
+func (r *rootFS) Rename(from, to string) experimentalsys.Errno {
+	if rel(from) == rel(to) {
+		return 0
+	}
+	var inner experimentalsys.Errno
+	ok, errno := r.inParent(from, func(fromDir *os.File, fromName string) error {
+		var ok bool
+		ok, inner = r.inParent(to, func(toDir *os.File, toName string) error {
+			return renameAt(fromDir, fromName, toDir, toName)
+		})
+		if !ok {
+			inner = experimentalsys.EINVAL
+		}
+		return nil
+	})
+	switch {
+	case !ok:
+		return experimentalsys.EINVAL // ".", ".." or the mount itself
+	case errno != 0:
+		return errno
+	}
+	return inner
+}
+
+// Rmdir implements experimentalsys.FS.
+func (r *rootFS) Rmdir(p string) experimentalsys.Errno {
+	ok, errno := r.inParent(p, func(dir *os.File, name string) error { return removeAt(dir, name, true) })
+	if !ok {
+		return experimentalsys.EINVAL // ".", ".." or the mount itself
+	}
+	return errno
+}
+
+// Unlink implements experimentalsys.FS.
+func (r *rootFS) Unlink(p string) experimentalsys.Errno {
+	ok, errno := r.inParent(p, func(dir *os.File, name string) error { return removeAt(dir, name, false) })
+	switch {
+	case !ok:
+		return experimentalsys.EISDIR // ".", ".." or the mount itself: directories
+	case errno == experimentalsys.EPERM:
+		return experimentalsys.EISDIR // POSIX unlink of a directory, as wazero's DirFS
+	}
+	return errno
+}
+
+// Link implements experimentalsys.FS.
+func (r *rootFS) Link(oldPath, newPath string) experimentalsys.Errno {
+	return errnoOf(r.root.Link(rel(oldPath), rel(newPath)))
+}
+
+// Symlink implements experimentalsys.FS. The link may point anywhere:
+// following it is what the root confines.
+func (r *rootFS) Symlink(oldPath, linkName string) experimentalsys.Errno {
+	if path.IsAbs(oldPath) {
+		// As wazero's DirFS and the WASI filesystem spec: absolute targets are refused.
+		return experimentalsys.EPERM
+	}
+	return errnoOf(r.root.Symlink(oldPath, rel(linkName)))
+}
+
+// Readlink implements experimentalsys.FS.
+func (r *rootFS) Readlink(p string) (string, experimentalsys.Errno) {
+	target, err := r.root.Readlink(rel(p))
+	if err != nil {
+		return "", errnoOf(err)
+	}
+	return filepath.ToSlash(target), 0
+}
+
+// Utimens implements experimentalsys.FS; it follows a symlink in the last
+// component (inside the root).
+func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
+	if atim == experimentalsys.UTIME_OMIT && mtim == experimentalsys.UTIME_OMIT {
+		return 0
+	}
+	return errnoOf(r.root.Chtimes(rel(p), timeOf(atim), timeOf(mtim)))
+}
+
+// timeOf converts wazero's nanoseconds to os.Chtimes' time, where the zero
+// time leaves the time unchanged.
+func timeOf(ns int64) time.Time {
+	if ns == experimentalsys.UTIME_OMIT {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// openFlag converts wazero's open flags to os.OpenFile's (as wazero's DirFS).
+func openFlag(oflag experimentalsys.Oflag) int {
+	var flag int
+	switch oflag & (experimentalsys.O_RDONLY | experimentalsys.O_RDWR | experimentalsys.O_WRONLY) {
+	case experimentalsys.O_RDWR:
+		flag = os.O_RDWR
+	case experimentalsys.O_WRONLY:
+		flag = os.O_WRONLY
+	default:
+		flag = os.O_RDONLY
+	}
+	for _, f := range [...]struct {
+		from experimentalsys.Oflag
+		to   int
+	}{
+		{experimentalsys.O_APPEND, os.O_APPEND},
+		{experimentalsys.O_CREAT, os.O_CREATE},
+		{experimentalsys.O_EXCL, os.O_EXCL},
+		{experimentalsys.O_SYNC, os.O_SYNC},
+		{experimentalsys.O_TRUNC, os.O_TRUNC},
+	} {
+		if oflag&f.from != 0 {
+			flag |= f.to
+		}
+	}
+	return flag | platformOpenFlag(oflag)
 }

@@ -35,7 +35,7 @@ func (c Config) moduleConfig(start []string, calls *Callout) (wazero.ModuleConfi
 	if len(c.Mounts) > 0 {
 		fsc := wazero.NewFSConfig()
 		for _, m := range c.Mounts {
-			fs, err := newConfinedFS(m)
+			fs, err := newMountFS(m)
 			if err != nil {
 				return nil, err
 			}

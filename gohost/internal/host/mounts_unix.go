@@ -1,0 +1,67 @@
+//go:build unix
+
+package host
+
+import (
+	"io/fs"
+	"os"
+	"path"
+	"syscall"
+
+	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"golang.org/x/sys/unix"
+)
+
+// openAt opens name, a plain name (no slash, not "." or ".."), in dir.
+func openAt(dir *os.File, name string, flag int, perm fs.FileMode) (*os.File, error) {
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Openat(int(dir.Fd()), name, flag|unix.O_CLOEXEC, uint32(perm.Perm()))
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "openat", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path.Join(dir.Name(), name)), nil
+}
+
+// removeAt removes name, a plain name, from dir: only a directory if isDir
+// (rmdir), only something else otherwise (unlink).
+func removeAt(dir *os.File, name string, isDir bool) error {
+	flags := 0
+	if isDir {
+		flags = unix.AT_REMOVEDIR
+	}
+	return unix.Unlinkat(int(dir.Fd()), name, flags)
+}
+
+const noFollowFlag = unix.O_NOFOLLOW
+
+func setNonblock(fd uintptr, enable bool) experimentalsys.Errno {
+	return experimentalsys.UnwrapOSError(syscall.SetNonblock(int(fd), enable))
+}
+
+// platformOpenFlag converts the open flags that os has no name for.
+func platformOpenFlag(oflag experimentalsys.Oflag) (flag int) {
+	if oflag&experimentalsys.O_DIRECTORY != 0 {
+		flag |= unix.O_DIRECTORY
+	}
+	if oflag&experimentalsys.O_DSYNC != 0 {
+		flag |= dsyncFlag
+	}
+	if oflag&experimentalsys.O_NONBLOCK != 0 {
+		flag |= unix.O_NONBLOCK
+	}
+	if oflag&experimentalsys.O_RSYNC != 0 {
+		flag |= rsyncFlag
+	}
+	return flag
+}
+
+// renameAt renames a plain name in one directory to one in another.
+func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) error {
+	return unix.Renameat(int(fromDir.Fd()), fromName, int(toDir.Fd()), toName)
+}
