@@ -118,6 +118,60 @@ def test_nothing_outside_the_mounts(probe_wasm, tmp_path):
     assert (data / "new.txt").read_text() == "written"
 
 
+def test_guest_made_symlink_with_a_trailing_slash_stays_inside(probe_wasm, tmp_path):
+    # The reported escape: the guest makes "up -> ../outside_dir" itself, then
+    # path_open("up/", O_DIRECTORY) without the follow flag, fd_readdir and
+    # fd_filestat_set_times; with a host-made "etc -> /etc" it listed /etc.
+    data, outside = tmp_path / "data", tmp_path / "outside_dir"
+    data.mkdir()
+    outside.mkdir()
+    (outside / "outside_file.txt").write_text("secret")
+    (data / "sub").mkdir()
+    (data / "etc").symlink_to("/etc")
+    mtime = outside.stat().st_mtime
+    ops = ["symlink", "../outside_dir", "/data/up"]
+    for p in ("up/", "up//", "up/.", "etc/", "etc", "up"):
+        ops += ["rawls", p]
+    ops += ["rawls", "sub/"]
+    out = lines(run(probe_wasm, ops, mounts={"/data": data}, capture_output=True))
+    assert out[0] == "symlink /data/up: ok"  # making a link is harmless; following it is not
+    for line in out[1:7]:
+        assert ": ERR errno" in line, line
+    assert out[7] == "rawls sub/: "  # an empty directory inside, listed and touched
+    assert outside.stat().st_mtime == mtime
+    assert (data / "sub").stat().st_mtime == 0
+
+
+@pytest.mark.slow
+def test_symlink_swapped_during_reads_never_leaks(probe_wasm, tmp_path):
+    # Two guests share a mount: one swaps "x" between a link to a directory
+    # inside and one outside, the other reads through it. A path checked
+    # before it is opened loses this race (the review saw 1,078 of 200,000
+    # reads get the outside file); an open that cannot leave the mount
+    # never does.
+    import threading
+
+    data, outside = tmp_path / "data", tmp_path / "outside_dir"
+    (data / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "outside_file.txt").write_text("secret")
+    (data / "sub" / "outside_file.txt").write_text("inside")
+    (data / "x").symlink_to("sub")
+    (data / "x_link").symlink_to("../outside_dir")
+    swapper = threading.Thread(
+        target=run, args=(probe_wasm, ["swap", "/data/x_link", "/data/x", "20000"]),
+        kwargs={"mounts": {"/data": data}, "capture_output": True})
+    swapper.start()
+    try:
+        out = lines(run(probe_wasm, ["readloop", "/data/x/outside_file.txt", "20000"],
+                        mounts={"/data": data}, capture_output=True))
+    finally:
+        swapper.join()
+    secret, inside = [int(part.split("=")[1]) for part in out[0].split(": ")[1].split()]
+    assert secret == 0, out
+    assert inside > 0, out  # the reads ran while the links moved
+
+
 def test_readonly_mount(probe_wasm, tmp_path):
     (tmp_path / "f.txt").write_text("keep")
     out = lines(run(probe_wasm, ["read", "/ro/f.txt", "write", "/ro/f.txt", "x", "write", "/ro/g.txt", "y"],

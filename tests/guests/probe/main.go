@@ -42,6 +42,34 @@ func main() {
 		case "symlink": // symlink TARGET LINK
 			target, link := arg(), arg()
 			report("symlink "+link, "ok", os.Symlink(target, link))
+		case "rawls": // rawls PATH: path_open on the first preopen without following symlinks, fd_readdir, fd_filestat_set_times
+			p := arg()
+			names, errno := rawList(p)
+			if errno != 0 {
+				fmt.Printf("rawls %s: ERR errno %d\n", p, errno)
+			} else {
+				fmt.Printf("rawls %s: %s\n", p, strings.Join(names, ","))
+			}
+		case "swap": // swap A B N: rename A to B and back, N times
+			a, b, n := arg(), arg(), atoi(arg())
+			var err error
+			for i := 0; i < n && err == nil; i++ {
+				if err = os.Rename(a, b); err == nil {
+					err = os.Rename(b, a)
+				}
+			}
+			report("swap "+a, "done", err)
+		case "readloop": // readloop PATH N: read PATH N times, count each content
+			p, n := arg(), atoi(arg())
+			counts := map[string]int{}
+			for i := 0; i < n; i++ {
+				if b, err := os.ReadFile(p); err == nil {
+					counts[string(b)]++
+				} else {
+					counts["ERR"]++
+				}
+			}
+			fmt.Printf("readloop %s: secret=%d inside=%d\n", p, counts["secret"], counts["inside"])
 		case "env":
 			fmt.Println("env " + strings.Join(os.Environ(), ","))
 		case "args":
@@ -70,6 +98,11 @@ func main() {
 			os.Exit(100)
 		}
 	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func report(what, ok string, err error) {
