@@ -306,3 +306,25 @@ func TestMountSymlinkSwapRace(t *testing.T) {
 		t.Fatal("the race never let a read through: the test tests nothing")
 	}
 }
+
+// BenchmarkMountOpen opens and closes a file two directories down.
+func BenchmarkMountOpen(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "a", "b"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a", "b", "f.txt"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	fsys, err := newMountFS(Mount{Host: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		f, errno := fsys.OpenFile("a/b/f.txt", experimentalsys.O_RDONLY, 0)
+		if errno != 0 {
+			b.Fatal(errno)
+		}
+		f.Close()
+	}
+}
