@@ -44,11 +44,14 @@ typedef struct gowasm_error {
 } gowasm_error;
 
 /* Receives guest output for a stream id given in the module configuration.
-   Returns 0, or nonzero to make the guest's write fail. */
+   Returns 0, or nonzero when the write failed: the guest call is then
+   aborted and fails with GOWASM_ERR_HOST (the caller keeps its own error to
+   report), as for a host function. */
 typedef int32_t (*gowasm_write_fn)(uint64_t stream, uint8_t *data, size_t len);
 
 /* Reads guest input for a stream id given in the module configuration into
-   buf. Returns the number of bytes read, 0 at end of file, -1 on error. */
+   buf. Returns the number of bytes read, 0 at end of file, -1 on error,
+   which aborts the guest call as a failed write does. */
 typedef int64_t (*gowasm_read_fn)(uint64_t stream, uint8_t *buf, size_t len);
 
 /* Calls host function fn_id (an id the caller gave in the module

@@ -1,12 +1,13 @@
 """The gowasm command line: python -m gowasm run|inspect|call."""
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import corpus_path
+from conftest import corpus_path, wat
 
 
 def gowasm(*args, **kwargs):
@@ -95,6 +96,58 @@ def test_call():
     assert r.returncode == 2 and "takes 2 argument(s), got 1" in r.stderr
     r = gowasm("call", corpus_path("rust/types.wasm"), "sum", "x", "1")
     assert r.returncode == 2 and "'x' is not a valid i32" in r.stderr
+
+
+# Self-describing (as gowasm's guest package does it) with the typed kinds
+# examples/greet-go does not use: float and bool.
+_DESCRIPTION = '{"version":1,"functions":{"scale":{"params":["float","bool"],"results":["float"]},"negative":{"params":["float"],"results":["bool"]}}}'
+_FLOAT_BOOL = """(module
+  (memory (export "memory") 1)
+  (data (i32.const 64) "%s")
+  (func (export "malloc") (param i32) (result i32) i32.const 1024)
+  (func (export "free") (param i32))
+  (func (export "gowasm_describe") (result i64) (i64.const %d))
+  (func (export "scale") (param f64 i32) (result f64)
+    (select (f64.neg (local.get 0)) (local.get 0) (local.get 1)))
+  (func (export "negative") (param f64) (result i32) (f64.lt (local.get 0) (f64.const 0))))
+""" % (_DESCRIPTION.replace('"', '\\"'), 64 << 32 | len(_DESCRIPTION))
+
+
+def test_call_typed_exports(greet_wasm, tmp_path):
+    # Each typed kind from the command line: str, bytes, int, json...
+    r = gowasm("call", greet_wasm, "greet", "world")
+    assert (r.returncode, r.stdout) == (0, "Hello, world!\n")
+    r = gowasm("call", greet_wasm, "reverse", "abc")
+    assert (r.returncode, r.stdout) == (0, "cba\n")
+    r = gowasm("call", greet_wasm, "add", "2", "0x3")
+    assert (r.returncode, r.stdout) == (0, "5\n")
+    r = gowasm("call", greet_wasm, "stats", '{"values": [1, 2.5]}')
+    assert (r.returncode, json.loads(r.stdout)) == (0, {"count": 2, "sum": 3.5})
+    # ... float and bool ...
+    path = tmp_path / "floatbool.wasm"
+    path.write_bytes(wat(_FLOAT_BOOL))
+    r = gowasm("call", path, "scale", "2.5", "true")
+    assert (r.returncode, r.stdout) == (0, "-2.5\n")
+    r = gowasm("call", path, "scale", "2.5", "0")
+    assert (r.returncode, r.stdout) == (0, "2.5\n")
+    r = gowasm("call", path, "negative", "-1")
+    assert (r.returncode, r.stdout) == (0, "true\n")
+    # ... and what is wrong, per kind, in the typed signature's words.
+    for args, message in ((["add", "2"], "add(a: int, b: int) -> int takes 2 argument(s), got 1"),
+                          (["add", "1.5", "1"], "argument 1: '1.5' is not a valid int"),
+                          (["stats", "{bad"], "argument 1: '{bad' is not a valid JSON value")):
+        r = gowasm("call", greet_wasm, *args)
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+    r = gowasm("call", path, "scale", "1", "maybe")
+    assert r.returncode == 2 and "'maybe' is not a valid bool (true/false/1/0)" in r.stderr
+
+
+def test_call_wasm_kinds():
+    # f32 and the four-kinds shape, next to test_call's i32, i64 and f64.
+    r = gowasm("call", corpus_path("rust/types.wasm"), "f32_f32", "1.5")
+    assert (r.returncode, r.stdout) == (0, "1.5\n")
+    r = gowasm("call", corpus_path("rust/types.wasm"), "i32_i64_f32_f64_f64", "1", "2", "3.5", "4")
+    assert r.returncode == 0 and float(r.stdout) == 10.5
 
 
 def test_console_script_is_installed():

@@ -73,6 +73,27 @@ def test_no_host_environment_unless_asked(probe_wasm, monkeypatch):
     assert "GOWASM_TEST_SECRET=s3cret" in inherited and "A=1" in inherited
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(args=["args", "a\x00b"]), r"argv\[2\] .* contains a NUL byte"),
+    (dict(args=["env"], env={"A": "x\x00y"}), r"environment entry .* contains a NUL byte"),
+    (dict(args=["env"], env={"A\x00": "x"}), r"environment entry .* contains a NUL byte"),
+])
+def test_nul_bytes_are_refused_before_the_guest_runs(probe_wasm, reactor_wasm, kwargs, message):
+    # A ValueError from the configuration, not a Trap of _start/_initialize.
+    with pytest.raises(ValueError, match=message):
+        run(probe_wasm, capture_output=True, **kwargs)
+    with pytest.raises(ValueError, match=message):
+        Module(reactor_wasm, **kwargs)
+
+
+def test_bytes_arguments_and_environment_are_bytes(probe_wasm):
+    # As subprocess takes them: the guest gets the bytes, not "b'...'".
+    assert lines(run(probe_wasm, [b"args", bytearray(b"x y")], capture_output=True))[0].endswith(",args,x y")
+    assert lines(run(probe_wasm, ["env"], env={b"A": b"1", "B": "2"}, capture_output=True)) == ["env A=1,B=2"]
+    with pytest.raises(ValueError, match=r"args\[1\] is not UTF-8 \(b'\\xff'\)"):
+        run(probe_wasm, ["args", b"\xff"])
+
+
 def test_real_clock_by_default(probe_wasm):
     now = int(lines(run(probe_wasm, ["now"], capture_output=True))[0].split()[1])
     assert abs(now - time.time()) < 120

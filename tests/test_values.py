@@ -2,6 +2,8 @@
 results, and the sentinel values the fast path uses to signal failure."""
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -81,6 +83,46 @@ def test_keywords_are_refused(reactor):
 def test_wrong_type_for_int(reactor, value):
     with pytest.raises(TypeError, match=r"add\(i32, i32\) -> i32: argument 2 must be int \(wasm i32\), not"):
         reactor.add(1, value)
+
+
+class _FloatLike:
+    """A number with __float__ and __int__ but no __index__, as
+    numpy.float32, Decimal and Fraction are."""
+
+    def __float__(self) -> float:
+        return 1.5
+
+    def __int__(self) -> int:
+        return 1
+
+
+@pytest.mark.parametrize("value", [Decimal("1.5"), Fraction(3, 2), Decimal(2), _FloatLike()])
+def test_float_likes_are_refused_like_float(reactor, value):
+    # Not truncated on the fast path: refused as 1.5 is, on every int entry.
+    for fn in (reactor.add, reactor.add64):
+        with pytest.raises(TypeError, match=r"argument 1 must be int \(wasm i(32|64)\), not %s" % type(value).__name__):
+            fn(value, 1)
+    with pytest.raises(TypeError, match=r"argument 3 must be int"):
+        reactor.mix(1, 2.0, value, 4.0)
+    assert reactor.mul_f64(value, 2.0) == float(value) * 2  # f64 takes them, as float() does
+
+
+def test_numpy_scalars():
+    numpy = pytest.importorskip("numpy")
+    m = Module(wat('(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'))
+    for value in (numpy.float32(1.5), numpy.float16(1.5), numpy.float32(2.0)):
+        with pytest.raises(TypeError, match=r"argument 1 must be int \(wasm i32\), not float"):
+            m.add(value, 1)
+    assert m.add(numpy.int32(5), numpy.uint8(1)) == 6  # __index__: accepted
+
+
+def test_index_objects_and_int_subclasses_are_ints(reactor):
+    class Index:
+        def __index__(self) -> int:
+            return 7
+
+    assert reactor.add(Index(), True) == 8
+    assert reactor.add64(Index(), 1) == 8
 
 
 def test_wrong_type_for_float(reactor):

@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--json", action="store_true", help="print JSON for machines")
     inspect.add_argument("file", metavar="FILE")
     call = sub.add_parser("call", help="call an exported function and print its result",
-                          description="Load a module, call one export with numbers, print the result.")
+                          description="Load a module, call one export, print the result. Arguments are numbers "
+                                      "for wasm types (ints take 0x...); for typed (self-describing) exports, "
+                                      "str and bytes are the text, bool is true/false, json is JSON.")
     _wasi_options(call)
     call.add_argument("file", metavar="FILE")
     call.add_argument("func", metavar="FUNC")
@@ -139,11 +141,47 @@ def _cmd_inspect(ns: argparse.Namespace) -> int:
     return 0
 
 
-def _number(text: str, kind: str, position: int) -> Any:
+_BOOLS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _argument(text: str, kind: str, position: int) -> Any:
+    """A command-line argument as the Python value for a parameter of kind
+    ``kind``: a wasm type (i32, i64, f32, f64) or, for typed and
+    self-describing exports, a typed kind (int, float, bool, str, bytes,
+    json; see gowasm._typed)."""
     try:
-        return int(text, 0) if kind in ("i32", "i64") else float(text)
-    except ValueError:
-        _fail("argument %d: %r is not a valid %s" % (position, text, kind))
+        if kind in ("i32", "i64", "int"):
+            return int(text, 0)
+        if kind in ("f32", "f64", "float"):
+            return float(text)
+        if kind == "bool":
+            return _BOOLS[text.lower()]
+        if kind == "str":
+            return text
+        if kind == "bytes":
+            return os.fsencode(text)  # the argument's own bytes
+        if kind == "json":
+            return json.loads(text)
+    except (ValueError, KeyError):
+        want = {"bool": "bool (true/false/1/0)", "json": "JSON value"}.get(kind, kind)
+        _fail("argument %d: %r is not a valid %s" % (position, text, want))
+    _fail("argument %d: gowasm call cannot pass %s values from the command line" % (position, kind))
+
+
+def _print_result(value: Any) -> None:
+    """Prints a result on one line: numbers and str as text, bool as
+    true/false, JSON as JSON, bytes as they are, several (wasm) results
+    separated by spaces."""
+    if isinstance(value, (bytes, bytearray)):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(bytes(value) + b"\n")
+        sys.stdout.buffer.flush()
+    elif isinstance(value, bool):
+        print("true" if value else "false")
+    elif isinstance(value, (dict, list)) or value is None:
+        print(json.dumps(value))
+    else:
+        print(*(value if isinstance(value, tuple) else (value,)))
 
 
 def _cmd_call(ns: argparse.Namespace) -> int:
@@ -160,18 +198,20 @@ def _cmd_call(ns: argparse.Namespace) -> int:
         fn = module.exports[ns.func]
     except KeyError as e:
         _fail(e.args[0])
+    # A typed export's __qualname__ is its typed signature, a raw one's its
+    # wasm signature: the one whose parameters the arguments are.
     if len(ns.args) != len(fn.params):
-        _fail("%s takes %d argument(s), got %d" % (fn.wasm_signature, len(fn.params), len(ns.args)))
-    args = [_number(a, k, i + 1) for i, (a, k) in enumerate(zip(ns.args, fn.params))]
+        _fail("%s takes %d argument(s), got %d" % (fn.__qualname__, len(fn.params), len(ns.args)))
+    args = [_argument(a, k, i + 1) for i, (a, k) in enumerate(zip(ns.args, fn.params))]
     try:
         result = fn(*args)
-    except (OverflowError, TypeError) as e:
+    except (OverflowError, TypeError, ValueError) as e:
         _fail(str(e))
     except WasmError as e:
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return getattr(e, "code", TRAP_EXIT) or TRAP_EXIT
-    if result is not None:
-        print(*(result if isinstance(result, tuple) else (result,)))
+    if result is not None or fn.results:
+        _print_result(result)
     return 0
 
 

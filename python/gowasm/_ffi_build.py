@@ -10,7 +10,9 @@ Besides the ABI, the extension defines, in C:
   scalars only (the cheapest cffi call) and, when the result is the failure
   sentinel, takes the error with ``gwpy_take_error`` on the same thread;
 - ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio, and
-  ``gwpy_host_call`` for Python host functions.
+  ``gwpy_host_call`` for Python host functions;
+- ``gwpy_to_c_i64``, which replaces cffi's converter of int64_t arguments so
+  that integer parameters refuse what has ``__int__`` but no ``__index__``.
 """
 
 import os
@@ -97,6 +99,36 @@ static int32_t gwpy_take_error(gowasm_error *out) {
     gwpy_err.message = NULL;
     return out->code;
 }
+
+/* The int64_t parameters (those of the fast calls only) take what Python's
+   own int parameters take: an int, or an object with __index__. cffi's
+   converter also takes anything with __int__ except float, so
+   m.add(numpy.float32(1.5), 1) would truncate silently where m.add(1.5, 1)
+   is a TypeError; Decimal and Fraction likewise. Refusing here sends them
+   to the wrappers' slow path, which explains the TypeError; an exact int
+   costs one pointer compare, as in cffi, so the fast path pays nothing.
+   The cffi-generated wrappers below this preamble use the macro. */
+static long long gwpy_to_c_i64(PyObject *o) {
+    PyObject *index;
+    long long value;
+    if (Py_TYPE(o) == &PyLong_Type)
+        return PyLong_AsLongLong(o);
+    if (!PyIndex_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "an integer is required");
+        return -1;
+    }
+    index = PyNumber_Index(o);
+    if (index == NULL)
+        return -1;
+    value = PyLong_AsLongLong(index);
+    Py_DECREF(index);
+    return value;
+}
+#ifndef _cffi_to_c_i64
+#error "cffi no longer defines _cffi_to_c_i64: update gwpy_to_c_i64 in _ffi_build.py"
+#endif
+#undef _cffi_to_c_i64
+#define _cffi_to_c_i64 gwpy_to_c_i64
 """
         + defs
         + "\n"

@@ -65,7 +65,8 @@ def take_message(ffi, lib, err) -> str:
 
 def raise_error(ffi, lib, err) -> NoReturn:
     """Raises the exception for a filled ``gowasm_error``, freeing its message.
-    A host function's failure re-raises the exception it raised."""
+    A host function's or a stdio stream's failure re-raises the exception it
+    raised."""
     code, message = err.code, take_message(ffi, lib, err)
     if code == HOST_FAILED:
         from ._host import take_pending
@@ -73,7 +74,7 @@ def raise_error(ffi, lib, err) -> NoReturn:
         pending = take_pending()
         if pending is not None:
             if hasattr(pending, "add_note"):
-                pending.add_note("raised in a host function called by WebAssembly; the guest call was aborted:\n" + message)
+                pending.add_note("raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
             raise pending
     raise error_from(code, message, err.exit_code)
 

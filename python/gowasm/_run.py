@@ -40,7 +40,10 @@ def run(
     with ``text=True``); the result is a :class:`subprocess.CompletedProcess`
     whose ``returncode`` is the guest's exit code, and ``check=True`` raises
     :class:`ExitError` for a nonzero one. A trap raises :class:`Trap`, with
-    what was captured so far in its ``stdout``/``stderr`` attributes.
+    what was captured so far in its ``stdout``/``stderr`` attributes. An
+    exception a stream raises (a closed pipe's ``BrokenPipeError``, a
+    ``KeyboardInterrupt`` in a blocking read) stops the program and is
+    raised, as a process dies of SIGPIPE.
 
     The guest sees ``args`` after its program name, only the environment in
     ``env`` (plus the host's with ``inherit_env=True``), only the host
@@ -55,12 +58,12 @@ def run(
     decode = bool(text or encoding or errors)
     if isinstance(input, str) and not decode:
         raise TypeError("input must be bytes unless text=True (or encoding=) is given")
-    # Streams of the run's own, so that an error (a closed pipe) is this run's.
+    # Streams of the run's own: their decoder and read-ahead state is this run's.
     out_id = err_id = in_id = _streams.DISCARD
     try:
         out_id, out = _streams.output_stream(stdout, _streams.STDOUT, own=True)
         err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
-        in_id, inp = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
+        in_id, _ = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
         config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
                              (in_id, out_id, err_id), deterministic)
         ffi, lib = _native.load()
@@ -76,9 +79,6 @@ def run(
         except WasmError as e:
             e.stdout, e.stderr = captured  # type: ignore[attr-defined]
             raise
-    for stream, which in ((out, "stdout"), (err, "stderr"), (inp, "stdin")):
-        if stream is not None and stream.error is not None:
-            _raise_stream_error(stream.error, which)
     returncode = code[0]
     if check and returncode != 0:
         raise ExitError(returncode, None, stdout=captured[0], stderr=captured[1], program=name)
@@ -90,12 +90,6 @@ def _captured(stream: Optional[_streams.Stream], decode: bool, encoding: Optiona
         return None
     data = bytes(stream.data)
     return data.decode(encoding or "utf-8", errors or "strict") if decode else data
-
-
-def _raise_stream_error(e: BaseException, which: str) -> None:
-    if hasattr(e, "add_note"):
-        e.add_note("gowasm: raised while the guest used its %s; the guest saw an I/O error" % which)
-    raise e
 
 
 def _display(source: Source) -> Any:

@@ -13,6 +13,9 @@ given in the module configuration. This module maps ids to Python objects:
 
 Everything goes through Python, never Go writing to fd 1/2, so a closed pipe
 raises ``BrokenPipeError`` here instead of killing the process with SIGPIPE.
+An exception a stream raises (that one, a KeyboardInterrupt) is kept like a
+host function's and aborts the guest call, which re-raises it: the call that
+wrote fails, whichever stream it was.
 """
 
 import codecs
@@ -22,6 +25,8 @@ import subprocess
 import sys
 import threading
 from typing import Any, Callable, Dict, Optional
+
+from ._host import keep_pending
 
 DISCARD = 0
 STDOUT = 1
@@ -34,9 +39,10 @@ _streams: Dict[int, "Stream"] = {}
 
 
 class Stream:
-    """One registered stream; remembers the first error it hit."""
+    """One registered stream."""
 
-    error: Optional[BaseException] = None
+    #: What the guest knows it as, for messages: stdout, stderr or stdin.
+    name: str = "stream"
 
     def write(self, data: bytes) -> None:
         raise OSError("stream is not writable")
@@ -128,12 +134,13 @@ def output_stream(spec: Any, default: int, own: bool = False) -> "tuple[int, Opt
     (Python's current sys.stdout or sys.stderr, per ``default``),
     subprocess.PIPE, subprocess.DEVNULL, or a file object. Returns its id
     and, for new registrations, the Stream. With ``own``, None gets a stream
-    of its own, so that its errors are the caller's alone."""
+    of its own, so that its decoding state (a character split across
+    writes) is the caller's alone."""
     if spec is None:
         if not own:
             return default, None
         stream = TextWriter(_current[default]._target)  # type: ignore[attr-defined]
-        return register(stream), stream
+        return register(stream, _NAMES[default]), stream
     if spec == subprocess.DEVNULL:
         return DISCARD, None
     if spec == subprocess.PIPE:
@@ -145,7 +152,7 @@ def output_stream(spec: Any, default: int, own: bool = False) -> "tuple[int, Opt
     else:
         raise TypeError("stdout/stderr must be None, subprocess.PIPE, subprocess.DEVNULL or a file object, not %s"
                         % type(spec).__name__)
-    return register(stream), stream
+    return register(stream, _NAMES[default]), stream
 
 
 def input_stream(spec: Any, data: Any, default: int, own: bool = False) -> "tuple[int, Optional[Stream]]":
@@ -156,21 +163,22 @@ def input_stream(spec: Any, data: Any, default: int, own: bool = False) -> "tupl
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         buf = io.BytesIO(raw)
         stream: Stream = Reader(lambda: buf)
-        return register(stream), stream
+        return register(stream, "stdin"), stream
     if spec is None:
         if not own or default == DISCARD:
             return default, None
         stream = Reader(_current[default]._source)  # type: ignore[attr-defined]
-        return register(stream), stream
+        return register(stream, "stdin"), stream
     if spec in (subprocess.DEVNULL, subprocess.PIPE):
         return DISCARD, None  # PIPE without input= is empty, as in subprocess
     if hasattr(spec, "read"):
         stream = Reader(lambda: spec)
-        return register(stream), stream
+        return register(stream, "stdin"), stream
     raise TypeError("stdin must be None, subprocess.DEVNULL or a file object, not %s" % type(spec).__name__)
 
 
-def register(stream: Stream) -> int:
+def register(stream: Stream, name: str) -> int:
+    stream.name = name
     with _lock:
         sid = next(_ids)
         _streams[sid] = stream
@@ -183,11 +191,15 @@ def release(*ids: int) -> None:
             _streams.pop(sid, None)
 
 
-_current = {
+_NAMES = {STDOUT: "stdout", STDERR: "stderr", STDIN: "stdin"}
+
+_current: Dict[int, Stream] = {
     STDOUT: TextWriter(lambda: sys.stdout),
     STDERR: TextWriter(lambda: sys.stderr),
     STDIN: Reader(lambda: sys.stdin),
 }
+for _sid, _stream in _current.items():
+    _stream.name = _NAMES[_sid]
 
 
 def _lookup(sid: int) -> Optional[Stream]:
@@ -204,8 +216,8 @@ def install(ffi: Any, lib: Any) -> None:
             try:
                 stream.write(ffi.buffer(data, size)[:])
             except BaseException as e:
-                _remember(stream, e)
-                return 1  # the guest's write fails (EIO)
+                _keep(e, stream)
+                return 1  # the guest call is aborted, and re-raises e
         return 0
 
     @ffi.def_extern(onerror=_on_read_error)
@@ -216,23 +228,31 @@ def install(ffi: Any, lib: Any) -> None:
         try:
             data = stream.read(size)
         except BaseException as e:
-            _remember(stream, e)
+            _keep(e, stream)
             return -1
         n = min(len(data), size)
         ffi.memmove(buf, data, n)
         return n
 
 
-def _remember(stream: Stream, e: BaseException) -> None:
-    # A stream of one run keeps its first error for run() to raise; the
-    # shared ones (sys.stdout...) keep none: nobody would ever collect it.
-    if stream not in _current.values() and stream.error is None:
-        stream.error = e
+def _keep(e: BaseException, stream: Optional[Stream]) -> None:
+    """Keeps a stream's exception for the guest call it aborts to re-raise
+    (the same per-thread list as host functions': the callback runs on the
+    thread of the call)."""
+    if hasattr(e, "add_note"):
+        e.add_note("gowasm: raised by the guest's %s" % (stream.name if stream is not None else "stdio"))
+    keep_pending(e)
 
 
-def _on_write_error(exc_type, exc, tb):
+# Reached when an exception escapes the try blocks above, e.g. a
+# KeyboardInterrupt delivered between two statements: it is not lost either.
+def _on_write_error(exc_type: Any, exc: Any, tb: Any) -> int:
+    if exc is not None:
+        _keep(exc, None)
     return 1
 
 
-def _on_read_error(exc_type, exc, tb):
+def _on_read_error(exc_type: Any, exc: Any, tb: Any) -> int:
+    if exc is not None:
+        _keep(exc, None)
     return -1

@@ -33,9 +33,26 @@ def mounts_config(mounts: Optional[Mapping[str, Union[PathLike, Mount]]]) -> Lis
     return out
 
 
-def env_config(env: Optional[Mapping[str, str]], inherit_env: bool) -> List[str]:
+def _text(value: Any, what: str) -> str:
+    """An argument or environment string as the guest will see it. bytes (and
+    bytes paths) are taken as the bytes they are, as subprocess does, which
+    the configuration (JSON) can carry when they are UTF-8; other objects are
+    str()'d. NUL bytes are refused by the native library (config.go)."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("gowasm: %s is not UTF-8 (%r); gowasm can pass the guest UTF-8 bytes only"
+                             % (what, bytes(value))) from None
+    return value if isinstance(value, str) else str(value)
+
+
+def env_config(env: Optional[Mapping[Any, Any]], inherit_env: bool) -> List[str]:
     merged: Dict[str, str] = dict(os.environ) if inherit_env else {}
-    merged.update(env or {})
+    for key, value in (env or {}).items():
+        merged[_text(key, "environment variable name %r" % (key,))] = _text(value, "env[%r]" % (key,))
     for key in merged:
         if not key or "=" in key:
             raise ValueError("gowasm: bad environment variable name %r" % key)
@@ -45,7 +62,7 @@ def env_config(env: Optional[Mapping[str, str]], inherit_env: bool) -> List[str]
 def args_config(program: str, args: Optional[Sequence[Any]]) -> List[str]:
     if isinstance(args, (str, bytes)):
         raise TypeError("args must be a sequence of strings, not a single string")
-    return [program] + [os.fspath(a) if isinstance(a, os.PathLike) else str(a) for a in (args or ())]
+    return [program] + [_text(a, "args[%d]" % i) for i, a in enumerate(args or ())]
 
 
 def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any]],

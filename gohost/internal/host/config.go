@@ -3,6 +3,7 @@ package host
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Config is how a caller configures a module. It crosses the C ABI as JSON so
@@ -48,7 +49,25 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := json.Unmarshal(data, &c); err != nil {
 		return c, errorf(ErrUsage, "gowasm: bad module configuration: %v", err)
 	}
-	return c, nil
+	return c, c.validate()
+}
+
+// validate refuses, before any guest code runs, what wazero only refuses
+// when the module is instantiated, as a failure of its start function (a
+// trap, to the caller): a NUL byte in an argument or environment entry,
+// which WASI hands to the guest as NUL-terminated C strings.
+func (c Config) validate() error {
+	for i, a := range c.Args {
+		if strings.IndexByte(a, 0) >= 0 {
+			return errorf(ErrUsage, "gowasm: the guest's argv[%d] %q contains a NUL byte, which WASI cannot pass (the guest gets C strings); remove it", i, a)
+		}
+	}
+	for _, kv := range c.Env {
+		if strings.IndexByte(kv, 0) >= 0 {
+			return errorf(ErrUsage, "gowasm: the guest's environment entry %q contains a NUL byte, which WASI cannot pass (the guest gets C strings); remove it", kv)
+		}
+	}
+	return nil
 }
 
 func (c Config) displayName() string {

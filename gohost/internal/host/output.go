@@ -18,6 +18,14 @@ func SetOutput(f OutputFunc) { output.Store(&f) }
 
 // streamWriter is a guest's stdout or stderr; its writes are callouts of
 // the module (the embedder's file object may call the module again).
+//
+// A write the embedder fails (its file object raised: a closed pipe, a
+// KeyboardInterrupt) aborts the guest call instead of answering EIO: the
+// embedder keeps its exception for the call to re-raise, as for a host
+// function, and a guest that ignores write errors (Go's fmt.Println does)
+// would otherwise run on with its output lost, or never stop on Ctrl-C.
+// It panics inside wazero's fd_write, which wazero recovers into the
+// call's error, so the module is then dead (see Module.fail).
 type streamWriter struct {
 	stream uint64
 	calls  *Callout
@@ -29,7 +37,7 @@ func (s streamWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if err := (*f)(s.stream, p, s.calls); err != nil {
-		return 0, err
+		panic(streamFailed("writing the guest's output", err))
 	}
 	return len(p), nil
 }
@@ -43,6 +51,8 @@ var input atomic.Pointer[InputFunc]
 // SetInput installs the input callback (once, at library initialization).
 func SetInput(f InputFunc) { input.Store(&f) }
 
+// streamReader is a guest's stdin; a failed read aborts the guest call as a
+// failed write does (see streamWriter).
 type streamReader struct {
 	stream uint64
 	calls  *Callout
@@ -54,10 +64,19 @@ func (s streamReader) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n, err := (*f)(s.stream, p, s.calls)
-	if err == nil && n == 0 {
+	if err != nil {
+		panic(streamFailed("reading the guest's input", err))
+	}
+	if n == 0 {
 		return 0, io.EOF
 	}
-	return n, err
+	return n, nil
+}
+
+// streamFailed is the error a failed stream callback aborts the guest call
+// with: ErrHost, whose embedder re-raises the exception it kept.
+func streamFailed(what string, err error) *Error {
+	return &Error{Code: ErrHost, Msg: "gowasm: " + what + " failed: " + err.Error()}
 }
 
 func readerFor(stream uint64, calls *Callout) io.Reader {

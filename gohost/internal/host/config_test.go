@@ -1,0 +1,25 @@
+package host
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// A NUL byte in argv or the environment is a usage error at configuration
+// time, not a trap of the guest's start function.
+func TestConfigRefusesNULBytes(t *testing.T) {
+	for _, tc := range []struct{ json, want string }{
+		{`{"args": ["prog", "a\u0000b"]}`, `argv[1] "a\x00b" contains a NUL byte`},
+		{`{"env": ["K=v\u0000"]}`, `environment entry "K=v\x00" contains a NUL byte`},
+	} {
+		_, err := ParseConfig([]byte(tc.json))
+		var e *Error
+		if !errors.As(err, &e) || e.Code != ErrUsage || !strings.Contains(e.Msg, tc.want) {
+			t.Errorf("%s: want ErrUsage containing %q, got %v", tc.json, tc.want, err)
+		}
+	}
+	if _, err := ParseConfig([]byte(`{"args": ["prog", "a b"], "env": ["K=v"]}`)); err != nil {
+		t.Errorf("a valid configuration was refused: %v", err)
+	}
+}
