@@ -50,15 +50,16 @@ func main() {
 			} else {
 				fmt.Printf("rawls %s: %s\n", p, strings.Join(names, ","))
 			}
-		case "swap": // swap A B N: rename A to B and back, N times
-			a, b, n := arg(), arg(), atoi(arg())
+		case "swap": // swap LINK TARGET1 TARGET2 N: point LINK at each target in turn, N times, atomically (symlink + rename)
+			link, targets, n := arg(), [2]string{arg(), arg()}, atoi(arg())
 			var err error
 			for i := 0; i < n && err == nil; i++ {
-				if err = os.Rename(a, b); err == nil {
-					err = os.Rename(b, a)
+				os.Remove(link + ".tmp")
+				if err = os.Symlink(targets[i%2], link+".tmp"); err == nil {
+					err = os.Rename(link+".tmp", link)
 				}
 			}
-			report("swap "+a, "done", err)
+			report("swap "+link, "done", err)
 		case "readloop": // readloop PATH N: read PATH N times, count each content
 			p, n := arg(), atoi(arg())
 			counts := map[string]int{}
