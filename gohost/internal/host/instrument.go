@@ -301,8 +301,9 @@ func instrumentCode(code, check []byte, global uint32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := appendU32(nil, n+1)
-	var body []byte
+	out := make([]byte, 0, len(code)+len(code)/8+64)
+	out = appendU32(out, n+1)
+	var loops []int
 	for i := uint32(0); i < n; i++ {
 		size, err := r.u32()
 		if err != nil {
@@ -312,51 +313,58 @@ func instrumentCode(code, check []byte, global uint32) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if body, err = instrumentBody(body[:0], b, check); err != nil {
+		if out, loops, err = instrumentBody(out, b, check, loops[:0]); err != nil {
 			return nil, fmt.Errorf("function %d: %v", i, err)
 		}
-		out = append(appendU32(out, uint32(len(body))), body...)
 	}
 	return appendPollBody(out, global), nil
 }
 
-// instrumentBody copies one function body into out, with a check after
+// instrumentBody appends one function body, size first, with a check after
 // each loop instruction and, if the function calls others and does not
-// start with a loop, one at its entry.
-func instrumentBody(out, body, check []byte) ([]byte, error) {
+// start with a loop, one at its entry. loops is scratch space.
+func instrumentBody(out, body, check []byte, loops []int) ([]byte, []int, error) {
 	r := &reader{b: body}
 	groups, err := r.u32()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := uint32(0); i < groups; i++ {
 		if _, err := r.u32(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := r.valType(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	out = append(out, body[:r.pos]...)
-	entry := len(out)
-	startsWithLoop := r.pos < len(body) && body[r.pos] == 0x03
+	code := r.pos
 	calls := false
 	for r.pos < len(body) {
 		start := r.pos
 		op, call, err := r.instruction()
 		if err != nil {
-			return nil, fmt.Errorf("at byte %d: %v", start, err)
+			return nil, nil, fmt.Errorf("at byte %d: %v", start, err)
 		}
 		calls = calls || call
-		out = append(out, body[start:r.pos]...)
 		if op == 0x03 {
-			out = append(out, check...)
+			loops = append(loops, r.pos)
 		}
 	}
-	if calls && !startsWithLoop {
-		out = append(out[:entry], append(append([]byte(nil), check...), out[entry:]...)...)
+	entry := calls && !(code < len(body) && body[code] == 0x03)
+	size := len(body) + len(loops)*len(check)
+	if entry {
+		size += len(check)
 	}
-	return out, nil
+	out = append(appendU32(out, uint32(size)), body[:code]...)
+	if entry {
+		out = append(out, check...)
+	}
+	from := code
+	for _, at := range loops {
+		out = append(append(out, body[from:at]...), check...)
+		from = at
+	}
+	return append(out, body[from:]...), loops, nil
 }
 
 // instruction skips one instruction, returning its opcode and whether it
