@@ -155,6 +155,20 @@ func main() {
 			names, _ := rawDirents(fd)
 			fdClose(fd)
 			fmt.Printf("holddir %s %s: %s; lists %s\n", dir, p, got, strings.Join(names, ","))
+		case "flip": // flip LINK T1 T2 N: point LINK at T1, then T2, ... N times, each an atomic replacement
+			link, t1, t2, n := arg(), arg(), arg(), atoi(arg())
+			var err error
+			for i := 0; i < n && err == nil; i++ {
+				target := t1
+				if i%2 == 1 {
+					target = t2
+				}
+				os.Remove(link + ".tmp")
+				if err = os.Symlink(target, link+".tmp"); err == nil {
+					err = os.Rename(link+".tmp", link)
+				}
+			}
+			report("flip "+link, "done", err)
 		case "swap": // swap A B N: rename A to B and back, N times
 			a, b, n := arg(), arg(), atoi(arg())
 			var err error
