@@ -622,3 +622,38 @@ func TestMountReaddirOfAReplacedFile(t *testing.T) {
 	f.Write([]byte("planted"))
 	check()
 }
+
+// No oracle: a path out fails the same way whether what it names outside
+// exists or not, so a guest cannot probe the host's files by errno.
+func TestMountNoExistenceOracleOutside(t *testing.T) {
+	fsys, mnt, _ := sandbox(t)
+	symlinks(t, mnt, map[string]string{"up2": strings.Repeat("../", 40)})
+	up := "up2/" + strings.TrimPrefix(filepath.Dir(mnt), "/")
+	pairs := [][2]string{
+		{"rel_link/outside_file.txt", "rel_link/missing.txt"},
+		{"abs_link/outside_file.txt", "abs_link/missing.txt"},
+		{"deep", "deep_missing"},
+		{up + "/etc", up + "/no-such-dir-here"}, // (the stand-in for /etc, not the real one)
+		{"sub/../../outside_dir", "sub/../../no_such_dir"},
+	}
+	os.Symlink("sub/../../outside_dir/missing.txt", filepath.Join(mnt, "deep_missing"))
+	for _, pair := range pairs {
+		var got [2][]experimentalsys.Errno
+		for i, p := range pair {
+			_, e1 := fsys.Stat(p)
+			_, e2 := fsys.OpenFile(p, experimentalsys.O_RDONLY, 0)
+			_, e3 := fsys.OpenFile(p+"/", experimentalsys.O_RDONLY|experimentalsys.O_DIRECTORY|experimentalsys.O_NOFOLLOW, 0)
+			e4 := fsys.Mkdir(p+"/x", 0o755)
+			e5 := fsys.Unlink(p + "/x")
+			e6 := fsys.Utimens(p, 0, 0)
+			_, e7 := fsys.Readlink(p + "/x")
+			got[i] = []experimentalsys.Errno{e1, e2, e3, e4, e5, e6, e7}
+		}
+		for j := range got[0] {
+			if got[0][j] != got[1][j] || got[0][j] == 0 {
+				t.Errorf("%q and %q: errnos %v and %v: an oracle", pair[0], pair[1], got[0], got[1])
+				break
+			}
+		}
+	}
+}
