@@ -148,8 +148,11 @@ def test_guest_made_symlink_with_a_trailing_slash_stays_inside(probe_wasm, tmp_p
     outside.mkdir()
     (outside / "outside_file.txt").write_text("secret")
     (data / "sub").mkdir()
-    (data / "etc").symlink_to("/etc")
-    mtime = outside.stat().st_mtime
+    etc = tmp_path / "etc"  # a stand-in: were this to regress, rawls would touch the real /etc
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0")
+    (data / "etc").symlink_to(etc)
+    mtime, etc_mtime = outside.stat().st_mtime, etc.stat().st_mtime
     ops = ["symlink", "../outside_dir", "/data/up"]
     for p in ("up/", "up//", "up/.", "etc/", "etc", "up"):
         ops += ["rawls", p]
@@ -159,7 +162,7 @@ def test_guest_made_symlink_with_a_trailing_slash_stays_inside(probe_wasm, tmp_p
     for line in out[1:7]:
         assert ": ERR errno" in line, line
     assert out[7] == "rawls sub/: "  # an empty directory inside, listed and touched
-    assert outside.stat().st_mtime == mtime
+    assert outside.stat().st_mtime == mtime and etc.stat().st_mtime == etc_mtime
     assert (data / "sub").stat().st_mtime == 0
 
 
@@ -179,11 +182,11 @@ def test_symlink_swapped_during_reads_never_leaks(probe_wasm, tmp_path):
     (data / "sub" / "outside_file.txt").write_text("inside")
     (data / "x").symlink_to("sub")
     swapper = threading.Thread(
-        target=run, args=(probe_wasm, ["swap", "/data/x", "../outside_dir", "sub", "20000"]),
+        target=run, args=(probe_wasm, ["flip", "/data/x", "../outside_dir", "sub", "5000"]),
         kwargs={"mounts": {"/data": data}, "capture_output": True})
     swapper.start()
     try:
-        out = lines(run(probe_wasm, ["readloop", "/data/x/outside_file.txt", "20000"],
+        out = lines(run(probe_wasm, ["readloop", "/data/x/outside_file.txt", "5000"],
                         mounts={"/data": data}, capture_output=True))
     finally:
         swapper.join()
@@ -199,6 +202,121 @@ def test_readonly_mount(probe_wasm, tmp_path):
     assert out[0] == "read /ro/f.txt: keep"
     assert ": ERR " in out[1] and ": ERR " in out[2]
     assert (tmp_path / "f.txt").read_text() == "keep" and not (tmp_path / "g.txt").exists()
+
+
+# WASI numbers (wasi_snapshot_preview1): oflags, rights, errnos.
+O_CREAT, O_DIRECTORY, O_EXCL, O_TRUNC = 1, 2, 4, 8
+RIGHT_FD_READ, FDFLAG_APPEND, LOOKUP_FOLLOW = 2, 1, 1
+ENOENT, ENOTSUP, EPERM = 44, 58, 63
+
+
+def test_readonly_mount_refuses_create_and_truncate_with_only_the_read_right(probe_wasm, tmp_path):
+    # path_open with O_CREAT or O_TRUNC but only the read right asks wazero
+    # for O_RDONLY|O_CREAT|O_TRUNC, which its read-only wrapper (it looks at
+    # the access mode only) lets through: the guest truncated files and
+    # created new ones in a readonly=True mount.
+    (tmp_path / "f.txt").write_text("keep")
+    (tmp_path / "d").mkdir()
+    ops = []
+    for path, oflags, fdflags in [("f.txt", O_TRUNC, 0), ("new.txt", O_CREAT, 0), ("f.txt", O_CREAT | O_TRUNC, 0),
+                                  ("d/new.txt", O_CREAT | O_EXCL, 0), ("f.txt", 0, FDFLAG_APPEND), ("f.txt", O_TRUNC, FDFLAG_APPEND)]:
+        for dirflags in (0, LOOKUP_FOLLOW):
+            ops += ["rawopen", path, str(oflags), str(RIGHT_FD_READ), str(fdflags), str(dirflags)]
+    ops += ["rawopen", "f.txt", "0", str(RIGHT_FD_READ), "0", "0"]
+    out = lines(run(probe_wasm, ops, mounts={"/ro": Mount(tmp_path, readonly=True)}, capture_output=True))
+    assert out[-1] == 'rawopen f.txt: ok "keep"', out  # reading is allowed
+    assert (tmp_path / "f.txt").read_text() == "keep", out
+    assert sorted(os.listdir(tmp_path)) == ["d", "f.txt"] and os.listdir(tmp_path / "d") == [], out
+    for line in out[:8] + out[10:12]:  # the creating and truncating opens (O_APPEND alone writes nothing)
+        assert ": ERR errno" in line, line
+
+
+def test_raw_wasi_calls_stay_inside(probe_wasm, tmp_path):
+    # Raw WASI calls an attacker would make (Go's os package makes none of
+    # them this way): path_filestat_get and path_open of ".." and through a
+    # guest-made link out, relative to the preopen and to a directory
+    # descriptor; path_filestat_set_times with and without the follow flag;
+    # path_link of a link out (with and without the follow flag) and through
+    # it; fd_readdir's inode of ".."; fd_renumber onto and from the preopen.
+    data, outside = tmp_path / "data", tmp_path / "outside_dir"
+    (data / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "outside_file.txt").write_text("secret")
+    etc = tmp_path / "etc"  # an absolute link to a stand-in for /etc
+    etc.mkdir()
+    (etc / "passwd").write_text("root:x:0:0")
+    (data / "etc").symlink_to(etc)
+    before = {p: p.stat() for p in (tmp_path, outside, outside / "outside_file.txt", etc, etc / "passwd")}
+    refused = [("-", "..", "0"), ("-", "..", "1"), ("-", "sub/../..", "1"), ("-", "up", "1"), ("-", "up/", "0"),
+               ("sub", "..", "1"), ("sub", "../..", "1"), ("sub", "../up/outside_file.txt", "1"),
+               ("-", "up/outside_file.txt", "0"), ("-", "etc/passwd", "1"), ("-", "etc/", "0")]
+    ops = ["symlink", "../outside_dir", "/data/up"]
+    for op in ("rawstat", "rawopenat", "rawtimes"):
+        for d, p, follow in refused + [("-", "up", "0"), ("-", "etc", "0")]:
+            ops += [op, d, p, follow]
+    ops += ["rawstat", "-", "up/..", "1",  # wazero cleans the path: the mount itself
+            "rawdots", "-", ".", "0", "rawdots", "sub", ".", "0"]
+    for old, new, follow in [("up", "hard", "0"), ("up", "hard_follow", "1"), ("up/outside_file.txt", "stolen", "0"),
+                             ("up/outside_file.txt", "stolen", "1"), ("etc/passwd", "stolen", "1"), ("up/", "stolen", "0")]:
+        ops += ["rawlink", old, new, follow]
+    ops += ["rawopenat", "-", "hard/outside_file.txt", "1", "rawopenat", "-", "hard_follow", "1",
+            "rawrenumber", "sub"]
+    out = lines(run(probe_wasm, ops, mounts={"/data": data}, capture_output=True))
+    assert out[0] == "symlink /data/up: ok"
+    n = len(refused) + 2
+    stats, opens, times, rest = out[1:1 + n], out[1 + n:1 + 2 * n], out[1 + 2 * n:1 + 3 * n], out[1 + 3 * n:]
+    for line in stats[:-2] + opens + times:
+        assert ": ERR " in line, line
+    assert stats[-2].endswith(" type=7") and stats[-1].endswith(" type=7"), stats  # the links themselves, inside
+    assert rest[0] == "rawstat - up/..: ino=%d type=3" % data.stat().st_ino
+    dots = dict(e.split("=") for e in rest[1].split(": ")[1].split(" (")[0].split(","))
+    assert dots["."] == str(data.stat().st_ino) and dots[".."] == "0", rest[1]  # nothing of the parent
+    assert rest[2].startswith("rawdots sub .: .=%d,..=0 " % (data / "sub").stat().st_ino), rest[2]
+    # Linking a link links the link itself (wazero ignores the follow flag): one more link, refused when followed.
+    assert rest[3:9] == ["rawlink up hard: errno 0", "rawlink up hard_follow: errno 0"] + [
+        "rawlink %s stolen: errno %d" % (p, EPERM) for p in ("up/outside_file.txt", "up/outside_file.txt", "etc/passwd", "up/")]
+    assert (data / "hard").is_symlink() and (data / "hard_follow").is_symlink() and not (data / "stolen").exists()
+    assert ": ERR " in rest[9] and ": ERR " in rest[10], rest[9:11]
+    assert rest[11] == "rawrenumber sub: onto=%d from=%d away=0 list=2(0) preopen=0" % (ENOTSUP, ENOTSUP)
+    for p, st in before.items():
+        after = p.stat()
+        assert (after.st_mtime_ns, after.st_mode, after.st_nlink) == (st.st_mtime_ns, st.st_mode, st.st_nlink), p
+    assert sorted(os.listdir(outside)) == ["outside_file.txt"] and (outside / "outside_file.txt").read_text() == "secret"
+
+
+def test_directory_moved_out_while_held_open(probe_wasm, tmp_path):
+    # The guest holds "d" open; another process moves it out of the mount
+    # and plants a file in it. wazero resolves paths under the descriptor by
+    # name ("d/later.txt"), inside the mount: the planted file is not
+    # reached. (fd_readdir of the descriptor itself lists the directory it
+    # names, wherever it now is, as any descriptor does after a rename; the
+    # guest saw that directory's entries before, and the mover could as well
+    # have written into the mount.)
+    import threading
+
+    data, outside = tmp_path / "data", tmp_path / "outside_dir"
+    (data / "d").mkdir(parents=True)
+    (data / "d" / "f.txt").write_text("inside")
+    outside.mkdir()
+    result = {}
+    guest = threading.Thread(target=lambda: result.update(r=run(
+        probe_wasm, ["holddir", "d", "/data/ready", "/data/go", "later.txt"],
+        mounts={"/data": data}, capture_output=True)))
+    guest.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (data / "ready").exists():
+            assert time.monotonic() < deadline, "the guest never held the directory"
+            time.sleep(0.01)
+        os.rename(data / "d", outside / "moved")
+        (outside / "moved" / "later.txt").write_text("secret")
+    finally:
+        (data / "go").touch()
+        guest.join()
+    out = lines(result["r"])
+    assert out[0].startswith("holddir d later.txt: ERR errno %d; lists " % ENOENT), out
+    assert "secret" not in out[0]
+    assert "..=0" in out[0], out  # no inode of where it went
 
 
 def test_bad_mounts(probe_wasm, tmp_path):

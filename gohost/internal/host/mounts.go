@@ -57,9 +57,23 @@ func newMountFS(m Mount) (experimentalsys.FS, error) {
 	}
 	var fsys experimentalsys.FS = &rootFS{root: root}
 	if m.ReadOnly {
-		fsys = &sysfs.ReadFS{FS: fsys}
+		fsys = readOnlyFS{&sysfs.ReadFS{FS: fsys}}
 	}
 	return fsys, nil
+}
+
+// readOnlyFS is wazero's sysfs.ReadFS, which refuses every write but one:
+// it judges an open by its access mode alone, and path_open with O_CREAT or
+// O_TRUNC but only the read right asks for O_RDONLY|O_CREAT|O_TRUNC, which
+// creates files and truncates them. Those flags are refused here.
+type readOnlyFS struct{ *sysfs.ReadFS }
+
+// OpenFile implements experimentalsys.FS.
+func (r readOnlyFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
+	if flag&(experimentalsys.O_CREAT|experimentalsys.O_TRUNC) != 0 {
+		return nil, experimentalsys.EROFS
+	}
+	return r.ReadFS.OpenFile(p, flag, perm)
 }
 
 func unwrapPathError(err error) error {

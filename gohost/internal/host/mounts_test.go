@@ -35,10 +35,18 @@ func sandbox(t *testing.T) (experimentalsys.FS, string, string) {
 	}
 	write(filepath.Join(outside, "outside_file.txt"), "secret")
 	write(filepath.Join(mnt, "inside.txt"), "inside")
+	// "etc" is an absolute link to a stand-in for /etc: were the sandbox to
+	// regress, these tests (run as root) would chmod and touch what it
+	// points to, and a real /etc must not be what they damage.
+	etc := filepath.Join(dir, "etc")
+	if err := os.Mkdir(etc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(etc, "passwd"), "root:x:0:0")
 	for link, target := range map[string]string{
 		"rel_link": "../outside_dir",
 		"abs_link": outside,
-		"etc":      "/etc",
+		"etc":      etc,
 		"deep":     "sub/../../outside_dir/outside_file.txt",
 		"ok_link":  "sub/../inside.txt",
 	} {

@@ -50,16 +50,125 @@ func main() {
 			} else {
 				fmt.Printf("rawls %s: %s\n", p, strings.Join(names, ","))
 			}
-		case "swap": // swap LINK TARGET1 TARGET2 N: point LINK at each target in turn, N times, atomically (symlink + rename)
-			link, targets, n := arg(), [2]string{arg(), arg()}, atoi(arg())
+		case "rawopen": // rawopen PATH OFLAGS RIGHTS FDFLAGS DIRFLAGS: path_open on the first mount, then read
+			p := arg()
+			oflags, rights, fdflags, dirflags := atoi(arg()), atoi(arg()), atoi(arg()), atoi(arg())
+			fd, errno := rawOpenAt(preopenFd, p, int32(dirflags), int32(oflags), int64(rights), int32(fdflags))
+			if errno != 0 {
+				fmt.Printf("rawopen %s: ERR errno %d\n", p, errno)
+				break
+			}
+			data, _ := rawRead(fd)
+			fdClose(fd)
+			fmt.Printf("rawopen %s: ok %q\n", p, data)
+		case "rawstat", "rawopenat", "rawtimes", "rawdots": // OP DIR PATH FOLLOW: relative to DIR ("-": the first mount)
+			dir, p, follow := arg(), arg(), arg() == "1"
+			what := op + " " + dir + " " + p
+			base := int32(preopenFd)
+			if dir != "-" {
+				fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
+				if errno != 0 {
+					fmt.Printf("%s: ERR opening the directory: errno %d\n", what, errno)
+					break
+				}
+				base = fd
+			}
+			dirFd := base
+			dirflags := int32(0)
+			if follow {
+				dirflags = lookupSymlinkFollow
+			}
+			switch op {
+			case "rawstat":
+				if ino, typ, errno := rawStat(base, p, follow); errno != 0 {
+					fmt.Printf("%s: ERR errno %d\n", what, errno)
+				} else {
+					fmt.Printf("%s: ino=%d type=%d\n", what, ino, typ)
+				}
+			case "rawopenat":
+				fd, errno := rawOpenAt(base, p, dirflags, 0, 2, 0)
+				if errno != 0 {
+					fmt.Printf("%s: ERR errno %d\n", what, errno)
+					break
+				}
+				data, _ := rawRead(fd)
+				names, _ := rawDirents(fd)
+				fdClose(fd)
+				fmt.Printf("%s: ok %q %s\n", what, data, strings.Join(names, ","))
+			case "rawtimes":
+				if errno := rawTimes(base, p, follow); errno != 0 {
+					fmt.Printf("%s: ERR errno %d\n", what, errno)
+				} else {
+					fmt.Printf("%s: ok\n", what)
+				}
+			case "rawdots":
+				fd, errno := rawOpenAt(base, p, dirflags, oflagDirectory, 0, 0)
+				if errno != 0 {
+					fmt.Printf("%s: ERR errno %d\n", what, errno)
+					break
+				}
+				names, errno := rawDirents(fd)
+				fdClose(fd)
+				fmt.Printf("%s: %s (errno %d)\n", what, strings.Join(names, ","), errno)
+			}
+			if dirFd != preopenFd {
+				fdClose(dirFd)
+			}
+		case "rawlink": // rawlink OLD NEW FOLLOW: path_link in the first mount
+			old, nw, follow := arg(), arg(), arg() == "1"
+			fmt.Printf("rawlink %s %s: errno %d\n", old, nw, rawLink(old, nw, follow))
+		case "rawrenumber": // rawrenumber DIR: fd_renumber a directory onto the preopen and back, then away
+			dir := arg()
+			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
+			if errno != 0 {
+				fmt.Printf("rawrenumber %s: ERR errno %d\n", dir, errno)
+				break
+			}
+			onto, from := fdRenumber(fd, preopenFd), fdRenumber(preopenFd, fd)
+			away := fdRenumber(fd, 100)
+			names, lerr := rawDirents(100)
+			_, _, serr := rawStat(preopenFd, ".", false)
+			fdClose(100)
+			fmt.Printf("rawrenumber %s: onto=%d from=%d away=%d list=%d(%d) preopen=%d\n", dir, onto, from, away, len(names), lerr, serr)
+		case "holddir": // holddir DIR READY GO PATH: hold DIR open, make READY, wait for GO, then open PATH under DIR and list DIR
+			dir, ready, goFile, p := arg(), arg(), arg(), arg()
+			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
+			if errno != 0 {
+				fmt.Printf("holddir %s: ERR errno %d\n", dir, errno)
+				break
+			}
+			os.WriteFile(ready, nil, 0o644)
+			for i := 0; i < 500; i++ {
+				if _, err := os.Stat(goFile); err == nil {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			got := "opened"
+			if f, errno := rawOpenAt(fd, p, 0, 0, 2, 0); errno != 0 {
+				got = fmt.Sprintf("ERR errno %d", errno)
+			} else {
+				data, _ := rawRead(f)
+				got = fmt.Sprintf("opened %q", data)
+				fdClose(f)
+			}
+			names, _ := rawDirents(fd)
+			fdClose(fd)
+			fmt.Printf("holddir %s %s: %s; lists %s\n", dir, p, got, strings.Join(names, ","))
+		case "flip": // flip LINK T1 T2 N: point LINK at T1, then T2, ... N times, each an atomic replacement
+			link, t1, t2, n := arg(), arg(), arg(), atoi(arg())
 			var err error
 			for i := 0; i < n && err == nil; i++ {
+				target := t1
+				if i%2 == 1 {
+					target = t2
+				}
 				os.Remove(link + ".tmp")
-				if err = os.Symlink(targets[i%2], link+".tmp"); err == nil {
+				if err = os.Symlink(target, link+".tmp"); err == nil {
 					err = os.Rename(link+".tmp", link)
 				}
 			}
-			report("swap "+link, "done", err)
+			report("flip "+link, "done", err)
 		case "readloop": // readloop PATH N: read PATH N times, count each content
 			p, n := arg(), atoi(arg())
 			counts := map[string]int{}
