@@ -71,10 +71,15 @@ def raise_error(ffi, lib, err) -> NoReturn:
         from ._host import take_pending
 
         pending = take_pending()
-        if pending is not None:
-            if hasattr(pending, "add_note"):
-                pending.add_note("raised in a host function called by WebAssembly; the guest call was aborted:\n" + message)
-            raise pending
+        if pending is None:
+            # Nothing kept: the host function was nested too deep to be called
+            # (gowasm refused it to save the C stack, or Python's recursion
+            # limit stopped it before it could report anything).
+            raise RecursionError("maximum recursion depth exceeded in re-entrant host calls; the guest call was aborted:\n"
+                                 + message)
+        if hasattr(pending, "add_note"):
+            pending.add_note("raised in a host function called by WebAssembly; the guest call was aborted:\n" + message)
+        raise pending
     raise error_from(code, message, err.exit_code)
 
 
