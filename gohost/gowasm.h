@@ -36,6 +36,7 @@
 #define GOWASM_ERR_USAGE 7    /* bad configuration or ABI misuse */
 #define GOWASM_ERR_INTERNAL 8 /* a bug in gowasm (a recovered Go panic) */
 #define GOWASM_ERR_HOST 9     /* a host callback failed */
+#define GOWASM_ERR_DEADLOCK 10 /* a call from a host function would wait forever */
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */

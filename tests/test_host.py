@@ -223,3 +223,32 @@ def test_recursion_error_in_a_thread_comes_out_as_itself(hostcalls_wasm):
     t.start()
     t.join(120)
     assert [type(r).__name__ for r in results] == ["RecursionError"] * 8, results
+
+
+def test_cross_module_deadlock_raises_instead_of_hanging(hostcalls_wasm):
+    # Thread 1 runs A's host function, which calls B; thread 2 runs B's,
+    # which calls A. Each holds its module while waiting for the other's.
+    both_inside = threading.Barrier(2, timeout=60)
+    errors, modules = [], {}
+
+    def cross(other):
+        def call_double(x):
+            both_inside.wait()
+            try:
+                modules[other].count()
+            except RuntimeError as e:
+                errors.append(e)
+            return x
+        return call_double
+
+    modules["a"] = load(hostcalls_wasm, call_double=cross("b"))
+    modules["b"] = load(hostcalls_wasm, call_double=cross("a"))
+    results = []
+    threads = [threading.Thread(target=lambda k=k: results.append(modules[k].reenter(1)), daemon=True) for k in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "deadlocked"
+    assert results == [2, 2]  # the host function that saw the error went on; then the other call ran
+    assert len(errors) == 1 and "deadlock avoided" in str(errors[0])

@@ -23,6 +23,7 @@ const (
 	ErrUsage    Code = 7 // the caller misused the ABI (bad config, unknown export)
 	ErrInternal Code = 8 // a bug in gowasm: a recovered Go panic
 	ErrHost     Code = 9 // a host function (output callback) failed
+	ErrDeadlock Code = 10 // waiting for a module's lock would never end
 )
 
 // Error is what every failing operation returns: a code for the caller to
