@@ -252,3 +252,26 @@ def test_cross_module_deadlock_raises_instead_of_hanging(hostcalls_wasm):
     assert not any(t.is_alive() for t in threads), "deadlocked"
     assert results == [2, 2]  # the host function that saw the error went on; then the other call ran
     assert len(errors) == 1 and "deadlock avoided" in str(errors[0])
+
+
+def test_subinterpreters_are_refused_clearly(hostcalls_wasm):
+    import subprocess
+    import sys
+
+    pytest.importorskip("_xxsubinterpreters" if sys.version_info < (3, 13) else "_interpreters")
+    code = (
+        "from gowasm import Module\n"
+        "try:\n"
+        "    Module(%r)\n"
+        "except ImportError as e:\n"
+        "    print('refused:', e)\n" % hostcalls_wasm)
+    script = (
+        "import sys\n"
+        "try:\n"
+        "    import _interpreters as i\n"
+        "    i.exec(i.create('legacy'), %r)\n"  # 3.13: a subinterpreter that may load gowasm's extension
+        "except ImportError:\n"
+        "    import _xxsubinterpreters as i\n"
+        "    i.run_string(i.create(), %r)\n" % (code, code))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "refused: gowasm: cannot be used in a subinterpreter" in proc.stdout, (proc.stdout, proc.stderr[-2000:])

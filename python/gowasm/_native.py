@@ -30,7 +30,30 @@ def load() -> Tuple[Any, Any]:
     return _loaded
 
 
+def _in_subinterpreter() -> bool:
+    """Whether this is not the main interpreter (3.12+ asks _thread; 3.11
+    and earlier make subinterpreters only with _xxsubinterpreters)."""
+    import _thread
+
+    is_main = getattr(_thread, "_is_main_interpreter", None)
+    if is_main is not None:
+        return not is_main()
+    try:
+        import _xxsubinterpreters as interpreters  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    return bool(interpreters.get_current() != interpreters.get_main())
+
+
 def _load():
+    # The native library is one per process: one Go runtime, one set of
+    # callbacks (guest output, host functions) and handles, stream and host
+    # function ids that each interpreter's copy of gowasm would number on its
+    # own. Refuse plainly rather than let two interpreters share them.
+    if _in_subinterpreter():
+        raise ImportError("gowasm: cannot be used in a subinterpreter: its native library (a Go runtime) and its "
+                          "callbacks into Python are per process; use gowasm from the main interpreter, or run "
+                          "WebAssembly in another process")
     try:
         from ._gowasm_cffi import ffi, lib
     except ImportError as e:
