@@ -1,6 +1,7 @@
 package main
 
 /*
+#define _GNU_SOURCE // pthread_getattr_np
 #include "gowasm.h"
 
 // Callbacks live in C: Go may call a C function pointer only through C code.
@@ -32,11 +33,82 @@ static void gw_set_callbacks(gowasm_callbacks *cbs) {
     gw_host_call_fn = cbs->host_call;
 }
 
+// Re-entrancy depth. Each host function that calls back into WebAssembly
+// (any module) nests one more Python -> cffi -> Go -> host function chain on
+// the calling thread's C stack (Go code runs on its own growable stacks, but
+// Python, cffi and the cgo transitions run on the thread's): ~1.3 KiB per
+// level on CPython 3.11, so ~6,500 levels overflowed an 8 MiB main thread and
+// killed the process. A host call made while another is in progress on the
+// same thread is refused when less than a reserve of the thread's stack is
+// left; the first level is never refused (it nests nothing). Only host calls
+// pay, with one thread-local compare; plain export calls are untouched.
+#define GW_TOO_DEEP (-2)
+// The reserve is a quarter of the stack, at most 256 KiB: room for the host
+// function's own Python code at the deepest level.
+#define GW_STACK_RESERVE_MAX (256 * 1024)
+// Where the stack's bounds cannot be found, at most this many levels (~256
+// KiB of stack at the measured cost per level).
+#define GW_NESTING_FALLBACK 200
+
+static __thread int32_t gw_nesting;   // host calls in progress on this thread
+static __thread uintptr_t gw_floor;   // 0: not computed; 1: bounds unknown
+static __thread uintptr_t gw_stack_size;
+
+static void gw_find_floor(void) {
+    uintptr_t lo = 0, size = 0;
+#if defined(__linux__)
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        void *addr;
+        size_t sz;
+        if (pthread_attr_getstack(&attr, &addr, &sz) == 0) {
+            lo = (uintptr_t)addr;
+            size = sz;
+        }
+        pthread_attr_destroy(&attr);
+    }
+#elif defined(__APPLE__)
+    pthread_t self = pthread_self();
+    size = pthread_get_stacksize_np(self);
+    lo = (uintptr_t)pthread_get_stackaddr_np(self) - size; // the address is the top
+#elif defined(_WIN32)
+    ULONG_PTR l, h;
+    GetCurrentThreadStackLimits(&l, &h);
+    lo = l;
+    size = h - l;
+#endif
+    gw_stack_size = size;
+    if (lo == 0 || size == 0) {
+        gw_floor = 1;
+        return;
+    }
+    uintptr_t reserve = size / 4 < GW_STACK_RESERVE_MAX ? size / 4 : GW_STACK_RESERVE_MAX;
+    gw_floor = lo + reserve;
+}
+
+// gw_too_deep reports whether one more nested host call would leave this
+// thread's stack below its reserve (stacks grow down on every platform Go
+// supports with cgo).
+static int gw_too_deep(void) {
+    if (gw_nesting == 0) return 0;
+    if (gw_floor == 0) gw_find_floor();
+    if (gw_floor == 1) return gw_nesting >= GW_NESTING_FALLBACK;
+    char here;
+    return (uintptr_t)&here < gw_floor;
+}
+
+// For the error message of a refused call.
+static int32_t gw_nesting_depth(void) { return gw_nesting; }
+static uint64_t gw_thread_stack_size(void) { return gw_stack_size; }
+
 static int32_t gw_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig, uint64_t *thread, int32_t *depth) {
     if (!gw_host_call_fn) return -1;
+    if (gw_too_deep()) return GW_TOO_DEEP;
+    gw_nesting++;
     gw_enter(thread, depth);
     int32_t rc = gw_host_call_fn(fn_id, module, stack, sig);
     gw_leave(depth);
+    gw_nesting--;
     return rc;
 }
 
@@ -60,6 +132,7 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
 	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/host"
@@ -69,7 +142,19 @@ var (
 	errWriteFailed = errors.New("the host's output stream refused the write")
 	errReadFailed  = errors.New("the host's input stream failed")
 	errHostFailed  = errors.New("it raised an exception")
+	errHostNotRun  = errors.New("the host could not call it (in Python: the recursion limit was reached)")
 )
+
+// tooDeep is the error of a host call refused by gw_too_deep.
+func tooDeep() error {
+	depth, size := int(C.gw_nesting_depth()), uint64(C.gw_thread_stack_size())
+	where := "this thread's stack"
+	if size > 0 {
+		where = fmt.Sprintf("this thread's %d KiB stack", size/1024)
+	}
+	return fmt.Errorf("host functions calling back into WebAssembly are nested %d deep, the most %s can hold safely "+
+		"(call less deeply, or run the call in a thread with a larger stack: threading.stack_size())", depth, where)
+}
 
 func setCallbacks(cbs *C.gowasm_callbacks) {
 	C.gw_set_callbacks(cbs)
@@ -88,10 +173,16 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 			st = (*C.uint64_t)(unsafe.Pointer(&stack[0]))
 		}
 		thread, depth := callout(calls)
-		if C.gw_host_call(C.uint64_t(id), C.uint64_t(module), st, C.uint64_t(sig), thread, depth) != 0 {
+		switch rc := C.gw_host_call(C.uint64_t(id), C.uint64_t(module), st, C.uint64_t(sig), thread, depth); rc {
+		case 0:
+			return nil
+		case C.GW_TOO_DEEP:
+			return tooDeep()
+		case C.GOWASM_HOST_NOT_RUN:
+			return errHostNotRun
+		default:
 			return errHostFailed
 		}
-		return nil
 	})
 	host.SetInput(func(stream uint64, p []byte, calls *host.Callout) (int, error) {
 		thread, depth := callout(calls)

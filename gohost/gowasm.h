@@ -36,6 +36,7 @@
 #define GOWASM_ERR_USAGE 7    /* bad configuration or ABI misuse */
 #define GOWASM_ERR_INTERNAL 8 /* a bug in gowasm (a recovered Go panic) */
 #define GOWASM_ERR_HOST 9     /* a host callback failed */
+#define GOWASM_ERR_DEADLOCK 10 /* a call from a host function would wait forever */
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */
@@ -65,6 +66,13 @@ typedef int64_t (*gowasm_read_fn)(uint64_t stream, uint8_t *buf, size_t len);
    from inside. */
 typedef int32_t (*gowasm_host_call_fn)(uint64_t fn_id, uint64_t module,
                                        uint64_t *stack, uint64_t sig);
+
+/* What a gowasm_host_call_fn returns when it could not run the function at
+   all and keeps no error of its own (Python: the recursion limit was hit
+   before the function started). Re-entrant host calls are also refused,
+   without calling the callback, when nested so deep that this thread's
+   stack would run out; both fail the guest call with GOWASM_ERR_HOST. */
+#define GOWASM_HOST_NOT_RUN 2
 
 typedef struct gowasm_callbacks {
     gowasm_write_fn write;

@@ -148,3 +148,130 @@ def test_host_functions_do_not_keep_modules_alive(hostcalls_wasm):
         load(hostcalls_wasm).add_one(1)
     gc.collect()
     assert live_handles() == before
+
+
+_DEEP_REENTRANCY = r"""
+import sys, threading
+from gowasm import Module
+
+def main(wasm, stack_size):
+    sys.setrecursionlimit(1_000_000)  # only gowasm's bound can stop it
+    holder = {}
+
+    def call_double(x):
+        return holder["m"].reenter(x - 1) if x > 0 else 0
+
+    holder["m"] = m = Module(wasm, imports={"env": {
+        "log": lambda caller, p, n: None, "add_one": lambda x: x, "scale": lambda x, by: x,
+        "call_double": call_double, "big": lambda x: x}})
+    out = []
+
+    def run():
+        try:
+            out.append(m.reenter(100_000))
+        except RecursionError as e:
+            out.append(e)
+
+    if stack_size:
+        threading.stack_size(stack_size)
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+    else:
+        run()
+    print(type(out[0]).__name__, out[0])
+
+main(sys.argv[1], int(sys.argv[2]))
+"""
+
+
+@pytest.mark.parametrize("stack_size", [256 * 1024, 0])  # a small thread's stack, the main thread's
+def test_deep_reentrancy_is_a_recursion_error_not_a_crash(hostcalls_wasm, stack_size):
+    import subprocess
+    import sys
+
+    # Each level nests Python -> cffi -> Go -> Python on the thread's C stack:
+    # without a bound, the process died of SIGSEGV (~190 levels in 256 KiB,
+    # ~6,500 in the main thread's 8 MiB).
+    proc = subprocess.run([sys.executable, "-c", _DEEP_REENTRANCY, hostcalls_wasm, str(stack_size)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.startswith("RecursionError"), proc.stdout
+    assert "nested" in proc.stdout and "KiB stack" in proc.stdout and "threading.stack_size" in proc.stdout
+
+
+def test_recursion_error_in_a_thread_comes_out_as_itself(hostcalls_wasm):
+    # At Python's recursion limit, whichever of the few frames of a host call
+    # hits it, the outer call must raise RecursionError: before, it raised a
+    # vague WasmError or, when cffi's own frame hit it, returned garbage.
+    results = []
+
+    def at_depth(k, f):
+        return f() if k == 0 else at_depth(k - 1, f)
+
+    def run():
+        for offset in range(8):  # covers every frame of one nesting level
+            holder = {}
+            m = load(hostcalls_wasm, call_double=lambda x: holder["m"].reenter(x))
+            holder["m"] = m
+            try:
+                results.append(at_depth(offset, lambda: m.reenter(1)))
+            except BaseException as e:
+                results.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(120)
+    assert [type(r).__name__ for r in results] == ["RecursionError"] * 8, results
+
+
+def test_cross_module_deadlock_raises_instead_of_hanging(hostcalls_wasm):
+    # Thread 1 runs A's host function, which calls B; thread 2 runs B's,
+    # which calls A. Each holds its module while waiting for the other's.
+    both_inside = threading.Barrier(2, timeout=60)
+    errors, modules = [], {}
+
+    def cross(other):
+        def call_double(x):
+            both_inside.wait()
+            try:
+                modules[other].count()
+            except RuntimeError as e:
+                errors.append(e)
+            return x
+        return call_double
+
+    modules["a"] = load(hostcalls_wasm, call_double=cross("b"))
+    modules["b"] = load(hostcalls_wasm, call_double=cross("a"))
+    results = []
+    threads = [threading.Thread(target=lambda k=k: results.append(modules[k].reenter(1)), daemon=True) for k in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), "deadlocked"
+    assert results == [2, 2]  # the host function that saw the error went on; then the other call ran
+    assert len(errors) == 1 and "deadlock avoided" in str(errors[0])
+
+
+def test_subinterpreters_are_refused_clearly(hostcalls_wasm):
+    import subprocess
+    import sys
+
+    pytest.importorskip("_xxsubinterpreters" if sys.version_info < (3, 13) else "_interpreters")
+    code = (
+        "from gowasm import Module\n"
+        "try:\n"
+        "    Module(%r)\n"
+        "except ImportError as e:\n"
+        "    print('refused:', e)\n" % hostcalls_wasm)
+    script = (
+        "import sys\n"
+        "try:\n"
+        "    import _interpreters as i\n"
+        "    i.exec(i.create('legacy'), %r)\n"  # 3.13: a subinterpreter that may load gowasm's extension
+        "except ImportError:\n"
+        "    import _xxsubinterpreters as i\n"
+        "    i.run_string(i.create(), %r)\n" % (code, code))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "refused: gowasm: cannot be used in a subinterpreter" in proc.stdout, (proc.stdout, proc.stderr[-2000:])

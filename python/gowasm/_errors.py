@@ -64,7 +64,7 @@ class ModuleClosedError(WasmError):
 
 
 # Codes of gohost/gowasm.h (GOWASM_ERR_*).
-_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST = range(1, 10)
+_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK = range(1, 11)
 
 _CLASSES = {
     _COMPILE: CompileError,
@@ -73,6 +73,7 @@ _CLASSES = {
     _CLOSED: ModuleClosedError,
     _ARGUMENT: OverflowError,
     _USAGE: ValueError,
+    _DEADLOCK: RuntimeError,  # like threading's "cannot join current thread"
 }
 
 

@@ -228,7 +228,9 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
     # and keeps an exception for the guest call to re-raise.
     lines = ["def invoke(stack, module, sig):", "    try:"]
     lines += ["        " + line for line in body]
-    lines += ["    except BaseException as e:", "        _keep(e)", "        return 1", "    return 0"]
+    # Kept with a plain attribute store, not a call: at the recursion limit a
+    # call would raise again and lose e (a RecursionError).
+    lines += ["    except BaseException as e:", "        _pending.exception = e", "        return 1", "    return 0"]
 
     # Nothing here may hold hf (or its function) strongly: this trampoline is
     # in a global table, and the function may refer to its module.
@@ -248,7 +250,7 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
 
     namespace = {
         "_hf": hf_ref, "_gone": _gone, "_unpack": _ffi.unpack, "_f32": f32_from_bits, "_f64": f64_from_bits, "_bits32": _bits32, "_bits64": _bits64,
-        "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_keep": keep_pending,
+        "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_pending": _pending,
     }
     exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
     return namespace["invoke"]
@@ -327,16 +329,18 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
 
 
 def keep_pending(e: BaseException) -> None:
-    """Keeps a host function's exception for the guest call to re-raise."""
-    if not hasattr(_pending, "exceptions"):
-        _pending.exceptions = []
-    _pending.exceptions.append(e)
+    """Keeps a host function's exception for the guest call to re-raise.
+    One per thread is enough: the guest call that a failing host function
+    aborts takes it before anything else can run on that thread (a nested
+    call takes its own before its host function goes on)."""
+    _pending.exception = e
 
 
 def take_pending() -> Optional[BaseException]:
     """The exception a host function raised on this thread, if any."""
-    stack = getattr(_pending, "exceptions", None)
-    return stack.pop() if stack else None
+    e = getattr(_pending, "exception", None)
+    _pending.exception = None
+    return e
 
 
 def install(ffi: Any, lib: Any) -> None:
@@ -348,10 +352,15 @@ def install(ffi: Any, lib: Any) -> None:
     invokers = _invokers
 
     # One frame: the trampolines catch their own exceptions (see _trampoline).
-    @ffi.def_extern(onerror=_on_error)
+    # What escapes them (a RecursionError raised calling one) goes to
+    # _on_error; if even that cannot run, cffi returns `error`, which tells
+    # the native library that nothing was kept (raise_error then raises a
+    # RecursionError of its own).
+    @ffi.def_extern(onerror=_on_error, error=lib.GOWASM_HOST_NOT_RUN)
     def gwpy_host_call(fid, module, stack, sig):
         return invokers[fid](stack, module, sig)
 
 
 def _on_error(exc_type: Any, exc: Any, tb: Any) -> int:
+    _pending.exception = exc  # no call: see _trampoline
     return 1

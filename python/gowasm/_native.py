@@ -30,7 +30,30 @@ def load() -> Tuple[Any, Any]:
     return _loaded
 
 
+def _in_subinterpreter() -> bool:
+    """Whether this is not the main interpreter (3.12+ asks _thread; 3.11
+    and earlier make subinterpreters only with _xxsubinterpreters)."""
+    import _thread
+
+    is_main = getattr(_thread, "_is_main_interpreter", None)
+    if is_main is not None:
+        return not is_main()
+    try:
+        import _xxsubinterpreters as interpreters  # type: ignore[import-not-found]
+    except ImportError:
+        return False
+    return bool(interpreters.get_current() != interpreters.get_main())
+
+
 def _load():
+    # The native library is one per process: one Go runtime, one set of
+    # callbacks (guest output, host functions) and handles, stream and host
+    # function ids that each interpreter's copy of gowasm would number on its
+    # own. Refuse plainly rather than let two interpreters share them.
+    if _in_subinterpreter():
+        raise ImportError("gowasm: cannot be used in a subinterpreter: its native library (a Go runtime) and its "
+                          "callbacks into Python are per process; use gowasm from the main interpreter, or run "
+                          "WebAssembly in another process")
     try:
         from ._gowasm_cffi import ffi, lib
     except ImportError as e:
@@ -72,10 +95,15 @@ def raise_error(ffi, lib, err) -> NoReturn:
         from ._host import take_pending
 
         pending = take_pending()
-        if pending is not None:
-            if hasattr(pending, "add_note"):
-                pending.add_note("raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
-            raise pending
+        if pending is None:
+            # Nothing kept: the host function was nested too deep to be called
+            # (gowasm refused it to save the C stack, or Python's recursion
+            # limit stopped it before it could report anything).
+            raise RecursionError("maximum recursion depth exceeded in re-entrant host calls; the guest call was aborted:\n"
+                                 + message)
+        if hasattr(pending, "add_note"):
+            pending.add_note("raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
+        raise pending
     raise error_from(code, message, err.exit_code)
 
 

@@ -14,15 +14,16 @@ type Code int32
 
 const (
 	OK          Code = 0
-	ErrCompile  Code = 1 // the bytes are not a valid module
-	ErrLink     Code = 2 // imports cannot be satisfied (or a stub was called)
-	ErrTrap     Code = 3 // the guest trapped
-	ErrExit     Code = 4 // the guest called proc_exit
-	ErrClosed   Code = 5 // the module was closed or is unusable after a trap/exit
-	ErrArgument Code = 6 // an argument is out of range or has the wrong arity
-	ErrUsage    Code = 7 // the caller misused the ABI (bad config, unknown export)
-	ErrInternal Code = 8 // a bug in gowasm: a recovered Go panic
-	ErrHost     Code = 9 // a host function (output callback) failed
+	ErrCompile  Code = 1  // the bytes are not a valid module
+	ErrLink     Code = 2  // imports cannot be satisfied (or a stub was called)
+	ErrTrap     Code = 3  // the guest trapped
+	ErrExit     Code = 4  // the guest called proc_exit
+	ErrClosed   Code = 5  // the module was closed or is unusable after a trap/exit
+	ErrArgument Code = 6  // an argument is out of range or has the wrong arity
+	ErrUsage    Code = 7  // the caller misused the ABI (bad config, unknown export)
+	ErrInternal Code = 8  // a bug in gowasm: a recovered Go panic
+	ErrHost     Code = 9  // a host function (output callback) failed
+	ErrDeadlock Code = 10 // waiting for a module's lock would never end
 )
 
 // Error is what every failing operation returns: a code for the caller to

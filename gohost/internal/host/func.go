@@ -70,7 +70,11 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 		return f.callReentrant(args, n)
 	}
 	st := f.stack
-	m.mu.Lock() // unlocked by hand, not deferred: this is the hot path
+	if !m.mu.TryLock() { // unlocked by hand, not deferred: this is the hot path
+		if err := m.waitLock(); err != nil {
+			return 0, 0, err
+		}
+	}
 	if m.dead != nil {
 		m.mu.Unlock()
 		return 0, 0, m.dead
@@ -156,7 +160,9 @@ func Call(h uint64, stack []uint64) *Error {
 	if m.host.reentrant() {
 		return f.callNested(stack)
 	}
-	m.mu.Lock()
+	if err := m.lockCall(); err != nil {
+		return err
+	}
 	defer m.mu.Unlock()
 	if m.dead != nil {
 		return m.dead

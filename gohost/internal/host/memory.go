@@ -63,7 +63,9 @@ func (m *Module) MemorySize() (size uint64, err *Error) {
 // with a guest growing the same memory), unless called from inside one.
 func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
 	if !m.host.reentrant() {
-		m.mu.Lock()
+		if err := m.lockCall(); err != nil {
+			return 0, err
+		}
 		defer m.mu.Unlock()
 	}
 	err = m.memoryOp(func(mem memoryAPI) *Error {
