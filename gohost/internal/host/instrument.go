@@ -7,34 +7,35 @@ import (
 )
 
 // Interrupt instrumentation: gowasm rewrites a module before compiling it so
-// that a guest can be stopped (Ctrl-C, timeouts) and yields to Go's garbage
-// collector, at a cost of one global load and one branch at each loop header
-// and at the entry of each function that calls others (see RATIONALE.md,
-// "Stopping guests"). wazero's own mechanism, WithCloseOnContextDone, calls
-// into Go at every loop header instead: 2-15x slower.
+// that a running guest can be stopped (Ctrl-C, timeouts) and lets Go's
+// garbage collector stop the world, at the cost of one global load and one
+// branch at each loop header and at the entry of each function that calls
+// others (see RATIONALE.md, "Stopping guests"). wazero's own mechanism,
+// WithCloseOnContextDone, calls into Go at every loop header instead: 2-15x
+// slower.
 //
-// The rewrite adds, without renumbering anything the module has:
-//   - a mutable i32 global, exported as InterruptGlobal, that the host sets:
-//     interruptStop makes the guest trap, interruptYield makes it pass
-//     through Go once (memory.grow 0, which wazero's compiled code performs
-//     in Go), so that a stop-the-world garbage collection can proceed;
-//   - a function ("poll") that does that when the global is not zero;
+// The rewrite adds to the module:
+//   - a mutable i32 global, exported as InterruptGlobal, which the host sets
+//     to ask the guest to call:
+//   - an imported function, PollModule.PollName (after the module's own
+//     imports: the module's functions move up by one index, and every
+//     reference to them is renumbered: calls, ref.func, exports, the start
+//     function, element segments, the name section), which the host
+//     provides: it runs in Go on the guest's thread, clears the global, and
+//     either returns (a yield: the garbage collector could stop the world
+//     meanwhile) or stops the call by panicking;
 //   - `global.get $g; if; call $poll; end` after every `loop` and at the
-//     entry of every function that has a call instruction (and does not
-//     start with a loop): every unbounded execution passes one or the other.
-//   - a memory of 0 pages if the module has none (memory.grow needs one).
-// Function, global, type and memory indices of the module are unchanged, so
-// its name section stays valid; its DWARF sections (.debug_*), whose code
-// offsets would not, are dropped.
+//     entry of every function that has a call instruction and does not
+//     start with a loop: every unbounded execution passes one or the other.
+// DWARF sections (.debug_*), whose code offsets would no longer hold, are
+// dropped; the name section, renumbered, keeps function names in traces.
 
-// InterruptGlobal is the export name of the instrumentation's global.
-const InterruptGlobal = "__gowasm_interrupt"
-
-// Values of the interrupt global.
+// InterruptGlobal is the export name of the instrumentation's global, and
+// PollModule.PollName the import it calls when the global is not zero.
 const (
-	interruptNone  = 0
-	interruptStop  = 1
-	interruptYield = 2
+	InterruptGlobal = "__gowasm_interrupt"
+	PollModule      = "__gowasm"
+	PollName        = "poll"
 )
 
 var errNotInstrumentable = errors.New("not instrumentable")
@@ -51,11 +52,16 @@ type section struct {
 // instrument returns the instrumented module, or an error saying why it
 // could not be (an instruction it does not know, a name clash): the caller
 // then runs the module as it is, without interruption.
-func instrument(wasm []byte) ([]byte, error) {
-	var secs []section
+func instrument(wasm []byte) (out []byte, err error) {
+	defer func() {
+		if err != nil {
+			out, err = nil, fmt.Errorf("%w: %v", errNotInstrumentable, err)
+		}
+	}()
 	if len(wasm) < 8 {
 		return nil, errTruncated
 	}
+	var secs []section
 	if err := sections(wasm, func(id byte, body []byte) error {
 		secs = append(secs, section{id, body})
 		return nil
@@ -65,52 +71,54 @@ func instrument(wasm []byte) ([]byte, error) {
 	var m moduleCounts
 	for _, s := range secs {
 		if err := m.count(s); err != nil {
-			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, err)
+			return nil, err
 		}
 	}
-	if m.exportNames[InterruptGlobal] {
-		return nil, fmt.Errorf("%w: it already exports %s", errNotInstrumentable, InterruptGlobal)
+	if m.exportNames[InterruptGlobal] || m.importModules[PollModule] {
+		return nil, fmt.Errorf("it already uses the names %s or %s", InterruptGlobal, PollModule)
 	}
+	rw := renumber{from: m.importedFuncs}
 	global := m.importedGlobals + m.globals
-	poll := m.importedFuncs + m.funcs
-	check := appendU32(append(appendU32([]byte{0x23}, global), 0x04, 0x40, 0x10), poll)
+	check := appendU32(append(appendU32([]byte{0x23}, global), 0x04, 0x40, 0x10), rw.from)
 	check = append(check, 0x0b)
 
-	out := append([]byte(nil), wasm[:8]...)
+	out = make([]byte, 0, len(wasm)+len(wasm)/8+256)
+	out = append(out, wasm[:8]...)
+	voidType := m.voidType
 	added := map[byte]bool{}
-	emit := func(id byte, body []byte) { out = appendSection(out, id, body) }
 	// addMissing emits the new sections that belong before a section of rank r.
 	addMissing := func(r int) {
 		if r > sectionOrder[1] && !m.has[1] && !added[1] {
 			added[1] = true
-			emit(1, []byte{1, 0x60, 0, 0})
-			m.voidType, m.types = 0, 1
+			out = appendSection(out, 1, []byte{1, 0x60, 0, 0})
+			voidType = 0
 		}
-		if r > sectionOrder[3] && !m.has[3] && !added[3] {
-			added[3] = true
-			emit(3, appendU32([]byte{1}, m.voidType))
-		}
-		if r > sectionOrder[5] && m.importedMems+m.mems == 0 && !added[5] {
-			added[5] = true
-			emit(5, []byte{1, 1, 0, 0}) // (memory 0 0)
+		if r > sectionOrder[2] && !m.has[2] && !added[2] {
+			added[2] = true
+			out = appendSection(out, 2, appendPollImport([]byte{1}, voidType))
 		}
 		if r > sectionOrder[6] && !m.has[6] && !added[6] {
 			added[6] = true
-			emit(6, appendGlobal([]byte{1}))
+			out = appendSection(out, 6, appendGlobal([]byte{1}))
 		}
 		if r > sectionOrder[7] && !m.has[7] && !added[7] {
 			added[7] = true
-			emit(7, appendExport([]byte{1}, global))
-		}
-		if r > sectionOrder[10] && !m.has[10] && !added[10] {
-			added[10] = true
-			emit(10, appendPollBody([]byte{1}, global))
+			out = appendSection(out, 7, appendExport([]byte{1}, global))
 		}
 	}
 	for _, s := range secs {
 		if s.id == 0 {
-			if name, _ := (&reader{b: s.body}).name(); strings.HasPrefix(name, ".debug_") {
+			r := &reader{b: s.body}
+			switch name, _ := r.name(); {
+			case strings.HasPrefix(name, ".debug_"):
 				continue // DWARF: its code offsets no longer hold
+			case name == "name":
+				body, err := rw.nameSection(s.body, r.pos)
+				if err != nil {
+					return nil, fmt.Errorf("name section: %v", err)
+				}
+				out = appendSection(out, 0, body)
+				continue
 			}
 			out = appendSection(out, 0, s.body)
 			continue
@@ -120,26 +128,37 @@ func instrument(wasm []byte) ([]byte, error) {
 		var err error
 		switch s.id {
 		case 1:
-			if m.voidType == noType {
+			if voidType == noType {
 				body = appendVec(s.body, []byte{0x60, 0, 0})
-				m.voidType = m.types
+				voidType = m.types
 			}
-		case 3:
-			body = appendVec(s.body, appendU32(nil, m.voidType))
-		case 5:
-			if m.importedMems+m.mems == 0 {
-				body = appendVec(s.body, []byte{1, 0, 0})
-			}
+		case 2:
+			body = appendVec(s.body, appendPollImport(nil, voidType))
+		case 4:
+			body, err = rw.tables(s.body)
 		case 6:
-			body = appendVec(s.body, appendGlobal(nil))
-		case 7:
-			body = appendVec(s.body, appendExport(nil, global))
-		case 10:
-			if body, err = instrumentCode(s.body, check, global); err != nil {
-				return nil, fmt.Errorf("%w: %v", errNotInstrumentable, err)
+			if body, err = rw.globals(s.body); err == nil {
+				body = appendVec(body, appendGlobal(nil))
 			}
+		case 7:
+			if body, err = rw.exports(s.body); err == nil {
+				body = appendVec(body, appendExport(nil, global))
+			}
+		case 8:
+			r := &reader{b: s.body}
+			var start uint32
+			if start, err = r.u32(); err == nil {
+				body = appendU32(nil, rw.fn(start))
+			}
+		case 9:
+			body, err = rw.elements(s.body)
+		case 10:
+			body, err = rw.code(s.body, check)
 		}
-		emit(s.id, body)
+		if err != nil {
+			return nil, fmt.Errorf("section %d: %v", s.id, err)
+		}
+		out = appendSection(out, s.id, body)
 	}
 	addMissing(len(sectionOrder) + 1)
 	return out, nil
@@ -149,16 +168,16 @@ const noType = ^uint32(0)
 
 // moduleCounts are what instrument needs to know of a module.
 type moduleCounts struct {
-	has                                          map[byte]bool
-	types, funcs, globals, mems                  uint32
-	importedFuncs, importedGlobals, importedMems uint32
-	voidType                                     uint32 // a type [] -> [], or noType
-	exportNames                                  map[string]bool
+	has                            map[byte]bool
+	types, funcs, globals          uint32
+	importedFuncs, importedGlobals uint32
+	voidType                       uint32 // a type [] -> [], or noType
+	exportNames, importModules     map[string]bool
 }
 
 func (m *moduleCounts) count(s section) error {
 	if m.has == nil {
-		m.has, m.exportNames, m.voidType = map[byte]bool{}, map[string]bool{}, noType
+		m.has, m.exportNames, m.importModules, m.voidType = map[byte]bool{}, map[string]bool{}, map[string]bool{}, noType
 	}
 	if s.id != 0 {
 		m.has[s.id] = true
@@ -166,7 +185,8 @@ func (m *moduleCounts) count(s section) error {
 	r := &reader{b: s.body}
 	var n uint32
 	var err error
-	if s.id >= 1 && s.id <= 7 && s.id != 4 {
+	switch s.id {
+	case 1, 2, 3, 6, 7:
 		if n, err = r.u32(); err != nil {
 			return err
 		}
@@ -196,9 +216,11 @@ func (m *moduleCounts) count(s section) error {
 		}
 	case 2:
 		for i := uint32(0); i < n; i++ {
-			if _, err := r.name(); err != nil {
+			mod, err := r.name()
+			if err != nil {
 				return err
 			}
+			m.importModules[mod] = true
 			if _, err := r.name(); err != nil {
 				return err
 			}
@@ -211,11 +233,10 @@ func (m *moduleCounts) count(s section) error {
 				m.importedFuncs++
 				_, err = r.u32()
 			case 1:
-				if err = r.refType(); err == nil {
+				if err = r.valType(); err == nil {
 					_, err = r.limits()
 				}
 			case 2:
-				m.importedMems++
 				_, err = r.limits()
 			case 3:
 				m.importedGlobals++
@@ -235,8 +256,6 @@ func (m *moduleCounts) count(s section) error {
 		}
 	case 3:
 		m.funcs = n
-	case 5:
-		m.mems = n
 	case 6:
 		m.globals = n
 	case 7:
@@ -262,9 +281,18 @@ func (m *moduleCounts) count(s section) error {
 func appendVec(body []byte, entry []byte) []byte {
 	r := &reader{b: body}
 	n, _ := r.u32()
-	out := appendU32(nil, n+1)
+	out := appendU32(make([]byte, 0, len(body)+len(entry)+5), n+1)
 	out = append(out, body[r.pos:]...)
 	return append(out, entry...)
+}
+
+func appendName(out []byte, name string) []byte {
+	return append(appendU32(out, uint32(len(name))), name...)
+}
+
+func appendPollImport(out []byte, voidType uint32) []byte {
+	out = appendName(appendName(out, PollModule), PollName)
+	return appendU32(append(out, 0), voidType)
 }
 
 // appendGlobal appends the interrupt global: (mut i32) (i32.const 0).
@@ -273,37 +301,241 @@ func appendGlobal(out []byte) []byte {
 }
 
 func appendExport(out []byte, global uint32) []byte {
-	out = appendU32(out, uint32(len(InterruptGlobal)))
-	out = append(out, InterruptGlobal...)
-	return appendU32(append(out, 3), global)
+	return appendU32(append(appendName(out, InterruptGlobal), 3), global)
 }
 
-// appendPollBody appends the poll function's body (size first):
-//
-//	global.get $g  i32.const 1  i32.eq  if  unreachable  end
-//	i32.const 0  global.set $g
-//	i32.const 0  memory.grow  drop
-func appendPollBody(out []byte, global uint32) []byte {
-	g := appendU32(nil, global)
-	var body []byte
-	body = append(body, 0) // no locals
-	body = append(append(append(body, 0x23), g...), 0x41, interruptStop, 0x46, 0x04, 0x40, 0x00, 0x0b)
-	body = append(append(append(body, 0x41, 0), 0x24), g...)
-	body = append(body, 0x41, 0, 0x40, 0, 0x1a, 0x0b)
-	return append(appendU32(out, uint32(len(body))), body...)
+// renumber moves the module's own functions up by one index, past the
+// poll import, in everything that refers to them.
+type renumber struct{ from uint32 }
+
+func (rw renumber) fn(i uint32) uint32 {
+	if i >= rw.from {
+		return i + 1
+	}
+	return i
 }
 
-// instrumentCode rewrites the code section: checks in every body, then the
-// poll function's body.
-func instrumentCode(code, check []byte, global uint32) ([]byte, error) {
+// copyFn appends body[from:r.pos] where the function index starting at fnAt
+// (the last thing read) is renumbered.
+func (rw renumber) copyFn(out, b []byte, from, fnAt int) []byte {
+	i, _ := (&reader{b: b, pos: fnAt}).u32()
+	return appendU32(append(out, b[from:fnAt]...), rw.fn(i))
+}
+
+// expr copies a constant expression (up to its end), renumbering ref.func.
+func (rw renumber) expr(out []byte, r *reader) ([]byte, error) {
+	for {
+		start := r.pos
+		op, _, fnAt, err := r.instruction()
+		if err != nil {
+			return nil, err
+		}
+		if fnAt >= 0 {
+			out = rw.copyFn(out, r.b, start, fnAt)
+		} else {
+			out = append(out, r.b[start:r.pos]...)
+		}
+		if op == 0x0b {
+			return out, nil
+		}
+	}
+}
+
+// vector copies a section that is a vector of entries, each rewritten by f.
+func vector(body []byte, f func(out []byte, r *reader) ([]byte, error)) ([]byte, error) {
+	r := &reader{b: body}
+	n, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	out := appendU32(make([]byte, 0, len(body)+16), n)
+	for i := uint32(0); i < n; i++ {
+		if out, err = f(out, r); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// globals renumbers ref.func in global initializers.
+func (rw renumber) globals(body []byte) ([]byte, error) {
+	return vector(body, func(out []byte, r *reader) ([]byte, error) {
+		start := r.pos
+		if err := r.valType(); err != nil {
+			return nil, err
+		}
+		if _, err := r.byte(); err != nil { // mutability
+			return nil, err
+		}
+		return rw.expr(append(out, r.b[start:r.pos]...), r)
+	})
+}
+
+// tables renumbers ref.func in table initializers (0x40 0x00 tabletype expr).
+func (rw renumber) tables(body []byte) ([]byte, error) {
+	return vector(body, func(out []byte, r *reader) ([]byte, error) {
+		start := r.pos
+		withInit := r.pos+1 < len(r.b) && r.b[r.pos] == 0x40 && r.b[r.pos+1] == 0x00
+		if withInit {
+			r.pos += 2
+		}
+		if err := r.valType(); err != nil {
+			return nil, err
+		}
+		if _, err := r.limits(); err != nil {
+			return nil, err
+		}
+		out = append(out, r.b[start:r.pos]...)
+		if withInit {
+			return rw.expr(out, r)
+		}
+		return out, nil
+	})
+}
+
+func (rw renumber) exports(body []byte) ([]byte, error) {
+	return vector(body, func(out []byte, r *reader) ([]byte, error) {
+		start := r.pos
+		if _, err := r.name(); err != nil {
+			return nil, err
+		}
+		kind, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		end := r.pos
+		idx, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		if kind == 0 {
+			idx = rw.fn(idx)
+		}
+		return appendU32(append(out, r.b[start:end]...), idx), nil
+	})
+}
+
+// elements renumbers element segments: function indices (flags 0-3) or
+// expressions (flags 4-7).
+func (rw renumber) elements(body []byte) ([]byte, error) {
+	return vector(body, func(out []byte, r *reader) ([]byte, error) {
+		flags, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		if flags > 7 {
+			return nil, fmt.Errorf("element segment flags %d", flags)
+		}
+		out = appendU32(out, flags)
+		if flags&2 != 0 && flags&1 == 0 { // an explicit table index
+			t, err := r.u32()
+			if err != nil {
+				return nil, err
+			}
+			out = appendU32(out, t)
+		}
+		if flags&1 == 0 { // active: an offset
+			if out, err = rw.expr(out, r); err != nil {
+				return nil, err
+			}
+		}
+		if flags&3 != 0 { // elemkind (0-3) or reftype (4-7)
+			start := r.pos
+			if flags&4 != 0 {
+				err = r.valType()
+			} else {
+				_, err = r.byte()
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r.b[start:r.pos]...)
+		}
+		n, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		out = appendU32(out, n)
+		for i := uint32(0); i < n; i++ {
+			if flags&4 != 0 {
+				out, err = rw.expr(out, r)
+			} else {
+				var f uint32
+				if f, err = r.u32(); err == nil {
+					out = appendU32(out, rw.fn(f))
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	})
+}
+
+// nameSection renumbers the function names (1), local names (2) and label
+// names (3) subsections, which are keyed by function index; others stay.
+func (rw renumber) nameSection(body []byte, at int) ([]byte, error) {
+	out := append([]byte(nil), body[:at]...)
+	r := &reader{b: body, pos: at}
+	for r.pos < len(body) {
+		id, err := r.byte()
+		if err != nil {
+			return nil, err
+		}
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		sub, err := r.bytes(size)
+		if err != nil {
+			return nil, err
+		}
+		if id >= 1 && id <= 3 {
+			if sub, err = vector(sub, func(out []byte, r *reader) ([]byte, error) {
+				f, err := r.u32()
+				if err != nil {
+					return nil, err
+				}
+				start := r.pos
+				if id == 1 {
+					_, err = r.name()
+				} else {
+					err = r.skipNameMap()
+				}
+				if err != nil {
+					return nil, err
+				}
+				return append(appendU32(out, rw.fn(f)), r.b[start:r.pos]...), nil
+			}); err != nil {
+				return nil, err
+			}
+		}
+		out = append(appendU32(append(out, id), uint32(len(sub))), sub...)
+	}
+	return out, nil
+}
+
+func (r *reader) skipNameMap() error {
+	n, err := r.u32()
+	for i := uint32(0); i < n && err == nil; i++ {
+		if _, err = r.u32(); err == nil {
+			_, err = r.name()
+		}
+	}
+	return err
+}
+
+// code rewrites the code section: calls renumbered, checks added.
+func (rw renumber) code(code, check []byte) ([]byte, error) {
 	r := &reader{b: code}
 	n, err := r.u32()
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, 0, len(code)+len(code)/8+64)
-	out = appendU32(out, n+1)
-	var loops []int
+	out = appendU32(out, n)
+	var scratch []byte
 	for i := uint32(0); i < n; i++ {
 		size, err := r.u32()
 		if err != nil {
@@ -313,17 +545,17 @@ func instrumentCode(code, check []byte, global uint32) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if out, loops, err = instrumentBody(out, b, check, loops[:0]); err != nil {
+		if out, scratch, err = rw.body(out, scratch[:0], b, check); err != nil {
 			return nil, fmt.Errorf("function %d: %v", i, err)
 		}
 	}
-	return appendPollBody(out, global), nil
+	return out, nil
 }
 
-// instrumentBody appends one function body, size first, with a check after
-// each loop instruction and, if the function calls others and does not
-// start with a loop, one at its entry. loops is scratch space.
-func instrumentBody(out, body, check []byte, loops []int) ([]byte, []int, error) {
+// body appends one function body, size first, with its calls renumbered,
+// a check after each loop instruction and, if it calls others and does not
+// start with a loop, one at its entry. scratch is reusable space.
+func (rw renumber) body(out, scratch, body, check []byte) ([]byte, []byte, error) {
 	r := &reader{b: body}
 	groups, err := r.u32()
 	if err != nil {
@@ -337,41 +569,47 @@ func instrumentBody(out, body, check []byte, loops []int) ([]byte, []int, error)
 			return nil, nil, err
 		}
 	}
-	code := r.pos
+	locals := r.pos
+	startsWithLoop := locals < len(body) && body[locals] == 0x03
 	calls := false
+	from := locals
 	for r.pos < len(body) {
 		start := r.pos
-		op, call, err := r.instruction()
+		op, call, fnAt, err := r.instruction()
 		if err != nil {
 			return nil, nil, fmt.Errorf("at byte %d: %v", start, err)
 		}
 		calls = calls || call
-		if op == 0x03 {
-			loops = append(loops, r.pos)
+		switch {
+		case fnAt >= 0:
+			scratch = rw.copyFn(append(scratch, body[from:start]...), body, start, fnAt)
+			from = r.pos
+		case op == 0x03:
+			scratch = append(append(scratch, body[from:r.pos]...), check...)
+			from = r.pos
 		}
 	}
-	entry := calls && !(code < len(body) && body[code] == 0x03)
-	size := len(body) + len(loops)*len(check)
+	scratch = append(scratch, body[from:]...)
+	size := locals + len(scratch)
+	entry := calls && !startsWithLoop
 	if entry {
 		size += len(check)
 	}
-	out = append(appendU32(out, uint32(size)), body[:code]...)
+	out = append(appendU32(out, uint32(size)), body[:locals]...)
 	if entry {
 		out = append(out, check...)
 	}
-	from := code
-	for _, at := range loops {
-		out = append(append(out, body[from:at]...), check...)
-		from = at
-	}
-	return append(out, body[from:]...), loops, nil
+	return append(out, scratch...), scratch, nil
 }
 
-// instruction skips one instruction, returning its opcode and whether it
-// calls a function.
-func (r *reader) instruction() (op byte, call bool, err error) {
+// instruction skips one instruction, returning its opcode, whether it
+// calls a function, and where its function index starts (call,
+// return_call, ref.func; -1 otherwise: the index ends where the
+// instruction does).
+func (r *reader) instruction() (op byte, call bool, fnAt int, err error) {
+	fnAt = -1
 	if op, err = r.byte(); err != nil {
-		return 0, false, err
+		return 0, false, fnAt, err
 	}
 	switch {
 	case op == 0x02 || op == 0x03 || op == 0x04 || op == 0x06: // block, loop, if, try
@@ -380,7 +618,11 @@ func (r *reader) instruction() (op byte, call bool, err error) {
 		_, err = r.u32() // catch, throw, rethrow (tag/label), br, br_if, delegate, br_on_null, br_on_non_null
 	case op == 0x0e:
 		err = r.brTable()
-	case op == 0x10 || op == 0x12 || op == 0x14 || op == 0x15: // call, return_call, call_ref, return_call_ref
+	case op == 0x10 || op == 0x12: // call, return_call
+		fnAt = r.pos
+		_, err = r.u32()
+		call = true
+	case op == 0x14 || op == 0x15: // call_ref, return_call_ref
 		_, err = r.u32()
 		call = true
 	case op == 0x11 || op == 0x13: // call_indirect, return_call_indirect
@@ -413,6 +655,7 @@ func (r *reader) instruction() (op byte, call bool, err error) {
 	case op == 0xd0: // ref.null heaptype
 		err = r.skipLEB()
 	case op == 0xd2: // ref.func
+		fnAt = r.pos
 		_, err = r.u32()
 	case op == 0xfc:
 		err = r.prefixFC()
@@ -426,7 +669,7 @@ func (r *reader) instruction() (op byte, call bool, err error) {
 	default:
 		err = fmt.Errorf("unknown opcode 0x%x", op)
 	}
-	return op, call, err
+	return op, call, fnAt, err
 }
 
 func (r *reader) prefixFC() error {
