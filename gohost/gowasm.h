@@ -37,6 +37,8 @@
 #define GOWASM_ERR_INTERNAL 8 /* a bug in gowasm (a recovered Go panic) */
 #define GOWASM_ERR_HOST 9     /* a host callback failed */
 #define GOWASM_ERR_DEADLOCK 10 /* a call from a host function would wait forever */
+#define GOWASM_ERR_INTERRUPTED 11 /* Ctrl-C (SIGINT) stopped the call */
+#define GOWASM_ERR_TIMEOUT 12     /* the call ran past its timeout and was stopped */
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */

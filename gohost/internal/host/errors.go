@@ -24,6 +24,9 @@ const (
 	ErrInternal Code = 8  // a bug in gowasm: a recovered Go panic
 	ErrHost     Code = 9  // a host function (output callback) failed
 	ErrDeadlock Code = 10 // waiting for a module's lock would never end
+	// ErrInterrupted: Ctrl-C stopped the call; ErrTimeout: its timeout did.
+	ErrInterrupted Code = 11
+	ErrTimeout     Code = 12
 )
 
 // Error is what every failing operation returns: a code for the caller to

@@ -295,9 +295,11 @@ func appendPollImport(out []byte, voidType uint32) []byte {
 	return appendU32(append(out, 0), voidType)
 }
 
-// appendGlobal appends the interrupt global: (mut i32) (i32.const 0).
+// appendGlobal appends the interrupt global: (mut i32) (i32.const 2). It
+// starts set, so that the guest's first check calls poll, which is how the
+// host learns where the compiled guest keeps the global (see poll).
 func appendGlobal(out []byte) []byte {
-	return append(out, 0x7f, 1, 0x41, 0, 0x0b)
+	return append(out, 0x7f, 1, 0x41, 2, 0x0b)
 }
 
 func appendExport(out []byte, global uint32) []byte {

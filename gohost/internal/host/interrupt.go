@@ -1,0 +1,192 @@
+package host
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Stopping guests. An instrumented guest (see instrument.go) checks its
+// interrupt global at every loop header and at the entry of calling
+// functions, and calls the poll import when it is not zero. The global is
+// set by a watcher outside Go's scheduler (a C thread of the cgo layer): a
+// goroutine could not run while Go's garbage collector waits for the guest
+// to stop the world, which compiled guest code never does by itself. The
+// watcher sets it, every tick, on calls that have run since the last tick
+// (and at once on SIGINT); poll then runs in Go on the guest's thread, which
+// lets a pending stop-the-world proceed, and stops the call if its deadline
+// passed or if Ctrl-C was pressed while it ran on the main thread.
+
+// Watch is what the watcher reads of a module; the cgo layer declares the
+// same struct in C (and checks the layout). Flag points at the guest's
+// interrupt global where its compiled code reads it (pinned), or is nil
+// until the first poll finds it.
+type Watch struct {
+	Flag    unsafe.Pointer // *int32
+	Running uint32         // 1 while a call runs
+	Calls   uint32         // calls started: a long call is one the watcher sees twice
+}
+
+// WatchFuncs are the cgo layer's: add registers a Watch with the watcher,
+// remove unregisters it (the watcher no longer touches it when it returns).
+type WatchFuncs struct{ Add, Remove func(*Watch) }
+
+var watchFuncs atomic.Pointer[WatchFuncs]
+
+// SetWatcher installs the watcher (once, at initialization).
+func SetWatcher(w WatchFuncs) { watchFuncs.Store(&w) }
+
+// Sigints points at the count of SIGINTs the cgo layer's handler saw (C
+// memory); MainThread is the ThreadID of the embedder's main thread
+// (Python's), the one whose call Ctrl-C stops.
+var (
+	Sigints    = new(uint32)
+	MainThread atomic.Uint64
+)
+
+// epoch makes deadlines monotonic nanoseconds.
+var epoch = time.Now()
+
+func monotonic() int64 { return int64(time.Since(epoch)) }
+
+// interrupts is a module's side of stopping its guest.
+type interrupts struct {
+	watch    Watch
+	pinner   runtime.Pinner
+	flag     api.MutableGlobal
+	added    bool
+	timeout  time.Duration // each call's, unless the call says otherwise
+	deadline int64         // monotonic ns by which the running call must end; 0: none
+	sigints  uint32        // Sigints when the running call began
+}
+
+// begin marks a call (or an instantiation) starting, with a timeout (0:
+// none). The caller holds the module's call lock.
+func (in *interrupts) begin(timeout time.Duration) {
+	if timeout > 0 {
+		in.deadline = monotonic() + int64(timeout)
+	} else {
+		in.deadline = 0
+	}
+	in.sigints = atomic.LoadUint32(Sigints)
+	atomic.StoreUint32(&in.watch.Calls, in.watch.Calls+1)
+	atomic.StoreUint32(&in.watch.Running, 1)
+}
+
+func (in *interrupts) end() { atomic.StoreUint32(&in.watch.Running, 0) }
+
+// addPoll provides the poll import to the instrumented guest.
+func (m *Module) addPoll(ctx context.Context, rt wazero.Runtime) error {
+	_, err := rt.NewHostModuleBuilder(PollModule).NewFunctionBuilder().
+		WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, mod api.Module, _ []uint64) { m.poll(mod) }), nil, nil).
+		Export(PollName).Instantiate(ctx)
+	if err != nil {
+		return errorf(ErrInternal, "gowasm: providing the interrupt import: %v", err)
+	}
+	return nil
+}
+
+// poll runs when the guest sees its interrupt global set: it goes on, or
+// panics with the error the call then fails with.
+func (m *Module) poll(mod api.Module) {
+	in := &m.intr
+	if in.flag == nil {
+		// The first poll: the global starts set so that the guest reports
+		// here before it runs anything long (even its start function).
+		in.attach(mod)
+	}
+	in.flag.Set(0)
+	if in.deadline != 0 && monotonic() >= in.deadline {
+		panic(errorf(ErrTimeout, "gowasm: %s timed out: the call ran longer than its timeout and was stopped", m.cfg.displayName()))
+	}
+	if atomic.LoadUint32(Sigints) != in.sigints && ThreadID() == MainThread.Load() {
+		panic(errorf(ErrInterrupted, "gowasm: %s was interrupted (Ctrl-C) and stopped", m.cfg.displayName()))
+	}
+}
+
+// attach finds where the compiled guest keeps its interrupt global and
+// registers the module with the watcher.
+func (in *interrupts) attach(mod api.Module) {
+	g, ok := mod.ExportedGlobal(InterruptGlobal).(api.MutableGlobal)
+	if !ok {
+		panic(errorf(ErrInternal, "gowasm: the instrumented module has no %s", InterruptGlobal))
+	}
+	in.flag = g
+	if p := globalAddress(g); p != nil {
+		in.pinner.Pin(p)
+		in.pinner.Pin(&in.watch)
+		in.watch.Flag = p
+		if w := watchFuncs.Load(); w != nil {
+			w.Add(&in.watch)
+			in.added = true
+		}
+	}
+}
+
+// detach unregisters the module from the watcher (at close, before its
+// memory may be freed).
+func (in *interrupts) detach() {
+	if in.added {
+		watchFuncs.Load().Remove(&in.watch)
+		in.added = false
+	}
+	in.pinner.Unpin()
+	in.watch.Flag = nil
+}
+
+// globalAddress returns where wazero's compiler keeps a mutable i32 global
+// of an instance, or nil if it cannot tell (another engine, or a wazero
+// whose internals differ from v1.12's: a test checks it). The compiled
+// code reads the global from the module engine's "opaque" buffer; wazero
+// offers no API for its address, so it is found by setting the global to
+// a marker through the API and looking for the marker there.
+func globalAddress(g api.MutableGlobal) (addr unsafe.Pointer) {
+	defer func() {
+		if recover() != nil {
+			addr = nil // not the layout this was written for
+		}
+	}()
+	v := reflect.ValueOf(g)
+	if v.Kind() != reflect.Struct || v.NumField() < 2 {
+		return nil
+	}
+	gi := v.Field(1) // *wasm.GlobalInstance
+	if gi.Kind() != reflect.Pointer || gi.IsNil() {
+		return nil
+	}
+	me := gi.Elem().FieldByName("Me")
+	if !me.IsValid() || me.IsNil() {
+		return nil
+	}
+	engine := me.Elem()
+	if engine.Kind() != reflect.Pointer {
+		return nil
+	}
+	opaque := engine.Elem().FieldByName("opaque")
+	if !opaque.IsValid() || opaque.Kind() != reflect.Slice || opaque.Len() == 0 {
+		return nil
+	}
+	base, n := opaque.UnsafePointer(), opaque.Len()
+	old := g.Get()
+	defer g.Set(old)
+	const marker1, marker2 = 0x6f77a5e1, 0x1e5a776f
+	g.Set(marker1)
+	for off := 0; off+4 <= n; off += 4 {
+		p := unsafe.Add(base, off)
+		if *(*uint32)(p) != marker1 {
+			continue
+		}
+		g.Set(marker2)
+		if *(*uint32)(p) == marker2 {
+			return p
+		}
+		g.Set(marker1)
+	}
+	return nil
+}
