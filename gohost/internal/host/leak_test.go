@@ -3,6 +3,7 @@ package host
 import (
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,22 @@ func TestLoadFreeKeepsTheHeapFlat(t *testing.T) {
 	}
 	if n := Modules.Len(); n != 0 {
 		t.Fatalf("%d modules still registered", n)
+	}
+}
+
+// TestDecoderPanicIsACompileErrorAndLeaksNothing: wazero's validator
+// panics on a function whose type index is out of range (byte 150 of this
+// module set to 33). That is the module's fault, and the failed load must
+// free its handle and runtime like any other.
+func TestDecoderPanicIsACompileErrorAndLeaksNothing(t *testing.T) {
+	wasm := corpus(t, "tinygo/add_reactor.wasm")
+	wasm[150] = 33
+	before := Modules.Len()
+	_, err := NewModule(wasm, Config{Name: "broken.wasm"})
+	if e := AsError(err); err == nil || e.Code != ErrCompile || !strings.Contains(e.Msg, `"broken.wasm" is not a valid WebAssembly module`) {
+		t.Fatalf("want ErrCompile naming the module, got %v", err)
+	}
+	if n := Modules.Len(); n != before {
+		t.Fatalf("%d module handles after a failed load, want %d", n, before)
 	}
 }

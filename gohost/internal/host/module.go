@@ -82,12 +82,20 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	// The handle exists before instantiation: host functions that
 	// _initialize calls pass it to the embedder.
 	m.Handle = Modules.Add(m)
+	loaded := false
+	defer func() {
+		// Deferred so that a panic (which the C export recovers) does not
+		// leak the handle and the runtime either.
+		if !loaded {
+			Modules.Remove(m.Handle)
+			rt.Close(ctx)
+		}
+	}()
 	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
 	if err := m.instantiate(ctx, wasm, false); err != nil {
-		Modules.Remove(m.Handle)
-		rt.Close(ctx)
 		return nil, err
 	}
+	loaded = true
 	return m, nil
 }
 
@@ -127,7 +135,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 // the start function of its kind, or with run, the program's _start.
 func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	cfg, rt := m.cfg, m.rt
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := compile(ctx, rt, wasm)
 	if err != nil {
 		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
 	}
@@ -174,6 +182,19 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	m.info = Info{Name: cfg.Name, Kind: kind, Imports: imports}
 	m.addExports(compiled)
 	return nil
+}
+
+// compile is rt.CompileModule, reporting a panic of wazero's decoder or
+// validator as the invalid module that caused it: a function whose type
+// index is out of range makes wazero v1.12 index out of range instead of
+// returning an error.
+func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {
