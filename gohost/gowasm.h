@@ -73,7 +73,8 @@ typedef struct gowasm_callbacks {
 int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
 
 /* Compiles, links and instantiates a module (running _initialize for
-   reactors). config_json may be NULL; see gohost/internal/host/config.go. */
+   reactors). config_json may be NULL; see gohost/internal/host/config.go.
+   A wasm_len above host.MaxModuleSize (1 GiB) is GOWASM_ERR_COMPILE. */
 int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
                           char *config_json, uint64_t *module_out);
 

@@ -70,3 +70,23 @@ func TestDecoderPanicIsACompileErrorAndLeaksNothing(t *testing.T) {
 		t.Fatalf("%d module handles after a failed load, want %d", n, before)
 	}
 }
+
+// TestOversizedModulesAreRefused: lengths are 64-bit end to end, and what
+// is too big to be a module is a compile error naming the size (the C layer
+// once truncated 4 GiB + 310 bytes to 310 and loaded those).
+func TestOversizedModulesAreRefused(t *testing.T) {
+	if err := CheckModuleSize(4<<30+310, Config{Name: "big.wasm"}); err == nil || AsError(err).Code != ErrCompile || !strings.Contains(err.Error(), "4294967606 bytes long") {
+		t.Fatalf("want ErrCompile naming the size, got %v", err)
+	}
+	if err := CheckModuleSize(MaxModuleSize, Config{}); err != nil {
+		t.Fatalf("a module of exactly the limit is allowed: %v", err)
+	}
+	big := make([]byte, MaxModuleSize+1) // untouched zero pages: no RAM
+	copy(big, testWasm)
+	if _, err := NewModule(big, Config{}); err == nil || AsError(err).Code != ErrCompile {
+		t.Fatalf("want ErrCompile, got %v", err)
+	}
+	if _, err := Run(big, Config{}); err == nil || AsError(err).Code != ErrCompile {
+		t.Fatalf("want ErrCompile, got %v", err)
+	}
+}

@@ -70,9 +70,26 @@ type ExportInfo struct {
 	Max     *uint32  `json:"max,omitempty"`
 }
 
+// MaxModuleSize is the largest module gowasm loads: 1 GiB, the limit of the
+// WebAssembly JS API (browsers enforce it too). Anything bigger is refused
+// before it is copied, whatever its contents.
+const MaxModuleSize = 1 << 30
+
+// CheckModuleSize refuses a module of n bytes if it cannot be one.
+func CheckModuleSize(n uint64, cfg Config) error {
+	if n > MaxModuleSize {
+		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: it is %d bytes long, and modules are at most %d bytes (1 GiB, the WebAssembly JS API's limit)",
+			cfg.displayName(), n, MaxModuleSize)
+	}
+	return nil
+}
+
 // NewModule compiles, links and instantiates wasm, running the start
 // function its kind calls for. The module is registered in Modules.
 func NewModule(wasm []byte, cfg Config) (*Module, error) {
+	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
+		return nil, err
+	}
 	rt, err := newRuntime(cfg)
 	if err != nil {
 		return nil, err
@@ -103,6 +120,9 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 // (a reactor only gets its _initialize), then frees everything. It returns
 // the exit code: the one passed to proc_exit, else 0.
 func Run(wasm []byte, cfg Config) (uint32, error) {
+	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
+		return 0, err
+	}
 	rt, err := newRuntime(cfg)
 	if err != nil {
 		return 0, err
