@@ -7,7 +7,7 @@ import pytest
 
 from gowasm import CompileError, Module, _native
 from gowasm._native import live_handles
-from conftest import corpus_path
+from conftest import corpus_path, wat
 
 
 def test_an_input_over_1_gib_is_a_compile_error_naming_its_size():
@@ -39,3 +39,26 @@ def test_lengths_are_not_truncated_to_32_bits():
             ffi.release(buf)
     assert rc == lib.GOWASM_ERR_COMPILE, "a 4 GiB + %d byte input loaded" % len(wasm)
     assert "4294967" in message and "at most" in message
+
+
+GROW = '''(module (memory (export "memory") 1 %s)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "size") (result i32) memory.size)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u))'''
+
+
+@pytest.mark.parametrize("declared_max", ["", "65536"])
+def test_memory_stops_one_page_below_4_gib(declared_max):
+    # At exactly 4 GiB wazero's compiler read the size as 0 and trapped on
+    # every access; growth now stops one page before (no RAM is touched).
+    m = Module(wat(GROW % declared_max), cache=False)
+    assert m.grow(65535) == -1
+    with pytest.raises(OverflowError):
+        m.memory.grow(65535)
+    assert m.grow(65534) == 1
+    assert m.size() == 65535
+    mem = m.memory
+    assert len(mem) == 65535 * 65536
+    memoryview(mem)[-1] = 7
+    assert m.load(65535 * 65536 - 1) == 7
+    m.close()

@@ -90,3 +90,55 @@ func TestOversizedModulesAreRefused(t *testing.T) {
 		t.Fatalf("want ErrCompile, got %v", err)
 	}
 }
+
+// growWasm is, in WAT:
+//
+//	(module (memory (export "memory") 1)
+//	  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+//	  (func (export "size") (result i32) memory.size)
+//	  (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u))
+var growWasm = []byte{
+	0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+	0x60, 0x00, 0x01, 0x7f, 0x03, 0x04, 0x03, 0x00, 0x01, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07,
+	0x1f, 0x04, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x04, 0x67, 0x72, 0x6f, 0x77,
+	0x00, 0x00, 0x04, 0x73, 0x69, 0x7a, 0x65, 0x00, 0x01, 0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x02,
+	0x0a, 0x15, 0x03, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b, 0x04, 0x00, 0x3f, 0x00, 0x0b, 0x07,
+	0x00, 0x20, 0x00, 0x2d, 0x00, 0x00, 0x0b,
+}
+
+// TestMemoryStopsOnePageBelow4GiB: wazero's compiler cannot represent a
+// 4 GiB memory (its size read 0 and every access trapped), so growth stops
+// one page before, from the guest and from the host alike.
+func TestMemoryStopsOnePageBelow4GiB(t *testing.T) {
+	m, err := NewModule(growWasm, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	call := func(name string, arg uint64, nargs int) int64 {
+		args := [4]uint64{arg}
+		raw, typ, e := CallFast(funcNamed(m, name).handle, &args, nargs, 0, ResultInt)
+		if e != nil {
+			t.Fatalf("%s: %v", name, e)
+		}
+		return DecodeInt(raw, typ)
+	}
+	if got := call("grow", memoryLimitPages, 1); got != -1 {
+		t.Fatalf("growing to 65,536 pages returned %d, want -1 (refused)", got)
+	}
+	if _, e := m.MemoryGrow(memoryLimitPages); e == nil || e.Code != ErrArgument || !strings.Contains(e.Msg, "at most 65535") {
+		t.Fatalf("want ErrArgument naming the limit, got %v", e)
+	}
+	if got := call("grow", memoryLimitPages-1, 1); got != 1 {
+		t.Fatalf("growing to 65,535 pages returned %d, want 1", got)
+	}
+	if got := call("size", 0, 0); got != memoryLimitPages {
+		t.Fatalf("memory.size is %d, want %d", got, memoryLimitPages)
+	}
+	if size, e := m.MemorySize(); e != nil || size != memoryLimitPages<<16 {
+		t.Fatalf("MemorySize is %d (%v)", size, e)
+	}
+	if got := call("load", memoryLimitPages<<16-1, 1); got != 0 {
+		t.Fatalf("the last byte reads %d", got)
+	}
+}

@@ -12,8 +12,8 @@ import (
 )
 
 // maxReservation caps the address space one memory reserves: a memory that
-// declares no maximum may grow to 4 GiB, and reserving costs no RAM.
-const maxReservation = 4 << 30
+// declares no maximum may grow to memoryLimitPages, and reserving costs no RAM.
+const maxReservation = memoryLimitPages << 16
 
 // mappedMemory backs a wasm linear memory with a shared mapping of a memory
 // file (a memfd on Linux, an unlinked temporary file elsewhere), reserved

@@ -8,6 +8,13 @@ import (
 
 type memoryAPI = api.Memory
 
+// memoryLimitPages caps every memory one page below 4 GiB. At 65,536 pages
+// wazero v1.12's compiler keeps the length in 32 bits: memory.size then
+// reads 0 and every access traps (a Go guest allocating until it fails died
+// with "out of bounds memory access" instead of running out of memory). A
+// declared maximum above it is lowered to it; a minimum above it fails the load.
+const memoryLimitPages = 65535
+
 // heapMemory is wazero's default kind of memory, for when a memory file
 // cannot be made: a Go slice that moves when it grows.
 type heapMemory struct{ buf []byte }
@@ -69,10 +76,7 @@ func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		var ok bool
 		if previous, ok = mem.Grow(delta); !ok {
-			max, hasMax := mem.Definition().Max()
-			if !hasMax {
-				max = 65536
-			}
+			max, _ := mem.Definition().Max() // the limit if none is declared
 			return errorf(ErrArgument, "gowasm: cannot grow the memory by %d pages: it has %d of at most %d", delta, mem.Size()/65536, max)
 		}
 		return nil

@@ -147,6 +147,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 	}
 	rtCfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
+		WithMemoryLimitPages(memoryLimitPages).
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
 	return wazero.NewRuntimeWithConfig(context.Background(), rtCfg), nil
 }
