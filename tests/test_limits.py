@@ -2,12 +2,14 @@
 what a load/close cycle leaves behind. Each test failed before its fix."""
 
 import mmap
+import subprocess
+import sys
 
 import pytest
 
 from gowasm import CompileError, Module, _native
 from gowasm._native import live_handles
-from conftest import corpus_path, wat
+from conftest import ROOT, corpus_path, wat
 
 
 def test_an_input_over_1_gib_is_a_compile_error_naming_its_size():
@@ -62,3 +64,30 @@ def test_memory_stops_one_page_below_4_gib(declared_max):
     memoryview(mem)[-1] = 7
     assert m.load(65535 * 65536 - 1) == 7
     m.close()
+
+
+def test_1100_modules_with_zero_copy_memories_fit_in_1024_descriptors():
+    # Each memory once held a descriptor for the module's life (and each
+    # Python mapping a dup of it): at ~1,000 modules the process ran out,
+    # memories silently fell back to copies, and Python could not open files.
+    code = '''
+import os, resource, wasmtime
+from gowasm import Module
+wasm = wasmtime.wat2wasm(%r)
+mods, views = [Module(wasm, cache=False)], []
+# After Go has started: its runtime raises the soft limit to the hard one.
+resource.setrlimit(resource.RLIMIT_NOFILE, (1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+for i in range(1100):
+    m = Module(wasm, cache=False)
+    view = memoryview(m.memory)
+    view[8] = i %% 251
+    m.memory.write(16, bytes([i %% 241]))  # through gowasm's own mapping
+    assert m.load(8) == i %% 251 and m.load(16) == i %% 241
+    mods.append(m)
+    views.append(view)
+open(os.devnull).close()
+print(len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0)
+''' % (GROW % "2")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(r.stdout) < 50  # descriptors open with 1,100 modules and views

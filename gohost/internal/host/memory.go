@@ -105,21 +105,23 @@ func (m *Module) MemoryCopy(offset uint64, p []byte, write bool) *Error {
 	})
 }
 
-// MemoryFile returns a new descriptor of the file backing the memory and
-// its reserved size, for a zero-copy mapping.
-func (m *Module) MemoryFile() (fd int, reserved uint64, err *Error) {
+// MemoryMap replaces the caller's mapping of length bytes at dst by a
+// shared mapping of the memory's first length bytes, for a zero-copy view,
+// and returns the memory's reserved size; with dst nil it only returns the
+// size. ErrUsage means the memory cannot be mapped here.
+func (m *Module) MemoryMap(dst unsafe.Pointer, length uint64) (reserved uint64, err *Error) {
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		mm := m.mappedMemoryOf(mem)
 		if mm == nil {
 			return errorf(ErrUsage, "gowasm: this memory cannot be mapped (zero-copy views need Linux or macOS)")
 		}
 		var e error
-		if fd, reserved, e = mm.dupFile(); e != nil {
-			return errorf(ErrUsage, "gowasm: mapping the memory: %v", e)
+		if reserved, e = mm.mapInto(dst, length); e != nil {
+			return errorf(ErrArgument, "gowasm: mapping the memory: %v", e)
 		}
 		return nil
 	})
-	return fd, reserved, err
+	return reserved, err
 }
 
 // mappedMemoryOf finds which of the module's allocations backs mem, by
