@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // heapInUse is the live Go heap after a full collection.
@@ -141,4 +142,40 @@ func TestMemoryStopsOnePageBelow4GiB(t *testing.T) {
 	if got := call("load", memoryLimitPages<<16-1, 1); got != 0 {
 		t.Fatalf("the last byte reads %d", got)
 	}
+}
+
+// TestClosedModulesGiveTheirHeapBack: the Go heap that closed modules free
+// returns to the OS without waiting for Go's next GC. 20 Go reactors hold
+// ~80 MB of heap; without the release, none of it came back within the 10 s
+// this test waits (it returns as soon as the memory is back).
+func TestClosedModulesGiveTheirHeapBack(t *testing.T) {
+	wasm, err := os.ReadFile(corpusAdd)
+	if err != nil {
+		t.Skip("corpus not found:", err)
+	}
+	retained := func() uint64 { // heap memory the OS still backs
+		var s runtime.MemStats
+		runtime.ReadMemStats(&s)
+		return s.HeapSys - s.HeapReleased
+	}
+	var mods []*Module
+	for i := 0; i < 20; i++ {
+		m, err := NewModule(wasm, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods = append(mods, m)
+	}
+	open := retained()
+	for _, m := range mods {
+		m.Free()
+	}
+	mods = nil
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if now := retained(); now < open/2 {
+			t.Logf("heap backed by the OS: %d MB with 20 modules open, %d MB after closing them", open>>20, now>>20)
+			return
+		}
+	}
+	t.Fatalf("heap backed by the OS: %d MB with 20 modules open, still %d MB 10 s after closing them", open>>20, retained()>>20)
 }

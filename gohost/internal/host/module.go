@@ -106,6 +106,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		if !loaded {
 			Modules.Remove(m.Handle)
 			rt.Close(ctx)
+			releaseSoon()
 		}
 	}()
 	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
@@ -128,6 +129,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 		return 0, err
 	}
 	ctx := context.Background()
+	defer releaseSoon()
 	defer rt.Close(ctx)
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
 	m.Handle = Modules.Add(m)
@@ -272,6 +274,7 @@ func (m *Module) Close() error {
 	m.rt, m.inst = nil, nil
 	err := rt.Close(m.ctx)
 	m.memMu.Unlock()
+	releaseSoon()
 	return err
 }
 
