@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"bytes"
 	"encoding/json"
 	"unsafe"
 
@@ -65,14 +66,25 @@ func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON
 }
 
 // loadArgs copies the module's bytes (wazero may keep slices of them, and
-// C owns that memory) and decodes the configuration.
+// C owns that memory) and decodes the configuration. The length stays 64-bit
+// throughout: C.GoBytes takes a C int, which turned 4 GiB + 310 bytes into
+// 310. What cannot be a module is refused before it is copied.
 func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, host.Config, error) {
 	var data []byte
 	if configJSON != nil {
 		data = []byte(C.GoString(configJSON))
 	}
 	cfg, err := host.ParseConfig(data)
-	return C.GoBytes(unsafe.Pointer(wasm), C.int(wasmLen)), cfg, err
+	if err != nil {
+		return nil, cfg, err
+	}
+	if err := host.CheckModuleSize(uint64(wasmLen), cfg); err != nil {
+		return nil, cfg, err
+	}
+	if wasmLen == 0 {
+		return []byte{}, cfg, nil
+	}
+	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(wasm)), int(wasmLen))), cfg, nil
 }
 
 //export gowasm_module_info

@@ -86,7 +86,8 @@ typedef struct gowasm_callbacks {
 int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
 
 /* Compiles, links and instantiates a module (running _initialize for
-   reactors). config_json may be NULL; see gohost/internal/host/config.go. */
+   reactors). config_json may be NULL; see gohost/internal/host/config.go.
+   A wasm_len above host.MaxModuleSize (1 GiB) is GOWASM_ERR_COMPILE. */
 int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
                           char *config_json, uint64_t *module_out);
 
@@ -134,12 +135,15 @@ int32_t gowasm_memory_read(gowasm_error *err, uint64_t module, uint64_t offset,
 int32_t gowasm_memory_write(gowasm_error *err, uint64_t module, uint64_t offset,
                             uint8_t *src, size_t len);
 
-/* Zero-copy access (Linux, macOS): *fd_out gets a new descriptor of the file
-   backing the memory, reserved at *reserved_out bytes, which never moves.
-   Map it shared (the memory's first bytes are the file's) and close the
-   descriptor; the mapping stays valid after growth and after close. */
-int32_t gowasm_memory_fd(gowasm_error *err, uint64_t module, int32_t *fd_out,
-                         uint64_t *reserved_out);
+/* Zero-copy access (Linux, macOS): replaces the caller's mapping of len
+   bytes at dst (page-aligned; the caller owns it and unmaps it) by a shared
+   mapping of the memory's first len bytes, and sets *reserved_out to the
+   memory's reserved size, which it never grows past. With dst NULL it only
+   sets *reserved_out. The mapping stays valid after growth and after close,
+   and holds no descriptor (on macOS the module keeps one per memory).
+   GOWASM_ERR_USAGE: the memory cannot be mapped on this platform. */
+int32_t gowasm_memory_map(gowasm_error *err, uint64_t module, uint8_t *dst,
+                          uint64_t len, uint64_t *reserved_out);
 
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,

@@ -82,16 +82,16 @@ func gowasm_memory_write(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t
 	})
 }
 
-//export gowasm_memory_fd
-func gowasm_memory_fd(e *C.gowasm_error, module C.uint64_t, fd *C.int32_t, reserved *C.uint64_t) (rc C.int32_t) {
+//export gowasm_memory_map
+func gowasm_memory_map(e *C.gowasm_error, module C.uint64_t, dst *C.uint8_t, length C.uint64_t, reserved *C.uint64_t) (rc C.int32_t) {
 	defer func() {
 		if p := recover(); p != nil {
 			rc = setPanic(e, p)
 		}
 	}()
 	return withModule(e, module, func(m *host.Module) *host.Error {
-		f, size, err := m.MemoryFile()
-		*fd, *reserved = C.int32_t(f), C.uint64_t(size)
+		size, err := m.MemoryMap(unsafe.Pointer(dst), uint64(length))
+		*reserved = C.uint64_t(size)
 		return err
 	})
 }

@@ -45,3 +45,19 @@ def test_mutated_modules_fail_cleanly(rel):
         loaded += 1
         m.close()
     assert failed > 0 and loaded + failed == 60
+
+
+def test_a_module_that_makes_wazero_panic_is_a_compile_error_and_leaks_nothing():
+    # Byte 150 set to 33 gives a function a type index out of range, on
+    # which wazero's validator panics instead of returning an error.
+    from gowasm import CompileError
+    from gowasm._native import live_handles
+
+    data = bytearray(open(corpus_path("tinygo/add_reactor.wasm"), "rb").read())
+    data[150] = 33
+    before = live_handles()
+    for _ in range(3):
+        with pytest.raises(CompileError, match="is not a valid WebAssembly module") as info:
+            Module(bytes(data), cache=False, name="broken.wasm")
+        assert "internal error" not in str(info.value)
+    assert live_handles() == before

@@ -12,7 +12,8 @@ Besides the ABI, the extension defines, in C:
 - ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio, and
   ``gwpy_host_call`` for Python host functions;
 - ``gwpy_to_c_i64``, which replaces cffi's converter of int64_t arguments so
-  that integer parameters refuse what has ``__int__`` but no ``__index__``.
+  that integer parameters refuse what has ``__int__`` but no ``__index__``;
+- ``GWPY_MAP_NORESERVE``, the platform's ``MAP_NORESERVE`` (or 0).
 """
 
 import os
@@ -70,6 +71,7 @@ def build_ffi(library_dir=None):
         """
         int32_t gwpy_take_error(gowasm_error *out);
         int64_t gwpy_memory_len(uint64_t module);
+        #define GWPY_MAP_NORESERVE ...
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
         extern "Python" int64_t gwpy_read(uint64_t stream, uint8_t *buf, size_t len);
         extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
@@ -89,6 +91,16 @@ def build_ffi(library_dir=None):
 #endif
 /* The error of this thread's last failed fast call. */
 static GWPY_TLS gowasm_error gwpy_err;
+
+/* For the anonymous mappings that memory views start as (_memory.py):
+   Python's mmap module only has MAP_NORESERVE from 3.13. */
+#if !defined(_WIN32)
+#include <sys/mman.h>
+#endif
+#ifndef MAP_NORESERVE
+#define MAP_NORESERVE 0
+#endif
+#define GWPY_MAP_NORESERVE MAP_NORESERVE
 
 static int64_t gwpy_memory_len(uint64_t module) { return gowasm_memory_len(&gwpy_err, module); }
 

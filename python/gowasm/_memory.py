@@ -1,19 +1,20 @@
 """A module's linear memory: ``m.memory``.
 
 On Linux and macOS the memory lives in a memory file that gowasm's Go side
-maps at a fixed address, reserved at the memory's maximum size; Python maps
-the same file. So ``memoryview(m.memory)`` (and ``numpy.frombuffer``) is
-zero-copy and writable, and it can never point at freed or moved memory:
-the kernel keeps the pages while any mapping exists, so a view stays valid
-after the memory grows (it keeps the length it had) and after the module is
-closed (it then holds the last contents, shared with nobody).
+maps at a fixed address, reserved at the memory's maximum size; Python gets
+a mapping of the same pages (Go replaces an anonymous ``mmap`` of Python's
+with it, so no descriptor is held). So ``memoryview(m.memory)`` (and
+``numpy.frombuffer``) is zero-copy and writable, and it can never point at
+freed or moved memory: the kernel keeps the pages while any mapping exists,
+so a view stays valid after the memory grows (it keeps the length it had)
+and after the module is closed (it then holds the last contents, shared
+with nobody).
 
 Elsewhere memory is copied in and out through the C ABI, and
 ``memoryview(m.memory)`` raises.
 """
 
 import mmap
-import os
 from typing import Any, Optional, Union
 
 from . import _native
@@ -122,41 +123,54 @@ def open_memory(module: Any) -> Memory:
     """A Memory for ``module`` at its current size."""
     mem: Memory = CopiedMemory(module)
     size = len(mem)
-    mapped = memory_file(module)
-    if mapped is None or size == 0:
+    if size == 0 or memory_map(module, None, 0) is None:
         return mem
-    fd, _ = mapped
-    try:
-        view = MappedMemory(fd, size)
-    finally:
-        os.close(fd)
+    view = _mapping(MappedMemory, module, size)
     view._module = module
     return view
 
 
-def memory_file(module: Any) -> Optional["tuple[int, int]"]:
-    """A new descriptor of the module's memory file and its reserved size,
-    or None where memory is not file-backed."""
+def memory_map(module: Any, dst: Optional[mmap.mmap], length: int) -> Optional[int]:
+    """Replaces the pages of ``dst`` (a mapping of ``length`` bytes) by the
+    module's memory; with ``dst`` None only asks. Returns the memory's
+    reserved size, or None where memory is not file-backed."""
     ffi, lib = _native.load()
     err = ffi.new("gowasm_error *")
-    fd = ffi.new("int32_t *")
     reserved = ffi.new("uint64_t *")
-    if lib.gowasm_memory_fd(err, module._handle, fd, reserved) != 0:
-        if err.code == 7:  # GOWASM_ERR_USAGE: not file-backed here
-            _native.take_message(ffi, lib, err)
-            return None
-        _native.raise_error(ffi, lib, err)
-    return int(fd[0]), int(reserved[0])
+    buf = ffi.NULL if dst is None else ffi.from_buffer(dst)
+    try:
+        if lib.gowasm_memory_map(err, module._handle, buf, length, reserved) != 0:
+            if err.code == lib.GOWASM_ERR_USAGE:  # not file-backed here
+                _native.take_message(ffi, lib, err)
+                return None
+            _native.raise_error(ffi, lib, err)
+    finally:
+        if dst is not None:
+            ffi.release(buf)  # an exported buffer would keep dst from closing
+    return int(reserved[0])
+
+
+def _mapping(cls: Any, module: Any, length: int) -> Any:
+    """A ``cls`` (an ``mmap.mmap``) of ``length`` bytes showing the module's
+    memory. It starts as an anonymous private mapping, reserving no swap
+    (``MAP_NORESERVE``: it may be 4 GiB), whose pages Go replaces; CPython
+    unmaps it when the object goes, and holds no descriptor for it, where a
+    mapping of the memory file would hold a dup of it for its lifetime."""
+    _, lib = _native.load()
+    mapping = cls(-1, length, flags=mmap.MAP_PRIVATE | lib.GWPY_MAP_NORESERVE)
+    try:
+        if memory_map(module, mapping, length) is None:
+            raise RuntimeError("gowasm: the memory of %s cannot be mapped" % module.name)
+    except BaseException:
+        mapping.close()
+        raise
+    return mapping
 
 
 def map_reservation(module: Any) -> Optional[mmap.mmap]:
     """The whole reservation, mapped once per module for gowasm's own reads
     and writes (bounds are checked against the current size first)."""
-    mapped = memory_file(module)
-    if mapped is None:
+    reserved = memory_map(module, None, 0)
+    if reserved is None:
         return None
-    fd, reserved = mapped
-    try:
-        return mmap.mmap(fd, reserved)
-    finally:
-        os.close(fd)
+    return _mapping(mmap.mmap, module, reserved)

@@ -2,6 +2,7 @@
 
 import difflib
 import json
+import mmap
 import os
 import warnings
 import weakref
@@ -236,6 +237,12 @@ class Module:
             self._closed = True
             ffi, lib = _native.load()
             _native.check_call(lib.gowasm_module_close, self._handle)
+            # gowasm's own mapping of the memory would keep all its pages
+            # alive for as long as this object lives; views the user holds
+            # keep theirs, by design.
+            full, self._full_map = self._full_map, None
+            if isinstance(full, mmap.mmap):
+                full.close()
 
     @property
     def closed(self) -> bool:

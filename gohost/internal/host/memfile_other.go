@@ -13,8 +13,8 @@ import (
 // Python copies in and out of them (no zero-copy views yet).
 type mappedMemory struct{}
 
-func (*mappedMemory) dupFile() (int, uint64, error) {
-	return -1, 0, errors.New("zero-copy memory views are not supported on this platform yet")
+func (*mappedMemory) mapInto(unsafe.Pointer, uint64) (uint64, error) {
+	return 0, errors.New("zero-copy memory views are not supported on this platform yet")
 }
 
 func (*mappedMemory) contains(unsafe.Pointer) bool { return false }

@@ -4,6 +4,7 @@ package host
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"unsafe"
 
@@ -12,19 +13,21 @@ import (
 )
 
 // maxReservation caps the address space one memory reserves: a memory that
-// declares no maximum may grow to 4 GiB, and reserving costs no RAM.
-const maxReservation = 4 << 30
+// declares no maximum may grow to memoryLimitPages, and reserving costs no RAM.
+const maxReservation = memoryLimitPages << 16
 
 // mappedMemory backs a wasm linear memory with a shared mapping of a memory
 // file (a memfd on Linux, an unlinked temporary file elsewhere), reserved
-// at its maximum size so that it never moves. Python maps the same file to
-// get a zero-copy memoryview: its pages stay valid after the memory grows
-// and after the module is closed, because the kernel keeps them while any
-// mapping exists. No Python object ever points at memory Go frees.
+// at its maximum size so that it never moves. Python gets zero-copy access
+// by asking mapInto to replace a mapping of its own with one of the same
+// pages: they stay valid after the memory grows and after the module is
+// closed, because the kernel keeps them while any mapping exists. No Python
+// object ever points at memory Go frees, and no descriptor is held where
+// the platform can duplicate a mapping without one (see keepFile).
 type mappedMemory struct {
 	mu   sync.Mutex
-	fd   int    // -1 once freed
-	buf  []byte // the whole reservation
+	fd   int    // the memory file if keepFile, else -1
+	buf  []byte // the whole reservation; nil once freed
 	size uint64 // the wasm memory's current length
 }
 
@@ -46,6 +49,12 @@ func newMappedMemory(max uint64) (*mappedMemory, error) {
 		unix.Close(fd)
 		return nil, err
 	}
+	if !keepFile {
+		// The mapping keeps the file alive: one descriptor per memory would
+		// exhaust the common limit of 1,024 at about 1,000 modules.
+		unix.Close(fd)
+		fd = -1
+	}
 	return &mappedMemory{fd: fd, buf: buf}, nil
 }
 
@@ -54,7 +63,7 @@ func newMappedMemory(max uint64) (*mappedMemory, error) {
 func (m *mappedMemory) Reallocate(size uint64) []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fd < 0 || size > uint64(len(m.buf)) {
+	if m.buf == nil || size > uint64(len(m.buf)) {
 		return nil
 	}
 	m.size = size
@@ -65,11 +74,13 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 func (m *mappedMemory) Free() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fd < 0 {
+	if m.buf == nil {
 		return
 	}
 	unix.Munmap(m.buf)
-	unix.Close(m.fd)
+	if m.fd >= 0 {
+		unix.Close(m.fd)
+	}
 	m.fd, m.buf = -1, nil
 }
 
@@ -83,16 +94,24 @@ func (m *mappedMemory) contains(p unsafe.Pointer) bool {
 	return uintptr(p) >= base && uintptr(p) < base+uintptr(len(m.buf))
 }
 
-// dupFile returns a new descriptor of the memory file, for the caller to
-// map and close, and the reservation's size.
-func (m *mappedMemory) dupFile() (int, uint64, error) {
+// mapInto replaces the caller's mapping of length bytes at dst (page-aligned,
+// which the caller owns and unmaps) by a shared mapping of the memory's
+// first length bytes, and returns the reservation's size. With dst nil it
+// only returns the size.
+func (m *mappedMemory) mapInto(dst unsafe.Pointer, length uint64) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fd < 0 {
-		return -1, 0, errors.New("the memory is freed")
+	if m.buf == nil {
+		return 0, errors.New("the memory is freed")
 	}
-	fd, err := unix.Dup(m.fd)
-	return fd, uint64(len(m.buf)), err
+	reserved := uint64(len(m.buf))
+	if dst == nil {
+		return reserved, nil
+	}
+	if length == 0 || length > reserved {
+		return reserved, fmt.Errorf("cannot map %d bytes of a %d-byte reservation", length, reserved)
+	}
+	return reserved, remap(m, dst, uintptr(length))
 }
 
 // allocator makes the module's memories mappedMemory, recording them in

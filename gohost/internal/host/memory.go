@@ -8,6 +8,13 @@ import (
 
 type memoryAPI = api.Memory
 
+// memoryLimitPages caps every memory one page below 4 GiB. At 65,536 pages
+// wazero v1.12's compiler keeps the length in 32 bits: memory.size then
+// reads 0 and every access traps (a Go guest allocating until it fails died
+// with "out of bounds memory access" instead of running out of memory). A
+// declared maximum above it is lowered to it; a minimum above it fails the load.
+const memoryLimitPages = 65535
+
 // heapMemory is wazero's default kind of memory, for when a memory file
 // cannot be made: a Go slice that moves when it grows.
 type heapMemory struct{ buf []byte }
@@ -71,10 +78,7 @@ func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		var ok bool
 		if previous, ok = mem.Grow(delta); !ok {
-			max, hasMax := mem.Definition().Max()
-			if !hasMax {
-				max = 65536
-			}
+			max, _ := mem.Definition().Max() // the limit if none is declared
 			return errorf(ErrArgument, "gowasm: cannot grow the memory by %d pages: it has %d of at most %d", delta, mem.Size()/65536, max)
 		}
 		return nil
@@ -103,21 +107,23 @@ func (m *Module) MemoryCopy(offset uint64, p []byte, write bool) *Error {
 	})
 }
 
-// MemoryFile returns a new descriptor of the file backing the memory and
-// its reserved size, for a zero-copy mapping.
-func (m *Module) MemoryFile() (fd int, reserved uint64, err *Error) {
+// MemoryMap replaces the caller's mapping of length bytes at dst by a
+// shared mapping of the memory's first length bytes, for a zero-copy view,
+// and returns the memory's reserved size; with dst nil it only returns the
+// size. ErrUsage means the memory cannot be mapped here.
+func (m *Module) MemoryMap(dst unsafe.Pointer, length uint64) (reserved uint64, err *Error) {
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		mm := m.mappedMemoryOf(mem)
 		if mm == nil {
 			return errorf(ErrUsage, "gowasm: this memory cannot be mapped (zero-copy views need Linux or macOS)")
 		}
 		var e error
-		if fd, reserved, e = mm.dupFile(); e != nil {
-			return errorf(ErrUsage, "gowasm: mapping the memory: %v", e)
+		if reserved, e = mm.mapInto(dst, length); e != nil {
+			return errorf(ErrArgument, "gowasm: mapping the memory: %v", e)
 		}
 		return nil
 	})
-	return fd, reserved, err
+	return reserved, err
 }
 
 // mappedMemoryOf finds which of the module's allocations backs mem, by

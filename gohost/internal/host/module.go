@@ -70,9 +70,26 @@ type ExportInfo struct {
 	Max     *uint32  `json:"max,omitempty"`
 }
 
+// MaxModuleSize is the largest module gowasm loads: 1 GiB, the limit of the
+// WebAssembly JS API (browsers enforce it too). Anything bigger is refused
+// before it is copied, whatever its contents.
+const MaxModuleSize = 1 << 30
+
+// CheckModuleSize refuses a module of n bytes if it cannot be one.
+func CheckModuleSize(n uint64, cfg Config) error {
+	if n > MaxModuleSize {
+		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: it is %d bytes long, and modules are at most %d bytes (1 GiB, the WebAssembly JS API's limit)",
+			cfg.displayName(), n, MaxModuleSize)
+	}
+	return nil
+}
+
 // NewModule compiles, links and instantiates wasm, running the start
 // function its kind calls for. The module is registered in Modules.
 func NewModule(wasm []byte, cfg Config) (*Module, error) {
+	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
+		return nil, err
+	}
 	rt, err := newRuntime(cfg)
 	if err != nil {
 		return nil, err
@@ -82,12 +99,21 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	// The handle exists before instantiation: host functions that
 	// _initialize calls pass it to the embedder.
 	m.Handle = Modules.Add(m)
+	loaded := false
+	defer func() {
+		// Deferred so that a panic (which the C export recovers) does not
+		// leak the handle and the runtime either.
+		if !loaded {
+			Modules.Remove(m.Handle)
+			rt.Close(ctx)
+			releaseSoon()
+		}
+	}()
 	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
 	if err := m.instantiate(ctx, wasm, false); err != nil {
-		Modules.Remove(m.Handle)
-		rt.Close(ctx)
 		return nil, err
 	}
+	loaded = true
 	return m, nil
 }
 
@@ -95,11 +121,15 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 // (a reactor only gets its _initialize), then frees everything. It returns
 // the exit code: the one passed to proc_exit, else 0.
 func Run(wasm []byte, cfg Config) (uint32, error) {
+	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
+		return 0, err
+	}
 	rt, err := newRuntime(cfg)
 	if err != nil {
 		return 0, err
 	}
 	ctx := context.Background()
+	defer releaseSoon()
 	defer rt.Close(ctx)
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
 	m.Handle = Modules.Add(m)
@@ -119,6 +149,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 	}
 	rtCfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
+		WithMemoryLimitPages(memoryLimitPages).
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
 	return wazero.NewRuntimeWithConfig(context.Background(), rtCfg), nil
 }
@@ -127,7 +158,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 // the start function of its kind, or with run, the program's _start.
 func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	cfg, rt := m.cfg, m.rt
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := compile(ctx, rt, wasm)
 	if err != nil {
 		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
 	}
@@ -174,6 +205,19 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	m.info = Info{Name: cfg.Name, Kind: kind, Imports: imports}
 	m.addExports(compiled)
 	return nil
+}
+
+// compile is rt.CompileModule, reporting a panic of wazero's decoder or
+// validator as the invalid module that caused it: a function whose type
+// index is out of range makes wazero v1.12 index out of range instead of
+// returning an error.
+func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {
@@ -230,6 +274,7 @@ func (m *Module) Close() error {
 	m.rt, m.inst = nil, nil
 	err := rt.Close(m.ctx)
 	m.memMu.Unlock()
+	releaseSoon()
 	return err
 }
 
