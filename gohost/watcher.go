@@ -90,7 +90,7 @@ static void *gw_watcher(void *arg) {
             int running = __atomic_load_n(&w->running, __ATOMIC_RELAXED);
             // A call seen running at two ticks, or any on Ctrl-C, polls.
             if (running && w->flag && (sigint || calls == gw_seen[i]))
-                __atomic_store_n(w->flag, 2, __ATOMIC_RELAXED);
+                __atomic_store_n(w->flag, 1, __ATOMIC_RELAXED); // any nonzero value asks for a poll
             gw_seen[i] = calls;
         }
         pthread_mutex_unlock(&gw_mu);

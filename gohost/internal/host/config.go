@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Config is how a caller configures a module. It crosses the C ABI as JSON so
@@ -38,6 +39,18 @@ type Config struct {
 	// Deterministic replaces the real clocks and randomness with wazero's
 	// fake ones (for reproducible tests).
 	Deterministic bool `json:"deterministic"`
+	// Timeout is how long, in seconds, each call (for run: the program)
+	// may run before it is stopped; 0 means no limit.
+	Timeout float64 `json:"timeout"`
+	// NoInterrupts leaves the module uninstrumented: it runs without the
+	// checks that stop it (timeouts, Ctrl-C, close during a call), which
+	// cost ~0-10% on loop-heavy code (see RATIONALE.md).
+	NoInterrupts bool `json:"no_interrupts"`
+}
+
+// timeout is Timeout as a duration.
+func (c Config) timeout() time.Duration {
+	return time.Duration(c.Timeout * float64(time.Second))
 }
 
 // ParseConfig decodes the JSON configuration; empty input means defaults.
@@ -57,6 +70,9 @@ func ParseConfig(data []byte) (Config, error) {
 // trap, to the caller): a NUL byte in an argument or environment entry,
 // which WASI hands to the guest as NUL-terminated C strings.
 func (c Config) validate() error {
+	if c.Timeout < 0 || c.Timeout != c.Timeout || c.Timeout > 1e9 {
+		return errorf(ErrUsage, "gowasm: the timeout must be a number of seconds above 0 (or 0 for none), not %v", c.Timeout)
+	}
 	for i, a := range c.Args {
 		if strings.IndexByte(a, 0) >= 0 {
 			return errorf(ErrUsage, "gowasm: the guest's argv[%d] %q contains a NUL byte, which WASI cannot pass (the guest gets C strings); remove it", i, a)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -85,7 +86,10 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	}
 	// wazero recovers guest traps and host panics into err, so nothing
 	// between Lock and Unlock can panic and leave the module locked.
-	if err := f.fn.CallWithStack(m.ctx, st); err != nil {
+	m.intr.begin(m.intr.timeout)
+	err := f.fn.CallWithStack(m.ctx, st)
+	m.intr.end()
+	if err != nil {
 		e := m.fail(err)
 		m.mu.Unlock()
 		return 0, 0, e
@@ -147,8 +151,12 @@ func (f *Func) resultType() api.ValueType {
 
 // Call runs the function of handle h on stack, which holds the arguments
 // encoded as wasm raw values and receives the results (the general path:
-// any arity, several results).
-func Call(h uint64, stack []uint64) *Error {
+// any arity, several results), with the module's timeout.
+func Call(h uint64, stack []uint64) *Error { return CallTimeout(h, stack, -1) }
+
+// CallTimeout is Call with a timeout of its own: seconds, 0 for none, or
+// negative for the module's.
+func CallTimeout(h uint64, stack []uint64, timeout float64) *Error {
 	f := Funcs.Get(h)
 	if f == nil {
 		return errClosedHandle
@@ -167,7 +175,14 @@ func Call(h uint64, stack []uint64) *Error {
 	if m.dead != nil {
 		return m.dead
 	}
-	if err := f.fn.CallWithStack(m.ctx, stack); err != nil {
+	d := m.intr.timeout
+	if timeout >= 0 {
+		d = time.Duration(timeout * float64(time.Second))
+	}
+	m.intr.begin(d)
+	err := f.fn.CallWithStack(m.ctx, stack)
+	m.intr.end()
+	if err != nil {
 		return m.fail(err)
 	}
 	return nil

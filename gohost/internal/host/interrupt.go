@@ -2,8 +2,11 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"reflect"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -57,6 +60,11 @@ func monotonic() int64 { return int64(time.Since(epoch)) }
 
 // interrupts is a module's side of stopping its guest.
 type interrupts struct {
+	// instrumented says the guest has the checks; without them nothing
+	// below is used.
+	instrumented bool
+	// closing asks a running call to stop for Close.
+	closing  uint32
 	watch    Watch
 	pinner   runtime.Pinner
 	flag     api.MutableGlobal
@@ -102,6 +110,9 @@ func (m *Module) poll(mod api.Module) {
 		in.attach(mod)
 	}
 	in.flag.Set(0)
+	if atomic.LoadUint32(&in.closing) != 0 {
+		panic(errorf(ErrClosed, "gowasm: %s was closed while this call ran; the call was stopped", m.cfg.displayName()))
+	}
 	if in.deadline != 0 && monotonic() >= in.deadline {
 		panic(errorf(ErrTimeout, "gowasm: %s timed out: the call ran longer than its timeout and was stopped", m.cfg.displayName()))
 	}
@@ -189,4 +200,42 @@ func globalAddress(g api.MutableGlobal) (addr unsafe.Pointer) {
 		g.Set(marker1)
 	}
 	return nil
+}
+
+// instrumented caches instrumented modules by content: instrumenting a 2 MB
+// Go module takes a few milliseconds, hashing it a fraction of that.
+var instrumentedCache struct {
+	sync.Mutex
+	bytes map[[32]byte][]byte
+	size  int
+}
+
+// maxInstrumentedCache bounds the cache; past it, it starts afresh.
+const maxInstrumentedCache = 256 << 20
+
+func instrumentCached(wasm []byte) (out []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a bug here must not fail the load
+			out, err = nil, fmt.Errorf("%w: %v", errNotInstrumentable, p)
+		}
+	}()
+	key := sha256.Sum256(wasm)
+	c := &instrumentedCache
+	c.Lock()
+	out, ok := c.bytes[key]
+	c.Unlock()
+	if ok {
+		return out, nil
+	}
+	if out, err = instrument(wasm); err != nil {
+		return nil, err
+	}
+	c.Lock()
+	defer c.Unlock()
+	if c.bytes == nil || c.size+len(out) > maxInstrumentedCache {
+		c.bytes, c.size = map[[32]byte][]byte{}, 0
+	}
+	c.bytes[key] = out
+	c.size += len(out)
+	return out, nil
 }

@@ -45,10 +45,18 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 		return nil, err
 	}
 
+	if m.intr.instrumented {
+		if err := m.addPoll(ctx, rt); err != nil {
+			return nil, err
+		}
+	}
 	byModule := map[string][]api.FunctionDefinition{}
 	var order []string
 	for _, f := range guest.ImportedFunctions() {
 		mod, _, _ := f.Import()
+		if mod == PollModule && m.intr.instrumented {
+			continue // gowasm's own (see instrument.go), not the guest's
+		}
 		if _, seen := byModule[mod]; !seen {
 			order = append(order, mod)
 		}

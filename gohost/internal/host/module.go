@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -49,6 +50,9 @@ type Module struct {
 	dead *Error
 	// host tracks the embedder's host functions running on this module.
 	host hostState
+	// intr stops the guest (timeouts, Ctrl-C, close) when it is
+	// instrumented (see interrupt.go).
+	intr interrupts
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -96,6 +100,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	}
 	ctx := context.Background()
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
+	m.intr.timeout = cfg.timeout()
 	// The handle exists before instantiation: host functions that
 	// _initialize calls pass it to the embedder.
 	m.Handle = Modules.Add(m)
@@ -105,6 +110,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		// leak the handle and the runtime either.
 		if !loaded {
 			Modules.Remove(m.Handle)
+			m.intr.detach()
 			rt.Close(ctx)
 			releaseSoon()
 		}
@@ -130,8 +136,12 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	}
 	ctx := context.Background()
 	defer releaseSoon()
-	defer rt.Close(ctx)
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
+	m.intr.timeout = cfg.timeout()
+	defer func() {
+		m.intr.detach() // before the runtime frees what the watcher writes to
+		rt.Close(ctx)
+	}()
 	m.Handle = Modules.Add(m)
 	defer Modules.Remove(m.Handle)
 	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
@@ -158,9 +168,9 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 // the start function of its kind, or with run, the program's _start.
 func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	cfg, rt := m.cfg, m.rt
-	compiled, err := compile(ctx, rt, wasm)
+	compiled, err := m.compile(ctx, wasm)
 	if err != nil {
-		return errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", cfg.displayName(), err)
+		return err
 	}
 	kind := classify(compiled)
 	if kind == KindGoJS {
@@ -179,7 +189,9 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if err != nil {
 		return err
 	}
+	m.intr.begin(m.intr.timeout)
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
+	m.intr.end()
 	if err != nil {
 		e := AsError(err)
 		if e.Code == ErrExit && run {
@@ -207,11 +219,31 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	return nil
 }
 
-// compile is rt.CompileModule, reporting a panic of wazero's decoder or
-// validator as the invalid module that caused it: a function whose type
+// compile instruments wasm (unless configured not to, or it cannot be)
+// and compiles it. Errors are the original module's: when the instrumented
+// one fails, the original is compiled to say why, and run as it is if it
+// compiles (an instrumentation bug must not make a module unusable).
+func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	if !m.cfg.NoInterrupts {
+		if instrumented, err := instrumentCached(wasm); err == nil {
+			if compiled, err := compileModule(ctx, m.rt, instrumented); err == nil {
+				m.intr.instrumented = true
+				return compiled, nil
+			}
+		}
+	}
+	compiled, err := compileModule(ctx, m.rt, wasm)
+	if err != nil {
+		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
+	}
+	return compiled, nil
+}
+
+// compileModule is rt.CompileModule, reporting a panic of wazero's decoder
+// or validator as the invalid module that caused it: a function whose type
 // index is out of range makes wazero v1.12 index out of range instead of
 // returning an error.
-func compile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
+func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
@@ -260,7 +292,12 @@ func (m *Module) Close() error {
 		// The outer call holds the lock and is still running the guest.
 		return errorf(ErrUsage, "gowasm: %s cannot be closed from inside a call to it (a host function or its output); close it after the call returns", m.cfg.displayName())
 	}
-	m.mu.Lock()
+	if !m.mu.TryLock() {
+		// A call is running: ask it to stop (it polls within two watcher
+		// ticks), then wait for it.
+		atomic.StoreUint32(&m.intr.closing, 1)
+		m.mu.Lock()
+	}
 	defer m.mu.Unlock()
 	if m.rt == nil {
 		return nil
@@ -269,6 +306,7 @@ func (m *Module) Close() error {
 	for _, f := range m.funcs {
 		f.fn = nil
 	}
+	m.intr.detach() // before the runtime frees what the watcher writes to
 	rt := m.rt
 	m.memMu.Lock() // wait for memory reads and writes in progress
 	m.rt, m.inst = nil, nil
@@ -304,6 +342,10 @@ func (m *Module) fail(err error) *Error {
 	case ErrTrap, ErrExit, ErrLink, ErrHost:
 		m.dead = &Error{Code: ErrClosed, Msg: fmt.Sprintf(
 			"gowasm: %s can no longer be called: an earlier call failed (%s) and may have left the guest's runtime corrupt. Create a new Module to go on",
+			m.cfg.displayName(), firstLine(e.Msg))}
+	case ErrInterrupted, ErrTimeout:
+		m.dead = &Error{Code: ErrClosed, Msg: fmt.Sprintf(
+			"gowasm: %s can no longer be called: a call was stopped midway (%s), which may have left the guest's runtime corrupt. Create a new Module to go on",
 			m.cfg.displayName(), firstLine(e.Msg))}
 	}
 	return e

@@ -1,0 +1,136 @@
+package host
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// goWatcher stands in for the cgo layer's watcher thread in go test: it
+// does the same every tick (a goroutine can, as long as nothing stops the
+// world while a guest runs).
+func goWatcher(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[*Watch]uint32{}
+	stop := make(chan struct{})
+	SetWatcher(WatchFuncs{
+		Add:    func(w *Watch) { mu.Lock(); seen[w] = w.Calls - 1; mu.Unlock() },
+		Remove: func(w *Watch) { mu.Lock(); delete(seen, w); mu.Unlock() },
+	})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			mu.Lock()
+			for w, last := range seen {
+				calls := atomic.LoadUint32(&w.Calls)
+				if atomic.LoadUint32(&w.Running) == 1 && calls == last {
+					atomic.StoreInt32((*int32)(w.Flag), 1) // any nonzero value asks for a poll
+				}
+				seen[w] = calls
+			}
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { close(stop); watchFuncs.Store(nil) })
+}
+
+func TestTimeoutStopsAnEndlessCall(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(spinWasm, Config{Name: "spin", Timeout: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	spin := funcNamed(m, "spin")
+	args := [4]uint64{1000}
+	if raw, _, err := CallFast(spin.handle, &args, 1, 0, ResultInt); err != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, err)
+	}
+	args[0] = 1 << 62
+	start := time.Now()
+	_, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt)
+	if e == nil || e.Code != ErrTimeout || !strings.Contains(e.Msg, "timed out") {
+		t.Fatalf("an endless call with a timeout: %v", e)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != ErrClosed || !strings.Contains(e.Msg, "stopped midway") {
+		t.Fatalf("the module after a timeout: %v", e)
+	}
+	// A timeout of its own: none at all for this one, then a short one.
+	m2, err := NewModule(spinWasm, Config{Name: "spin2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Free()
+	st := []uint64{1 << 62}
+	if e := CallTimeout(funcNamed(m2, "spin").handle, st, 0.03); e == nil || e.Code != ErrTimeout {
+		t.Fatalf("CallTimeout: %v", e)
+	}
+}
+
+func TestCloseStopsARunningCall(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(spinWasm, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	done := make(chan *Error)
+	go func() {
+		args := [4]uint64{1 << 62}
+		_, _, e := CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt)
+		done <- e
+	}()
+	time.Sleep(30 * time.Millisecond)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-done; e == nil || e.Code != ErrClosed || !strings.Contains(e.Msg, "closed while this call ran") {
+		t.Fatalf("the running call: %v", e)
+	}
+}
+
+func TestUninstrumentedModuleRunsToo(t *testing.T) {
+	m, err := NewModule(spinWasm, Config{NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if m.intr.instrumented {
+		t.Fatal("instrumented although NoInterrupts")
+	}
+	args := [4]uint64{1000}
+	if raw, _, err := CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt); err != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, err)
+	}
+}
+
+// globalAddress finds the global where wazero v1.12's compiler keeps it:
+// if an upgrade of wazero changes its internals, this fails (and modules
+// still run, without stops from outside Go).
+func TestGlobalAddressIsFound(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(spinWasm, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	args := [4]uint64{10}
+	CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt) // the first poll attaches
+	if m.intr.watch.Flag == nil || !m.intr.added {
+		t.Fatal("the interrupt global's address was not found")
+	}
+	atomic.StoreInt32((*int32)(m.intr.watch.Flag), 7)
+	if got := m.intr.flag.Get(); got != 7 {
+		t.Fatalf("the address found is not the global's: it reads %d", got)
+	}
+	m.intr.flag.Set(0)
+}
