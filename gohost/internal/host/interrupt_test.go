@@ -1,6 +1,7 @@
 package host
 
 import (
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -9,9 +10,12 @@ import (
 )
 
 // goWatcher stands in for the cgo layer's watcher thread in go test: it
-// does the same every tick (a goroutine can, as long as nothing stops the
-// world while a guest runs).
+// does the same every tick. A goroutine can only as long as nothing stops
+// the world while a guest runs (the point of the watcher being a C thread),
+// so the GC is off meanwhile (tests cannot use cgo).
 func goWatcher(t *testing.T) {
+	gc := debug.SetGCPercent(-1)
+	releasePaused.Store(true)
 	var mu sync.Mutex
 	seen := map[*Watch]uint32{}
 	stop := make(chan struct{})
@@ -37,7 +41,12 @@ func goWatcher(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() { close(stop); watchFuncs.Store(nil) })
+	t.Cleanup(func() {
+		close(stop)
+		watchFuncs.Store(nil)
+		releasePaused.Store(false)
+		debug.SetGCPercent(gc)
+	})
 }
 
 func TestTimeoutStopsAnEndlessCall(t *testing.T) {
