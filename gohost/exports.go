@@ -155,6 +155,40 @@ func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C
 	return C.GOWASM_OK
 }
 
+//export gowasm_interrupts
+func gowasm_interrupts(e *C.gowasm_error, mainThread C.uint64_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	if err := startWatcher(uint64(mainThread)); err != nil {
+		return setError(e, &host.Error{Code: host.ErrInternal, Msg: err.Error()})
+	}
+	return C.GOWASM_OK
+}
+
+//export gowasm_call_timeout
+func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t, timeout C.double) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	t := float64(timeout)
+	if t != t || t > 1e9 {
+		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: a timeout is a number of seconds"})
+	}
+	var st []uint64
+	if stackLen > 0 {
+		st = unsafe.Slice((*uint64)(unsafe.Pointer(stack)), int(stackLen))
+	}
+	if err := host.CallTimeout(uint64(fn), st, t); err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}
+
 //export gowasm_live_handles
 func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
 	defer func() {

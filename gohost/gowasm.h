@@ -145,6 +145,21 @@ int32_t gowasm_memory_write(gowasm_error *err, uint64_t module, uint64_t offset,
 int32_t gowasm_memory_map(gowasm_error *err, uint64_t module, uint8_t *dst,
                           uint64_t len, uint64_t *reserved_out);
 
+/* Starts what stops guests from outside (once; later calls only change
+   main_thread): a watcher thread that asks long-running calls to poll, so
+   that timeouts, close() during a call and Go's garbage collector get
+   through, and a SIGINT handler chained before the current one (it is
+   chained again whenever someone replaces it). Ctrl-C stops the call
+   running on main_thread (a pthread_self value), which then fails with
+   GOWASM_ERR_INTERRUPTED. */
+int32_t gowasm_interrupts(gowasm_error *err, uint64_t main_thread);
+
+/* gowasm_call with a timeout of its own, in seconds: 0 for none, negative
+   for the module's ("timeout" in its configuration). A call past its
+   timeout fails with GOWASM_ERR_TIMEOUT and leaves the module unusable. */
+int32_t gowasm_call_timeout(gowasm_error *err, uint64_t func, uint64_t *stack,
+                            size_t stack_len, double timeout);
+
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,
                             uint64_t *funcs_out);

@@ -27,7 +27,7 @@ static size_t gw_watch_calls_offset(void) { return offsetof(struct gw_watch, cal
 static void gw_watch_add(struct gw_watch *w) {}
 static void gw_watch_remove(struct gw_watch *w) {}
 static int gw_watcher_start(void) { return 0; }
-static uint32_t gw_sigints;
+uint32_t gw_sigints;
 #else
 #include <pthread.h>
 #include <signal.h>
@@ -39,7 +39,7 @@ static pthread_mutex_t gw_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct gw_watch **gw_watches;
 static uint32_t *gw_seen; // calls seen at the last tick, per watch
 static size_t gw_n, gw_cap;
-static uint32_t gw_sigints; // SIGINTs seen (read by Go through host.Sigints)
+uint32_t gw_sigints; // SIGINTs seen (read by Go through host.Sigints; not static: cgo takes its address)
 static uint32_t gw_sigints_seen;
 static void gw_rechain_sigint(void);
 

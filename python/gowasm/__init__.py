@@ -10,13 +10,15 @@
   functions for its imports (``imports={"env": {"log": log}}``).
 - :func:`run` runs a WASI program the way ``subprocess.run`` runs a process.
 - ``python -m gowasm run|inspect|call`` is the command line.
-- Errors derive from :class:`WasmError`.
+- Errors derive from :class:`WasmError`. A guest can always be stopped:
+  Ctrl-C (``KeyboardInterrupt``), ``timeout=`` (:class:`Timeout`), or
+  ``close()`` from another thread.
 
 The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
-from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Trap, WasmError
+from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._host import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
@@ -37,6 +39,7 @@ __all__ = [
     "Trap",
     "ExitError",
     "ModuleClosedError",
+    "Timeout",
 ]
 
 __version__ = "0.1.0"

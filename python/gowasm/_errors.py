@@ -6,7 +6,7 @@ Argument mistakes raise Python's own :class:`TypeError` and
 
 from typing import Any, Optional
 
-__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError"]
+__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout"]
 
 _TRACE_MARKER = "\nwasm stack trace:"
 
@@ -63,8 +63,21 @@ class ModuleClosedError(WasmError):
     """The module was closed, or an earlier trap or exit made it unusable."""
 
 
+class Timeout(WasmError, TimeoutError):
+    """The call ran past its timeout (``Module(..., timeout=)``,
+    ``f.call(..., timeout=)``, ``run(..., timeout=)``) and was stopped. The
+    module cannot be called again: the guest was stopped midway. For
+    :func:`~gowasm.run`, ``stdout`` and ``stderr`` hold what was captured."""
+
+    def __init__(self, message: str, *, stdout: Any = None, stderr: Any = None) -> None:
+        super().__init__(message)
+        self.stdout = stdout
+        self.stderr = stderr
+
+
 # Codes of gohost/gowasm.h (GOWASM_ERR_*).
-_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK = range(1, 11)
+(_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK,
+ _INTERRUPTED, _TIMEOUT) = range(1, 13)
 
 _CLASSES = {
     _COMPILE: CompileError,
@@ -74,10 +87,12 @@ _CLASSES = {
     _ARGUMENT: OverflowError,
     _USAGE: ValueError,
     _DEADLOCK: RuntimeError,  # like threading's "cannot join current thread"
+    _INTERRUPTED: KeyboardInterrupt,  # Ctrl-C stopped the guest: what Python raises for it
+    _TIMEOUT: Timeout,
 }
 
 
-def error_from(code: int, message: str, exit_code: int = 0) -> Exception:
+def error_from(code: int, message: str, exit_code: int = 0) -> BaseException:
     """The exception for an error the native library reported."""
     if code == _EXIT:
         return ExitError(exit_code, message)

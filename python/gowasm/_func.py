@@ -14,7 +14,7 @@ import inspect
 import keyword
 import operator
 import struct
-from typing import Any, Callable, Dict, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from . import _native
 
@@ -153,14 +153,20 @@ class _Export:
 
     # -- the general path: any arity, several results ---------------------
 
-    def call_general(self, args: Tuple[Any, ...]) -> Any:
+    def call_general(self, args: Tuple[Any, ...], timeout: Optional[float] = None) -> Any:
+        """The call through the general entry point; timeout None is the
+        module's, 0 none, else seconds."""
         args = self.check_arity(args)
         size = max(len(self.params), len(self.results), 1)
         stack = self.ffi.new("uint64_t[]", size)
         for i, value in enumerate(args):
             stack[i] = _encode(self.params[i], self.convert(i, value))
         err = self.ffi.new("gowasm_error *")
-        if self.lib.gowasm_call(err, self.handle, stack, size) != 0:
+        if timeout is None:
+            status = self.lib.gowasm_call(err, self.handle, stack, size)
+        else:
+            status = self.lib.gowasm_call_timeout(err, self.handle, stack, size, check_timeout(timeout))
+        if status != 0:
             _native.raise_error(self.ffi, self.lib, err)
         values = tuple(_decode(t, stack[i]) for i, t in enumerate(self.results))
         if not values:
@@ -273,6 +279,28 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.module = ex.module  # keeps the module alive while the function is
     fn.wasm_signature = ex.signature
     fn.typed = _typed_method(fn)
+    fn.call = _call_method(ex)
+
+
+def _call_method(ex: _Export) -> Callable[..., Any]:
+    def call(*args: Any, timeout: Optional[float] = None) -> Any:
+        """Calls the export like the function itself, with a timeout of
+        this call's own: seconds (``None``: the module's, ``0``: none). Past
+        it the guest is stopped and :class:`gowasm.Timeout` raised; the
+        module cannot be called again."""
+        return ex.call_general(args, timeout)
+
+    call.__qualname__ = ex.signature + ".call"
+    return call
+
+
+def check_timeout(timeout: Any) -> float:
+    """A timeout in seconds, checked (0 means none)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError("timeout must be a number of seconds, not %s" % type(timeout).__name__)
+    if not 0 <= timeout <= 1e9:
+        raise ValueError("timeout must be between 0 (none) and 1e9 seconds, not %r" % timeout)
+    return float(timeout)
 
 
 def _typed_method(fn: Any) -> Callable[..., Any]:

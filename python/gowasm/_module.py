@@ -98,6 +98,14 @@ class Module:
         args, env, inherit_env, mounts, stdin, stdout, stderr, deterministic:
             the guest's WASI world, as for :func:`gowasm.run` (``stdin``
             defaults to empty here, not to Python's ``sys.stdin``).
+        timeout: seconds each call (and ``_initialize``) may run; past it
+            the guest is stopped and :class:`gowasm.Timeout` raised. One
+            call can have its own: ``m.f.call(x, timeout=2)``.
+
+    Ctrl-C stops a call running on the main thread (``KeyboardInterrupt``);
+    ``close()`` from another thread stops a running call. A module whose
+    call was stopped cannot be called again (``ModuleClosedError`` says
+    why): its guest was stopped midway.
 
     Calls on one module are serialized (one wasm instance cannot run two
     calls at once); the GIL is released while guest code runs, so separate
@@ -111,7 +119,8 @@ class Module:
                  mounts: Optional[Mapping[str, Union[PathLike, Mount]]] = None,
                  stdin: Any = None, stdout: Any = None, stderr: Any = None,
                  deterministic: bool = False,
-                 imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None) -> None:
+                 imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None,
+                 timeout: Optional[float] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         streams: List[int] = []
@@ -127,7 +136,7 @@ class Module:
             self._host_functions, host_config = _host.register(imports, self)
             host_ids = [h["id"] for h in host_config]
             config = wasi_config(self.name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                                 (streams[0], streams[1], streams[2]), deterministic)
+                                 (streams[0], streams[1], streams[2]), deterministic, timeout)
             config.update(strict_imports=bool(strict_imports), host_functions=host_config)
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")

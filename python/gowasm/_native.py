@@ -74,6 +74,9 @@ def _load():
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
+    # Ctrl-C stops the guest call running on Python's main thread (where
+    # Python raises KeyboardInterrupt), whichever thread loaded gowasm.
+    check_call_with(ffi, lib, lib.gowasm_interrupts, threading.main_thread().ident or 0)
     return ffi, lib
 
 
@@ -119,6 +122,11 @@ def check_call(function: Any, *args: Any) -> None:
     """Calls a control-plane ABI function (its gowasm_error* comes first,
     made here) and raises the error it reports."""
     ffi, lib = load()
+    check_call_with(ffi, lib, function, *args)
+
+
+def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
+    """check_call with the library given (while it loads)."""
     err = ffi.new("gowasm_error *")
     if function(err, *args) != 0:
         raise_error(ffi, lib, err)

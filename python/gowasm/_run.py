@@ -30,6 +30,7 @@ def run(
     mounts: Optional[Mapping[str, Union[PathLike, Mount]]] = None,
     cache: CacheOption = True,
     deterministic: bool = False,
+    timeout: Optional[float] = None,
 ) -> "subprocess.CompletedProcess[Any]":
     """Runs a WebAssembly program (its ``_start``) and waits for it to end.
 
@@ -49,6 +50,10 @@ def run(
     ``env`` (plus the host's with ``inherit_env=True``), only the host
     directories in ``mounts`` (guest path -> host path or :class:`Mount`),
     and real clocks and randomness (``deterministic=True`` fakes them).
+
+    ``timeout`` (seconds) stops a program that runs longer, raising
+    :class:`gowasm.Timeout` with what was captured; Ctrl-C stops it with
+    ``KeyboardInterrupt``.
     """
     if capture_output:
         if stdout is not None or stderr is not None:
@@ -65,7 +70,7 @@ def run(
         err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
         in_id, _ = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
         config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                             (in_id, out_id, err_id), deterministic)
+                             (in_id, out_id, err_id), deterministic, timeout)
         ffi, lib = _native.load()
         error = ffi.new("gowasm_error *")
         code = ffi.new("uint32_t *")

@@ -68,10 +68,14 @@ def args_config(program: str, args: Optional[Sequence[Any]]) -> List[str]:
 def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any]],
                 env: Optional[Mapping[str, str]], inherit_env: bool,
                 mounts: Optional[Mapping[str, Union[PathLike, Mount]]],
-                streams: "tuple[int, int, int]", deterministic: bool) -> Dict[str, Any]:
+                streams: "tuple[int, int, int]", deterministic: bool,
+                timeout: Optional[float] = None) -> Dict[str, Any]:
     """The configuration Module and run share (gohost/internal/host/config.go)."""
+    from ._func import check_timeout
+
     stdin, stdout, stderr = streams
     return {
+        "timeout": 0.0 if timeout is None else check_timeout(timeout),
         "name": name,
         "cache_dir": cache_dir or "",
         "args": args_config(name, args),

@@ -31,9 +31,12 @@ import (
 // interrupt global where its compiled code reads it (pinned), or is nil
 // until the first poll finds it.
 type Watch struct {
-	Flag    unsafe.Pointer // *int32
-	Running uint32         // 1 while a call runs
-	Calls   uint32         // calls started: a long call is one the watcher sees twice
+	// Flag is the address of an int32, pinned; a uintptr, not a pointer,
+	// because the watcher keeps it (cgo's checks refuse to pass a pointer
+	// to Go memory that holds Go pointers).
+	Flag    uintptr
+	Running uint32 // 1 while a call runs
+	Calls   uint32 // calls started: a long call is one the watcher sees twice
 }
 
 // WatchFuncs are the cgo layer's: add registers a Watch with the watcher,
@@ -64,14 +67,20 @@ type interrupts struct {
 	// below is used.
 	instrumented bool
 	// closing asks a running call to stop for Close.
-	closing  uint32
-	watch    Watch
+	closing uint32
+	// watch is an allocation of its own (cgo checks the whole object a
+	// pointer passed to C points into: it must hold no Go pointers).
+	watch    *Watch
 	pinner   runtime.Pinner
 	flag     api.MutableGlobal
 	added    bool
 	timeout  time.Duration // each call's, unless the call says otherwise
 	deadline int64         // monotonic ns by which the running call must end; 0: none
 	sigints  uint32        // Sigints when the running call began
+}
+
+func newInterrupts(cfg Config) interrupts {
+	return interrupts{watch: new(Watch), timeout: cfg.timeout()}
 }
 
 // begin marks a call (or an instantiation) starting, with a timeout (0:
@@ -131,10 +140,10 @@ func (in *interrupts) attach(mod api.Module) {
 	in.flag = g
 	if p := globalAddress(g); p != nil {
 		in.pinner.Pin(p)
-		in.pinner.Pin(&in.watch)
-		in.watch.Flag = p
+		in.pinner.Pin(in.watch)
+		in.watch.Flag = uintptr(p)
 		if w := watchFuncs.Load(); w != nil {
-			w.Add(&in.watch)
+			w.Add(in.watch)
 			in.added = true
 		}
 	}
@@ -144,11 +153,11 @@ func (in *interrupts) attach(mod api.Module) {
 // memory may be freed).
 func (in *interrupts) detach() {
 	if in.added {
-		watchFuncs.Load().Remove(&in.watch)
+		watchFuncs.Load().Remove(in.watch)
 		in.added = false
 	}
 	in.pinner.Unpin()
-	in.watch.Flag = nil
+	in.watch.Flag = 0
 }
 
 // globalAddress returns where wazero's compiler keeps a mutable i32 global

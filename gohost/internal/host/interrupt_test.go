@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // goWatcher stands in for the cgo layer's watcher thread in go test: it
@@ -34,7 +35,7 @@ func goWatcher(t *testing.T) {
 			for w, last := range seen {
 				calls := atomic.LoadUint32(&w.Calls)
 				if atomic.LoadUint32(&w.Running) == 1 && calls == last {
-					atomic.StoreInt32((*int32)(w.Flag), 1) // any nonzero value asks for a poll
+					atomic.StoreInt32(*(**int32)(unsafe.Pointer(&w.Flag)), 1) // any nonzero value asks for a poll
 				}
 				seen[w] = calls
 			}
@@ -134,10 +135,10 @@ func TestGlobalAddressIsFound(t *testing.T) {
 	defer m.Free()
 	args := [4]uint64{10}
 	CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt) // the first poll attaches
-	if m.intr.watch.Flag == nil || !m.intr.added {
+	if m.intr.watch.Flag == 0 || !m.intr.added {
 		t.Fatal("the interrupt global's address was not found")
 	}
-	atomic.StoreInt32((*int32)(m.intr.watch.Flag), 7)
+	atomic.StoreInt32(*(**int32)(unsafe.Pointer(&m.intr.watch.Flag)), 7)
 	if got := m.intr.flag.Get(); got != 7 {
 		t.Fatalf("the address found is not the global's: it reads %d", got)
 	}

@@ -99,8 +99,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
-	m.intr.timeout = cfg.timeout()
+	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
 	// The handle exists before instantiation: host functions that
 	// _initialize calls pass it to the embedder.
 	m.Handle = Modules.Add(m)
@@ -136,8 +135,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	}
 	ctx := context.Background()
 	defer releaseSoon()
-	m := &Module{cfg: cfg, rt: rt, ctx: ctx}
-	m.intr.timeout = cfg.timeout()
+	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
 	defer func() {
 		m.intr.detach() // before the runtime frees what the watcher writes to
 		rt.Close(ctx)
