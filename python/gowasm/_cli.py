@@ -1,14 +1,15 @@
 """The ``gowasm`` command line (also ``python -m gowasm``).
 
     gowasm run [--mount HOST[:GUEST][:ro]]... [--env K=V]... [--env-inherit]
-               [--cache-dir D] FILE [-- ARGS...]
+               [--cache-dir D] [--timeout DURATION] FILE [-- ARGS...]
     gowasm inspect [--json] FILE
     gowasm call [options as for run] FILE FUNC [ARGS...]
 
 Flags are named like wazero's own CLI (``-mount=/:/``, ``-env=K=V``,
 ``-env-inherit``, ``-cachedir=D`` work too), so Go users feel at home. Bad
 input (a missing file, an invalid module, a bad flag) prints one line and
-exits 2; ``run`` exits with the guest's exit code, 1 if it trapped.
+exits 2; ``run`` exits with the guest's exit code, 1 if it trapped or timed
+out, 130 on Ctrl-C.
 """
 
 import argparse
@@ -17,7 +18,7 @@ import os
 import sys
 from typing import Any, Dict, NoReturn, Optional, Sequence
 
-from ._errors import CompileError, LinkError, WasmError
+from ._errors import CompileError, LinkError, Timeout, WasmError
 from ._wasi import Mount
 
 USAGE_ERROR = 2
@@ -38,6 +39,24 @@ def _wasi_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cache-dir", "-cachedir", metavar="DIR",
                    help="compilation cache directory (default: gowasm's per-user cache)")
     p.add_argument("--no-cache", action="store_true", help="do not cache compiled code on disk")
+    p.add_argument("--timeout", "-timeout", type=_duration, metavar="DURATION",
+                   help="stop the guest after this long: 10s, 500ms, 2m, or seconds (default: no limit)")
+
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _duration(text: str) -> float:
+    """A duration as wazero's CLI takes it (Go's syntax: 10s, 1m30s,
+    500ms), or a number of seconds; in seconds."""
+    import re
+
+    if re.fullmatch(r"\d+(\.\d*)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise argparse.ArgumentTypeError("invalid duration %r (e.g. 10s, 500ms, 1m30s)" % text)
+    return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,7 +115,7 @@ def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
         env[key] = value
     mounts = dict(_parse_mount(m) for m in ns.mount)
     cache: Any = False if ns.no_cache else (ns.cache_dir or True)
-    return dict(env=env, inherit_env=ns.env_inherit, mounts=mounts, cache=cache)
+    return dict(env=env, inherit_env=ns.env_inherit, mounts=mounts, cache=cache, timeout=ns.timeout)
 
 
 def _read(path: str) -> bytes:
@@ -120,6 +139,9 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         _silence_stdout()
         print("gowasm: error: the guest's output pipe was closed", file=sys.stderr)
         return BROKEN_PIPE_EXIT
+    except Timeout as e:  # before OSError: it is a TimeoutError too
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return TRAP_EXIT
     except OSError as e:
         _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
     except WasmError as e:  # a trap: the program failed, as wazero's CLI reports it
@@ -192,6 +214,9 @@ def _cmd_call(ns: argparse.Namespace) -> int:
         module = Module(ns.file, **kwargs)
     except (CompileError, LinkError) as e:
         _fail(str(e))
+    except Timeout as e:  # _initialize ran too long; before OSError (a TimeoutError too)
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return TRAP_EXIT
     except OSError as e:
         _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
     try:
@@ -224,7 +249,15 @@ def _silence_stdout() -> None:
         pass
 
 
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ns = _parser().parse_args(argv)
     handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call}[ns.command]
-    return handler(ns)
+    try:
+        return handler(ns)
+    except KeyboardInterrupt:
+        # Ctrl-C stopped the guest: say so, without a traceback, as a shell tool does.
+        print("gowasm: interrupted", file=sys.stderr)
+        return INTERRUPTED_EXIT

@@ -56,6 +56,9 @@ func AsError(err error) *Error {
 		// A host function panicked with e: keep the wasm stack trace wazero
 		// appended, drop its "(recovered by wazero)".
 		if _, trace, ok := strings.Cut(err.Error(), traceMarker); ok {
+			// The guest was stopped in gowasm's poll import (see
+			// instrument.go): its frame is gowasm's, not the guest's.
+			trace = strings.Replace(trace, "\n\t"+PollModule+"."+PollName+"()", "", 1)
 			return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: e.Msg + traceMarker + trace}
 		}
 		return e

@@ -203,7 +203,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 			what = "running " + start[0] + " to initialise"
 		}
 		// wazero says "module[name] function[_start] failed: ..."; say it our way.
-		msg := e.Msg
+		msg := strings.TrimPrefix(e.Msg, "gowasm: ")
 		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
 			msg = msg[i+len("failed: "):]
 		}
