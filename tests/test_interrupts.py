@@ -145,8 +145,8 @@ def test_ctrl_c_does_not_stop_calls_on_other_threads():
         result = []
         t = threading.Thread(target=lambda: result.append(m.spin(3_000_000_000)))
         t.start()
-        print("ready", flush=True)
         try:
+            print("ready", flush=True)
             t.join()
         except KeyboardInterrupt:
             print("KeyboardInterrupt", flush=True)
