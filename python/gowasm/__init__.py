@@ -18,7 +18,7 @@ The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
-from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
+from ._errors import CompileError, ExitError, ForkError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._host import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
@@ -40,6 +40,7 @@ __all__ = [
     "ExitError",
     "ModuleClosedError",
     "Timeout",
+    "ForkError",
 ]
 
 __version__ = "0.1.0"

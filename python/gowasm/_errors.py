@@ -6,7 +6,7 @@ Argument mistakes raise Python's own :class:`TypeError` and
 
 from typing import Any, Optional
 
-__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout"]
+__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout", "ForkError"]
 
 _TRACE_MARKER = "\nwasm stack trace:"
 
@@ -73,6 +73,22 @@ class Timeout(WasmError, TimeoutError):
         super().__init__(message)
         self.stdout = stdout
         self.stderr = stderr
+
+
+class ForkError(WasmError):
+    """gowasm was used in a process forked from one that had loaded it. Go's
+    runtime, which gowasm embeds, does not survive ``fork()`` (the child
+    would hang), so nothing of gowasm works in the child: use the ``spawn``
+    or ``forkserver`` start method of :mod:`multiprocessing` or
+    :mod:`concurrent.futures` (``multiprocessing.get_context("spawn")``),
+    and load modules in the workers (from their path or bytes)."""
+
+    def __init__(self, message: Optional[str] = None) -> None:
+        super().__init__(message or (
+            "gowasm cannot be used in a process forked from one that used it: Go's runtime, which gowasm "
+            "embeds, does not survive fork(). Start worker processes with the 'spawn' or 'forkserver' method "
+            "(multiprocessing.get_context('spawn'), or ProcessPoolExecutor(mp_context=...)) and load the "
+            "modules in the workers from their path or bytes; forking before gowasm is first used works too."))
 
 
 # Codes of gohost/gowasm.h (GOWASM_ERR_*).

@@ -13,7 +13,9 @@ Besides the ABI, the extension defines, in C:
   ``gwpy_host_call`` for Python host functions;
 - ``gwpy_to_c_i64``, which replaces cffi's converter of int64_t arguments so
   that integer parameters refuse what has ``__int__`` but no ``__index__``;
-- ``GWPY_MAP_NORESERVE``, the platform's ``MAP_NORESERVE`` (or 0).
+- ``GWPY_MAP_NORESERVE``, the platform's ``MAP_NORESERVE`` (or 0);
+- ``gwpy_watch_fork``: in a child forked after gowasm loaded, every wrapper
+  fails at once with ``GWPY_ERR_FORKED`` instead of entering Go.
 """
 
 import os
@@ -54,9 +56,10 @@ def _wrappers(header):
         sig = ", ".join(["uint64_t func"] + args)
         wrapper = name.replace("gowasm_", "gwpy_", 1)
         decls.append("%s %s(%s);" % (result, wrapper, sig))
+        failed = {"int32_t": "GWPY_ERR_FORKED", "int64_t": "GOWASM_FAILED_INT", "double": "NAN"}[result]
         defs.append(
-            "static %s %s(%s) { return %s(&gwpy_err, %s); }"
-            % (result, wrapper, sig, name, ", ".join(["func"] + names))
+            "static %s %s(%s) { if (gwpy_forked) { gwpy_fail_forked(); return %s; } return %s(&gwpy_err, %s); }"
+            % (result, wrapper, sig, failed, name, ", ".join(["func"] + names))
         )
     return "\n".join(decls), "\n".join(defs)
 
@@ -71,7 +74,9 @@ def build_ffi(library_dir=None):
         """
         int32_t gwpy_take_error(gowasm_error *out);
         int64_t gwpy_memory_len(uint64_t module);
+        int gwpy_watch_fork(void);
         #define GWPY_MAP_NORESERVE ...
+        #define GWPY_ERR_FORKED ...
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
         extern "Python" int64_t gwpy_read(uint64_t stream, uint8_t *buf, size_t len);
         extern "Python" int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
@@ -102,7 +107,36 @@ static GWPY_TLS gowasm_error gwpy_err;
 #endif
 #define GWPY_MAP_NORESERVE MAP_NORESERVE
 
-static int64_t gwpy_memory_len(uint64_t module) { return gowasm_memory_len(&gwpy_err, module); }
+/* Go's runtime does not survive fork(): its threads are gone in the child,
+   which hangs at its first garbage collection. A child forked after gowasm
+   loaded must not enter the library at all: gwpy_forked, set by a
+   pthread_atfork handler, makes every wrapper fail at once with
+   GWPY_ERR_FORKED (not a library code: the library is never called), which
+   Python raises as gowasm.ForkError. */
+#include <math.h>
+#if !defined(_WIN32)
+#include <pthread.h>
+#endif
+#define GWPY_ERR_FORKED 100
+static volatile int gwpy_forked;
+static void gwpy_on_fork_child(void) { gwpy_forked = 1; }
+static int gwpy_watch_fork(void) {
+#if defined(_WIN32)
+    return 0;
+#else
+    return pthread_atfork(NULL, NULL, gwpy_on_fork_child);
+#endif
+}
+static void gwpy_fail_forked(void) {
+    gwpy_err.code = GWPY_ERR_FORKED;
+    gwpy_err.exit_code = 0;
+    gwpy_err.message = NULL;
+}
+
+static int64_t gwpy_memory_len(uint64_t module) {
+    if (gwpy_forked) { gwpy_fail_forked(); return -1; }
+    return gowasm_memory_len(&gwpy_err, module);
+}
 
 static int32_t gwpy_take_error(gowasm_error *out) {
     *out = gwpy_err;

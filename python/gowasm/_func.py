@@ -17,6 +17,7 @@ import struct
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from . import _native
+from ._errors import ForkError
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
@@ -156,6 +157,8 @@ class _Export:
     def call_general(self, args: Tuple[Any, ...], timeout: Optional[float] = None) -> Any:
         """The call through the general entry point; timeout None is the
         module's, 0 none, else seconds."""
+        if _native.forked:
+            raise ForkError()
         args = self.check_arity(args)
         size = max(len(self.params), len(self.results), 1)
         stack = self.ffi.new("uint64_t[]", size)

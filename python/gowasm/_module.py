@@ -298,7 +298,8 @@ class Module:
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
     _streams.release(*streams)
     _host.release(host_ids)
-    _native.check_call(lib.gowasm_module_free, handle)
+    if not _native.forked:  # in a forked child the module is the parent's: leave Go alone
+        _native.check_call(lib.gowasm_module_free, handle)
 
 
 def read_source(source: Source) -> Tuple[bytes, str]:

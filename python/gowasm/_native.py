@@ -5,10 +5,11 @@ milliseconds and some threads, and which cannot be undone; a program that
 imports gowasm but never loads a module pays nothing.
 """
 
+import os
 import threading
 from typing import Any, NoReturn, Tuple
 
-from ._errors import error_from
+from ._errors import ForkError, error_from
 
 _lock = threading.Lock()
 _loaded: Any = None
@@ -20,9 +21,22 @@ HOST_FAILED = 9
 FAILED_INT = -792353564
 
 
+#: Set in a child forked after the library loaded (see ForkError).
+forked = False
+
+
+def _after_fork_in_child() -> None:
+    global forked
+    if _loaded is not None:
+        forked = True
+
+
 def load() -> Tuple[Any, Any]:
-    """Returns ``(ffi, lib)``, loading and initialising the library once."""
+    """Returns ``(ffi, lib)``, loading and initialising the library once.
+    Raises :class:`ForkError` in a child forked after it loaded."""
     global _loaded
+    if forked:
+        raise ForkError()
     if _loaded is None:
         with _lock:
             if _loaded is None:
@@ -74,6 +88,9 @@ def _load():
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
+    lib.gwpy_watch_fork()  # the fast-call wrappers refuse to run in a forked child
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     # Ctrl-C stops the guest call running on Python's main thread (where
     # Python raises KeyboardInterrupt), whichever thread loaded gowasm.
     check_call_with(ffi, lib, lib.gowasm_interrupts, threading.main_thread().ident or 0)
@@ -93,6 +110,8 @@ def raise_error(ffi, lib, err) -> NoReturn:
     """Raises the exception for a filled ``gowasm_error``, freeing its message.
     A host function's or a stdio stream's failure re-raises the exception it
     raised."""
+    if err.code == lib.GWPY_ERR_FORKED:
+        raise ForkError()
     code, message = err.code, take_message(ffi, lib, err)
     if code == HOST_FAILED:
         from ._host import take_pending
