@@ -91,8 +91,9 @@ class build_go_then_ext(build_ext):
     def build_go(self, libdir):
         go = shutil.which("go")
         if go is None:
-            sys.exit("gowasm: building from source needs Go %s or newer on PATH (https://go.dev/dl/) "
-                     "and a C compiler; or install a prebuilt wheel (pip install --only-binary gowasm gowasm)"
+            sys.exit("gowasm: no prebuilt wheel matched this platform, and building from source needs "
+                     "Go %s or newer on PATH (https://go.dev/dl/) and a C compiler (gcc or clang). Wheels "
+                     "exist for CPython 3.10+ on Linux x86_64/aarch64 (glibc), macOS 12+ and Windows amd64."
                      % go_minimum())
         os.makedirs(libdir, exist_ok=True)
         lib = os.path.join(libdir, library_name())
