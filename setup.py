@@ -75,13 +75,9 @@ class build_go_then_ext(build_ext):
         super().build_extension(ext)
 
     def windows_import_library(self, libdir):
-        """gowasm.lib for MSVC's linker: Go makes a DLL but no import library.
-        The exports are the functions of gowasm.h, listed in a .def file."""
-        with open(os.path.join(ROOT, "gohost", "gowasm.h")) as f:
-            names = sorted(set(re.findall(r"^\w[\w\s\*]*?\b(gowasm_\w+)\(", f.read(), re.M)))
+        """gowasm.lib for MSVC's linker: Go makes a DLL but no import library."""
         deffile = os.path.join(libdir, "gowasm.def")
-        with open(deffile, "w") as f:
-            f.write("LIBRARY gowasm.dll\nEXPORTS\n" + "".join("    %s\n" % n for n in names))
+        write_def_file(deffile)
         if not self.compiler.initialized:
             self.compiler.initialize()
         machine = {"win-amd64": "X64", "win-arm64": "ARM64", "win32": "X86"}[self.plat_name]
@@ -110,14 +106,25 @@ class build_go_then_ext(build_ext):
         return lib
 
 
+def write_def_file(path):
+    """A .def file of the DLL's exports: the functions of gowasm.h.
+    (scripts/cross-check.sh checks it against a cross-built gowasm.dll.)"""
+    with open(os.path.join(ROOT, "gohost", "gowasm.h")) as f:
+        names = sorted(set(re.findall(r"^\w[\w\s\*]*?\b(gowasm_\w+)\(", f.read(), re.M)))
+    with open(path, "w") as f:
+        f.write("LIBRARY gowasm.dll\nEXPORTS\n" + "".join("    %s\n" % n for n in names))
+    return names
+
+
 def go_minimum():
     """The oldest Go that builds gowasm: the `go` line of go.mod."""
     with open(os.path.join(ROOT, "go.mod")) as f:
         return re.search(r"^go (\S+)", f.read(), re.M).group(1)
 
 
-setup(
-    cmdclass={"build_ext": build_go_then_ext},
-    cffi_modules=["python/gowasm/_ffi_build.py:ffibuilder"],
-    options={"bdist_wheel": {"py_limited_api": "cp310"}},
-)
+if __name__ == "__main__":  # as setuptools runs it; importable for write_def_file
+    setup(
+        cmdclass={"build_ext": build_go_then_ext},
+        cffi_modules=["python/gowasm/_ffi_build.py:ffibuilder"],
+        options={"bdist_wheel": {"py_limited_api": "cp310"}},
+    )
