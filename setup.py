@@ -8,10 +8,11 @@ loader looks beside the .pyd, and the extension links with an import library
 made here from gowasm.h).
 
 The environment steers cross and release builds (scripts/wheel.sh and
-[tool.cibuildwheel] in pyproject.toml set it): CC and GOARCH reach `go build`
-(cgo), CC and LDSHARED reach the extension's build, GOWASM_STRIP=1 leaves
-Go's symbol table and DWARF out of the library (-s -w: 13.6 -> 7.6 MB on linux/amd64; Go's
-own tracebacks still work, perf and gdb lose Go symbols).
+[tool.cibuildwheel] in pyproject.toml set it): CC and GOARCH reach `go
+build` (cgo; on macOS a one-arch ARCHFLAGS sets GOARCH), CC and LDSHARED
+reach the extension's build, and GOWASM_STRIP=1 leaves Go's symbol table and
+DWARF out of the library (-s -w: 13.6 -> 7.6 MB on linux/amd64; Go's own
+tracebacks still work, perf and gdb lose Go symbols).
 """
 
 import os
@@ -101,6 +102,10 @@ class build_go_then_ext(build_ext):
             cmd.append("-ldflags=" + " ".join(ldflags))
         cmd.append("./gohost")
         env = dict(os.environ, CGO_ENABLED="1")
+        archs = re.findall(r"-arch\s+(\S+)", os.environ.get("ARCHFLAGS", ""))
+        if sys.platform == "darwin" and len(archs) == 1 and "GOARCH" not in env:
+            # cibuildwheel cross-building on macOS says the arch in ARCHFLAGS.
+            env["GOARCH"] = {"x86_64": "amd64", "arm64": "arm64"}[archs[0]]
         self.announce("building libgowasm: " + " ".join(cmd), level=2)
         subprocess.check_call(cmd, cwd=ROOT, env=env)
         return lib

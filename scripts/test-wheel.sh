@@ -37,9 +37,6 @@ resolve_python() {  # a version for pyenv, or a command
     fi
 }
 
-echo "== building the tests' Go guests (the only use of Go here)"
-python3 -c "import sys; sys.path.insert(0, 'tests'); import conftest; conftest.build_guests()" >/dev/null
-
 # A PATH of this machine's programs less Go and every C compiler.
 NOBIN=$ROOT/.cache/wheel-test/bin
 rm -rf "$NOBIN" && mkdir -p "$NOBIN"
@@ -63,6 +60,11 @@ for spec in "${PYTHONS[@]}"; do
     "$py" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --upgrade pip
     "$venv/bin/python" -m pip install -q "$WHEEL[test]"
+    if [ -z "${guests_built:-}" ]; then
+        echo "== building the tests' Go guests (the only use of Go here)"
+        "$venv/bin/python" -c "import sys; sys.path.insert(0, 'tests'); import conftest; conftest.build_guests()" >/dev/null
+        guests_built=1
+    fi
     start=$SECONDS
     # env -i: only what a user's shell would have; no GOROOT, CC or the like.
     if env -i HOME="$HOME" LANG=C.UTF-8 PATH="$venv/bin:$NOBIN" GOWASM_TEST_INSTALLED=1 \
