@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up .venv with gowasm built from this checkout (editable) and the test
 # and benchmark dependencies. Idempotent; re-run it after changing Go code.
-# Needs: Python 3.9+, Go 1.25+ and a C compiler (for cgo and cffi).
+# Needs: Python 3.10+, Go 1.25+ and a C compiler (for cgo and cffi).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,36 +17,57 @@ CORPUS = os.environ.get("GOWASM_CORPUS") or os.path.join(os.path.dirname(ROOT), 
 # Keep the tests' compilation cache inside the checkout, warm across runs.
 os.environ.setdefault("GOWASM_CACHE_DIR", os.path.join(ROOT, ".cache", "wazero-tests"))
 
+#: The Go guests of the fixtures below: fixture -> (package folder, reactor?).
+#: scripts/test-wheel.sh builds them all first (build_guests()), then runs
+#: the suite with no Go on PATH, where goguest finds them already built.
+GUESTS = {
+    "reactor_wasm": ("tests/guests/reactor", True),
+    "command_wasm": ("tests/guests/command", False),
+    "probe_wasm": ("tests/guests/probe", False),
+    "hostcalls_wasm": ("tests/guests/hostcalls", True),
+    "greet_wasm": ("examples/greet-go", True),
+}
+
+
+def _guest(fixture: str) -> str:
+    rel, reactor = GUESTS[fixture]
+    return goguest.build(os.path.join(ROOT, rel), reactor=reactor)
+
+
+def build_guests() -> None:
+    for fixture in GUESTS:
+        print(_guest(fixture))
+
 
 @pytest.fixture(scope="session")
 def reactor_wasm():
     """Path of tests/guests/reactor built as a Go reactor."""
-    return goguest.build(os.path.join(ROOT, "tests", "guests", "reactor"))
+    return _guest("reactor_wasm")
 
 
 @pytest.fixture(scope="session")
 def command_wasm():
     """Path of tests/guests/command built as a plain Go WASI command."""
-    return goguest.build(os.path.join(ROOT, "tests", "guests", "command"), reactor=False)
+    return _guest("command_wasm")
 
 
 @pytest.fixture(scope="session")
 def probe_wasm():
     """Path of tests/guests/probe: a Go command that performs the operations
     its arguments name (read/write/ls files, env, stdin, output, exit)."""
-    return goguest.build(os.path.join(ROOT, "tests", "guests", "probe"), reactor=False)
+    return _guest("probe_wasm")
 
 
 @pytest.fixture(scope="session")
 def hostcalls_wasm():
     """Path of tests/guests/hostcalls: a Go reactor calling //go:wasmimport functions."""
-    return goguest.build(os.path.join(ROOT, "tests", "guests", "hostcalls"))
+    return _guest("hostcalls_wasm")
 
 
 @pytest.fixture(scope="session")
 def greet_wasm():
     """Path of examples/greet-go: a self-describing guest (gowasm's guest package)."""
-    return goguest.build(os.path.join(ROOT, "examples", "greet-go"))
+    return _guest("greet_wasm")
 
 
 @pytest.fixture

@@ -6,10 +6,31 @@ imports gowasm but never loads a module pays nothing.
 """
 
 import os
+import sys
 import threading
 from typing import Any, NoReturn, Tuple
 
 from ._errors import ForkError, error_from
+
+
+def check_libc() -> None:
+    """Fails ``import gowasm`` on musl (Alpine): its loader cannot load a Go
+    c-shared library (golang/go#13492), so no musllinux wheel exists and a
+    source build would only fail later, obscurely."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")  # "" or an error on musl
+    except (ValueError, OSError):
+        glibc = None
+    if not glibc:
+        raise ImportError(
+            "gowasm needs glibc: on musl-based Linux (Alpine) a Go shared library cannot be loaded "
+            "(golang/go#13492). Use a glibc-based distribution or image (e.g. python:3.12-slim)."
+        )
+
+
+check_libc()
 
 _lock = threading.Lock()
 _loaded: Any = None
@@ -123,8 +144,11 @@ def raise_error(ffi, lib, err) -> NoReturn:
             # limit stopped it before it could report anything).
             raise RecursionError("maximum recursion depth exceeded in re-entrant host calls; the guest call was aborted:\n"
                                  + message)
+        note = "raised while WebAssembly called out to Python; the guest call was aborted:\n" + message
         if hasattr(pending, "add_note"):
-            pending.add_note("raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
+            pending.add_note(note)
+        else:  # Python 3.10: PEP 678's attribute, kept though not printed
+            pending.__notes__ = list(getattr(pending, "__notes__", ())) + [note]
         raise pending
     raise error_from(code, message, err.exit_code)
 
