@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import gowasm
 from gowasm import CompileError, Module, _native
 from gowasm._native import live_handles
 from conftest import ROOT, corpus_path, wat
@@ -130,3 +131,30 @@ def test_closed_modules_give_their_memory_back():
     while _rss()["RssAnon"] - start["RssAnon"] > anon // 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _rss()["RssAnon"] - start["RssAnon"] <= anon // 2, "the Go heap of closed modules stayed"
+
+
+GROWER = wat("""
+(module
+  (memory (export "memory") 1)
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
+""")
+
+
+def test_memory_limit_caps_growth():
+    m = Module(GROWER, memory_limit=4 * 65536)
+    assert m.grow(2) == 1  # 3 pages
+    assert m.grow(2) == -1  # 5 would pass the limit: the guest sees failure
+    assert m.grow(1) == 3 and len(m.memory) == 4 * 65536
+    assert Module(GROWER).grow(100) == 1  # no limit given: the default's
+    with pytest.raises(CompileError, match="over limit"):
+        Module(wat('(module (memory 8))'), memory_limit=4 * 65536)
+    for bad in (0, 100, -1, 1.5, True):
+        with pytest.raises(ValueError, match="memory_limit"):
+            Module(GROWER, memory_limit=bad)
+
+
+def test_memory_limit_in_a_program(probe_wasm):
+    # A Go program allocating past the limit fails as Go does when memory runs out.
+    assert gowasm.run(probe_wasm, ["alloc", "20"], memory_limit=64 << 20, capture_output=True).stdout == b"alloc: 20\n"
+    r = gowasm.run(probe_wasm, ["alloc", "200"], memory_limit=64 << 20, capture_output=True)
+    assert r.returncode != 0 and b"out of memory" in r.stderr, r.stderr[-500:]

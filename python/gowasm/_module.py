@@ -101,6 +101,9 @@ class Module:
         timeout: seconds each call (and ``_initialize``) may run; past it
             the guest is stopped and :class:`gowasm.Timeout` raised. One
             call can have its own: ``m.f.call(x, timeout=2)``.
+        memory_limit: bytes each memory may grow to (``256 << 20``); past
+            it ``memory.grow`` fails (-1 in the guest, an allocation error
+            in Go or Rust). Default: one page below 4 GiB.
 
     Ctrl-C stops a call running on the main thread (``KeyboardInterrupt``);
     ``close()`` from another thread stops a running call. A module whose
@@ -120,7 +123,7 @@ class Module:
                  stdin: Any = None, stdout: Any = None, stderr: Any = None,
                  deterministic: bool = False,
                  imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None,
-                 timeout: Optional[float] = None) -> None:
+                 timeout: Optional[float] = None, memory_limit: Optional[int] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         streams: List[int] = []
@@ -136,7 +139,7 @@ class Module:
             self._host_functions, host_config = _host.register(imports, self)
             host_ids = [h["id"] for h in host_config]
             config = wasi_config(self.name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                                 (streams[0], streams[1], streams[2]), deterministic, timeout)
+                                 (streams[0], streams[1], streams[2]), deterministic, timeout, memory_limit)
             config.update(strict_imports=bool(strict_imports), host_functions=host_config)
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")

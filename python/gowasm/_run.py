@@ -31,6 +31,7 @@ def run(
     cache: CacheOption = True,
     deterministic: bool = False,
     timeout: Optional[float] = None,
+    memory_limit: Optional[int] = None,
 ) -> "subprocess.CompletedProcess[Any]":
     """Runs a WebAssembly program (its ``_start``) and waits for it to end.
 
@@ -53,7 +54,7 @@ def run(
 
     ``timeout`` (seconds) stops a program that runs longer, raising
     :class:`gowasm.Timeout` with what was captured; Ctrl-C stops it with
-    ``KeyboardInterrupt``.
+    ``KeyboardInterrupt``. ``memory_limit`` (bytes) caps its memory.
     """
     if capture_output:
         if stdout is not None or stderr is not None:
@@ -70,7 +71,7 @@ def run(
         err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
         in_id, _ = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
         config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                             (in_id, out_id, err_id), deterministic, timeout)
+                             (in_id, out_id, err_id), deterministic, timeout, memory_limit)
         ffi, lib = _native.load()
         error = ffi.new("gowasm_error *")
         code = ffi.new("uint32_t *")

@@ -69,13 +69,17 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
                 env: Optional[Mapping[str, str]], inherit_env: bool,
                 mounts: Optional[Mapping[str, Union[PathLike, Mount]]],
                 streams: "tuple[int, int, int]", deterministic: bool,
-                timeout: Optional[float] = None) -> Dict[str, Any]:
+                timeout: Optional[float] = None, memory_limit: Optional[int] = None) -> Dict[str, Any]:
     """The configuration Module and run share (gohost/internal/host/config.go)."""
     from ._func import check_timeout
 
+    if memory_limit is not None and (isinstance(memory_limit, bool) or not isinstance(memory_limit, int)
+                                     or not 65536 <= memory_limit < 1 << 64):
+        raise ValueError("memory_limit is a number of bytes, at least 65536 (one page), not %r" % (memory_limit,))
     stdin, stdout, stderr = streams
     return {
         "timeout": 0.0 if timeout is None else check_timeout(timeout),
+        "memory_limit": memory_limit or 0,
         "name": name,
         "cache_dir": cache_dir or "",
         "args": args_config(name, args),

@@ -42,10 +42,23 @@ type Config struct {
 	// Timeout is how long, in seconds, each call (for run: the program)
 	// may run before it is stopped; 0 means no limit.
 	Timeout float64 `json:"timeout"`
+	// MemoryLimit caps each of the module's memories, in bytes (rounded down
+	// to 64 KiB pages): memory.grow past it fails (-1 in the guest). 0 means
+	// the default, one page below 4 GiB.
+	MemoryLimit uint64 `json:"memory_limit"`
 	// NoInterrupts leaves the module uninstrumented: it runs without the
 	// checks that stop it (timeouts, Ctrl-C, close during a call), which
 	// cost ~0-10% on loop-heavy code (see RATIONALE.md).
 	NoInterrupts bool `json:"no_interrupts"`
+}
+
+// memoryPages is the page limit of each memory: MemoryLimit's, if lower
+// than the default.
+func (c Config) memoryPages() uint32 {
+	if c.MemoryLimit > 0 && c.MemoryLimit>>16 < memoryLimitPages {
+		return uint32(c.MemoryLimit >> 16)
+	}
+	return memoryLimitPages
 }
 
 // timeout is Timeout as a duration.

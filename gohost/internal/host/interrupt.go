@@ -158,6 +158,7 @@ func (in *interrupts) detach() {
 	}
 	in.pinner.Unpin()
 	in.watch.Flag = 0
+	in.flag = nil // it holds the instance, which Close frees
 }
 
 // globalAddress returns where wazero's compiler keeps a mutable i32 global

@@ -157,7 +157,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 	}
 	rtCfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
-		WithMemoryLimitPages(memoryLimitPages).
+		WithMemoryLimitPages(cfg.memoryPages()).
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
 	return wazero.NewRuntimeWithConfig(context.Background(), rtCfg), nil
 }

@@ -180,6 +180,14 @@ func main() {
 				}
 			}
 			fmt.Printf("readloop %s: secret=%d inside=%d\n", p, counts["secret"], counts["inside"])
+		case "alloc": // alloc N: allocate (and keep) N MiB
+			n := atoi(arg())
+			var keep [][]byte
+			for i := 0; i < n; i++ {
+				keep = append(keep, make([]byte, 1<<20))
+				keep[i][0] = 1
+			}
+			report("alloc", strconv.Itoa(len(keep)), nil)
 		case "env":
 			fmt.Println("env " + strings.Join(os.Environ(), ","))
 		case "args":
