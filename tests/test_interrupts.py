@@ -37,7 +37,9 @@ def test_a_timeout_stops_an_endless_call():
 
 
 def test_a_call_can_have_a_timeout_of_its_own():
-    m = Module(SPIN)
+    with pytest.raises(ValueError, match="interruptible=True"):
+        Module(SPIN, interruptible=False).spin.call(1000, timeout=5)
+    m = Module(SPIN, interruptible=True)
     assert m.spin.call(1000, timeout=5) == 1000
     with pytest.raises(Timeout):
         m.spin.call(FOREVER, timeout=0.1)
@@ -50,7 +52,7 @@ def test_a_call_can_have_a_timeout_of_its_own():
 
 
 def test_a_go_guest_is_stopped_too(reactor_wasm):
-    m = Module(reactor_wasm)
+    m = Module(reactor_wasm, interruptible=True)
     with pytest.raises(Timeout):
         m.spin.call(FOREVER, timeout=0.2)
     assert Module(reactor_wasm).spin(10) != 0  # other instances are unaffected
@@ -73,7 +75,7 @@ def test_the_command_line_takes_a_timeout():
 
 
 def test_close_from_another_thread_stops_a_running_call():
-    m = Module(SPIN)
+    m = Module(SPIN, interruptible=True)
     errors = []
 
     def call():
@@ -109,7 +111,7 @@ CTRL_C = """
     import gowasm
     from test_interrupts import READY_SPIN, SPIN
     SETUP
-    m = gowasm.Module(READY_SPIN, imports={"env": {"ready": lambda: print("ready", flush=True)}})
+    m = gowasm.Module(READY_SPIN, imports={"env": {"ready": lambda: print("ready", flush=True)}}, interruptible=True)
     other = gowasm.Module(SPIN)
     try:
         m.spin()
@@ -141,7 +143,7 @@ def test_ctrl_c_does_not_stop_calls_on_other_threads():
     p = _script("""
         import threading, gowasm
         from test_interrupts import SPIN
-        m = gowasm.Module(SPIN)
+        m = gowasm.Module(SPIN, interruptible=True)
         result = []
         t = threading.Thread(target=lambda: result.append(m.spin(3_000_000_000)))
         t.start()
@@ -160,7 +162,7 @@ def test_ctrl_c_does_not_stop_calls_on_other_threads():
 
 
 def test_ctrl_c_on_the_command_line():
-    p = subprocess.Popen([sys.executable, "-m", "gowasm", "run", corpus_path("c/crunch_numbers_infinite.wasm")],
+    p = subprocess.Popen([sys.executable, "-m", "gowasm", "run", "--interruptible", corpus_path("c/crunch_numbers_infinite.wasm")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     # SIGINT until it stops: one sent before the guest runs is Python's own
     # KeyboardInterrupt, which the command line reports the same way (but
@@ -188,7 +190,7 @@ def test_a_running_guest_freezes_no_other_thread(reactor_wasm):
         import threading, gowasm
         from test_interrupts import SPIN, FOREVER
         data = open(%r, "rb").read()
-        m = gowasm.Module(SPIN)
+        m = gowasm.Module(SPIN, interruptible=True)
         t = threading.Thread(target=lambda: m.spin.call(FOREVER, timeout=300))
         t.start()
         for i in range(8):  # each load allocates megabytes of Go memory: GCs run
@@ -199,3 +201,18 @@ def test_a_running_guest_freezes_no_other_thread(reactor_wasm):
     """ % reactor_wasm)
     out, err = p.communicate(timeout=240)
     assert out == "loaded\n", err
+
+
+def test_interruptible_by_default_only_where_a_person_waits():
+    # Scripts (and this test process) pay for the checks only when asked;
+    # an interactive interpreter, IPython and Jupyter get them by default.
+    code = ("import gowasm, sys; sys.path.insert(0, %r); from test_interrupts import SPIN; "
+            "m = gowasm.Module(SPIN); t = __import__('threading').Timer(0.3, m.close); t.start(); "
+            "m.spin(3_000_000_000); print('ran to the end')") % os.path.join(ROOT, "tests")
+    for env, want in [({}, "ran to the end"), ({"GOWASM_INTERRUPTIBLE": "1"}, "ModuleClosedError")]:
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, **env))
+        assert want in p.stdout + p.stderr, (env, p.stdout, p.stderr)
+    p = subprocess.run([sys.executable, "-i", "-c", code], capture_output=True, text=True, timeout=120,
+                       input="", env={k: v for k, v in os.environ.items() if k != "GOWASM_INTERRUPTIBLE"})
+    assert "ModuleClosedError" in p.stderr, p.stderr

@@ -41,6 +41,8 @@ def _wasi_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="do not cache compiled code on disk")
     p.add_argument("--timeout", "-timeout", type=_duration, metavar="DURATION",
                    help="stop the guest after this long: 10s, 500ms, 2m, or seconds (default: no limit)")
+    p.add_argument("--interruptible", action=argparse.BooleanOptionalAction, default=None,
+                   help="let Ctrl-C stop the guest (default: when run from a terminal; costs ~1.1-1.5x on tight loops)")
 
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -115,7 +117,11 @@ def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
         env[key] = value
     mounts = dict(_parse_mount(m) for m in ns.mount)
     cache: Any = False if ns.no_cache else (ns.cache_dir or True)
-    return dict(env=env, inherit_env=ns.env_inherit, mounts=mounts, cache=cache, timeout=ns.timeout)
+    interruptible = ns.interruptible
+    if interruptible is None:  # a person at a terminal can press Ctrl-C
+        interruptible = sys.stdin.isatty() or None
+    return dict(env=env, inherit_env=ns.env_inherit, mounts=mounts, cache=cache, timeout=ns.timeout,
+                interruptible=interruptible)
 
 
 def _read(path: str) -> bytes:

@@ -104,11 +104,17 @@ class Module:
         memory_limit: bytes each memory may grow to (``256 << 20``); past
             it ``memory.grow`` fails (-1 in the guest, an allocation error
             in Go or Rust). Default: one page below 4 GiB.
+        interruptible: whether the guest can be stopped while it runs:
+            Ctrl-C on the main thread (``KeyboardInterrupt``), ``close()``
+            from another thread, and Go's garbage collector getting through
+            while it runs (else a long call stalls other threads' loads).
+            The checks cost ~1.1-1.5x on loop-heavy code, so the default
+            (None) is on only where a person waits (REPL, IPython,
+            Jupyter; ``$GOWASM_INTERRUPTIBLE=1`` elsewhere) or with a
+            ``timeout``.
 
-    Ctrl-C stops a call running on the main thread (``KeyboardInterrupt``);
-    ``close()`` from another thread stops a running call. A module whose
-    call was stopped cannot be called again (``ModuleClosedError`` says
-    why): its guest was stopped midway.
+    A module whose call was stopped cannot be called again
+    (``ModuleClosedError`` says why): its guest was stopped midway.
 
     Calls on one module are serialized (one wasm instance cannot run two
     calls at once); the GIL is released while guest code runs, so separate
@@ -123,7 +129,8 @@ class Module:
                  stdin: Any = None, stdout: Any = None, stderr: Any = None,
                  deterministic: bool = False,
                  imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None,
-                 timeout: Optional[float] = None, memory_limit: Optional[int] = None) -> None:
+                 timeout: Optional[float] = None, memory_limit: Optional[int] = None,
+                 interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         streams: List[int] = []
@@ -139,7 +146,8 @@ class Module:
             self._host_functions, host_config = _host.register(imports, self)
             host_ids = [h["id"] for h in host_config]
             config = wasi_config(self.name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                                 (streams[0], streams[1], streams[2]), deterministic, timeout, memory_limit)
+                                 (streams[0], streams[1], streams[2]), deterministic, timeout, memory_limit,
+                                 interruptible)
             config.update(strict_imports=bool(strict_imports), host_functions=host_config)
             ffi, lib = _native.load()
             err = ffi.new("gowasm_error *")

@@ -32,6 +32,7 @@ def run(
     deterministic: bool = False,
     timeout: Optional[float] = None,
     memory_limit: Optional[int] = None,
+    interruptible: Optional[bool] = None,
 ) -> "subprocess.CompletedProcess[Any]":
     """Runs a WebAssembly program (its ``_start``) and waits for it to end.
 
@@ -54,7 +55,8 @@ def run(
 
     ``timeout`` (seconds) stops a program that runs longer, raising
     :class:`gowasm.Timeout` with what was captured; Ctrl-C stops it with
-    ``KeyboardInterrupt``. ``memory_limit`` (bytes) caps its memory.
+    ``KeyboardInterrupt`` if it is ``interruptible`` (as for
+    :class:`Module`). ``memory_limit`` (bytes) caps its memory.
     """
     if capture_output:
         if stdout is not None or stderr is not None:
@@ -71,7 +73,8 @@ def run(
         err_id, err = _streams.output_stream(stderr, _streams.STDERR, own=True)
         in_id, _ = _streams.input_stream(stdin, input, _streams.STDIN, own=True)
         config = wasi_config(name, resolve_cache_dir(cache), args, env, inherit_env, mounts,
-                             (in_id, out_id, err_id), deterministic, timeout, memory_limit)
+                             (in_id, out_id, err_id), deterministic, timeout, memory_limit,
+                             interruptible)
         ffi, lib = _native.load()
         error = ffi.new("gowasm_error *")
         code = ffi.new("uint32_t *")

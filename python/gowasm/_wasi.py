@@ -1,6 +1,7 @@
 """WASI configuration shared by Module and run: argv, environment, mounts."""
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
@@ -69,7 +70,8 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
                 env: Optional[Mapping[str, str]], inherit_env: bool,
                 mounts: Optional[Mapping[str, Union[PathLike, Mount]]],
                 streams: "tuple[int, int, int]", deterministic: bool,
-                timeout: Optional[float] = None, memory_limit: Optional[int] = None) -> Dict[str, Any]:
+                timeout: Optional[float] = None, memory_limit: Optional[int] = None,
+                interruptible: Optional[bool] = None) -> Dict[str, Any]:
     """The configuration Module and run share (gohost/internal/host/config.go)."""
     from ._func import check_timeout
 
@@ -80,6 +82,7 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
     return {
         "timeout": 0.0 if timeout is None else check_timeout(timeout),
         "memory_limit": memory_limit or 0,
+        "no_interrupts": not (timeout is not None or (person_waiting() if interruptible is None else interruptible)),
         "name": name,
         "cache_dir": cache_dir or "",
         "args": args_config(name, args),
@@ -90,3 +93,22 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
         "stderr": stderr,
         "deterministic": bool(deterministic),
     }
+
+
+INTERRUPTIBLE_ENV = "GOWASM_INTERRUPTIBLE"
+
+
+def person_waiting() -> bool:
+    """Whether modules are interruptible by default: where a person waits
+    for the result (an interactive interpreter, IPython, a Jupyter kernel),
+    or as ``$GOWASM_INTERRUPTIBLE`` (1 or 0) says. Elsewhere (scripts,
+    servers, tests) the checks that stop a guest, which cost up to ~1.5x on
+    tight loops, are paid only when asked for: ``interruptible=True`` or a
+    ``timeout``."""
+    env = os.environ.get(INTERRUPTIBLE_ENV)
+    if env:
+        return env.strip().lower() not in ("0", "false", "no", "off")
+    if hasattr(sys, "ps1") or sys.flags.interactive:
+        return True
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None

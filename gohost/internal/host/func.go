@@ -179,6 +179,9 @@ func CallTimeout(h uint64, stack []uint64, timeout float64) *Error {
 	if timeout >= 0 {
 		d = time.Duration(timeout * float64(time.Second))
 	}
+	if d > 0 && !m.intr.instrumented {
+		return errorf(ErrUsage, "gowasm: %s cannot be stopped, so a timeout cannot be kept: load it with interruptible=True (or a timeout) to give its calls timeouts", m.cfg.displayName())
+	}
 	m.intr.begin(d)
 	err := f.fn.CallWithStack(m.ctx, stack)
 	m.intr.end()
