@@ -23,17 +23,18 @@ static size_t gw_watch_running_offset(void) { return offsetof(struct gw_watch, r
 static size_t gw_watch_calls_offset(void) { return offsetof(struct gw_watch, calls); }
 
 #ifdef _WIN32
-// Not built for Windows yet (see README, Status): no watcher there.
+// No C watcher on Windows yet: startWatcher runs the Go one (which cannot
+// get through a stop-the-world waiting for a guest), and Ctrl-C is Python's.
 static void gw_watch_add(struct gw_watch *w) {}
 static void gw_watch_remove(struct gw_watch *w) {}
-static int gw_watcher_start(void) { return 0; }
+static int gw_watcher_start(long tick_ns) { return 0; }
 uint32_t gw_sigints;
 #else
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
 
-#define GW_TICK_NS 10000000L // 10 ms: how long a call runs before it is asked to poll
+static long gw_tick_ns; // how long a call runs before it is asked to poll (host.WatchTick)
 
 static pthread_mutex_t gw_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct gw_watch **gw_watches;
@@ -77,7 +78,8 @@ static void gw_watch_remove(struct gw_watch *w) {
 static void *gw_watcher(void *arg) {
     for (;;) {
         // Idle (no module) it wakes ten times a second only.
-        struct timespec tick = {0, gw_n ? GW_TICK_NS : 10 * GW_TICK_NS};
+        long ns = gw_n ? gw_tick_ns : 10 * gw_tick_ns;
+        struct timespec tick = {ns / 1000000000L, ns % 1000000000L};
         nanosleep(&tick, NULL);
         gw_rechain_sigint();
         pthread_mutex_lock(&gw_mu);
@@ -142,7 +144,8 @@ static void gw_rechain_sigint(void) {
     gw_install_sigint(&cur);
 }
 
-static int gw_watcher_start(void) {
+static int gw_watcher_start(long tick_ns) {
+    gw_tick_ns = tick_ns;
     gw_rechain_sigint();
     // The watcher gets no signals: they belong to the embedder's threads.
     sigset_t all, old;
@@ -160,6 +163,7 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -181,7 +185,11 @@ func startWatcher(mainThread uint64) error {
 	var err error
 	watcherOnce.Do(func() {
 		host.Sigints = (*uint32)(unsafe.Pointer(&C.gw_sigints))
-		if rc := C.gw_watcher_start(); rc != 0 {
+		if runtime.GOOS == "windows" {
+			host.StartGoWatcher(host.WatchTick)
+			return
+		}
+		if rc := C.gw_watcher_start(C.long(host.WatchTick.Nanoseconds())); rc != 0 {
 			err = fmt.Errorf("gowasm: starting the interrupt watcher failed (%d)", rc)
 			return
 		}

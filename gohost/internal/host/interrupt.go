@@ -27,9 +27,9 @@ import (
 // passed or if Ctrl-C was pressed while it ran on the main thread.
 
 // Watch is what the watcher reads of a module; the cgo layer declares the
-// same struct in C (and checks the layout). Flag points at the guest's
-// interrupt global where its compiled code reads it (pinned), or is nil
-// until the first poll finds it.
+// same struct in C (and checks the layout). Flag is where the guest's
+// compiled code reads its interrupt global, or 0 until the first poll
+// finds it.
 type Watch struct {
 	// Flag is the address of an int32, pinned; a uintptr, not a pointer,
 	// because the watcher keeps it (cgo's checks refuse to pass a pointer
@@ -47,6 +47,47 @@ var watchFuncs atomic.Pointer[WatchFuncs]
 
 // SetWatcher installs the watcher (once, at initialization).
 func SetWatcher(w WatchFuncs) { watchFuncs.Store(&w) }
+
+// WatchTick is how long a call runs before the watcher asks it to poll,
+// and then how often: the latency of timeouts, close() and Ctrl-C, and the
+// longest a running guest holds up Go's garbage collector.
+const WatchTick = 10 * time.Millisecond
+
+// StartGoWatcher runs the watcher as a goroutine, where no thread of the
+// cgo layer's can (Windows, for now, and go test, which cannot use cgo). It
+// does what the C one does, but it cannot help while Go's garbage collector
+// waits for a running guest: then it waits too.
+func StartGoWatcher(tick time.Duration) (stop func()) {
+	var mu sync.Mutex
+	seen := map[*Watch]uint32{}
+	done := make(chan struct{})
+	SetWatcher(WatchFuncs{
+		Add:    func(w *Watch) { mu.Lock(); seen[w] = atomic.LoadUint32(&w.Calls) - 1; mu.Unlock() },
+		Remove: func(w *Watch) { mu.Lock(); delete(seen, w); mu.Unlock() },
+	})
+	go func() {
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			for w, last := range seen {
+				calls := atomic.LoadUint32(&w.Calls)
+				if atomic.LoadUint32(&w.Running) == 1 && calls == last && w.Flag != 0 {
+					// Any nonzero value asks for a poll.
+					atomic.StoreInt32(*(**int32)(unsafe.Pointer(&w.Flag)), 1)
+				}
+				seen[w] = calls
+			}
+			mu.Unlock()
+		}
+	}()
+	return func() { close(done); watchFuncs.Store(nil) }
+}
 
 // Sigints points at the count of SIGINTs the cgo layer's handler saw (C
 // memory); MainThread is the ThreadID of the embedder's main thread

@@ -3,48 +3,21 @@ package host
 import (
 	"runtime/debug"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
 )
 
-// goWatcher stands in for the cgo layer's watcher thread in go test: it
-// does the same every tick. A goroutine can only as long as nothing stops
-// the world while a guest runs (the point of the watcher being a C thread),
-// so the GC is off meanwhile (tests cannot use cgo).
+// goWatcher runs the Go watcher for a test. A goroutine can ask a guest to
+// poll only as long as nothing stops the world while the guest runs (the
+// point of the real watcher being a C thread), so the GC is off meanwhile.
 func goWatcher(t *testing.T) {
 	gc := debug.SetGCPercent(-1)
 	releasePaused.Store(true)
-	var mu sync.Mutex
-	seen := map[*Watch]uint32{}
-	stop := make(chan struct{})
-	SetWatcher(WatchFuncs{
-		Add:    func(w *Watch) { mu.Lock(); seen[w] = w.Calls - 1; mu.Unlock() },
-		Remove: func(w *Watch) { mu.Lock(); delete(seen, w); mu.Unlock() },
-	})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(10 * time.Millisecond):
-			}
-			mu.Lock()
-			for w, last := range seen {
-				calls := atomic.LoadUint32(&w.Calls)
-				if atomic.LoadUint32(&w.Running) == 1 && calls == last {
-					atomic.StoreInt32(*(**int32)(unsafe.Pointer(&w.Flag)), 1) // any nonzero value asks for a poll
-				}
-				seen[w] = calls
-			}
-			mu.Unlock()
-		}
-	}()
+	stop := StartGoWatcher(WatchTick)
 	t.Cleanup(func() {
-		close(stop)
-		watchFuncs.Store(nil)
+		stop()
 		releasePaused.Store(false)
 		debug.SetGCPercent(gc)
 	})
