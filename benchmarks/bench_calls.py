@@ -43,6 +43,7 @@ TARGETS = {
     "gowasm_ns": ("gowasm per call, ns (for loop)", "<", 300.0),
     "fib_gowasm_over_wazero_go": ("fib(30) gowasm / wazero from Go", "<=", 1.05),
     "fib_gowasm_over_wasmtime": ("fib(30) gowasm / wasmtime-py", None, None),
+    "fib_interruptible_over_wazero_go": ("fib(30) gowasm interruptible=True / wazero from Go", "<=", 1.1),
     "load_cold_over_warm": ("Module() load, cold / warm cache", ">", 10.0),
 }
 
@@ -292,8 +293,9 @@ def run(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
     log("loading gowasm and wasmtime ...")
     from gowasm import Module
     import gowasm
-    m = Module(path, cache=res["load"]["warm_dir"])
-    gsum, gfib = m.sum, m.fib
+    m = Module(path, cache=res["load"]["warm_dir"], interruptible=False)
+    mi = Module(path, cache=res["load"]["warm_dir"], interruptible=True)  # instrumented (see RATIONALE)
+    gsum, gfib, gifib = m.sum, m.fib, mi.fib
     assert gsum(12, 12) == 24 and gfib(20) == 6765
     wt = load_wasmtime(path)
     wstore, wsum, wfib = wt["store"], wt["sum"], wt["fib"]
@@ -323,17 +325,19 @@ def run(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
     res["per_call_samples_ns"] = samples
 
     log("fib(30): best of %d ..." % prof["fib_repeats"])
-    fib_samples: Dict[str, List[float]] = {"gowasm": [], "wasmtime": []}
+    fib_samples: Dict[str, List[float]] = {"gowasm": [], "gowasm_interruptible": [], "wasmtime": []}
     for _ in range(prof["fib_repeats"]):
         fib_samples["gowasm"].append(once_ms(lambda: gfib(30)))
+        fib_samples["gowasm_interruptible"].append(once_ms(lambda: gifib(30)))
         fib_samples["wasmtime"].append(once_ms(lambda: wfib(wstore, 30)))
-    assert gfib(30) == 832040 and wfib(wstore, 30) == 832040
+    assert gfib(30) == gifib(30) == 832040 and wfib(wstore, 30) == 832040
     res["fib30_ms"] = {k: min(v) for k, v in fib_samples.items()}
     res["fib30_samples_ms"] = fib_samples
     if res["go"]:
         res["fib30_ms"]["wazero_go"] = res["go"]["fib30_ms"]
         res["per_call_ns"]["wazero_go"] = res["go"]["sum_ns"]
     m.close()
+    mi.close()
 
     pc, fib, load = res["per_call_ns"], res["fib30_ms"], res["load"]
     ratios = {
@@ -348,6 +352,7 @@ def run(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
     }
     if "wazero_go" in fib:
         ratios["fib_gowasm_over_wazero_go"] = fib["gowasm"] / fib["wazero_go"]
+        ratios["fib_interruptible_over_wazero_go"] = fib["gowasm_interruptible"] / fib["wazero_go"]
         ratios["gowasm_over_wazero_go"] = pc["gowasm_loop"] / pc["wazero_go"]
     res["ratios"] = ratios
     res["versions"] = {
@@ -405,6 +410,7 @@ def report(r: Dict[str, Any]) -> str:
     add("")
     add("fib(30) inside the guest, ms   (best of %d)" % s["fib_repeats"])
     add("  gowasm                      %9.2f" % fib["gowasm"])
+    add("  gowasm, interruptible=True  %9.2f   (Ctrl-C/timeout checks in every loop)" % fib["gowasm_interruptible"])
     add("  wazero from Go              %9s" % ("%.2f" % fib["wazero_go"] if "wazero_go" in fib else na))
     add("  wasmtime-py                 %9.2f" % fib["wasmtime"])
     add("")
