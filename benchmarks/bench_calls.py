@@ -44,6 +44,8 @@ TARGETS = {
     "fib_gowasm_over_wazero_go": ("fib(30) gowasm / wazero from Go", "<=", 1.05),
     "fib_gowasm_over_wasmtime": ("fib(30) gowasm / wasmtime-py", None, None),
     "fib_interruptible_over_wazero_go": ("fib(30) gowasm interruptible=True / wazero from Go", "<=", 1.1),
+    "count_interruptible_over_plain": ("count loop, interruptible=True / not", "<=", 1.1),
+    "sha_interruptible_over_plain": ("sha256 1 MiB x5, interruptible=True / not", "<=", 1.1),
     "load_cold_over_warm": ("Module() load, cold / warm cache", ">", 10.0),
 }
 
@@ -120,10 +122,11 @@ def once_ms(call: Callable[[], Any]) -> float:
 
 # -- the contenders --------------------------------------------------------
 
-def build_guest() -> str:
+def build_guest(name: str = "sum") -> str:
+    """examples/sum (sum, fib), or benchmarks/loops (count, sha)."""
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import goguest  # noqa: E402
-    return goguest.build(os.path.join(ROOT, "examples", "sum"))
+    return goguest.build(os.path.join(ROOT, "benchmarks" if name == "loops" else "examples", name))
 
 
 def load_wasmtime(path: str) -> Dict[str, Any]:
@@ -339,6 +342,21 @@ def run(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
     m.close()
     mi.close()
 
+    # The interrupt checks on loop-heavy code: the same module, with and without.
+    loops = build_guest("loops")
+    plain, checked = Module(loops, interruptible=False), Module(loops, interruptible=True)
+    loop_samples: Dict[str, List[float]] = {k: [] for k in ("count", "count_interruptible", "sha", "sha_interruptible")}
+    log("interrupt checks: count(50e6), sha(5), best of %d ..." % prof["fib_repeats"])
+    for _ in range(prof["fib_repeats"]):
+        loop_samples["count"].append(once_ms(lambda: plain.count(50_000_000)))
+        loop_samples["count_interruptible"].append(once_ms(lambda: checked.count(50_000_000)))
+        loop_samples["sha"].append(once_ms(lambda: plain.sha(5)))
+        loop_samples["sha_interruptible"].append(once_ms(lambda: checked.sha(5)))
+    assert plain.count(1000) == checked.count(1000) and plain.sha(2) == checked.sha(2)
+    res["loops_ms"] = {k: min(v) for k, v in loop_samples.items()}
+    plain.close()
+    checked.close()
+
     pc, fib, load = res["per_call_ns"], res["fib30_ms"], res["load"]
     ratios = {
         "gowasm_over_python": pc["gowasm_loop"] / pc["python_loop"],
@@ -349,6 +367,8 @@ def run(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
         "gowasm_ns_timeit": pc["gowasm_timeit"],
         "fib_gowasm_over_wasmtime": fib["gowasm"] / fib["wasmtime"],
         "load_cold_over_warm": load["cold_load_ms"] / load["warm_load_ms"],
+        "count_interruptible_over_plain": res["loops_ms"]["count_interruptible"] / res["loops_ms"]["count"],
+        "sha_interruptible_over_plain": res["loops_ms"]["sha_interruptible"] / res["loops_ms"]["sha"],
     }
     if "wazero_go" in fib:
         ratios["fib_gowasm_over_wazero_go"] = fib["gowasm"] / fib["wazero_go"]
@@ -413,6 +433,11 @@ def report(r: Dict[str, Any]) -> str:
     add("  gowasm, interruptible=True  %9.2f   (Ctrl-C/timeout checks in every loop)" % fib["gowasm_interruptible"])
     add("  wazero from Go              %9s" % ("%.2f" % fib["wazero_go"] if "wazero_go" in fib else na))
     add("  wasmtime-py                 %9.2f" % fib["wasmtime"])
+    add("")
+    lm = r["loops_ms"]
+    add("interrupt checks on loop-heavy Go code, ms   (best of %d; plain / interruptible=True)" % s["fib_repeats"])
+    add("  count loop, 50e6 iterations %9.1f / %.1f" % (lm["count"], lm["count_interruptible"]))
+    add("  sha256 of 1 MiB, 5 times    %9.1f / %.1f" % (lm["sha"], lm["sha_interruptible"]))
     add("")
     add("Module() load in a fresh process, ms   (best of %d cold, %d warm)" % (load["cold_runs"], load["warm_runs"]))
     add("  cold (empty cache dir)      %9.1f   of which Module() %.1f; whole process %.0f ms"

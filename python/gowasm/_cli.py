@@ -42,7 +42,7 @@ def _wasi_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", "-timeout", type=_duration, metavar="DURATION",
                    help="stop the guest after this long: 10s, 500ms, 2m, or seconds (default: no limit)")
     p.add_argument("--interruptible", action=argparse.BooleanOptionalAction, default=None,
-                   help="let Ctrl-C stop the guest (default: when run from a terminal; costs ~1.1-1.5x on tight loops)")
+                   help="let Ctrl-C stop the guest (default: when run from a terminal; costs up to ~2.3x on tight loops)")
 
 
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}

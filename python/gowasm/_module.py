@@ -108,10 +108,10 @@ class Module:
             Ctrl-C on the main thread (``KeyboardInterrupt``), ``close()``
             from another thread, and Go's garbage collector getting through
             while it runs (else a long call stalls other threads' loads).
-            The checks cost ~1.1-1.5x on loop-heavy code, so the default
-            (None) is on only where a person waits (REPL, IPython,
-            Jupyter; ``$GOWASM_INTERRUPTIBLE=1`` elsewhere) or with a
-            ``timeout``.
+            The checks cost up to ~2.3x on tight loops (~1.0x on fib or
+            sha256), so the default (None) is on only where a person waits
+            (REPL, IPython, Jupyter; ``$GOWASM_INTERRUPTIBLE=1`` elsewhere)
+            or with a ``timeout``.
 
     A module whose call was stopped cannot be called again
     (``ModuleClosedError`` says why): its guest was stopped midway.

@@ -102,7 +102,7 @@ def person_waiting() -> bool:
     """Whether modules are interruptible by default: where a person waits
     for the result (an interactive interpreter, IPython, a Jupyter kernel),
     or as ``$GOWASM_INTERRUPTIBLE`` (1 or 0) says. Elsewhere (scripts,
-    servers, tests) the checks that stop a guest, which cost up to ~1.5x on
+    servers, tests) the checks that stop a guest, which cost up to ~2.3x on
     tight loops, are paid only when asked for: ``interruptible=True`` or a
     ``timeout``."""
     env = os.environ.get(INTERRUPTIBLE_ENV)
