@@ -186,7 +186,7 @@ func (m *moduleCounts) count(s section) error {
 	var n uint32
 	var err error
 	switch s.id {
-	case 1, 2, 3, 6, 7:
+	case 1, 3, 6, 7:
 		if n, err = r.u32(); err != nil {
 			return err
 		}
@@ -215,43 +215,17 @@ func (m *moduleCounts) count(s section) error {
 			}
 		}
 	case 2:
-		for i := uint32(0); i < n; i++ {
-			mod, err := r.name()
-			if err != nil {
-				return err
-			}
-			m.importModules[mod] = true
-			if _, err := r.name(); err != nil {
-				return err
-			}
-			kind, err := r.byte()
-			if err != nil {
-				return err
-			}
-			switch kind {
+		imports, err := readImports(s.body)
+		if err != nil {
+			return err
+		}
+		for _, imp := range imports {
+			m.importModules[imp.module] = true
+			switch imp.kind {
 			case 0:
 				m.importedFuncs++
-				_, err = r.u32()
-			case 1:
-				if err = r.valType(); err == nil {
-					_, err = r.limits()
-				}
-			case 2:
-				_, err = r.limits()
 			case 3:
 				m.importedGlobals++
-				if err = r.valType(); err == nil {
-					_, err = r.byte()
-				}
-			case 4: // tag: attribute, type index
-				if _, err = r.byte(); err == nil {
-					_, err = r.u32()
-				}
-			default:
-				return fmt.Errorf("import kind %d", kind)
-			}
-			if err != nil {
-				return err
 			}
 		}
 	case 3:
@@ -738,7 +712,7 @@ func (r *reader) blockType() error {
 		r.pos++
 		return nil
 	case b == 0x63 || b == 0x64:
-		return r.refType()
+		return r.valType()
 	}
 	return r.skipLEB() // s33 type index
 }
@@ -782,41 +756,6 @@ func (r *reader) memArg() error {
 		}
 	}
 	return r.skipLEB() // offset (u64 for memory64)
-}
-
-// valTypes skips a vector of value types and returns its length.
-func (r *reader) valTypes() (uint32, error) {
-	n, err := r.u32()
-	for i := uint32(0); i < n && err == nil; i++ {
-		err = r.valType()
-	}
-	return n, err
-}
-
-func (r *reader) valType() error {
-	b, err := r.byte()
-	if err != nil {
-		return err
-	}
-	if b == 0x63 || b == 0x64 { // (ref null? ht)
-		return r.skipLEB()
-	}
-	return nil
-}
-
-func (r *reader) refType() error { return r.valType() }
-
-func (r *reader) skipLEB() error {
-	for i := 0; i < 10; i++ {
-		c, err := r.byte()
-		if err != nil {
-			return err
-		}
-		if c&0x80 == 0 {
-			return nil
-		}
-	}
-	return errors.New("bad LEB128")
 }
 
 // skipU32s skips n u32s.

@@ -112,50 +112,104 @@ func memoryImports(wasm []byte) ([]memoryImport, error) {
 		if id != 2 { // the import section
 			return nil
 		}
-		r := &reader{b: body}
-		count, err := r.u32()
+		imports, err := readImports(body)
+		for _, imp := range imports {
+			if imp.kind == 2 {
+				out = append(out, memoryImport{imp.module, imp.name, imp.limits})
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// importEntry is one entry of the import section; limits are a memory's.
+type importEntry struct {
+	module, name string
+	kind         byte // 0 function, 1 table, 2 memory, 3 global, 4 tag
+	limits       limits
+}
+
+// readImports decodes an import section (the one parser of it: linking
+// and instrumentation both use it).
+func readImports(body []byte) ([]importEntry, error) {
+	r := &reader{b: body}
+	count, err := r.u32()
+	if err != nil {
+		return nil, err
+	}
+	var out []importEntry
+	for i := uint32(0); i < count; i++ {
+		var imp importEntry
+		if imp.module, err = r.name(); err != nil {
+			return out, err
+		}
+		if imp.name, err = r.name(); err != nil {
+			return out, err
+		}
+		if imp.kind, err = r.byte(); err != nil {
+			return out, err
+		}
+		switch imp.kind {
+		case 0: // function: type index
+			_, err = r.u32()
+		case 1: // table: reftype, limits
+			if err = r.valType(); err == nil {
+				_, err = r.limits()
+			}
+		case 2: // memory
+			imp.limits, err = r.limits()
+		case 3: // global: valtype, mutability
+			if err = r.valType(); err == nil {
+				_, err = r.byte()
+			}
+		case 4: // tag: attribute, type index
+			if _, err = r.byte(); err == nil {
+				_, err = r.u32()
+			}
+		default:
+			return out, fmt.Errorf("unknown import kind %d", imp.kind)
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, imp)
+	}
+	return out, nil
+}
+
+// valTypes skips a vector of value types and returns its length.
+func (r *reader) valTypes() (uint32, error) {
+	n, err := r.u32()
+	for i := uint32(0); i < n && err == nil; i++ {
+		err = r.valType()
+	}
+	return n, err
+}
+
+// valType skips a value type: one byte, or (ref null? heaptype).
+func (r *reader) valType() error {
+	b, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if b == 0x63 || b == 0x64 {
+		return r.skipLEB()
+	}
+	return nil
+}
+
+func (r *reader) skipLEB() error {
+	for i := 0; i < 10; i++ {
+		c, err := r.byte()
 		if err != nil {
 			return err
 		}
-		for i := uint32(0); i < count; i++ {
-			mod, err := r.name()
-			if err != nil {
-				return err
-			}
-			name, err := r.name()
-			if err != nil {
-				return err
-			}
-			kind, err := r.byte()
-			if err != nil {
-				return err
-			}
-			switch kind {
-			case 0: // function: type index
-				_, err = r.u32()
-			case 1: // table: reftype, limits
-				if _, err = r.byte(); err == nil {
-					_, err = r.limits()
-				}
-			case 2: // memory
-				var l limits
-				if l, err = r.limits(); err == nil {
-					out = append(out, memoryImport{mod, name, l})
-				}
-			case 3: // global: valtype, mutability
-				if _, err = r.byte(); err == nil {
-					_, err = r.byte()
-				}
-			default:
-				return fmt.Errorf("unknown import kind %d", kind)
-			}
-			if err != nil {
-				return err
-			}
+		if c&0x80 == 0 {
+			return nil
 		}
-		return nil
-	})
-	return out, err
+	}
+	return errors.New("bad LEB128")
 }
 
 // memoryModule is the binary of a module that only defines and exports a
