@@ -47,9 +47,10 @@ forked = False
 
 
 def _after_fork_in_child() -> None:
+    # Registered once the Go runtime has started (in _load), which is
+    # what a child cannot use, whether or not _loaded was set yet.
     global forked
-    if _loaded is not None:
-        forked = True
+    forked = True
 
 
 def load() -> Tuple[Any, Any]:

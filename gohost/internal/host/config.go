@@ -48,7 +48,8 @@ type Config struct {
 	MemoryLimit uint64 `json:"memory_limit"`
 	// NoInterrupts leaves the module uninstrumented: it runs without the
 	// checks that stop it (timeouts, Ctrl-C, close during a call), which
-	// cost ~0-10% on loop-heavy code (see RATIONALE.md).
+	// cost up to ~2.3x on tight loops, ~1.0x on fib or sha256 (see
+	// RATIONALE.md, "Stopping guests").
 	NoInterrupts bool `json:"no_interrupts"`
 }
 
@@ -78,10 +79,11 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, c.validate()
 }
 
-// validate refuses, before any guest code runs, what wazero only refuses
-// when the module is instantiated, as a failure of its start function (a
-// trap, to the caller): a NUL byte in an argument or environment entry,
-// which WASI hands to the guest as NUL-terminated C strings.
+// validate refuses a timeout that is no number of seconds and, before any
+// guest code runs, what wazero only refuses when the module is
+// instantiated, as a failure of its start function (a trap, to the
+// caller): a NUL byte in an argument or environment entry, which WASI
+// hands to the guest as NUL-terminated C strings.
 func (c Config) validate() error {
 	if c.Timeout < 0 || c.Timeout != c.Timeout || c.Timeout > 1e9 {
 		return errorf(ErrUsage, "gowasm: the timeout must be a number of seconds above 0 (or 0 for none), not %v", c.Timeout)
