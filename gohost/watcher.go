@@ -141,6 +141,10 @@ static void gw_rechain_sigint(void) {
     struct sigaction cur;
     if (sigaction(SIGINT, NULL, &cur) != 0) return;
     if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == gw_on_sigint) return;
+    // Ignored: leave it so (Ctrl-C then stops no guest). A handler in its
+    // place would also undo the ignoring for the programs this process
+    // execs, which inherit SIG_IGN but not a handler.
+    if (!(cur.sa_flags & SA_SIGINFO) && cur.sa_handler == SIG_IGN) return;
     gw_install_sigint(&cur);
 }
 

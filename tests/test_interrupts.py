@@ -216,3 +216,41 @@ def test_interruptible_by_default_only_where_a_person_waits():
     p = subprocess.run([sys.executable, "-i", "-c", code], capture_output=True, text=True, timeout=120,
                        input="", env={k: v for k, v in os.environ.items() if k != "GOWASM_INTERRUPTIBLE"})
     assert "ModuleClosedError" in p.stderr, p.stderr
+
+
+def test_an_ignored_sigint_stays_ignored_for_child_processes():
+    # A process started with SIGINT ignored (`cmd &` in a script, nohup)
+    # passes that on to what it runs: exec keeps an ignored signal, not a
+    # handler. The watcher chained its handler over SIG_IGN, so the
+    # children of such a process died of Ctrl-C again.
+    code = textwrap.dedent("""
+        import signal, subprocess, sys, time
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        import gowasm
+        from test_interrupts import SPIN
+        gowasm.Module(SPIN, interruptible=True).spin(10)
+        time.sleep(0.3)  # the watcher's ticks, which chain the handler again
+        print(subprocess.run([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"],
+                             capture_output=True, text=True).stdout.strip())
+    """)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=os.path.join(ROOT, "tests"))
+    assert p.stdout.strip() == "True", (p.stdout, p.stderr)
+
+
+@pytest.mark.parametrize("source", [
+    '(module (func (export "f") (result i32) (loop) global.get 0))',
+    '(module (func (export "f") (result i32) (loop) i32.const 7 global.set 0 i32.const 1))',
+    '(module (export "g" (global 0)) (func (export "f") (loop)))',
+    '(module (type (func (param i32))) (func (export "f") (type 1) (loop)))',
+    # (func (export "f") (param i32) (loop) (block (type 1))), type 1 lacking (wat would add it)
+    bytes.fromhex("0061736d01000000" "01050160017f00" "03020100" "07050101660000" "0a0a01080003400b02010b0b"),
+], ids=["global.get", "global.set", "export", "function type", "block type"])
+def test_instrumentation_makes_no_invalid_module_valid(source):
+    # The instrumentation adds a global and (when the module has none) a
+    # type [] -> []: a module that refers to the global or type one past
+    # its own is invalid, and must not load because those now exist
+    # (reading or writing the interrupt flag, with global.set).
+    for interruptible in (False, True):
+        with pytest.raises(gowasm.CompileError):
+            Module(source if isinstance(source, bytes) else wat(source), interruptible=interruptible)

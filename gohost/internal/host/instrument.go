@@ -77,8 +77,8 @@ func instrument(wasm []byte) (out []byte, err error) {
 	if m.exportNames[InterruptGlobal] || m.importModules[PollModule] {
 		return nil, fmt.Errorf("it already uses the names %s or %s", InterruptGlobal, PollModule)
 	}
-	rw := renumber{from: m.importedFuncs}
 	global := m.importedGlobals + m.globals
+	rw := renumber{from: m.importedFuncs, nGlobals: global, nTypes: m.types}
 	check := appendU32(append(appendU32([]byte{0x23}, global), 0x04, 0x40, 0x10), rw.from)
 	check = append(check, 0x0b)
 
@@ -224,12 +224,19 @@ func (m *moduleCounts) count(s section) error {
 			switch imp.kind {
 			case 0:
 				m.importedFuncs++
+				if imp.typeIndex >= m.types {
+					return fmt.Errorf("type %d, which it lacks", imp.typeIndex)
+				}
 			case 3:
 				m.importedGlobals++
 			}
 		}
 	case 3:
 		m.funcs = n
+		for i := uint32(0); i < n && err == nil; i++ {
+			err = m.typeIndex(r)
+		}
+		return err
 	case 6:
 		m.globals = n
 	case 7:
@@ -239,15 +246,30 @@ func (m *moduleCounts) count(s section) error {
 				return err
 			}
 			m.exportNames[name] = true
-			if _, err := r.byte(); err != nil {
+			kind, err := r.byte()
+			if err != nil {
 				return err
 			}
-			if _, err := r.u32(); err != nil {
+			idx, err := r.u32()
+			if err != nil {
 				return err
+			}
+			if kind == 3 && idx >= m.importedGlobals+m.globals {
+				return fmt.Errorf("export of global %d, which it lacks", idx)
 			}
 		}
 	}
 	return nil
+}
+
+// typeIndex reads a type index, which must be one of the module's own: the
+// type instrument may add must not make a module that refers to it valid.
+func (m *moduleCounts) typeIndex(r *reader) error {
+	t, err := r.u32()
+	if err == nil && t >= m.types {
+		return fmt.Errorf("type %d, which it lacks", t)
+	}
+	return err
 }
 
 // appendVec adds one entry to a section that is a vector: its count and
@@ -282,7 +304,32 @@ func appendExport(out []byte, global uint32) []byte {
 
 // renumber moves the module's own functions up by one index, past the
 // poll import, in everything that refers to them.
-type renumber struct{ from uint32 }
+// It also checks that the module refers to no global or type past its
+// own, which the ones instrument adds would make valid.
+type renumber struct{ from, nGlobals, nTypes uint32 }
+
+// checkIndices checks the global or type index of the instruction of
+// opcode op at b[at:].
+func (rw renumber) checkIndices(b []byte, at int, op byte) error {
+	r := &reader{b: b, pos: at + 1}
+	switch op {
+	case 0x23, 0x24: // global.get, global.set
+		if g, _ := r.u32(); g >= rw.nGlobals {
+			return fmt.Errorf("global %d, which it lacks", g)
+		}
+	case 0x11, 0x13: // call_indirect, return_call_indirect
+		if t, _ := r.u32(); t >= rw.nTypes {
+			return fmt.Errorf("type %d, which it lacks", t)
+		}
+	case 0x02, 0x03, 0x04, 0x06, 0x1f: // block types
+		if r.pos < len(b) && b[r.pos]&0xc0 != 0x40 { // not a negative s33 (a value type or empty)
+			if t, err := r.u32(); err != nil || t >= rw.nTypes {
+				return fmt.Errorf("block type %d, which it lacks", t)
+			}
+		}
+	}
+	return nil
+}
 
 func (rw renumber) fn(i uint32) uint32 {
 	if i >= rw.from {
@@ -303,6 +350,9 @@ func (rw renumber) expr(out []byte, r *reader) ([]byte, error) {
 	for {
 		start := r.pos
 		op, _, fnAt, err := r.instruction()
+		if err == nil {
+			err = rw.checkIndices(r.b, start, op)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -552,6 +602,9 @@ func (rw renumber) body(out, scratch, body, check []byte) ([]byte, []byte, error
 	for r.pos < len(body) {
 		start := r.pos
 		op, call, fnAt, err := r.instruction()
+		if err == nil {
+			err = rw.checkIndices(body, start, op)
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("at byte %d: %v", start, err)
 		}

@@ -123,11 +123,12 @@ func memoryImports(wasm []byte) ([]memoryImport, error) {
 	return out, err
 }
 
-// importEntry is one entry of the import section; limits are a memory's.
+// importEntry is one entry of the import section.
 type importEntry struct {
 	module, name string
-	kind         byte // 0 function, 1 table, 2 memory, 3 global, 4 tag
-	limits       limits
+	kind         byte   // 0 function, 1 table, 2 memory, 3 global, 4 tag
+	typeIndex    uint32 // a function's
+	limits       limits // a memory's
 }
 
 // readImports decodes an import section (the one parser of it: linking
@@ -152,7 +153,7 @@ func readImports(body []byte) ([]importEntry, error) {
 		}
 		switch imp.kind {
 		case 0: // function: type index
-			_, err = r.u32()
+			imp.typeIndex, err = r.u32()
 		case 1: // table: reftype, limits
 			if err = r.valType(); err == nil {
 				_, err = r.limits()
