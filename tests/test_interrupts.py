@@ -130,7 +130,9 @@ CTRL_C = """
 def test_ctrl_c_stops_the_call_on_the_main_thread(setup):
     # The second case sets a Python handler after gowasm chained its own (as
     # an IPython kernel does for every cell): gowasm chains it again.
-    body = CTRL_C.replace("SETUP", "gowasm.Module(SPIN)\n    " + setup + "\n    import time; time.sleep(0.1)")
+    # The watcher re-chains within a tick: 10 ms, or 100 ms while no
+    # interruptible module has run yet, as here.
+    body = CTRL_C.replace("SETUP", "gowasm.Module(SPIN)\n    " + setup + "\n    import time; time.sleep(0.5)")
     p = _script(body)
     assert p.stdout.readline() == "ready\n"
     os.kill(p.pid, signal.SIGINT)
