@@ -39,6 +39,7 @@
 #define GOWASM_ERR_DEADLOCK 10 /* a call from a host function would wait forever */
 #define GOWASM_ERR_INTERRUPTED 11 /* Ctrl-C (SIGINT) stopped the call */
 #define GOWASM_ERR_TIMEOUT 12     /* the call ran past its timeout and was stopped */
+#define GOWASM_ERR_GUEST 13       /* the guest broke the typed convention (a pointer outside its memory) */
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */
@@ -159,6 +160,26 @@ int32_t gowasm_interrupts(gowasm_error *err, uint64_t main_thread);
    timeout fails with GOWASM_ERR_TIMEOUT and leaves the module unusable. */
 int32_t gowasm_call_timeout(gowasm_error *err, uint64_t func, uint64_t *stack,
                             size_t stack_len, double timeout);
+
+/* A typed call in one crossing (gowasm's convention for str, bytes and
+   JSON values, python/gowasm/_typed.py): Go copies each memory value into
+   guest memory from the guest's allocator, calls func with (ptr, len) for
+   it, reads a packed ptr << 32 | len result, and frees what it allocated
+   and the result. allocator is the malloc export's handle | the free
+   export's handle << 32 (free takes (ptr) or (ptr, len)). shape: bits 0-3
+   count the Python-level params (4 at most), then 2 bits each: 0 an integer
+   (an i32 or i64 param; i0, i1 in order), 1 a memory value ((ptr, len);
+   m0/n0, m1/n1 in order); bits 20-21 the result: 0 none, 1 an integer,
+   2 a memory value. A memory result of at most out_cap bytes is copied to
+   out; a longer one to a malloc'ed buffer in *big_out (free it with
+   gowasm_free). Returns the integer result, or a memory result's length,
+   or 0; GOWASM_FAILED_INT on failure, a hint as for the fast calls (check
+   err->code). Integers out of range fail with GOWASM_ERR_ARGUMENT before
+   any guest code runs; a guest pointer outside its memory fails with
+   GOWASM_ERR_GUEST. Serialized with the module's other calls. */
+int64_t gowasm_call_typed(gowasm_error *err, uint64_t func, uint64_t allocator, uint32_t shape,
+                          uint8_t *m0, size_t n0, uint8_t *m1, size_t n1, int64_t i0, int64_t i1,
+                          uint8_t *out, size_t out_cap, uint8_t **big_out);
 
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,

@@ -73,6 +73,9 @@ def build_ffi(library_dir=None):
     ffi.cdef(
         """
         int32_t gwpy_take_error(gowasm_error *out);
+        int64_t gwpy_call_typed(uint64_t func, uint64_t allocator, uint32_t shape, char *m0, size_t n0,
+                                char *m1, size_t n1, int64_t i0, int64_t i1, char *out, size_t out_cap);
+        char *gwpy_take_big(void);
         int64_t gwpy_memory_len(uint64_t module);
         int gwpy_watch_fork(void);
         #define GWPY_MAP_NORESERVE ...
@@ -89,7 +92,8 @@ def build_ffi(library_dir=None):
 #define GWPY_TLS __declspec(thread)
 #elif defined(__GNUC__) && !defined(__APPLE__)
 /* initial-exec: a direct %fs access instead of a __tls_get_addr call per
-   fast call; 16 bytes fit easily in glibc's static TLS reserve for dlopen. */
+   fast call; 24 bytes (the error, a typed result pointer) fit easily in
+   glibc's static TLS reserve for dlopen. */
 #define GWPY_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 #else
 #define GWPY_TLS _Thread_local
@@ -136,6 +140,22 @@ static void gwpy_fail_forked(void) {
 static int64_t gwpy_memory_len(uint64_t module) {
     if (gwpy_forked) { gwpy_fail_forked(); return -1; }
     return gowasm_memory_len(&gwpy_err, module);
+}
+
+/* Typed calls (_typedcall.py): gowasm_call_typed with this thread's error,
+   and a result too long for the caller's buffer kept per thread until
+   gwpy_take_big takes it (the caller frees it with gowasm_free). */
+static GWPY_TLS uint8_t *gwpy_big;
+static int64_t gwpy_call_typed(uint64_t func, uint64_t allocator, uint32_t shape, char *m0, size_t n0,
+                               char *m1, size_t n1, int64_t i0, int64_t i1, char *out, size_t out_cap) {
+    if (gwpy_forked) { gwpy_fail_forked(); return GOWASM_FAILED_INT; }
+    return gowasm_call_typed(&gwpy_err, func, allocator, shape, (uint8_t *)m0, n0, (uint8_t *)m1, n1,
+                             i0, i1, (uint8_t *)out, out_cap, &gwpy_big);
+}
+static char *gwpy_take_big(void) {
+    uint8_t *p = gwpy_big;
+    gwpy_big = NULL;
+    return (char *)p;
 }
 
 static int32_t gwpy_take_error(gowasm_error *out) {

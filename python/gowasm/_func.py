@@ -280,6 +280,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.params = ex.params
     fn.results = ex.results
     fn.module = ex.module  # keeps the module alive while the function is
+    fn._handle = ex.handle  # for typed calls in one crossing (_typedcall.py)
     fn.wasm_signature = ex.signature
     fn.typed = _typed_method(fn)
     fn.call = _call_method(ex)

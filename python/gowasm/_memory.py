@@ -35,6 +35,9 @@ class Memory:
     """
 
     _module: Any
+    #: The size the object was made for (Module.memory reuses it while the
+    #: memory keeps that size).
+    mapped_size: int = -1
 
     def __len__(self) -> int:
         return memory_size(self._module)
@@ -122,11 +125,13 @@ def memory_size(owner: Any) -> int:
 def open_memory(module: Any) -> Memory:
     """A Memory for ``module`` at its current size."""
     mem: Memory = CopiedMemory(module)
-    size = len(mem)
+    size = mem.mapped_size = len(mem)
     if size == 0 or memory_map(module, None, 0) is None:
+        mem.mapped_size = -1  # never reused: a copying Memory costs nothing to make
         return mem
     view = _mapping(MappedMemory, module, size)
     view._module = module
+    view.mapped_size = size
     return view
 
 

@@ -236,7 +236,13 @@ class Module:
         :class:`gowasm.Memory`. Each read gives a view of its current size."""
         if not self._memories:
             return None
-        return open_memory(self)
+        # Cached while the size is the same (a new mapping costs ~10 us; the
+        # size check one call into Go): a view of the current size either way.
+        cached = self.__dict__.get("_memory_view")
+        if cached is not None and not getattr(cached, "closed", False) and cached.mapped_size == memory_size(self):
+            return cached
+        view = self._memory_view = open_memory(self)
+        return view
 
     def _memory_size(self) -> int:
         """The memory's current size in bytes."""

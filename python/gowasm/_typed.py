@@ -25,6 +25,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import WasmError
+from ._typedcall import fast_typed
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -159,7 +160,9 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
             r = _call_with_allocations(raw, values, in_memory, alloc, module)
         return lift(r, alloc, module)
 
-    return _describe(call, raw, kinds, result, names, signature)
+    _describe(call, raw, kinds, result, names, signature)  # also the fast one's slow path
+    fast = fast_typed(raw, kinds, result, alloc, call, raw.name)
+    return call if fast is None else _describe(fast, raw, kinds, result, names, signature)
 
 
 def _bind(fn: Any, signature: str, args: Any, kwargs: Any) -> Any:

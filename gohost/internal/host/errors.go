@@ -27,6 +27,9 @@ const (
 	// ErrInterrupted: Ctrl-C stopped the call; ErrTimeout: its timeout did.
 	ErrInterrupted Code = 11
 	ErrTimeout     Code = 12
+	// ErrGuest: the guest broke the typed convention (a pointer outside
+	// its memory); the module stays usable.
+	ErrGuest Code = 13
 )
 
 // Error is what every failing operation returns: a code for the caller to

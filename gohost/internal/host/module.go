@@ -45,6 +45,8 @@ type Module struct {
 	// mu serializes calls: one wasm instance is not safe for concurrent use.
 	mu    sync.Mutex
 	funcs []*Func
+	// scratch holds typed calls' argument blocks (guarded by mu).
+	scratch []*scratch
 	// dead is set once the module cannot be called any more: after Close,
 	// or after a trap or exit left the guest's own runtime in an unknown state.
 	dead *Error

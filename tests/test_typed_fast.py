@@ -1,0 +1,159 @@
+"""Typed calls in one crossing (_typedcall.py, gowasm_call_typed): the same
+behaviour as the convention done in Python, on every shape and edge."""
+
+import threading
+
+import pytest
+
+from gowasm import Module, WasmError
+from conftest import wat
+
+# A bump allocator that counts live allocations, so tests can see that
+# everything the host allocated was freed.
+_GUEST = '''(module (memory (export "memory") 16)
+  (global $next (mut i32) (i32.const 1024)) (global $live (mut i32) (i32.const 0))
+  (func $malloc (export "malloc") (param i32) (result i32) (local $p i32)
+    global.get $next local.set $p
+    (global.set $next (i32.and (i32.add (i32.add (global.get $next) (local.get 0)) (i32.const 15)) (i32.const -16)))
+    (global.set $live (i32.add (global.get $live) (i32.const 1)))
+    (if (i32.gt_u (global.get $next) (i32.const 600000)) (then (global.set $next (i32.const 1024))))
+    local.get $p)
+  (func (export "free") (param i32) (global.set $live (i32.sub (global.get $live) (i32.const 1))))
+  (func (export "live") (result i32) global.get $live)
+  (func $pack (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1))))
+  ;; echo(s) returns a copy of s made with malloc
+  (func $echo (export "echo") (param i32 i32) (result i64) (local $p i32)
+    (local.set $p (call $malloc (local.get 1)))
+    (memory.copy (local.get $p) (local.get 0) (local.get 1))
+    (call $pack (local.get $p) (local.get 1)))
+  ;; cat(a, b) -> a + b
+  (func (export "cat") (param i32 i32 i32 i32) (result i64) (local $p i32)
+    (local.set $p (call $malloc (i32.add (local.get 1) (local.get 3))))
+    (memory.copy (local.get $p) (local.get 0) (local.get 1))
+    (memory.copy (i32.add (local.get $p) (local.get 1)) (local.get 2) (local.get 3))
+    (call $pack (local.get $p) (i32.add (local.get 1) (local.get 3))))
+  ;; take(s, n) -> the first n bytes of s (n an i32), as a new allocation
+  (func (export "take") (param i32 i32 i32) (result i64) (call $echo (local.get 0) (local.get 2)))
+  (func (export "len") (param i32 i32) (result i32) (local.get 1))
+  (func (export "len64") (param i32 i32) (result i64) (i64.extend_i32_u (local.get 1)))
+  (func (export "nothing") (param i32 i32))
+  (func (export "empty") (result i64) (i64.const 0))
+  (func (export "boom") (param i32 i32) (result i64) unreachable)
+  (func (export "big") (param i32) (result i64) (local $p i32)
+    (local.set $p (call $malloc (local.get 0)))
+    (memory.fill (local.get $p) (i32.const 120) (local.get 0))
+    (call $pack (local.get $p) (local.get 0))))'''
+
+
+@pytest.fixture
+def m():
+    return Module(wat(_GUEST))
+
+
+def _is_fast(fn):
+    return fn.__code__.co_filename == "<gowasm typed call>"
+
+
+def test_every_shape(m):
+    echo = m.echo.typed(str, returns=str)
+    assert _is_fast(echo)
+    assert echo("héllo") == "héllo" and echo("") == ""
+    assert m.echo.typed(bytes, returns=bytes)(b"\x00\xff") == b"\x00\xff"
+    assert m.echo.typed(dict, returns=dict)({"a": [1, 2.5, None]}) == {"a": [1, 2.5, None]}
+    assert m.echo.typed(dict, returns=dict)(None) is None  # "null" in and out
+    assert m.cat.typed(str, str, returns=str)("ab", "cd") == "abcd"
+    assert m.cat.typed(str, bytes, returns=bytes)("", b"x") == b"x"
+    take = m.take.typed(str, int, returns=str)
+    assert _is_fast(take) and take("abcdef", 3) == "abc"
+    assert m.take.typed(str, bool, returns=str)("abc", True) == "a"
+    assert m.len.typed(bytes, returns=int)(b"abcd") == 4
+    assert m.len.typed(bytes, returns=bool)(b"") is False
+    assert m.len64.typed(str, returns=int)("xyz") == 3
+    assert m.nothing.typed(str)("x") is None
+    assert m.empty.typed(returns=bytes)() == b"" and m.empty.typed(returns=dict)() is None
+    assert m.live() == 1  # every allocation was freed but the scratch block
+
+
+def test_results_longer_than_the_buffer(m):
+    big = m.big.typed(int, returns=bytes)
+    for n in (65535, 65536, 65537, 150000):
+        assert big(n) == b"x" * n
+    data = "y" * 100_000
+    assert m.echo.typed(str, returns=str)(data) == data
+    assert m.live() == 1  # the scratch block
+
+
+def test_other_values_take_the_python_path(m):
+    echo = m.echo.typed(bytes, returns=bytes)
+    assert echo(bytearray(b"ab")) == b"ab" and echo(memoryview(b"cd")) == b"cd"
+    take = m.take.typed(str, int, returns=str)
+    assert take(p0="abc", p1=2) == "ab"
+    with pytest.raises(TypeError, match=r"argument 1 must be str, not int"):
+        take(5, 1)
+    with pytest.raises(TypeError, match=r"must be int, not float"):
+        take("abc", 1.0)
+    with pytest.raises(OverflowError, match="out of range for i32"):
+        take("abc", 1 << 40)
+    with pytest.raises(TypeError, match=r"takes 2 arguments \(1 given\)"):
+        take("abc")
+    with pytest.raises(TypeError):
+        m.echo.typed(dict, returns=dict)({1j})
+    assert take("abc", 1) == "a"  # none of that harmed the module
+    assert m.live() == 2  # Go's scratch block and the Python path's
+
+
+def test_traps_and_bad_pointers(m):
+    with pytest.raises(WasmError, match="unreachable"):
+        m.boom.typed(str, returns=str)("x")
+    with pytest.raises(WasmError, match="can no longer be called"):
+        m.echo.typed(str, returns=str)("x")
+    bad = Module(wat('''(module (memory (export "memory") 1)
+        (func $malloc (export "malloc") (param i32) (result i32) (i32.const 65530)) (func (export "free") (param i32))
+        (func (export "len") (param i32 i32) (result i32) (local.get 1)))'''))
+    with pytest.raises(WasmError, match="allocator returned 65530 for 10 bytes, outside its memory"):
+        bad.len.typed(str, returns=int)("x" * 10)
+
+
+def test_reentrant_typed_call_from_a_host_function():
+    holder = []
+
+    def host(n):
+        return len(holder[0]("z" * n))
+
+    guest = (_GUEST.replace('(module (memory', '(module (import "env" "h" (func $h (param i32) (result i32))) (memory', 1)
+             .replace('(func (export "len") (param i32 i32) (result i32) (local.get 1))',
+                      '(func (export "len") (param i32 i32) (result i32) (call $h (local.get 1)))'))
+    m = Module(wat(guest),
+               imports={"env": {"h": host}})
+    holder.append(m.echo.typed(str, returns=str))
+    assert m.len.typed(str, returns=int)("abcd") == 4
+    assert m.live() == 1
+
+
+def test_threads_share_a_module(m):
+    echo = m.echo.typed(str, returns=str)
+    errors = []
+
+    def work(i):
+        try:
+            for j in range(300):
+                s = "%d-%d" % (i, j) * (j % 7 + 1)
+                assert echo(s) == s
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and m.live() == 1
+
+
+def test_memory_is_cached_while_its_size_holds(m):
+    mem = m.memory
+    assert m.memory is mem
+    mem.grow(1)
+    grown = m.memory
+    assert grown is not mem and len(grown) == len(mem) == 17 * 65536 and len(bytes(grown)) == 17 * 65536
