@@ -181,6 +181,25 @@ int64_t gowasm_call_typed(gowasm_error *err, uint64_t func, uint64_t allocator, 
                           uint8_t *m0, size_t n0, uint8_t *m1, size_t n1, int64_t i0, int64_t i1,
                           uint8_t *out, size_t out_cap, uint8_t **big_out);
 
+/* Vectorised call: calls func n times inside this one call, with element i
+   of each of the ncolumns columns as its arguments (one column per param,
+   in order), and writes each result as element i of results: an int32_t,
+   int64_t, float or double array by the result's wasm type (NULL if it has
+   none; several results are GOWASM_ERR_USAGE). kinds[j] says how column j
+   holds its elements: their size in bytes (1, 2, 4 or 8) ORed with
+   GOWASM_ELEM_SIGNED for signed integers or GOWASM_ELEM_FLOAT for floats
+   (4 or 8); or it is GOWASM_ELEM_RANGE: two int64_t (start, step), element
+   i being start + i * step. An integer out of its param's range, or a float for an integer
+   param, is GOWASM_ERR_ARGUMENT. *done_out gets how many calls completed:
+   on failure, the index of the failing element. Serialized with the
+   module's other calls (the lock is held for the whole batch); each element
+   is a call of its own for timeouts. */
+#define GOWASM_ELEM_SIGNED 16
+#define GOWASM_ELEM_FLOAT 32
+#define GOWASM_ELEM_RANGE 64
+int32_t gowasm_call_map(gowasm_error *err, uint64_t func, void **columns, uint32_t *kinds,
+                        size_t ncolumns, size_t n, void *results, size_t *done_out);
+
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,
                             uint64_t *funcs_out);

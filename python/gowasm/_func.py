@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from . import _native
 from ._errors import ForkError
+from ._map import make_map
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
@@ -284,6 +285,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.wasm_signature = ex.signature
     fn.typed = _typed_method(fn)
     fn.call = _call_method(ex)
+    fn.map = make_map(fn, ex)
 
 
 def _call_method(ex: _Export) -> Callable[..., Any]:

@@ -1,0 +1,42 @@
+package main
+
+/*
+#include "gowasm.h"
+*/
+import "C"
+
+import (
+	"unsafe"
+
+	"github.com/gowasm/gowasm/gohost/internal/host"
+)
+
+//export gowasm_call_map
+func gowasm_call_map(e *C.gowasm_error, fn C.uint64_t, columns *unsafe.Pointer, kinds *C.uint32_t, ncolumns C.size_t,
+	n C.size_t, results unsafe.Pointer, done *C.size_t) (rc C.int32_t) {
+	defer func() {
+		if p := recover(); p != nil {
+			rc = setPanic(e, p)
+		}
+	}()
+	if ncolumns > 64 || n > 1<<48 {
+		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_call_map: too many columns or elements"})
+	}
+	var cols []host.Column
+	if ncolumns > 0 {
+		ptrs := unsafe.Slice(columns, int(ncolumns))
+		ks := unsafe.Slice(kinds, int(ncolumns))
+		cols = make([]host.Column, ncolumns)
+		for i := range cols {
+			cols[i] = host.Column{Ptr: ptrs[i], Kind: uint32(ks[i])}
+		}
+	}
+	count, err := host.CallMap(uint64(fn), cols, int(n), results)
+	if done != nil {
+		*done = C.size_t(count)
+	}
+	if err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}

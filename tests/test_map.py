@@ -1,0 +1,122 @@
+"""Vectorised calls: m.f.map(xs, ys) is [m.f(x, y) for x, y in zip(xs, ys)]."""
+
+import array
+import sys
+
+import pytest
+
+from gowasm import Module, Trap, WasmError
+from conftest import wat
+
+_GUEST = '''(module
+  (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))
+  (func (export "half") (param f64) (result f64) (f64.mul (local.get 0) (f64.const 0.5)))
+  (func (export "halff") (param f32) (result f32) (f32.mul (local.get 0) (f32.const 0.5)))
+  (func (export "mix") (param i32 f64) (result f64) (f64.add (f64.convert_i32_s (local.get 0)) (local.get 1)))
+  (global $n (mut i32) (i32.const 0))
+  (func (export "count") (param i32) (global.set $n (i32.add (global.get $n) (local.get 0))))
+  (func (export "total") (result i32) global.get $n)
+  (func (export "two") (param i32) (result i32 i32) local.get 0 local.get 0)
+  (func (export "check") (param i32) (result i32) (if (i32.eq (local.get 0) (i32.const 7)) (then unreachable)) local.get 0))'''
+
+
+@pytest.fixture
+def m():
+    return Module(wat(_GUEST))
+
+
+def test_every_input_kind(m):
+    want = [x + 2 * x for x in range(10)]
+    xs = list(range(10))
+    ys = [2 * x for x in xs]
+    assert m.add.map(xs, ys) == want
+    assert m.add.map(tuple(xs), tuple(ys)) == want
+    assert m.add.map(range(10), range(0, 20, 2)) == want
+    assert m.add.map(iter(xs), (y for y in ys)) == want
+    for code in "bBhHiIlLqQ":
+        assert m.add.map(array.array(code, xs), array.array(code, ys)) == want, code
+    assert m.add.map(array.array("q", xs), ys) == want
+    assert m.add.map([], []) == [] and m.add.map(range(0), range(0)) == []
+    assert m.add.map([-1, 2**31], [0, 2**31]) == [-1, 0]  # i32 takes both ranges; results are signed
+    assert m.add64.map([2**62, -5], range(2)) == [2**62, -4]
+    assert m.half.map([1, 2.5, -3]) == [0.5, 1.25, -1.5]
+    assert m.half.map(array.array("f", [1.0, 3.0])) == [0.5, 1.5]
+    assert m.halff.map([3.0]) == [1.5]
+    assert m.mix.map(range(3), [0.5] * 3) == [0.5, 1.5, 2.5]
+    assert m.count.map(range(1, 5)) is None and m.total() == 10
+    assert m.add.map(range(-3, 3, 2), [True, False, True]) == [-2, -1, 2]
+    assert m.add.map(range(5, 0, -1), range(5)) == [5] * 5
+
+
+def test_numpy_in_numpy_out(m):
+    np = pytest.importorskip("numpy")
+    xs = np.arange(6, dtype=np.int32)
+    out = m.add.map(xs, xs[::-1])  # a strided view is made contiguous
+    assert isinstance(out, np.ndarray) and out.dtype == np.int32 and out.tolist() == [5] * 6
+    for dt in (np.int8, np.uint16, np.int64, np.uint32, np.bool_):
+        assert m.add.map(np.ones(3, dtype=dt), [1, 2, 3]).tolist() == [2, 3, 4], dt
+    assert m.half.map(np.array([1.0, 2.0], dtype=np.float32)).dtype == np.float64
+    assert m.halff.map(np.array([1.0, 2.0])).tolist() == [0.5, 1.0]
+    assert m.add64.map(np.array([1, 2], dtype=">i8"), [0, 0]).tolist() == [1, 2]  # byte-swapped input
+    with pytest.raises(ValueError, match="1-dimensional"):
+        m.half.map(np.zeros((2, 2)))
+
+
+def test_numpy_is_not_imported():
+    import subprocess
+    code = ("import sys; sys.modules['numpy'] = None\nfrom conftest import wat\nfrom gowasm import Module\n"
+            "m = Module(wat('(module (func (export \"f\") (param i32) (result i32) local.get 0))'))\n"
+            "assert m.f.map(range(3)) == [0, 1, 2]\nprint('ok')\n")
+    import os
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=os.path.dirname(os.path.abspath(__file__)))
+    assert r.stdout == "ok\n", r.stderr
+
+
+def test_errors_name_the_element(m):
+    with pytest.raises(OverflowError, match=r"element 2: add\(i32, i32\) -> i32: argument 1 is out of range for i32"):
+        m.add.map([1, 2, 2**40], [0, 0, 0])
+    with pytest.raises(OverflowError, match=r"element 1: .*argument 2 is out of range"):
+        m.add.map(array.array("q", [0, 0]), array.array("q", [0, -2**40]))
+    with pytest.raises(TypeError, match=r"element 1: .*argument 2 must be int"):
+        m.add.map([1, 2], [3, "x"])
+    with pytest.raises(TypeError, match=r"element 0: .*must be int"):
+        m.add.map([1.5], [1])
+    with pytest.raises(TypeError, match=r"takes 2 iterables"):
+        m.add.map([1])
+    with pytest.raises(ValueError, match=r"different lengths \(2, 3\)"):
+        m.add.map([1, 2], [1, 2, 3])
+    assert m.add.map([1], [1]) == [2]  # none of that harmed the module
+    with pytest.raises(Trap, match="element 7: .*unreachable"):
+        m.check.map(range(10))
+    with pytest.raises(WasmError, match="can no longer be called"):
+        m.add.map([1], [1])
+
+
+def test_several_results_take_the_python_path(m):
+    assert m.two.map([1, 2]) == [(1, 1), (2, 2)]
+
+
+def test_host_function_errors_name_the_element():
+    def h(x):
+        if x == 3:
+            raise KeyError("three")
+        return x * 10
+
+    m = Module(wat('''(module (import "env" "h" (func $h (param i32) (result i32)))
+        (func (export "f") (param i32) (result i32) (call $h (local.get 0))))'''), imports={"env": {"h": h}})
+    assert m.f.map(range(3)) == [0, 10, 20]
+    with pytest.raises(KeyError) as info:
+        m.f.map(range(5))
+    assert any("element 3" in n for n in getattr(info.value, "__notes__", []))
+
+
+def test_map_from_inside_a_host_function():
+    holder = []
+    m = Module(wat('''(module (import "env" "h" (func $h (param i32) (result i32)))
+        (func (export "f") (param i32) (result i32) (call $h (local.get 0)))
+        (func (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0))))'''),
+               imports={"env": {"h": lambda n: sum(holder[0].sq.map(range(n)))}})
+    holder.append(m)
+    assert m.f(4) == 0 + 1 + 4 + 9
