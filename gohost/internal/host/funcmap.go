@@ -208,7 +208,7 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 
 func (f *Func) elemError(j int, c Column, i int) *Error {
 	if c.Kind&ElemFloat != 0 {
-		return errorf(ErrArgument, "%s: argument %d must be an integer (wasm %s), not a float", f.signature(), j+1, typeNames(f.params[j:j+1])[0])
+		return errorf(ErrArgument, "%s: argument %d must be an integer (wasm %s), not a float", f.signature(), j+1, typeNames(f.params[j : j+1])[0])
 	}
 	v, _ := c.load(i, api.ValueTypeI64)
 	if c.Kind&(ElemSigned|ElemRange) == 0 {
