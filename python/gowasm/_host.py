@@ -19,7 +19,6 @@ signature ``sig``, calls it and writes its results back.
 - The function may call the module's exports again (re-entrancy).
 """
 
-import inspect
 import itertools
 import threading
 import weakref
@@ -130,7 +129,12 @@ class HostFunction:
         self.prepare("%s:%s" % (",".join(params), ",".join(results)))
 
 
+_EMPTY = None  # an unannotated parameter, when none is annotated
+
+
 def _inspect_callable(fn: Callable[..., Any]) -> Tuple[bool, List[Any], Any]:
+    import inspect  # here, not at import gowasm: ~10 ms
+
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):  # builtins without a signature
@@ -190,7 +194,7 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
                         % hf.returns.__name__, what="results")
     args: List[str] = []
     i = 0
-    for annotation in hf.annotations or [inspect.Parameter.empty] * len(params):
+    for annotation in hf.annotations or [_EMPTY] * len(params):
         if annotation in (str, bytes):
             if params[i:i + 2] != ["i32", "i32"]:
                 raise _mismatch(hf, params, "a %s parameter needs two i32s (ptr, len)" % annotation.__name__)

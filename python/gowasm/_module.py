@@ -1,6 +1,5 @@
 """``Module``: a WebAssembly module, loaded and ready to call."""
 
-import difflib
 import json
 import mmap
 import os
@@ -299,6 +298,8 @@ class Module:
         exported = list(self.exports) + self._memories
         msg = "%s has no export %r." % (self.name, name)
         lowered = {n.lower(): n for n in exported}
+        import difflib
+
         near = [lowered[name.lower()]] if name.lower() in lowered else difflib.get_close_matches(name, exported, n=1)
         if near:
             msg += " Did you mean %r?" % near[0]

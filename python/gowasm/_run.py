@@ -2,14 +2,16 @@
 
 import json
 import os
-import subprocess
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from . import _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import ExitError, WasmError
 from ._module import Source, read_source
 from ._wasi import Mount, PathLike, wasi_config
+
+if TYPE_CHECKING:  # imported in run(): ~10 ms of `import gowasm` otherwise
+    import subprocess
 
 
 def run(
@@ -58,6 +60,8 @@ def run(
     ``KeyboardInterrupt`` if it is ``interruptible`` (as for
     :class:`Module`). ``memory_limit`` (bytes) caps its memory.
     """
+    import subprocess
+
     if capture_output:
         if stdout is not None or stderr is not None:
             raise ValueError("stdout and stderr arguments may not be used with capture_output")

@@ -21,12 +21,15 @@ wrote fails, whichever stream it was.
 import codecs
 import io
 import itertools
-import subprocess
 import sys
 import threading
 from typing import Any, Callable, Dict, Optional
 
 from ._host import keep_pending
+
+# subprocess.PIPE, STDOUT and DEVNULL (their documented values; importing
+# subprocess costs ~10 ms of `import gowasm`).
+_SP_PIPE, _SP_STDOUT, _SP_DEVNULL = -1, -2, -3
 
 DISCARD = 0
 STDOUT = 1
@@ -141,11 +144,11 @@ def output_stream(spec: Any, default: int, own: bool = False) -> "tuple[int, Opt
             return default, None
         stream = TextWriter(_current[default]._target)  # type: ignore[attr-defined]
         return register(stream, _NAMES[default]), stream
-    if spec == subprocess.DEVNULL:
+    if spec == _SP_DEVNULL:
         return DISCARD, None
-    if spec == subprocess.PIPE:
+    if spec == _SP_PIPE:
         stream: Stream = Capture()
-    elif spec == subprocess.STDOUT:
+    elif spec == _SP_STDOUT:
         raise ValueError("stderr=subprocess.STDOUT is not supported; pass the same file object for both")
     elif hasattr(spec, "write"):
         stream = TextWriter(lambda: spec) if is_text(spec) else BinaryWriter(spec)
@@ -169,7 +172,7 @@ def input_stream(spec: Any, data: Any, default: int, own: bool = False) -> "tupl
             return default, None
         stream = Reader(_current[default]._source)  # type: ignore[attr-defined]
         return register(stream, "stdin"), stream
-    if spec in (subprocess.DEVNULL, subprocess.PIPE):
+    if spec in (_SP_DEVNULL, _SP_PIPE):
         return DISCARD, None  # PIPE without input= is empty, as in subprocess
     if hasattr(spec, "read"):
         stream = Reader(lambda: spec)

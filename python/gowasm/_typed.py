@@ -17,7 +17,6 @@ exports (``gowasm_describe``) and Module applies the types by itself.
 """
 
 import contextlib
-import inspect
 import json
 import keyword
 import operator
@@ -186,6 +185,8 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
 
 
 def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], names: List[str], signature: str) -> Any:
+    import inspect  # here, not at import gowasm: ~10 ms
+
     module = raw.module
     call.__name__ = raw.name
     call.__qualname__ = signature
@@ -208,6 +209,8 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
 def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
     """``m.greet.typed(stub)``: types from a stub's annotations, e.g.
     ``def greet(name: str) -> str: ...``."""
+    import inspect
+
     sig = inspect.signature(spec)
     hints = getattr(spec, "__annotations__", {})
     params = [hints.get(p.name, p.annotation) for p in sig.parameters.values()]
