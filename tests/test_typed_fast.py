@@ -157,3 +157,18 @@ def test_memory_is_cached_while_its_size_holds(m):
     mem.grow(1)
     grown = m.memory
     assert grown is not mem and len(grown) == len(mem) == 17 * 65536 and len(bytes(grown)) == 17 * 65536
+
+
+def test_fast_calls_use_the_fastcall_builtins():
+    from gowasm import _native
+    m = Module(wat('(module (func (export "add") (param i64 f64) (result f64) (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1))))'))
+    fc = _native.fastcall
+    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93
+    assert "call_f_if" in m.add.__code__.co_freevars or m.add(2, 0.5) == 2.5
+    assert m.add(2, 0.5) == 2.5 and m.add(-1, 1) == 0.0
+    with pytest.raises(TypeError, match="argument 1 must be int"):
+        m.add(1.5, 1.0)
+    with pytest.raises(TypeError):
+        fc.call_f_if(m.add._handle, 1)  # arity is checked in C too
+    with pytest.raises(TypeError):
+        fc.call_f_if(m.add._handle, "x", 1.0)

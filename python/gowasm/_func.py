@@ -100,7 +100,8 @@ class _Export:
         if None in kinds or result is None:
             return None
         suffix = result + ("_" + "".join(kinds) if kinds else "")  # type: ignore[arg-type]
-        return result, getattr(self.lib, "gwpy_call_" + suffix)
+        fast = getattr(_native.fastcall, "call_" + suffix, None)  # METH_FASTCALL: ~40 ns less per call
+        return result, fast or getattr(self.lib, "gwpy_call_" + suffix)
 
     # -- slow paths -------------------------------------------------------
 

@@ -42,6 +42,9 @@ HOST_FAILED = 9
 FAILED_INT = -792353564
 
 
+#: gowasm._fastcall: the fast calls as METH_FASTCALL builtins, or None.
+fastcall: Any = None
+
 #: Set in a child forked after the library loaded (see ForkError).
 forked = False
 
@@ -111,6 +114,9 @@ def _load():
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
     lib.gwpy_watch_fork()  # the fast-call wrappers refuse to run in a forked child
+    global fastcall
+    if lib.gwpy_install_fast() == 0:  # METH_FASTCALL twins of the fast calls (_ffi_build.py)
+        fastcall = sys.modules.get("gowasm._fastcall")
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
     # Ctrl-C stops the guest call running on Python's main thread (where
