@@ -110,10 +110,68 @@ def _fast_builtins(header):
 #define METH_FASTCALL 0x0080 /* stable ABI since 3.10; cffi's Py_LIMITED_API hides the name */
 #endif
 %s
+static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyMethodDef gwpy_fast_defs[] = {
 %s
+    {"call_typed", (PyCFunction)(void (*)(void))gwpy_fast_call_typed, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL}
 };
+/* call_typed(func, allocator, shape, kind, m0, m1, i0, i1): a typed call
+   in one crossing (gowasm_call_typed; _typedcall.py). m0, m1: str (passed
+   as its UTF-8), bytes, or None; i0, i1: the integer params. Returns, for
+   kind 0, the integer result (or 0); kind 1, the result as bytes; kind 2,
+   as str (strict UTF-8). On failure it returns GOWASM_FAILED_INT (an int
+   whatever the kind), and the error is this thread's, as for fast calls.
+   A result of up to GWPY_TYPED_BUF bytes is copied through the C stack. */
+#define GWPY_TYPED_BUF 8192
+/* In the stable ABI since 3.10, but cffi's Py_LIMITED_API (no version)
+   hides the declaration: without it the pointer would be truncated to int. */
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+static int gwpy_typed_arg(PyObject *o, const char **p, Py_ssize_t *n) {
+    if (o == Py_None) { *p = NULL; *n = 0; return 0; }
+    if (PyUnicode_Check(o)) { *p = PyUnicode_AsUTF8AndSize(o, n); return *p == NULL ? -1 : 0; }
+    if (PyBytes_Check(o)) { char *b; if (PyBytes_AsStringAndSize(o, &b, n) < 0) return -1; *p = b; return 0; }
+    PyErr_SetString(PyExc_TypeError, "call_typed takes str, bytes or None");
+    return -1;
+}
+static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    char buf[GWPY_TYPED_BUF];
+    uint64_t func, allocator;
+    long shape, kind;
+    const char *p0, *p1;
+    Py_ssize_t n0, n1;
+    int64_t i0, i1, r;
+    uint8_t *big = NULL;
+    PyObject *res;
+    (void)self;
+    if (nargs != 8) { PyErr_SetString(PyExc_TypeError, "call_typed takes 8 arguments"); return NULL; }
+    func = PyLong_AsUnsignedLongLong(args[0]);
+    if (func == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    allocator = PyLong_AsUnsignedLongLong(args[1]);
+    if (allocator == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    shape = PyLong_AsLong(args[2]);
+    kind = PyLong_AsLong(args[3]);
+    if ((shape == -1 || kind == -1) && PyErr_Occurred()) return NULL;
+    if (gwpy_typed_arg(args[4], &p0, &n0) < 0 || gwpy_typed_arg(args[5], &p1, &n1) < 0) return NULL;
+    i0 = gwpy_to_c_i64(args[6]);
+    if (i0 == -1 && PyErr_Occurred()) return NULL;
+    i1 = gwpy_to_c_i64(args[7]);
+    if (i1 == -1 && PyErr_Occurred()) return NULL;
+    if (gwpy_forked) { gwpy_fail_forked(); return PyLong_FromLongLong(GOWASM_FAILED_INT); }
+    Py_BEGIN_ALLOW_THREADS
+    r = gowasm_call_typed(&gwpy_err, func, allocator, (uint32_t)shape, (uint8_t *)p0, (size_t)n0,
+                          (uint8_t *)p1, (size_t)n1, i0, i1, (uint8_t *)buf, sizeof buf, &big);
+    Py_END_ALLOW_THREADS
+    if (kind == 0 || (r == GOWASM_FAILED_INT && gwpy_err.code != 0))
+        return PyLong_FromLongLong(r);
+    if (kind == 2)
+        res = PyUnicode_DecodeUTF8(big ? (char *)big : buf, (Py_ssize_t)r, NULL);
+    else
+        res = PyBytes_FromStringAndSize(big ? (char *)big : buf, (Py_ssize_t)r);
+    if (big) gowasm_free(big);
+    return res;
+}
+
 /* Puts the builtins in module gowasm._fastcall (made here, in sys.modules).
    Called through cffi, which released the GIL: take it back. */
 static int gwpy_install_fast(void) {
@@ -145,9 +203,6 @@ def build_ffi(library_dir=None):
     ffi.cdef(
         """
         int32_t gwpy_take_error(gowasm_error *out);
-        int64_t gwpy_call_typed(uint64_t func, uint64_t allocator, uint32_t shape, char *m0, size_t n0,
-                                char *m1, size_t n1, int64_t i0, int64_t i1, char *out, size_t out_cap);
-        char *gwpy_take_big(void);
         int64_t gwpy_memory_len(uint64_t module);
         int gwpy_watch_fork(void);
         int gwpy_install_fast(void);
@@ -165,8 +220,7 @@ def build_ffi(library_dir=None):
 #define GWPY_TLS __declspec(thread)
 #elif defined(__GNUC__) && !defined(__APPLE__)
 /* initial-exec: a direct %fs access instead of a __tls_get_addr call per
-   fast call; 24 bytes (the error, a typed result pointer) fit easily in
-   glibc's static TLS reserve for dlopen. */
+   fast call; 16 bytes fit easily in glibc's static TLS reserve for dlopen. */
 #define GWPY_TLS _Thread_local __attribute__((tls_model("initial-exec")))
 #else
 #define GWPY_TLS _Thread_local
@@ -213,22 +267,6 @@ static void gwpy_fail_forked(void) {
 static int64_t gwpy_memory_len(uint64_t module) {
     if (gwpy_forked) { gwpy_fail_forked(); return -1; }
     return gowasm_memory_len(&gwpy_err, module);
-}
-
-/* Typed calls (_typedcall.py): gowasm_call_typed with this thread's error,
-   and a result too long for the caller's buffer kept per thread until
-   gwpy_take_big takes it (the caller frees it with gowasm_free). */
-static GWPY_TLS uint8_t *gwpy_big;
-static int64_t gwpy_call_typed(uint64_t func, uint64_t allocator, uint32_t shape, char *m0, size_t n0,
-                               char *m1, size_t n1, int64_t i0, int64_t i1, char *out, size_t out_cap) {
-    if (gwpy_forked) { gwpy_fail_forked(); return GOWASM_FAILED_INT; }
-    return gowasm_call_typed(&gwpy_err, func, allocator, shape, (uint8_t *)m0, n0, (uint8_t *)m1, n1,
-                             i0, i1, (uint8_t *)out, out_cap, &gwpy_big);
-}
-static char *gwpy_take_big(void) {
-    uint8_t *p = gwpy_big;
-    gwpy_big = NULL;
-    return (char *)p;
 }
 
 static int32_t gwpy_take_error(gowasm_error *out) {
