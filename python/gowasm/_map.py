@@ -82,6 +82,8 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
     """The ``map`` method of export function fn (ex: its _Export)."""
     params, results, sig = ex.params, ex.results, ex.signature
     simple = len(results) <= 1 and all(p in _ARRAY_PARAM for p in params) and all(r in _ARRAY_RESULT for r in results)
+    list_kinds = "".join("f" if p in ("f32", "f64") else "i" for p in params).encode()
+    result = {"i32": 1, "i64": 2, "f32": 3, "f64": 4}.get(results[0], 0) if results else 0
 
     def map(*iterables: Any) -> Any:
         """Calls the function once per element of the iterables (one per
@@ -99,6 +101,19 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
         if not simple:
             return _python_map(fn, sig, iterables, None)
         ffi, lib = _native.load()
+        lists = _native.fastcall and all(type(v) in (list, tuple) for v in iterables)
+        if lists and len(params) <= 8:
+            try:
+                r = _native.fastcall.call_map_lists(ex.handle, list_kinds, result, *iterables)
+            except (TypeError, OverflowError):
+                return _python_map(fn, sig, iterables, None)  # names the element
+            except ValueError:
+                raise ValueError("%s.map: the iterables have different lengths (%s)"
+                                 % (sig, ", ".join(str(len(v)) for v in iterables))) from None
+            if r.__class__ is int:
+                err = _native.take_error(ffi, lib)
+                raise_at(ffi, lib, err, r, sig)
+            return r
         try:
             cols = [_column(ffi, v, p) for v, p in zip(iterables, params)]
         except (TypeError, OverflowError):
