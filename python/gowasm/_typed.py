@@ -370,11 +370,3 @@ def _check_range(module: Any, ptr: int, size: int, what: str) -> None:
         raise WasmError("%s: %s, outside its memory (%d bytes)%s" % (
             module.name, what % (ptr, size), module._memory_size(),
             "; out of memory?" if ptr == 0 else ""))
-
-
-def parse_description(data: bytes) -> Dict[str, Dict[str, Any]]:
-    """The functions of a ``gowasm_describe`` JSON document (version 1)."""
-    doc = json.loads(data)
-    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("functions"), dict):
-        raise ValueError("not a version 1 gowasm description")
-    return doc["functions"]
