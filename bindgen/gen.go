@@ -29,8 +29,8 @@ type report struct {
 	Package     string            `json:"package"`
 	Dir         string            `json:"dir"`
 	SamePackage bool              `json:"same_package"`
-	Functions []string          `json:"functions"`
-	Skipped   map[string]string `json:"skipped"`
+	Functions   []string          `json:"functions"`
+	Skipped     map[string]string `json:"skipped"`
 }
 
 // value is one parameter or result of a bound function: how it crosses.
@@ -175,7 +175,7 @@ func (g *generator) value(name string, t types.Type, param bool) (value, string)
 			v.py = "str"
 		}
 		if v.py != "" && u.Kind() != types.UnsafePointer {
-			v.kind = u.Name()
+			v.kind = types.Typ[u.Kind()].Name() // byte is uint8, rune int32
 			return v, ""
 		}
 	case *types.Slice:

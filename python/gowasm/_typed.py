@@ -25,6 +25,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import WasmError
+from ._frames import decode_str
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -132,7 +133,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
         return _describe(_scalar_wrapper(raw, kinds, result, names, signature), raw, kinds, result, names, signature)
     converters = [_CONVERT[k] for k in kinds]
     in_memory = [k in _MEMORY_TYPES for k in kinds]
-    lift = _LIFT[result]
+    lift = _lifter(result, raw.name)
     n = len(kinds)
     scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
 
@@ -220,7 +221,11 @@ def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) ->
 def _to_str(value: Any, sig: str, i: int) -> bytes:
     if not isinstance(value, str):
         raise TypeError("%s: argument %d must be str, not %s" % (sig, i + 1, type(value).__name__))
-    return value.encode("utf-8")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: not text UTF-8 can carry
+        raise UnicodeEncodeError(e.encoding, e.object, e.start, e.end, "%s: argument %d: %s" % (
+            sig, i + 1, e.reason)) from None
 
 
 def _to_bytes(value: Any, sig: str, i: int) -> Any:
@@ -230,7 +235,10 @@ def _to_bytes(value: Any, sig: str, i: int) -> Any:
 
 
 def _to_json(value: Any, sig: str, i: int) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as e:  # {1, 2}, a NaN in strict mode, a cycle
+        raise TypeError("%s: argument %d cannot be sent as JSON: %s" % (sig, i + 1, e)) from None
 
 
 def _to_int(value: Any, sig: str, i: int) -> int:
@@ -331,6 +339,15 @@ def _read_packed(r: int, alloc: Any, module: Any) -> bytes:
 def _lift_json(r: int, alloc: Any, module: Any) -> Any:
     data = _read_packed(r, alloc, module)
     return json.loads(data) if data else None
+
+
+def _lifter(result: Optional[str], name: str) -> Callable[[Any, Any, Any], Any]:
+    """How ``name``'s result becomes a Python value; a str that is not
+    UTF-8 is a UnicodeDecodeError naming the function."""
+    if result != "str":
+        return _LIFT[result]
+    what = "the str result of %s" % name
+    return lambda r, a, m: decode_str(_read_packed(r, a, m), what)
 
 
 _LIFT: Dict[Optional[str], Callable[[Any, Any, Any], Any]] = {
