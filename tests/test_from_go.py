@@ -266,3 +266,36 @@ def test_go_sources_ship_with_the_package():
         for f in names:
             with open(os.path.join(d, f), "rb") as a, open(os.path.join(ROOT, name, f), "rb") as b:
                 assert a.read() == b.read(), "%s/%s differs from the checkout's" % (name, f)
+
+
+def test_a_description_of_a_missing_export_warns(misdescribed_wasm):
+    with pytest.warns(RuntimeWarning, match=r"names 'forgotten', which it does not export.*//go:wasmexport forgotten"):
+        m = Module(misdescribed_wasm)
+    assert m.echo("hi") == "hi"
+
+
+def test_argument_and_result_errors_name_the_function(greet_wasm):
+    m = Module(greet_wasm)
+    with pytest.raises(UnicodeEncodeError, match=r"greet\(name: str\) -> str: argument 1: surrogates not allowed"):
+        m.greet("\ud800")
+    with pytest.raises(TypeError, match=r"argument 1 cannot be sent as JSON: Object of type set"):
+        m.greet.typed("json", returns=str)({1, 2})
+    assert m.greet("ok") == "Hello, ok!"
+
+
+@needs_go
+def test_a_go_command_with_exports_says_to_rebuild(tmp_path):
+    from gowasm._inspect import inspect_module
+
+    (tmp_path / "go.mod").write_text("module x\n\ngo 1.24\n")
+    (tmp_path / "m.go").write_text("package main\n\n//go:wasmexport add\nfunc add(a, b int32) int32 { return a + b }\n"
+                                   "\nfunc main() {}\n")
+    env = dict(os.environ, GOOS="wasip1", GOARCH="wasm")
+    subprocess.run(["go", "build", "-o", "x.wasm", "."], cwd=tmp_path, env=env, check=True)
+    with Module(tmp_path / "x.wasm") as m:
+        assert m.kind == "command"
+        with pytest.raises(gowasm.WasmError, match="cannot call add: .*go build without -buildmode=c-shared.*"
+                                                   "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared"):
+            m.add(1, 2)
+    advice = inspect_module((tmp_path / "x.wasm").read_bytes()).advice
+    assert any("-buildmode=c-shared" in a and "built as a command" in a for a in advice)

@@ -133,6 +133,7 @@ class Module:
                  interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
+        self._go_built = self._GO_BUILDID in wasm
         streams: List[int] = []
         host_ids: List[int] = []
         try:
@@ -225,12 +226,18 @@ class Module:
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
         self.exports: Exports = Exports(self, functions)
-        if DESCRIBE_EXPORT in functions:
+        if self.kind == "command" and len(functions) > 1 and self._go_built:
+            _refuse_go_command_exports(functions)
+        elif DESCRIBE_EXPORT in functions:
             self._apply_description(functions)
         for fname, fn in functions.items():
             # Never over an attribute of ours (name, kind, close, _handle...).
             if is_attribute_name(fname) and not hasattr(type(self), fname) and fname not in self.__dict__:
                 self.__dict__[fname] = fn
+
+    # Every module Go builds has this custom section; its name is stored as
+    # is, so finding it in the bytes is enough.
+    _GO_BUILDID = b"\x0ago:buildid"
 
     def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
         out = ffi.new("char **")
@@ -341,6 +348,26 @@ class Module:
         elif not callable_exports:
             msg += " " + _EXPORT_HOWTO
         return msg
+
+
+def _refuse_go_command_exports(functions: Dict[str, Callable[..., Any]]) -> None:
+    """A Go command's exports trap until its main has run (see
+    GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
+    entering the guest (whose trap would kill the module)."""
+    from ._inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
+
+    for fname, fn in list(functions.items()):
+        if fname == "_start":
+            continue
+
+        def refuse(*args: Any, _name: str = fname, **kwargs: Any) -> Any:
+            raise WasmError("cannot call %s: %s" % (_name, GO_COMMAND_WITH_EXPORTS_ADVICE))
+
+        for attr in ("name", "params", "results", "module", "wasm_signature"):
+            setattr(refuse, attr, getattr(fn, attr, None))
+        refuse.__name__ = refuse.__qualname__ = fname
+        refuse.__doc__ = "Cannot be called: " + GO_COMMAND_WITH_EXPORTS_ADVICE
+        functions[fname] = refuse
 
 
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:

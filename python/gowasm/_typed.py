@@ -188,8 +188,9 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     call.__name__ = raw.name
     call.__qualname__ = signature
     call.__module__ = "gowasm"
-    call.__doc__ = "%s\n\nWebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
-        signature, raw.name, module.name, raw.wasm_signature)
+    # Not starting with the signature: help() prints that already.
+    call.__doc__ = "WebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
+        raw.name, module.name, raw.wasm_signature)
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
