@@ -103,12 +103,7 @@ func GoFunc(declaration, doc string, params, results []string) Option {
 // why (a channel parameter, say): the host lists it (Python's
 // Module.skipped) so a missing function is explained, not a mystery.
 func Skipped(name, reason string) {
-	exports.mu.Lock()
-	defer exports.mu.Unlock()
-	if exports.skipped == nil {
-		exports.skipped = make(map[string]string)
-	}
-	exports.skipped[name] = reason
+	exports.skip(name, reason)
 }
 
 // Description returns the JSON that gowasm_describe hands to the host,
@@ -137,6 +132,15 @@ type registry struct {
 	mu      sync.Mutex
 	funcs   map[string]signature
 	skipped map[string]string // Go functions without a binding, and why
+}
+
+func (r *registry) skip(name, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.skipped == nil {
+		r.skipped = make(map[string]string)
+	}
+	r.skipped[name] = reason
 }
 
 func (r *registry) add(name string, params, results []Type, options ...Option) {

@@ -299,3 +299,22 @@ def test_a_go_command_with_exports_says_to_rebuild(tmp_path):
             m.add(1, 2)
     advice = inspect_module((tmp_path / "x.wasm").read_bytes()).advice
     assert any("-buildmode=c-shared" in a and "built as a command" in a for a in advice)
+
+
+@needs_go
+def test_stubs_declare_the_signatures(tmp_path):
+    import ast
+
+    out = tmp_path / "mathlib.pyi"
+    subprocess.run([sys.executable, "-m", "gowasm", "stubs", "-o", str(out), MATHLIB], check=True)
+    text = out.read_text()
+    tree = ast.parse(text)
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+    assert cls.name == "Mathlib"
+    methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+    assert ast.unparse(methods["Sum"].args) == "self, x: int, y: int"
+    assert ast.unparse(methods["Sum"].returns) == "int"
+    assert ast.unparse(methods["DivMod"].returns) == "Tuple[int, int]"
+    assert ast.unparse(methods["Reverse"].returns) == "bytes"
+    assert "func Sum(x, y int) int" in ast.get_docstring(methods["Sum"])
+    assert "Apply: parameter f" in text  # skipped functions are listed
