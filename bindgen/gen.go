@@ -43,10 +43,11 @@ type value struct {
 
 // binding is one function to bind.
 type binding struct {
-	decl    *ast.FuncDecl
-	params  []value
-	results []value // without the error
-	err     bool    // returns an error last
+	decl     *ast.FuncDecl
+	params   []value
+	results  []value // without the error
+	err      bool    // returns an error last
+	variadic bool    // the last parameter is ...T: a []T, spread in the call
 }
 
 func (b *binding) framed() bool {
@@ -113,10 +114,7 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 	if sig.TypeParams().Len() > 0 {
 		return nil, "generic: a type parameter has no wasm form"
 	}
-	if sig.Variadic() {
-		return nil, "variadic: pass a slice instead (a func taking []T is bound)"
-	}
-	b := &binding{decl: fd}
+	b := &binding{decl: fd, variadic: sig.Variadic()}
 	params := sig.Params()
 	for i := 0; i < params.Len(); i++ {
 		p := params.At(i)
@@ -456,6 +454,9 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 	if b.framed() {
 		fmt.Fprintf(w, "\t\t%s.Framed(),\n", guestAlias)
 	}
+	if b.variadic {
+		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
+	}
 	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
 		g.declaration(b.decl), b.decl.Doc.Text(), list(b.params, goKinds), resultKinds)
 }
@@ -551,7 +552,11 @@ func (g *generator) shim(w *bytes.Buffer, b *binding) {
 	if call != "" {
 		call += "."
 	}
-	call += name + "(" + strings.Join(args, ", ") + ")"
+	call += name + "(" + strings.Join(args, ", ")
+	if b.variadic {
+		call += "..."
+	}
+	call += ")"
 	if len(lhs) > 0 {
 		call = strings.Join(lhs, ", ") + " := " + call
 	}

@@ -22,7 +22,7 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("package %q, same package %v", rep.Package, rep.SamePackage)
 	}
 	bound := strings.Join(rep.Functions, " ")
-	for _, name := range []string{"Sum", "Upper", "Div", "DivMod", "Norm", "Stats", "Uint64", "Nothing"} {
+	for _, name := range []string{"Sum", "Upper", "Div", "DivMod", "Norm", "Stats", "Uint64", "Nothing", "Join"} {
 		if !strings.Contains(" "+bound+" ", " "+name+" ") {
 			t.Errorf("%s not bound (bound: %s)", name, bound)
 		}
@@ -30,7 +30,6 @@ func TestGenerate(t *testing.T) {
 	for name, want := range map[string]string{
 		"Apply":        "functions cannot cross",
 		"Drain":        "channels",
-		"Join":         "variadic",
 		"Max":          "generic",
 		"Scaled":       "unexported type scale",
 		"Celsius.Area": "method",

@@ -90,6 +90,13 @@ func Framed() Option {
 	return func(s *signature) { s.framed = true }
 }
 
+// Variadic says the last parameter, a json or bytes list, holds the
+// arguments of a Go ...T parameter: the host takes them as separate
+// arguments (Python's *args) and sends them as one list.
+func Variadic() Option {
+	return func(s *signature) { s.variadic = true }
+}
+
 // GoFunc describes the Go function behind a binding, for the host's help():
 // its declaration (func Sum(x, y int) int), its doc comment, and the Go
 // types of its parameters and results as Go writes them.
@@ -120,6 +127,7 @@ type signature struct {
 	params, results []Type
 	names           []string // optional, one per param
 	framed          bool
+	variadic        bool
 	goFunc          *goFunc // optional
 }
 
@@ -171,6 +179,9 @@ func (r *registry) add(name string, params, results []Type, options ...Option) {
 	for _, o := range options {
 		o(&sig)
 	}
+	if sig.variadic && (len(sig.params) == 0 || (sig.params[len(sig.params)-1] != JSON && sig.params[len(sig.params)-1] != Bytes)) {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): Variadic needs a last parameter of type JSON or Bytes")
+	}
 	if len(sig.results) > 1 && !sig.framed {
 		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.results)) +
 			" results; a Go wasm export has at most one, unless it returns a Frame (the Framed option)")
@@ -214,6 +225,9 @@ func (r *registry) json() []byte {
 		}
 		if sig.framed {
 			b = append(b, `,"frame":true`...)
+		}
+		if sig.variadic {
+			b = append(b, `,"variadic":true`...)
 		}
 		if g := sig.goFunc; g != nil {
 			b = append(b, `,"go":{"declaration":`...)

@@ -70,11 +70,14 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
         raise ValueError("its Go kinds do not match its parameters and results")
     checks = [(i, _NARROW[k]) for i, k in enumerate(go_params) if k in _NARROW]
     unsigned = not framed and len(go_results) == 1 and go_results[0] in _UNSIGNED64
+    variadic = bool(spec.get("variadic"))
+    if variadic and (not params or params[-1] not in ("json", "bytes")):
+        raise ValueError("variadic, but its last parameter is not a list")
     fn = typed
-    if framed or checks or unsigned:
+    if framed or checks or unsigned or variadic:
         fn = _wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed else None,
-                   unsigned)
-    return _document(fn, typed, raw, go, results, bool("error" in (go.get("results") or [])))
+                   unsigned, params[-1] if variadic else None)
+    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
 
 
 _WRAPPER = """
@@ -86,22 +89,29 @@ def make(typed, frame, check, MASK):
 
 
 def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], frame: Optional[Callable[[bytes], Any]],
-          unsigned: bool) -> Callable[..., Any]:
+          unsigned: bool, variadic: Optional[str]) -> Callable[..., Any]:
     """A generated exact-arity function around ``typed``: range checks of
     narrow Go integers (a fast comparison, the slow path only on a miss),
-    then the call, then the frame decoded or the uint64 reinterpreted."""
+    then the call, then the frame decoded or the uint64 reinterpreted. A Go
+    ``...T`` parameter is Python's ``*args``, sent as one list (``bytes``
+    for ``...byte``)."""
     names = list(typed.__signature__.parameters)
+    params = list(names)
+    args = list(names)
+    if variadic is not None:
+        params[-1] = "*" + names[-1]
+        args[-1] = ("bytes(%s)" if variadic == "bytes" else "list(%s)") % names[-1]
     lines = []
     for i, (lo, hi) in checks:
         p = names[i]
         lines.append("        if type(%s) is not int or not %d <= %s <= %d:\n"
                      "            %s = check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
-    call = "typed(%s)" % ", ".join(names)
+    call = "typed(%s)" % ", ".join(args)
     if frame is not None:
         call = "frame(%s)" % call
     elif unsigned:
         call = "%s & MASK" % call
-    source = _WRAPPER.format(name="call", params=", ".join(names), checks="".join(lines), call=call)
+    source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
     ranges = dict(checks)
@@ -123,7 +133,8 @@ def _narrow_name(lo: int, hi: int) -> str:
     return next(k for k, r in _NARROW.items() if r == (lo, hi))
 
 
-def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool) -> Any:
+def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
+              variadic: bool) -> Any:
     """help() shows the Go function: its signature with Python types, its Go
     declaration and doc comment, and what it raises."""
     if fn is not typed:
@@ -131,6 +142,10 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
             setattr(fn, attr, getattr(typed, attr))
         fn.results = tuple(results)
     sig = typed.__signature__
+    if variadic:
+        last = list(sig.parameters.values())[-1]
+        sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
+            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
     if len(results) > 1:
         ret: Any = Tuple[tuple(_PY[r] for r in results)]  # type: ignore[misc]
     else:

@@ -132,6 +132,17 @@ func Latin1() string { return "caf\xe9" }
 // Nothing returns nothing.
 func Nothing() {}
 
+// Join is variadic: Python passes separate arguments.
+func Join(parts ...string) string { return strings.Join(parts, "") }
+
+// Scale is variadic after a first parameter.
+func Scale(by float64, xs ...float64) []float64 {
+	for i := range xs {
+		xs[i] *= by
+	}
+	return xs
+}
+
 // Unsupported functions: each is skipped with a reason.
 
 // Apply takes a function.
@@ -140,8 +151,6 @@ func Apply(f func(int) int, x int) int { return f(x) }
 // Drain takes a channel.
 func Drain(c chan int) {}
 
-// Join is variadic.
-func Join(parts ...string) string { return strings.Join(parts, "") }
 
 // Max is generic.
 func Max[T int | float64](a, b T) T {
