@@ -226,13 +226,25 @@ class Source:
         return h.hexdigest()
 
 
+def _root(cache_dir: Optional[str]) -> str:
+    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
+    os.makedirs(root, exist_ok=True)
+    return root
+
+
+def guest_module(cache_dir: Optional[str] = None) -> str:
+    """The directory of a Go module github.com/gowasm/gowasm holding the
+    guest package, for hand-written guests to ``replace`` the module with
+    (the Go module proxy does not serve it)."""
+    return Stage(Toolchain(), _root(cache_dir)).module
+
+
 def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_dir: Optional[str] = None) -> str:
     """Builds ``spec`` (a directory or a module path) with bindings and
     returns the path of the .wasm in the cache."""
     tools = Toolchain(tinygo)
     src = Source(spec)
-    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
-    os.makedirs(root, exist_ok=True)
+    root = _root(cache_dir)
     content = src.key()
     key = None
     if content is not None:
