@@ -217,11 +217,20 @@ def test_a_change_rebuilds(tmp_path):
     pkg.mkdir()
     (pkg / "go.mod").write_text("module example.com/pkg\n\ngo 1.24\n")
     (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 1 }\n")
+    root = os.path.join(os.environ["GOWASM_CACHE_DIR"], "go")
+
+    def builds():
+        return {n for n in os.listdir(root) if n.endswith(".wasm")}
+
     with Module.from_go(pkg) as a:
         assert a.V() == 1
+    first = builds()
     (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 22 }\n")
     with Module.from_go(pkg) as b:
         assert b.V() == 22
+    # The new build replaces the old one: one per source location stays.
+    second = builds()
+    assert len(second) == len(first) and second != first
 
 
 @needs_go
