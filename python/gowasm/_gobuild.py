@@ -243,8 +243,8 @@ def guest_module(cache_dir: Optional[str] = None) -> str:
 def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_dir: Optional[str] = None) -> str:
     """Builds ``spec`` (a directory or a module path) with bindings and
     returns the path of the .wasm in the cache."""
-    tools = Toolchain(tinygo)
     src = Source(spec)
+    tools = Toolchain(tinygo)
     root = _root(cache_dir)
     # <where>-<what>.wasm: one build kept per source location (older ones
     # are deleted once a new one is in place), keyed by its content.
