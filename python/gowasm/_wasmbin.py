@@ -92,8 +92,6 @@ class GlobalInfo:
     init: str
 
 
-
-
 def show(text: str, limit: int = 0) -> str:
     """A name from the module as one line of text (escaped if need be, cut to ``limit``)."""
     if not text.isprintable():
