@@ -122,7 +122,7 @@ static PyMethodDef gwpy_fast_defs[] = {
    in one crossing (gowasm_call_typed; _typedcall.py). m0, m1: str (passed
    as its UTF-8), bytes, or None; i0, i1: the integer params. Returns, for
    kind 0, the integer result (or 0); kind 1, the result as bytes; kind 2,
-   as str (strict UTF-8). On failure it returns GOWASM_FAILED_INT (an int
+   as str (or as bytes if it is not UTF-8). On failure it returns GOWASM_FAILED_INT (an int
    whatever the kind), and the error is this thread's, as for fast calls.
    A result of up to GWPY_TYPED_BUF bytes is copied through the C stack. */
 #define GWPY_TYPED_BUF 8192
@@ -166,9 +166,13 @@ static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_
     Py_END_ALLOW_THREADS
     if (kind == 0 || (r == GOWASM_FAILED_INT && gwpy_err.code != 0))
         return PyLong_FromLongLong(r);
-    if (kind == 2)
+    res = NULL;
+    if (kind == 2) {
         res = PyUnicode_DecodeUTF8(big ? (char *)big : buf, (Py_ssize_t)r, NULL);
-    else
+        if (res == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError))
+            PyErr_Clear(); /* not UTF-8: the bytes go back, for an error naming the function */
+    }
+    if (res == NULL && !PyErr_Occurred())
         res = PyBytes_FromStringAndSize(big ? (char *)big : buf, (Py_ssize_t)r);
     if (big) gowasm_free(big);
     return res;

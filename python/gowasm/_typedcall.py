@@ -15,6 +15,7 @@ import json
 from typing import Any, Callable, Dict, List, Optional
 
 from . import _native
+from ._frames import decode_str
 
 _SHAPE_PARAM = {"int": 0, "bool": 0, "str": 1, "bytes": 1, "json": 1}
 _SHAPE_RESULT = {None: 0, "int": 1, "bool": 1, "str": 2, "bytes": 2, "json": 2}
@@ -41,7 +42,7 @@ def shape_of(kinds: List[str], result: Optional[str]) -> Optional[int]:
 
 
 _TEMPLATE = """
-def make(call, func, allocator, shape, FAILED, failed, slow, encode, loads):
+def make(call, func, allocator, shape, FAILED, failed, slow, encode, loads, decode_str, what):
     def typed(*args, **kwargs):
         if kwargs or len(args) != {n}:
             return slow(*args, **kwargs)
@@ -49,8 +50,8 @@ def make(call, func, allocator, shape, FAILED, failed, slow, encode, loads):
 {convert}
         try:
             r = call(func, allocator, shape, {kind}, {mem}, {ints})
-        except (TypeError, OverflowError):
-            return slow(*args)
+        except (TypeError, OverflowError, UnicodeEncodeError):
+            return slow(*args)  # refused before the guest ran: the Python path words it
 {lift}
     return typed
 """
@@ -60,7 +61,7 @@ def make(call, func, allocator, shape, FAILED, failed, slow, encode, loads):
 _CONVERT = {
     "str": "        if type({p}) is not str:\n            return slow(*args)\n        {b} = {p}",
     "bytes": "        if type({p}) is not bytes:\n            return slow(*args)\n        {b} = {p}",
-    "json": "        {b} = encode({p})",
+    "json": "        try:\n            {b} = encode({p})\n        except (TypeError, ValueError):\n            return slow(*args)",
 }
 
 # After the call: an int where a memory result was expected is the failure
@@ -75,7 +76,12 @@ _LIFT = {
     "int": _FAILED_INT + "        return r",
     "bool": _FAILED_INT + "        return r != 0",
     "bytes": _FAILED_MEMORY + "        return r",
-    "str": _FAILED_MEMORY + "        return r",
+    "str": ("        if r.__class__ is not str:\n"
+            "            if r.__class__ is int:\n"
+            "                failed()  # raises, unless an argument error: the Python path words it\n"
+            "                return slow(*args)\n"
+            "            return decode_str(r, what)  # not UTF-8 (C gave the bytes): raises, naming the function\n"
+            "        return r"),
     "json": _FAILED_MEMORY + "        return loads(r) if r else None",
 }
 _KIND = {None: 0, "int": 0, "bool": 0, "bytes": 1, "json": 1, "str": 2}
@@ -120,4 +126,4 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
         _native.raise_error(ffi, lib, err)
 
     return namespace["make"](call, func, malloc | free << 32, shape, _native.FAILED_INT, failed, slow,
-                             _encoder.encode, json.loads)
+                             _encoder.encode, json.loads, decode_str, "the str result of %s" % name)
