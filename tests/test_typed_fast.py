@@ -163,7 +163,7 @@ def test_fast_calls_use_the_fastcall_builtins():
     from gowasm import _native
     m = Module(wat('(module (func (export "add") (param i64 f64) (result f64) (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1))))'))
     fc = _native.fastcall
-    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 1  # and call_typed
+    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 2  # and call_typed, call_map_lists
     assert m.add(2, 0.5) == 2.5 and m.add(-1, 1) == 0.0
     with pytest.raises(TypeError, match="argument 1 must be int"):
         m.add(1.5, 1.0)
@@ -171,3 +171,14 @@ def test_fast_calls_use_the_fastcall_builtins():
         fc.call_f_if(m.add._handle, 1)  # arity is checked in C too
     with pytest.raises(TypeError):
         fc.call_f_if(m.add._handle, "x", 1.0)
+
+
+def test_value_errors_are_worded_as_on_the_python_path(m):
+    echo = m.echo.typed(str, returns=str)
+    with pytest.raises(UnicodeEncodeError, match=r"echo\(p0: str\) -> str: argument 1: surrogates not allowed"):
+        echo("a\ud800")
+    with pytest.raises(UnicodeDecodeError, match="the str result of echo"):
+        m.echo.typed(bytes, returns=str)(b"\xff\xfe")
+    with pytest.raises(TypeError, match="argument 1 cannot be sent as JSON"):
+        m.echo.typed(dict, returns=dict)({1, 2})
+    assert echo("ok") == "ok" and m.live() == 1
