@@ -182,3 +182,53 @@ def test_value_errors_are_worded_as_on_the_python_path(m):
     with pytest.raises(TypeError, match="argument 1 cannot be sent as JSON"):
         m.echo.typed(dict, returns=dict)({1, 2})
     assert echo("ok") == "ok" and m.live() == 1
+
+
+def test_plain_host_functions_are_called_from_c():
+    from gowasm import _host
+    m = Module(wat('''(module
+        (import "env" "i" (func $i (param i32 i64) (result i32)))
+        (import "env" "l" (func $l (param i64) (result i64)))
+        (import "env" "f" (func $f (param f32) (result f32)))
+        (import "env" "d" (func $d (param f64) (result f64)))
+        (import "env" "v" (func $v (param i32)))
+        (func (export "ci") (param i32 i64) (result i32) (call $i (local.get 0) (local.get 1)))
+        (func (export "cl") (param i64) (result i64) (call $l (local.get 0)))
+        (func (export "cf") (param f32) (result f32) (call $f (local.get 0)))
+        (func (export "cd") (param f64) (result f64) (call $d (local.get 0)))
+        (func (export "cv") (param i32) (call $v (local.get 0))))'''),
+        imports={"env": {"i": lambda a, b: a + b, "l": lambda x: x, "f": lambda x: x * 2, "d": lambda x: -x,
+                         "v": lambda x: None}})
+    assert len([f for f in _host._fast_hosts.values() if f[0]() is not None and f[0]().owner() is m]) == 5
+    assert m.ci(-5, 2) == -3 and m.ci(2**31 - 1, 1) == -2**31  # i32 results wrap as on the Python path
+    assert m.cl(-2**63) == -2**63 and m.cl(2**63 - 1) == 2**63 - 1
+    assert m.cf(1.5) == 3.0 and m.cf(3e38) == float("inf")  # f32 overflow: infinity
+    assert m.cd(2.5) == -2.5 and m.cv(1) is None
+
+
+@pytest.mark.parametrize("result,want", [
+    ("x", r"env.h must return i32, not 'x'"),
+    (5_000_000_000, r"env.h returned 5000000000, out of range for i32"),
+    (None, r"env.h must return i32, not None"),
+])
+def test_c_host_calls_word_bad_results_as_python(result, want):
+    m = Module(wat('(module (import "env" "h" (func $h (result i32))) (func (export "f") (result i32) (call $h)))'),
+               imports={"env": {"h": lambda: result}})
+    with pytest.raises((TypeError, OverflowError), match=want):
+        m.f()
+
+
+def test_c_host_calls_take_other_numbers_and_raise_what_the_function_raises():
+    np = pytest.importorskip("numpy")
+
+    def boom(x):
+        raise LookupError("boom %d" % x)
+
+    m = Module(wat('''(module (import "env" "h" (func $h (param i32) (result i64)))
+        (import "env" "b" (func $b (param i32)))
+        (func (export "f") (param i32) (result i64) (call $h (local.get 0)))
+        (func (export "g") (param i32) (call $b (local.get 0))))'''),
+               imports={"env": {"h": lambda x: np.int64(x) * 2 + True, "b": boom}})
+    assert m.f(20) == 41  # numpy ints go through the Python encoder
+    with pytest.raises(LookupError, match="boom 7"):
+        m.g(7)

@@ -112,10 +112,12 @@ def _fast_builtins(header):
 %s
 static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *gwpy_fast_call_map_lists(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+static PyObject *gwpy_fast_set_host_table(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyMethodDef gwpy_fast_defs[] = {
 %s
     {"call_typed", (PyCFunction)(void (*)(void))gwpy_fast_call_typed, METH_FASTCALL, NULL},
     {"call_map_lists", (PyCFunction)(void (*)(void))gwpy_fast_call_map_lists, METH_FASTCALL, NULL},
+    {"set_host_table", (PyCFunction)(void (*)(void))gwpy_fast_set_host_table, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL}
 };
 /* call_typed(func, allocator, shape, kind, m0, m1, i0, i1): a typed call
@@ -265,6 +267,129 @@ done:
     return res;
 }
 
+/* Host calls in C (_host.py): the callback the library calls for a Python
+   host function. For a plain numeric function (no Caller, no str/bytes/bool
+   annotations, at most one result) it converts the arguments, calls the
+   function and writes its result here, with no Python frame of gowasm's
+   and no cffi callback; anything else goes to cffi's gwpy_host_call.
+   gwpy_hosts: {fid: (weakref to the HostFunction, encode)}; encode(r)
+   returns a result's raw value or raises as the Python path would (for what
+   C does not convert itself). gwpy_keep(e) keeps an exception for the
+   guest call to re-raise. Both are set by set_host_table. */
+static int32_t gwpy_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
+static PyObject *gwpy_hosts, *gwpy_keep;
+PyAPI_FUNC(PyObject *) PyWeakref_GetObject(PyObject *ref);
+
+static PyObject *gwpy_host_arg(uint64_t v, int type) {
+    switch (type) {
+    case 0: return PyLong_FromLong((long)(int32_t)(uint32_t)v);
+    case 1: return PyLong_FromLongLong((long long)(int64_t)v);
+    case 2: { uint32_t b = (uint32_t)v; float f; memcpy(&f, &b, 4); return PyFloat_FromDouble((double)f); }
+    default: { double d; memcpy(&d, &v, 8); return PyFloat_FromDouble(d); }
+    }
+}
+
+/* The result's raw value, or -1 with the value left for encode(). */
+static int gwpy_host_result(PyObject *r, int type, uint64_t *out) {
+    if (type <= 1) {
+        long long x;
+        int overflow = 0;
+        if (!PyLong_Check(r)) return -1;
+        x = PyLong_AsLongLongAndOverflow(r, &overflow);
+        if (overflow || (x == -1 && PyErr_Occurred())) { PyErr_Clear(); return -1; }
+        if (type == 0 && (x < -2147483648LL || x > 4294967295LL)) return -1;
+        *out = type == 0 ? (uint64_t)(uint32_t)x : (uint64_t)x;
+        return 0;
+    }
+    if (PyFloat_CheckExact(r)) {
+        double d = PyFloat_AsDouble(r);
+        if (type == 2) {
+            float f; uint32_t b;
+            if (d != d || (d <= 3.4028234663852886e38 && d >= -3.4028234663852886e38)) f = (float)d;
+            else return -1; /* overflow to infinity: the Python path's rule */
+            memcpy(&b, &f, 4);
+            *out = b;
+        } else {
+            memcpy(out, &d, 8);
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static int32_t gwpy_keep_error(void) {
+    PyObject *t, *v, *tb, *kept;
+    PyErr_Fetch(&t, &v, &tb);
+    PyErr_NormalizeException(&t, &v, &tb);
+    if (tb != NULL && v != NULL) PyException_SetTraceback(v, tb);
+    kept = v != NULL ? PyObject_CallFunctionObjArgs(gwpy_keep, v, NULL) : NULL;
+    Py_XDECREF(t); Py_XDECREF(v); Py_XDECREF(tb);
+    if (kept == NULL) { PyErr_Clear(); return GOWASM_HOST_NOT_RUN; }
+    Py_DECREF(kept);
+    return 1;
+}
+
+static int32_t gwpy_host_call_c(uint64_t fid, uint64_t module, uint64_t *stack, uint64_t sig) {
+    PyGILState_STATE st;
+    PyObject *key, *entry, *hf, *fn, *args, *r;
+    int np = (int)(sig & 31), nr = (int)((sig >> 5) & 31), i;
+    int32_t rc = -1;
+    st = PyGILState_Ensure();
+    entry = NULL;
+    if (gwpy_hosts != NULL && nr <= 1) {
+        key = PyLong_FromUnsignedLongLong(fid);
+        if (key != NULL) entry = PyDict_GetItem(gwpy_hosts, key); /* borrowed */
+        Py_XDECREF(key);
+    }
+    hf = entry != NULL ? PyWeakref_GetObject(PyTuple_GetItem(entry, 0)) : NULL;
+    if (hf == NULL || hf == Py_None) { /* not a plain function, or gone: the Python path */
+        PyErr_Clear();
+        rc = gwpy_host_call(fid, module, stack, sig);
+        PyGILState_Release(st);
+        return rc;
+    }
+    fn = PyObject_GetAttrString(hf, "fn");
+    args = fn != NULL ? PyTuple_New(np) : NULL;
+    for (i = 0; args != NULL && i < np; i++) {
+        PyObject *a = gwpy_host_arg(stack[i], (int)((sig >> (10 + 2 * i)) & 3));
+        if (a == NULL) { Py_CLEAR(args); break; }
+        PyTuple_SetItem(args, i, a);
+    }
+    r = args != NULL ? PyObject_CallObject(fn, args) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(fn);
+    if (r == NULL) {
+        rc = gwpy_keep_error();
+    } else if (nr == 0 && r == Py_None) {
+        rc = 0;
+    } else if (nr == 1 && gwpy_host_result(r, (int)((sig >> (10 + 2 * np)) & 3), &stack[0]) == 0) {
+        rc = 0;
+    } else { /* encode() converts what C does not, or raises the Python path's error */
+        PyObject *enc = PyObject_CallFunctionObjArgs(PyTuple_GetItem(entry, 1), r, NULL);
+        if (enc == NULL) {
+            rc = gwpy_keep_error();
+        } else {
+            if (nr == 1) stack[0] = PyLong_AsUnsignedLongLongMask(enc);
+            Py_DECREF(enc);
+            rc = PyErr_Occurred() ? gwpy_keep_error() : 0;
+        }
+    }
+    Py_XDECREF(r);
+    PyGILState_Release(st);
+    return rc;
+}
+
+/* set_host_table(table, keep): installs gwpy_hosts and gwpy_keep (once). */
+static PyObject *gwpy_fast_set_host_table(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (nargs != 2 || !PyDict_Check(args[0])) { PyErr_SetString(PyExc_TypeError, "set_host_table(dict, keep)"); return NULL; }
+    Py_INCREF(args[0]); Py_INCREF(args[1]);
+    Py_XDECREF(gwpy_hosts); Py_XDECREF(gwpy_keep);
+    gwpy_hosts = args[0]; gwpy_keep = args[1];
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
 /* Puts the builtins in module gowasm._fastcall (made here, in sys.modules).
    Called through cffi, which released the GIL: take it back. */
 static int gwpy_install_fast(void) {
@@ -299,6 +424,7 @@ def build_ffi(library_dir=None):
         int64_t gwpy_memory_len(uint64_t module);
         int gwpy_watch_fork(void);
         int gwpy_install_fast(void);
+        int32_t gwpy_host_call_c(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
         #define GWPY_MAP_NORESERVE ...
         #define GWPY_ERR_FORKED ...
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);
@@ -338,6 +464,7 @@ static GWPY_TLS gowasm_error gwpy_err;
    GWPY_ERR_FORKED (not a library code: the library is never called), which
    Python raises as gowasm.ForkError. */
 #include <math.h>
+#include <string.h>
 #if !defined(_WIN32)
 #include <pthread.h>
 #endif

@@ -32,6 +32,9 @@ _registry: Dict[int, "weakref.ref[HostFunction]"] = {}
 _invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
 _lock = threading.RLock()  # a GC finalizer may release while we register
 _pending = threading.local()
+# fid -> (weakref to the HostFunction, encode) for the plain numeric ones,
+# which the library's C callback calls itself (_ffi_build.py: gwpy_host_call_c).
+_fast_hosts: Dict[int, Tuple[Any, Callable[[Any], int]]] = {}
 
 _MASK64 = (1 << 64) - 1
 
@@ -96,6 +99,7 @@ class HostFunction:
         self.owner = weakref.ref(owner)  # the registry must not keep modules alive
         self.wants_caller, self.annotations, self.returns = _inspect_callable(fn)
         self.invoke: Optional[Callable[[Any, int, int], int]] = None
+        self.encode_result: Callable[[Any], int] = int
         self.sig = ""
 
     def prepare(self, sig: str) -> Callable[[Any, int, int], int]:
@@ -103,6 +107,7 @@ class HostFunction:
         if self.invoke is None or sig != self.sig:
             params, results = _parse_sig(sig)
             self.invoke = _trampoline(self, params, results)
+            self.encode_result = _result_encoder(self, results)
             self.sig = sig
         return self.invoke
 
@@ -119,7 +124,7 @@ class HostFunction:
             except BaseException as e:
                 keep_pending(e)
                 return 1
-            _invokers[fid] = real
+            _publish(fid, hf)
             return real(stack, module, sig)
 
         return invoke
@@ -260,6 +265,28 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
     return namespace["invoke"]
 
 
+def _result_encoder(hf: HostFunction, results: List[str]) -> Callable[[Any], int]:
+    """encode(r): the raw value of a function's result, or the Python path's
+    exception (for the C callback, when it cannot convert r itself)."""
+    what = "%s.%s" % (hf.module, hf.name)
+
+    def bad_result(r: Any) -> None:
+        want = ", ".join(results) if results else "None (the import has no results)"
+        raise TypeError("%s must return %s, not %r" % (what, want, r))
+
+    def out_of_range(value: Any, kind: str) -> None:
+        raise OverflowError("%s returned %r, out of range for %s" % (what, value, kind))
+
+    if not results:
+        body = ["def encode(r):", "    if r is not None:", "        _bad_result(r)", "    return 0"]
+    else:
+        body = ["def encode(r):", "    try:", "        return %s" % _encode_expr(results[0], "r"),
+                "    except TypeError:", "        _bad_result(r)"]
+    namespace = {"_bits32": _bits32, "_bits64": _bits64, "_bad_result": bad_result, "_range": out_of_range}
+    exec(compile("\n".join(body), "<gowasm host result %s>" % what, "exec"), namespace)
+    return namespace["encode"]  # type: ignore[no-any-return]
+
+
 def _encode_expr(kind: str, value: str) -> str:
     template = _ENCODE[kind]
     return template % ((value,) * template.count("%s"))
@@ -316,6 +343,19 @@ def release(ids: Sequence[int]) -> None:
         for fid in ids:
             _registry.pop(fid, None)
             _invokers.pop(fid, None)
+            _fast_hosts.pop(fid, None)
+
+
+def _publish(fid: int, hf: HostFunction) -> None:
+    """Installs hf's trampoline for fid, and hands a plain numeric function
+    (no Caller, no str/bytes/bool annotations, at most one result) to the C
+    callback, which calls it with no Python frame of ours."""
+    _invokers[fid] = hf.invoke  # type: ignore[assignment]
+    _, results = _parse_sig(hf.sig)
+    plain = (not hf.wants_caller and len(results) <= 1
+             and not any(a in (str, bytes, bool) for a in hf.annotations or ()))
+    if plain and fid in _registry:
+        _fast_hosts[fid] = (weakref.ref(hf), hf.encode_result)
 
 
 def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
@@ -329,7 +369,7 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
             if imp is not None:
                 hf.check(imp.params, imp.results)
         if hf is not None and hf.invoke is not None:
-            _invokers[fid] = hf.invoke  # type: ignore[assignment]
+            _publish(fid, hf)
 
 
 def keep_pending(e: BaseException) -> None:

@@ -110,19 +110,30 @@ def _load():
     callbacks.write = lib.gwpy_write
     callbacks.read = lib.gwpy_read
     callbacks.host_call = lib.gwpy_host_call
+    fast = _install_fast(ffi, lib)
+    if fast is not None and hasattr(fast, "set_host_table") and hasattr(lib, "gwpy_host_call_c"):
+        # Plain numeric host functions are called from C (_host._publish).
+        fast.set_host_table(_host._fast_hosts, _host.keep_pending)
+        callbacks.host_call = ffi.addressof(lib, "gwpy_host_call_c")
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
     lib.gwpy_watch_fork()  # the fast-call wrappers refuse to run in a forked child
-    global fastcall
-    if lib.gwpy_install_fast() == 0:  # METH_FASTCALL twins of the fast calls (_ffi_build.py)
-        fastcall = sys.modules.get("gowasm._fastcall")
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_after_fork_in_child)
     # Ctrl-C stops the guest call running on Python's main thread (where
     # Python raises KeyboardInterrupt), whichever thread loaded gowasm.
     check_call_with(ffi, lib, lib.gowasm_interrupts, threading.main_thread().ident or 0)
     return ffi, lib
+
+
+def _install_fast(ffi: Any, lib: Any) -> Any:
+    """gowasm._fastcall: METH_FASTCALL twins of the fast calls, typed calls,
+    map and the host-call table (_ffi_build.py), or None."""
+    global fastcall
+    if hasattr(lib, "gwpy_install_fast") and lib.gwpy_install_fast() == 0:
+        fastcall = sys.modules.get("gowasm._fastcall")
+    return fastcall
 
 
 def take_message(ffi, lib, err) -> str:

@@ -155,10 +155,8 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 	if nested {
 		st = make([]uint64, len(f.stack))
 	} else {
-		if !m.mu.TryLock() {
-			if err := m.waitLock(); err != nil {
-				return 0, err
-			}
+		if err := m.lockCall(); err != nil {
+			return 0, err
 		}
 		defer m.mu.Unlock()
 	}

@@ -184,29 +184,22 @@ func CallTyped(h, mallocH, freeH uint64, shape uint32, args *TypedArgs, sink fun
 	m := f.m
 	c := typedCall{m: m, nested: m.host.reentrant()}
 	if !c.nested {
-		if !m.mu.TryLock() {
-			if err := m.waitLock(); err != nil {
-				return 0, err
-			}
+		if err := m.lockCall(); err != nil {
+			return 0, err
 		}
 		defer m.mu.Unlock()
-		if m.dead != nil {
-			return 0, m.dead
+	}
+	if m.dead != nil {
+		return 0, m.dead
+	}
+	c.inst = m.inst
+	if c.inst == nil && c.nested { // a host function called by _initialize
+		if starting := m.host.starting.Load(); starting != nil {
+			c.inst = *starting
 		}
-		c.inst = m.inst
-	} else {
-		if m.dead != nil {
-			return 0, m.dead
-		}
-		c.inst = m.inst
-		if c.inst == nil {
-			if starting := m.host.starting.Load(); starting != nil {
-				c.inst = *starting
-			}
-		}
-		if c.inst == nil {
-			return 0, errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
-		}
+	}
+	if c.inst == nil {
+		return 0, errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
 	}
 	if c.inst.Memory() == nil {
 		return 0, errNoMemory
