@@ -1,6 +1,6 @@
 """Values through memory and calls into the host: gowasm vs wasmtime-py.
 
-On the Go guest in benchmarks/guest (gowasm's guest package):
+On the Go guest in benchmarks/suite/guest (gowasm's guest package):
 - 1 MiB of bytes into a guest function and back (``echo``), in GB/s counting
   both directions (goal: at least 2 GB/s);
 - a short str round trip (``greet("world")``);
@@ -31,7 +31,7 @@ def build_guest() -> str:
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
     import goguest  # noqa: E402
 
-    return goguest.build(os.path.join(ROOT, "benchmarks", "guest"))
+    return goguest.build(os.path.join(ROOT, "benchmarks", "suite", "guest"))
 
 
 def wasmtime_ping(path: str) -> Optional[Callable[[], Any]]:
@@ -79,7 +79,7 @@ def run_values(quick: bool = False) -> Dict[str, Any]:
 
 def report_values(r: Dict[str, Any]) -> str:
     lines = [
-        "Values through memory, host calls (benchmarks/guest, Go + gowasm's guest package)",
+        "Values through memory, host calls (benchmarks/suite/guest, Go + gowasm's guest package)",
         "  echo(1 MiB bytes) in and out     %9.0f us   = %.2f GB/s (both directions)   target >= 2   %s"
         % (r["echo_1mib_us"], r["echo_gb_per_s"], "ok" if r["echo_gb_per_s"] >= 2 else "MISSED"),
         "  greet(\"world\") str round trip    %9.2f us   (malloc'ed result read and freed)" % r["greet_us"],

@@ -38,7 +38,30 @@ class Gowasm:
         self.sha, self.jsonsum, self.echo, self.greet = m.sha, m.jsonsum, m.echo, m.greet
 
 
-class Wasmtime:
+class _ByHand:
+    """The typed convention driven by hand: a subclass gives _typed (malloc,
+    write, call, free) and _read_free (read a packed result, free it)."""
+
+    def _typed(self, name: str, data: bytes) -> int:
+        raise NotImplementedError
+
+    def _read_free(self, packed: int) -> bytes:
+        raise NotImplementedError
+
+    def sha(self, data: bytes) -> bytes:
+        return self._read_free(self._typed("sha", data))
+
+    def jsonsum(self, doc: bytes) -> int:
+        return self._typed("jsonsum", doc)
+
+    def echo(self, data: bytes) -> bytes:
+        return self._read_free(self._typed("echo", data))
+
+    def greet(self, name: str) -> str:
+        return self._read_free(self._typed("greet", name.encode())).decode()
+
+
+class Wasmtime(_ByHand):
     name = "wasmtime-py"
 
     def __init__(self, path: str) -> None:
@@ -85,20 +108,8 @@ class Wasmtime:
         self._free(self.store, p)
         return bytes(out)
 
-    def sha(self, data: bytes) -> bytes:
-        return self._read_free(self._typed("sha", data))
 
-    def jsonsum(self, doc: bytes) -> int:
-        return self._typed("jsonsum", doc)
-
-    def echo(self, data: bytes) -> bytes:
-        return self._read_free(self._typed("echo", data))
-
-    def greet(self, name: str) -> str:
-        return self._read_free(self._typed("greet", name.encode())).decode()
-
-
-class Wasm3:
+class Wasm3(_ByHand):
     """pywasm3 (a C interpreter). Its PyPI release has no WASI: the imports a
     Go reactor needs are provided here, minimally."""
     name = "pywasm3"
@@ -179,18 +190,6 @@ class Wasm3:
         out = bytes(self._mem()[p:p + n])
         self._free(p)
         return out
-
-    def sha(self, data: bytes) -> bytes:
-        return self._read_free(self._typed("sha", data))
-
-    def jsonsum(self, doc: bytes) -> int:
-        return self._typed("jsonsum", doc)
-
-    def echo(self, data: bytes) -> bytes:
-        return self._read_free(self._typed("echo", data))
-
-    def greet(self, name: str) -> str:
-        return self._read_free(self._typed("greet", name.encode())).decode()
 
 
 _W3 = {"i32": "i", "i64": "I", "f32": "f", "f64": "F"}
