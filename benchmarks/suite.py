@@ -366,7 +366,7 @@ def chart(summary: Dict[str, Any], path: str) -> Optional[str]:
             labels.append("%s: %s" % (WORKLOADS[w][0], impl))
             values.append(r["ratio"])
             colors.append(next((c for k, c in palette.items() if impl.startswith(k)), "#666"))
-    fig, ax = plt.subplots(figsize=(10, 0.28 * len(labels) + 1.5))
+    fig, ax = plt.subplots(figsize=(11, 0.28 * len(labels) + 1.5))
     ax.barh(range(len(labels)), values, color=colors)
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=7)
@@ -374,8 +374,9 @@ def chart(summary: Dict[str, Any], path: str) -> Optional[str]:
     ax.set_xscale("log")
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xlabel("time / gowasm's time (log scale; right of the line: slower than gowasm)")
-    ax.set_title("gowasm benchmark suite: each peer against gowasm, same workload, same run")
+    ax.set_title("gowasm against its peers: same workload, same run")
     fig.tight_layout()
+    fig.subplots_adjust(left=0.4)
     fig.savefig(path, dpi=110)
     return None
 
