@@ -9,12 +9,14 @@ read as negative) and whether its results come in a frame (an ``error``,
 several results, JSON: see :mod:`gowasm._frames`).
 """
 
-import inspect
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _frames
 from ._typed import make_typed
+
+if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
+    import inspect
 
 # Go integer kinds narrower than the wasm integer they travel as: Python
 # checks their range, as Go would refuse the conversion at compile time.
@@ -141,6 +143,8 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
         for attr in ("name", "params", "raw", "module", "wasm_signature", "typed"):
             setattr(fn, attr, getattr(typed, attr))
         fn.results = tuple(results)
+    import inspect
+
     sig = typed.__signature__
     if variadic:
         last = list(sig.parameters.values())[-1]
@@ -164,6 +168,6 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     return fn
 
 
-def _plain(sig: inspect.Signature) -> str:
+def _plain(sig: "inspect.Signature") -> str:
     """``(x: int, y: int) -> int``, with typing's names shortened."""
     return str(sig).replace("typing.", "")
