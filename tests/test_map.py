@@ -120,3 +120,14 @@ def test_map_from_inside_a_host_function():
                imports={"env": {"h": lambda n: sum(holder[0].sq.map(range(n)))}})
     holder.append(m)
     assert m.f(4) == 0 + 1 + 4 + 9
+
+
+def test_typed_functions_map_too(greet_wasm):
+    g = Module(greet_wasm)
+    assert g.greet.map(["a", "b"]) == ["Hello, a!", "Hello, b!"]
+    assert g.reverse.map((b"ab", b"")) == [b"ba", b""]
+    assert g.add.map(range(3), [10, 20, 30]) == [10, 21, 32]  # numbers only: the raw export's map
+    with pytest.raises(TypeError, match=r"element 1: greet\(name: str\) -> str: argument 1 must be str, not int"):
+        g.greet.map(["a", 5])
+    with pytest.raises(TypeError, match="takes 1 iterable"):
+        g.greet.map(["a"], ["b"])

@@ -99,14 +99,14 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
         if not params:
             raise TypeError("%s.map: a function without parameters has nothing to map over" % sig)
         if not simple:
-            return _python_map(fn, sig, iterables, None)
+            return python_map(fn, sig, iterables, None)
         ffi, lib = _native.load()
         lists = _native.fastcall and all(type(v) in (list, tuple) for v in iterables)
         if lists and len(params) <= 8:
             try:
                 r = _native.fastcall.call_map_lists(ex.handle, list_kinds, result, *iterables)
             except (TypeError, OverflowError):
-                return _python_map(fn, sig, iterables, None)  # names the element
+                return python_map(fn, sig, iterables, None)  # names the element
             except ValueError:
                 raise ValueError("%s.map: the iterables have different lengths (%s)"
                                  % (sig, ", ".join(str(len(v)) for v in iterables))) from None
@@ -117,7 +117,7 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
         try:
             cols = [_column(ffi, v, p) for v, p in zip(iterables, params)]
         except (TypeError, OverflowError):
-            return _python_map(fn, sig, iterables, None)  # names the element
+            return python_map(fn, sig, iterables, None)  # names the element
         n = cols[0][2]
         if any(c[2] != n for c in cols):
             raise ValueError("%s.map: the iterables have different lengths (%s)"
@@ -147,7 +147,7 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
     return map
 
 
-def _python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any) -> Any:
+def python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any = None) -> Any:
     """The slow path: one call per element from Python (values the C
     conversion refuses, several results), with errors naming the index."""
     lists = [list(v) for v in iterables]
@@ -163,7 +163,7 @@ def _python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any) -> Any:
             if isinstance(e, (TypeError, OverflowError, ValueError)) and len(e.args) == 1 and isinstance(e.args[0], str):
                 e.args = ("element %d: %s" % (i, e.args[0]),)
             raise
-    return None if not fn.results else out
+    return out if fn.results else None
 
 
 def _note(e: BaseException, note: str) -> None:

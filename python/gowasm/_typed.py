@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import WasmError
 from ._frames import decode_str
-from ._typedcall import fast_typed
+from ._typedcall import fast_typed, typed_map
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -205,6 +205,7 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     call.module = module  # type: ignore[attr-defined]
     call.wasm_signature = raw.wasm_signature  # type: ignore[attr-defined]
     call.typed = raw.typed  # type: ignore[attr-defined]
+    call.map = typed_map(call, raw, kinds, result, signature)  # type: ignore[attr-defined]
     return call
 
 

@@ -127,3 +127,25 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
 
     return namespace["make"](call, func, malloc | free << 32, shape, _native.FAILED_INT, failed, slow,
                              _encoder.encode, json.loads, decode_str, "the str result of %s" % name)
+
+
+def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signature: str) -> Callable[..., Any]:
+    """The ``map`` of a typed function: numbers only (no bool), the raw
+    export's map (one crossing); with str/bytes/JSON values, a call per
+    element (each in one crossing), an error naming the element."""
+    from ._map import python_map
+
+    if result in (None, "int", "float") and all(k in ("int", "float") for k in kinds):
+        return raw.map  # type: ignore[no-any-return]
+
+    def map(*iterables: Any) -> Any:
+        """Calls the function once per element of the iterables (one per
+        parameter, equal lengths): ``[f(x) for x in xs]``, with an error
+        naming the element."""
+        if len(iterables) != len(kinds) or not kinds:
+            raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
+                            % (signature, len(kinds), "" if len(kinds) == 1 else "s", len(iterables)))
+        return python_map(fn, signature, iterables)
+
+    map.__qualname__ = signature + ".map"
+    return map
