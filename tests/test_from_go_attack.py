@@ -1,0 +1,48 @@
+"""Module.from_go against odd Go packages: each test writes the package it
+needs in a temporary directory (tests/test_from_go.py covers the ordinary
+ones with tests/gopkgs/mathlib)."""
+
+import os
+import shutil
+import textwrap
+
+import pytest
+
+from gowasm import GoBuildError, GoError, Module
+
+pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs Go on PATH (from_go builds Go source)")
+
+
+def package(tmp_path, source, name="p.go", gomod=None):
+    """A directory holding one Go file (and a go.mod if given)."""
+    d = tmp_path / "pkg"
+    d.mkdir(exist_ok=True)
+    (d / name).write_text(textwrap.dedent(source))
+    if gomod is not None:
+        (d / "go.mod").write_text(textwrap.dedent(gomod))
+    return str(d)
+
+
+def test_go_parameter_names_do_not_shadow_the_wrapper(tmp_path):
+    # The generated Python wrapper of a framed, narrow, unsigned or variadic
+    # function must not be broken by Go parameter names that are also the
+    # names it uses itself (or Python builtins it calls).
+    d = package(tmp_path, """
+        package shadow
+
+        func Frame(frame string) (int, error) { return len(frame), nil }
+        func List(list ...string) int         { return len(list) }
+        func Bytes(bytes ...byte) int         { return len(bytes) }
+        func Check(check int8) int8           { return check }
+        func Typed(typed uint64) uint64       { return typed }
+        func Mask(MASK string, typed int) (string, int) { return MASK, typed }
+    """)
+    with Module.from_go(d) as m:
+        assert m.Frame("abc") == 3
+        assert m.List("a", "b") == 2
+        assert m.Bytes(1, 2, 3) == 3
+        assert m.Check(5) == 5
+        with pytest.raises(OverflowError):
+            m.Check(500)
+        assert m.Typed((1 << 64) - 1) == (1 << 64) - 1
+        assert m.Mask("x", 1) == ("x", 1)
