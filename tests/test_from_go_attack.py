@@ -46,3 +46,27 @@ def test_go_parameter_names_do_not_shadow_the_wrapper(tmp_path):
             m.Check(500)
         assert m.Typed((1 << 64) - 1) == (1 << 64) - 1
         assert m.Mask("x", 1) == ("x", 1)
+
+
+def test_a_nil_pointer_error_is_a_go_error_not_a_trap(tmp_path):
+    # A nil *T in a non-nil error is a non-nil error to Go (the classic
+    # gotcha): the call raises GoError, as fmt would print it, rather than
+    # panicking in Error() and leaving the module unusable.
+    d = package(tmp_path, """
+        package nilerr
+
+        type MyErr struct{ Msg string }
+
+        func (e *MyErr) Error() string { return e.Msg }
+
+        func Fail() error             { var e *MyErr; return e }
+        func FailToo() (int, error)   { var e *MyErr; return 1, e }
+        func Ok() int                 { return 1 }
+    """)
+    with Module.from_go(d) as m:
+        with pytest.raises(GoError, match="nil") as info:
+            m.Fail()
+        assert info.value.go_type == "*nilerr.MyErr"
+        with pytest.raises(GoError):
+            m.FailToo()
+        assert m.Ok() == 1
