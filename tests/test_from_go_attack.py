@@ -70,3 +70,29 @@ def test_a_nil_pointer_error_is_a_go_error_not_a_trap(tmp_path):
         with pytest.raises(GoError):
             m.FailToo()
         assert m.Ok() == 1
+
+
+def test_a_struct_with_only_unexported_fields_is_skipped(tmp_path):
+    # Its JSON is {} whatever it holds (golang.org/x/text/width.Properties):
+    # a binding would return {} and take only the zero value.
+    d = package(tmp_path, """
+        package opaque
+
+        type Props struct{ kind, size int }
+        type Shown struct{ Kind int; hidden int }
+        type Empty struct{}
+
+        func Lookup(s string) (Props, int) { return Props{1, 2}, len(s) }
+        func All() []*Props                { return nil }
+        func Use(p Props) int              { return p.kind }
+        func Visible() Shown               { return Shown{1, 2} }
+        func Nothing() Empty               { return Empty{} }
+        func Set() map[string]struct{}     { return map[string]struct{}{"a": {}} }
+    """)
+    with Module.from_go(d) as m:
+        for name in ("Lookup", "All", "Use"):
+            assert "Props" in m.skipped[name] and "unexported" in m.skipped[name], m.skipped[name]
+            assert not hasattr(m, name)
+        assert m.Visible() == {"Kind": 1}
+        assert m.Nothing() == {}
+        assert m.Set() == {"a": {}}
