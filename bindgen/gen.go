@@ -185,8 +185,48 @@ func (g *generator) value(name string, t types.Type, param bool) (value, string)
 	if reason := jsonable(t, param, map[types.Type]bool{}); reason != "" {
 		return value{}, reason
 	}
+	if reason := g.opaque(t, param); reason != "" {
+		return value{}, reason
+	}
 	v.py, v.kind = "json", "json"
 	return v, ""
+}
+
+// opaque says why t, or the element type of t as a pointer, slice, array or
+// map, is a struct whose fields encoding/json cannot see, or "". Its JSON is
+// {} whatever it holds (golang.org/x/text/width.Properties): as a result it
+// says nothing, as a parameter only its zero value could be passed. Only
+// the value itself is checked, not its fields' types: a struct with one
+// such field still carries its others.
+func (g *generator) opaque(t types.Type, param bool) string {
+	for {
+		if _, named := t.(*types.Named); named && hasJSONMethods(t, param) {
+			return ""
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Pointer:
+			t = u.Elem()
+		case *types.Slice:
+			t = u.Elem()
+		case *types.Array:
+			t = u.Elem()
+		case *types.Map:
+			t = u.Elem()
+		case *types.Struct:
+			if u.NumFields() == 0 {
+				return "" // struct{}: {} is all there is to say
+			}
+			for i := 0; i < u.NumFields(); i++ {
+				if f := u.Field(i); (f.Exported() || f.Embedded()) && reflectTag(u.Tag(i)) != "-" {
+					return ""
+				}
+			}
+			return types.TypeString(t, g.relative) +
+				" has only unexported fields: its JSON form is always {}"
+		default:
+			return ""
+		}
+	}
 }
 
 // nameable says why the generated code could not write type t (an
