@@ -96,3 +96,40 @@ def test_a_struct_with_only_unexported_fields_is_skipped(tmp_path):
         assert m.Visible() == {"Kind": 1}
         assert m.Nothing() == {}
         assert m.Set() == {"a": {}}
+
+
+def test_a_change_to_an_embedded_subdirectory_rebuilds(tmp_path):
+    d = package(tmp_path, """
+        package site
+
+        import "embed"
+
+        //go:embed static
+        var files embed.FS
+
+        func Page() string { b, _ := files.ReadFile("static/index.html"); return string(b) }
+    """, gomod="module example.com/site\n\ngo 1.24\n")
+    os.mkdir(os.path.join(d, "static"))
+    with open(os.path.join(d, "static", "index.html"), "w") as f:
+        f.write("one")
+    with Module.from_go(d) as m:
+        assert m.Page() == "one"
+    with open(os.path.join(d, "static", "index.html"), "w") as f:
+        f.write("two!")
+    with Module.from_go(d) as m:
+        assert m.Page() == "two!"
+
+
+@pytest.mark.parametrize("hidden", ["testdata", "_private"])
+def test_a_change_to_a_package_go_patterns_skip_rebuilds(tmp_path, hidden):
+    # Go builds an import path under testdata/ or _x/ though ./... skips it.
+    root = tmp_path / "mod"
+    pkg = root / hidden / "pkg"
+    pkg.mkdir(parents=True)
+    (root / "go.mod").write_text("module example.com/mod\n\ngo 1.24\n")
+    (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 1 }\n")
+    with Module.from_go(str(pkg)) as m:
+        assert m.V() == 1
+    (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 22 }\n")
+    with Module.from_go(str(pkg)) as m:
+        assert m.V() == 22
