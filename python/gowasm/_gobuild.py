@@ -213,17 +213,29 @@ class Source:
         assert self.module_root is not None
         # Paths, sizes and modification times: cheap to read, and they change
         # whenever the content does. In a Go module: its Go files, go.mod and
-        # go.sum (a package may import any package of its module), and every
-        # file of the package's own directory (//go:embed); without go.mod,
-        # only the directory's own files (it can import nothing else local).
-        for dirpath, dirnames, filenames in os.walk(self.module_root):
-            if not self.has_go_mod:
-                dirnames[:] = []
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
+        # go.sum (a package may import any package of its module); without
+        # go.mod, none of those (it can import nothing else local).
+        def add(dirpath: str, name: str) -> None:
+            st = os.stat(os.path.join(dirpath, name))
+            h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
+
+        if self.has_go_mod:
+            for dirpath, dirnames, filenames in os.walk(self.module_root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
+                for name in sorted(filenames):
+                    if name.endswith((".go", "go.mod", "go.sum")):
+                        add(dirpath, name)
+        # Then every file of the package's directory and of the directories
+        # below it, which //go:embed can name (static/, testdata/...), but
+        # hidden ones and nested modules (embed cannot reach into those).
+        # Walked apart from the module: the package itself may sit in a
+        # testdata/ or _x/ directory that the walk above skips, as Go's
+        # patterns do, though Go builds it by its import path.
+        for dirpath, dirnames, filenames in os.walk(self.directory):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and
+                                 not os.path.exists(os.path.join(dirpath, d, "go.mod")))
             for name in sorted(filenames):
-                if dirpath == self.directory or name.endswith((".go", "go.mod", "go.sum")):
-                    st = os.stat(os.path.join(dirpath, name))
-                    h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
+                add(dirpath, name)
         return h.hexdigest()
 
 
