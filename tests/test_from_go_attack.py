@@ -133,3 +133,28 @@ def test_a_change_to_a_package_go_patterns_skip_rebuilds(tmp_path, hidden):
     (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 22 }\n")
     with Module.from_go(str(pkg)) as m:
         assert m.V() == 22
+
+
+def test_errors_about_a_directory_without_go_mod_name_the_directory(tmp_path):
+    # Not "gowasmuser", the module gowasm makes up for it.
+    d = package(tmp_path, """
+        package zero
+
+        func hidden() int { return 1 }
+    """)
+    with pytest.raises(GoBuildError) as info:
+        Module.from_go(d)
+    assert "gowasmuser" not in str(info.value) and d in str(info.value)
+    assert "exports no functions" in str(info.value)
+    d = package(tmp_path, """
+        package cgo
+
+        // int two() { return 2; }
+        import "C"
+
+        func Two() int { return int(C.two()) }
+    """, name="p.go")
+    with pytest.raises(GoBuildError) as info:
+        Module.from_go(d)
+    assert "gowasmuser" not in str(info.value.args[0].splitlines()[0])
+    assert "build constraints exclude all Go files" in str(info.value)  # Go's own words
