@@ -203,6 +203,12 @@ class Source:
     def has_go_mod(self) -> bool:
         return self.module_path != _VIRTUAL_MODULE
 
+    @property
+    def label(self) -> str:
+        """The package as messages name it: its import path, or its
+        directory when it has no go.mod (not the module made up for it)."""
+        return self.import_path if self.has_go_mod else str(self.directory)
+
     def key(self) -> Optional[str]:
         """A hash of everything of the source that goes into the build."""
         h = hashlib.sha256(self.spec.encode() + b"\0")
@@ -341,8 +347,14 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         return ["-overlay", overlay_file]
 
     generated = os.path.join(work, "bindings.go.txt")
-    report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work, env,
-                             "reading the Go package %s" % src.import_path))
+    try:
+        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work,
+                                 env, "reading the Go package %s" % src.label))
+    except GoBuildError as e:
+        if "build constraints exclude all Go files" in str(e):
+            raise GoBuildError("%s\n(gowasm builds for GOOS=wasip1 GOARCH=wasm with CGO_ENABLED=0: files for other "
+                               "systems, or that import \"C\", are left out)" % e) from None
+        raise
     if report["same_package"]:
         overlay[os.path.join(report["dir"], _BINDINGS_FILE)] = generated
         target = src.import_path
@@ -352,7 +364,7 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
     if not report["functions"]:
         reasons = "".join("\n  %s: %s" % kv for kv in sorted(report["skipped"].items()))
         raise GoBuildError("package %s has no exported function gowasm can bind%s" % (
-            src.import_path, (":" + reasons) if reasons else " (it exports no functions)"))
+            src.label, (":" + reasons) if reasons else " (it exports no functions)"))
     out = os.path.join(work, "out.wasm")
     if tools.tinygo_path is not None:
         if overlay:
