@@ -158,3 +158,31 @@ def test_errors_about_a_directory_without_go_mod_name_the_directory(tmp_path):
         Module.from_go(d)
     assert "gowasmuser" not in str(info.value.args[0].splitlines()[0])
     assert "build constraints exclude all Go files" in str(info.value)  # Go's own words
+
+
+def test_type_aliases_the_bindings_cannot_name(tmp_path):
+    # An unexported alias (type small = int) spells a type the generated
+    # code can write another way; writing its name broke the whole build.
+    d = package(tmp_path, """
+        package alias
+
+        type small = int
+        type hidden struct{ X int }
+        type Shown = hidden
+        type Pair[T any] struct{ A, B T }
+        type GA[T any] = Pair[T]
+
+        func F(v small) small                 { return v + 1 }
+        func L(m map[string][]small) int      { return len(m["a"]) }
+        func G(s Shown) Shown                 { return s }
+        func K(p GA[small]) GA[small]         { return p }
+        func P(p Pair[small]) *Pair[small]    { return &p }
+        func A(v any) any                     { return v }
+    """)
+    with Module.from_go(d) as m:
+        assert m.F(1) == 2
+        assert m.L({"a": [1, 2]}) == 2
+        assert m.G({"X": 3}) == {"X": 3}
+        assert m.K({"A": 1, "B": 2}) == {"A": 1, "B": 2}
+        assert m.P({"A": 1, "B": 2}) == {"A": 1, "B": 2}
+        assert m.A([1]) == [1]
