@@ -122,7 +122,7 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if name == "" || name == "_" {
 			name = "p" + strconv.Itoa(i)
 		}
-		v, reason := g.value(name, p.Type(), true)
+		v, reason := g.value(name, g.spell(p.Type()), true)
 		if reason != "" {
 			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
 		}
@@ -138,7 +138,7 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 			b.err = true
 			continue
 		}
-		v, reason := g.value("r"+strconv.Itoa(i), t, false)
+		v, reason := g.value("r"+strconv.Itoa(i), g.spell(t), false)
 		if reason != "" {
 			return nil, "result " + types.TypeString(t, g.relative) + ": " + reason
 		}
@@ -152,6 +152,53 @@ func (g *generator) relative(p *types.Package) string {
 		return ""
 	}
 	return p.Name()
+}
+
+// spell is t with each alias the generated code could not write (an
+// unexported one, one in an internal package, a generic one) replaced by the
+// type it stands for: the same type to Go, so the call still compiles.
+// type small = int makes func F(v small) a func of an int.
+func (g *generator) spell(t types.Type) types.Type {
+	switch t := t.(type) {
+	case *types.Alias:
+		obj := t.Obj()
+		pkg := obj.Pkg()
+		if pkg == nil || (g.same && pkg == g.l.pkg) ||
+			(obj.Exported() && !isInternal(pkg.Path()) && t.TypeArgs() == nil) {
+			return t
+		}
+		return g.spell(types.Unalias(t))
+	case *types.Pointer:
+		return types.NewPointer(g.spell(t.Elem()))
+	case *types.Slice:
+		return types.NewSlice(g.spell(t.Elem()))
+	case *types.Array:
+		return types.NewArray(g.spell(t.Elem()), t.Len())
+	case *types.Map:
+		return types.NewMap(g.spell(t.Key()), g.spell(t.Elem()))
+	case *types.Named:
+		args := t.TypeArgs()
+		if args == nil {
+			return t
+		}
+		spelled := make([]types.Type, args.Len())
+		for i := range spelled {
+			spelled[i] = g.spell(args.At(i))
+		}
+		if n, err := types.Instantiate(nil, t.Origin(), spelled, false); err == nil {
+			return n
+		}
+	case *types.Struct:
+		fields := make([]*types.Var, t.NumFields())
+		tags := make([]string, t.NumFields())
+		for i := range fields {
+			f := t.Field(i)
+			fields[i] = types.NewField(f.Pos(), f.Pkg(), f.Name(), g.spell(f.Type()), f.Embedded())
+			tags[i] = t.Tag(i)
+		}
+		return types.NewStruct(fields, tags)
+	}
+	return t
 }
 
 // value classifies one parameter (param) or result.
