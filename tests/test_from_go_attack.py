@@ -186,3 +186,35 @@ def test_type_aliases_the_bindings_cannot_name(tmp_path):
         assert m.K({"A": 1, "B": 2}) == {"A": 1, "B": 2}
         assert m.P({"A": 1, "B": 2}) == {"A": 1, "B": 2}
         assert m.A([1]) == [1]
+
+
+def test_the_replace_directives_of_the_users_go_mod_apply(tmp_path):
+    # A monorepo: the package's module replaces a dependency with a sibling
+    # directory. go build honours it; the build module must too (Go reads
+    # only the main module's replaces), and a change there must rebuild.
+    (tmp_path / "dep").mkdir()
+    (tmp_path / "dep" / "go.mod").write_text("module example.com/dep\n\ngo 1.24\n")
+    (tmp_path / "dep" / "d.go").write_text("package dep\n\nfunc D() int { return 42 }\n")
+    d = package(tmp_path, """
+        package app
+
+        import "example.com/dep"
+
+        func A() int { return dep.D() }
+    """, gomod="""
+        module example.com/app
+
+        go 1.24
+
+        require example.com/dep v0.0.0
+
+        replace (
+            // the sibling
+            example.com/dep v0.0.0 => ../dep
+        )
+    """)
+    with Module.from_go(d) as m:
+        assert m.A() == 42
+    (tmp_path / "dep" / "d.go").write_text("package dep\n\nfunc D() int { return 4242 }\n")
+    with Module.from_go(d) as m:
+        assert m.A() == 4242
