@@ -167,6 +167,9 @@ class Source:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.directory: Optional[str] = None
+        # The replace directives of the package's go.mod, for the build
+        # module's: (old, new), new an absolute directory or "path version".
+        self.replaces: List[Tuple[str, str]] = []
         self.module_root: Optional[str] = None
         self.module_path = ""
         self.import_path = ""
@@ -192,10 +195,12 @@ class Source:
             root = parent
         self.module_root = root
         with open(os.path.join(root, "go.mod"), encoding="utf-8", errors="replace") as f:
-            m = re.search(r"^\s*module\s+\"?([^\s\"]+)", f.read(), re.M)
+            gomod = f.read()
+        m = re.search(r"^\s*module\s+\"?([^\s\"]+)", gomod, re.M)
         if not m:
             raise GoBuildError("%s has no module line" % os.path.join(root, "go.mod"))
         self.module_path = m.group(1)
+        self.replaces = _replaces(gomod, root)
         rel = os.path.relpath(directory, root).replace(os.sep, "/")
         self.import_path = self.module_path if rel == "." else self.module_path + "/" + rel
 
@@ -225,8 +230,11 @@ class Source:
             st = os.stat(os.path.join(dirpath, name))
             h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
 
-        if self.has_go_mod:
-            for dirpath, dirnames, filenames in os.walk(self.module_root):
+        # The same of each module go.mod replaces with a directory.
+        roots = [self.module_root] if self.has_go_mod else []
+        roots += [new for _, new in self.replaces if os.path.isabs(new)]
+        for root in roots:
+            for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
                 for name in sorted(filenames):
                     if name.endswith((".go", "go.mod", "go.sum")):
@@ -243,6 +251,41 @@ class Source:
             for name in sorted(filenames):
                 add(dirpath, name)
         return h.hexdigest()
+
+
+def _replaces(gomod: str, root: str) -> List[Tuple[str, str]]:
+    """The replace directives of go.mod text ``gomod`` in directory ``root``,
+    one line or in a block: Go honours only the main module's, and in a build
+    the user's module is not the main module, so the build module repeats
+    them (a monorepo's ``replace example.com/dep => ../dep`` would otherwise
+    send Go to the proxy). A directory comes out absolute."""
+    out: List[Tuple[str, str]] = []
+    block = False
+    for line in gomod.splitlines():
+        words = [w.strip('"`') for w in line.split("//", 1)[0].split()]
+        if not words:
+            continue
+        if block:
+            if words == [")"]:
+                block = False
+                continue
+        elif words[0] == "replace":
+            if words[1:] == ["("]:
+                block = True
+                continue
+            words = words[1:]
+        else:
+            continue
+        if "=>" not in words:
+            continue
+        i = words.index("=>")
+        old, new = words[:i], words[i + 1:]
+        if not old or not new:
+            continue
+        if len(new) == 1:  # no version: a directory, relative to go.mod's
+            new = [os.path.normpath(os.path.join(root, new[0]))]
+        out.append((" ".join(old), " ".join(new)))
+    return out
 
 
 def _root(cache_dir: Optional[str]) -> str:
@@ -323,6 +366,9 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         assert src.module_root is not None
         requires.append("%s %s" % (src.module_path, _NO_VERSION))
         replaces.append("%s => %s" % (src.module_path, _gomod_path(src.module_root)))
+        replaces += ["%s => %s" % (old, _gomod_path(new) if os.path.isabs(new) else new)
+                     for old, new in src.replaces
+                     if old.split()[0] not in (src.module_path, _GUEST_PATH)]
         if not src.has_go_mod:
             virtual = os.path.join(work, "user.go.mod")
             with open(virtual, "w") as f:
