@@ -218,3 +218,18 @@ def test_the_replace_directives_of_the_users_go_mod_apply(tmp_path):
     (tmp_path / "dep" / "d.go").write_text("package dep\n\nfunc D() int { return 4242 }\n")
     with Module.from_go(d) as m:
         assert m.A() == 4242
+
+
+def test_stubs_of_a_go_parameter_named_self_compile(tmp_path):
+    from gowasm._stubs import stubs
+
+    d = package(tmp_path, """
+        package selfish
+
+        func Scale(self float64, by float64) float64 { return self * by }
+    """)
+    with Module.from_go(d) as m:
+        assert m.Scale(self=2.0, by=3.0) == 6.0
+        text = stubs(m)
+    compile(text, "selfish.pyi", "exec")  # no "duplicate argument 'self'"
+    assert "self: float" in text
