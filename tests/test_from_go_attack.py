@@ -233,3 +233,13 @@ def test_stubs_of_a_go_parameter_named_self_compile(tmp_path):
         text = stubs(m)
     compile(text, "selfish.pyi", "exec")  # no "duplicate argument 'self'"
     assert "self: float" in text
+
+
+@pytest.mark.parametrize("name", ["q'uote", 'dq"uote', "tab\there", "back\\slash", "ünï (x)"])
+def test_odd_characters_in_the_path(tmp_path, name):
+    # The build module's go.mod names the directory: quoted, as Go quotes.
+    d = tmp_path / name
+    d.mkdir()
+    (d / "a.go").write_text("package odd\n\nfunc A() int { return 1 }\n")
+    with Module.from_go(str(d)) as m:
+        assert m.A() == 1
