@@ -241,5 +241,11 @@ def test_odd_characters_in_the_path(tmp_path, name):
     d = tmp_path / name
     d.mkdir()
     (d / "a.go").write_text("package odd\n\nfunc A() int { return 1 }\n")
+    if "\\" in name and os.sep == "/":
+        # Go's own limit: it takes a replace directory with a backslash for
+        # a Windows path. The error says so in Go's words.
+        with pytest.raises(GoBuildError, match="Windows path"):
+            Module.from_go(str(d))
+        return
     with Module.from_go(str(d)) as m:
         assert m.A() == 1

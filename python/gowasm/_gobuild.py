@@ -424,10 +424,10 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
 
 
 def _gomod_path(path: str) -> str:
-    """A directory as a go.mod replace target (forward slashes; quoted if it
-    has spaces)."""
-    path = path.replace(os.sep, "/")
-    return '"%s"' % path if " " in path else path
+    """A directory as a go.mod replace target: forward slashes, and always
+    quoted, as a Go string literal (JSON's escapes are Go's), since go.mod
+    refuses a quote, a space or a tab in an unquoted path."""
+    return json.dumps(path.replace(os.sep, "/"), ensure_ascii=False)
 
 
 def check_flags(flags: Sequence[str]) -> Tuple[str, ...]:
