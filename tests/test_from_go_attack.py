@@ -249,3 +249,28 @@ def test_odd_characters_in_the_path(tmp_path, name):
         return
     with Module.from_go(str(d)) as m:
         assert m.A() == 1
+
+
+def test_functions_of_files_the_wasm_build_leaves_out_are_skipped_with_why(tmp_path):
+    # Not silently absent: m.skipped says which file and why.
+    d = package(tmp_path, """
+        package tags
+
+        func A() int { return 1 }
+    """)
+    files = {
+        "b_linux.go": "package tags\n\nfunc B() int { return 2 }\n",
+        "c_wasip1.go": "package tags\n\nfunc C() int { return 3 }\n",
+        "d_other.go": "//go:build !wasm\n\npackage tags\n\nfunc D() int { return 4 }\n\nfunc A() int { return 0 }\n",
+        "e_cgo.go": 'package tags\n\n// int two() { return 2; }\nimport "C"\n\nfunc E() int { return int(C.two()) }\n',
+        "gen.go": "//go:build ignore\n\npackage main\n\nfunc Main() {}\n",
+    }
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+    with Module.from_go(d) as m:
+        assert m.A() == 1 and m.C() == 3
+        assert "b_linux.go" in m.skipped["B"] and "wasip1" in m.skipped["B"]
+        assert "d_other.go" in m.skipped["D"]
+        assert "cgo" in m.skipped["E"]
+        assert "A" not in m.skipped and "Main" not in m.skipped
