@@ -8,6 +8,7 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,11 +95,41 @@ func generate(path, overlay string) (*report, []byte, error) {
 			rep.Functions = append(rep.Functions, name)
 		}
 	}
+	g.skipIgnored(rep.Skipped)
 	src, err := g.source(bound, rep.Skipped)
 	if err != nil {
 		return nil, nil, err
 	}
 	return rep, src, nil
+}
+
+// skipIgnored adds to skipped the exported functions that only the files
+// the build leaves out declare (x_linux.go, a cgo file): README promises a
+// reason for every function without a binding.
+func (g *generator) skipIgnored(skipped map[string]string) {
+	for _, f := range g.l.ignored {
+		if f.Name.Name != g.l.pkg.Name() {
+			continue // a //go:build ignore program of package main, say
+		}
+		file := filepath.Base(g.l.fset.Position(f.Pos()).Filename)
+		why := "its build constraints (file name or //go:build) exclude GOOS=wasip1 GOARCH=wasm"
+		for _, imp := range f.Imports {
+			if imp.Path.Value == `"C"` {
+				why = "it uses cgo, which wasm builds have not"
+			}
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !fd.Name.IsExported() {
+				continue
+			}
+			name := fd.Name.Name
+			if _, seen := skipped[name]; seen || g.l.pkg.Scope().Lookup(name) != nil {
+				continue // built from another file
+			}
+			skipped[name] = "only in " + file + ", which the wasm build leaves out: " + why
+		}
+	}
 }
 
 type generator struct {
