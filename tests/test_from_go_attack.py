@@ -264,6 +264,7 @@ def test_functions_of_files_the_wasm_build_leaves_out_are_skipped_with_why(tmp_p
         "d_other.go": "//go:build !wasm\n\npackage tags\n\nfunc D() int { return 4 }\n\nfunc A() int { return 0 }\n",
         "e_cgo.go": 'package tags\n\n// int two() { return 2; }\nimport "C"\n\nfunc E() int { return int(C.two()) }\n',
         "gen.go": "//go:build ignore\n\npackage main\n\nfunc Main() {}\n",
+        "x_test.go": "//go:build never\n\npackage tags\n\nfunc TestX() {}\n",
     }
     for name, text in files.items():
         with open(os.path.join(d, name), "w") as f:
@@ -273,4 +274,4 @@ def test_functions_of_files_the_wasm_build_leaves_out_are_skipped_with_why(tmp_p
         assert "b_linux.go" in m.skipped["B"] and "wasip1" in m.skipped["B"]
         assert "d_other.go" in m.skipped["D"]
         assert "cgo" in m.skipped["E"]
-        assert "A" not in m.skipped and "Main" not in m.skipped
+        assert "A" not in m.skipped and "Main" not in m.skipped and "TestX" not in m.skipped
