@@ -93,6 +93,9 @@ func load(path, overlay string) (*loaded, error) {
 		l.files = append(l.files, f)
 	}
 	for _, name := range target.IgnoredGoFiles {
+		if strings.HasSuffix(name, "_test.go") {
+			continue // tests are never built into the package
+		}
 		// Unparseable ones are no concern of the build, nor of this.
 		if f, err := parser.ParseFile(l.fset, filepath.Join(target.Dir, name), nil, parser.SkipObjectResolution); err == nil {
 			l.ignored = append(l.ignored, f)
