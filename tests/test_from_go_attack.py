@@ -275,3 +275,20 @@ def test_functions_of_files_the_wasm_build_leaves_out_are_skipped_with_why(tmp_p
         assert "d_other.go" in m.skipped["D"]
         assert "cgo" in m.skipped["E"]
         assert "A" not in m.skipped and "Main" not in m.skipped and "TestX" not in m.skipped
+
+
+def test_a_module_path_with_a_major_version_suffix_is_named_by_its_last_real_element(monkeypatch):
+    # github.com/Masterminds/semver/v3 is "semver" (help(), stubs' class),
+    # not "v3"; gopkg.in's yaml.v3 keeps its name.
+    from gowasm import _gobuild
+
+    mathlib = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gopkgs", "mathlib")
+    wasm = _gobuild.build(mathlib)
+    monkeypatch.setattr(_gobuild, "build", lambda *a, **k: wasm)
+    for spec, name in [("github.com/Masterminds/semver/v3@v3.3.1", "semver"),
+                       ("github.com/Masterminds/semver/v3", "semver"),
+                       ("gopkg.in/yaml.v3@v3.0.1", "yaml.v3"),
+                       ("github.com/dustin/go-humanize@v1.0.1", "go-humanize"),
+                       ("example.com/lib/v2/sub@v2.0.0", "sub")]:
+        with Module.from_go(spec) as m:
+            assert m.name == name, spec
