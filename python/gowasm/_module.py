@@ -4,6 +4,7 @@ import difflib
 import json
 import mmap
 import os
+import re
 import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
@@ -205,8 +206,13 @@ class Module:
         cache = kwargs.get("cache", True)
         cache_dir = resolve_cache_dir(cache) if cache not in (False, None) else None
         wasm = _gobuild.build(spec, tinygo=tinygo, flags=_gobuild.check_flags(build_flags), cache_dir=cache_dir)
-        local = os.path.isdir(spec)
-        kwargs.setdefault("name", os.path.basename(os.path.abspath(spec) if local else spec.partition("@")[0]))
+        if os.path.isdir(spec):
+            name = os.path.basename(os.path.abspath(spec))
+        else:
+            # The last element that is not a major version suffix: .../semver/v3 is semver.
+            parts = spec.partition("@")[0].split("/")
+            name = parts[-2] if len(parts) > 2 and re.fullmatch(r"v[2-9]|v[1-9][0-9]+", parts[-1]) else parts[-1]
+        kwargs.setdefault("name", name)
         return cls(wasm, **kwargs)
 
     def _describe(self, info: Dict[str, Any], host_ids: List[int]) -> None:
