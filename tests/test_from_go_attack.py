@@ -292,3 +292,22 @@ def test_a_module_path_with_a_major_version_suffix_is_named_by_its_last_real_ele
                        ("example.com/lib/v2/sub@v2.0.0", "sub")]:
         with Module.from_go(spec) as m:
             assert m.name == name, spec
+
+
+def test_a_damaged_cached_build_is_built_again(tmp_path):
+    # gowasm writes builds atomically, but a crash without fsync, a full
+    # disk or another tool can leave a truncated file: it must not stick.
+    d = package(tmp_path, """
+        package damaged
+
+        func A() int { return 1 }
+    """)
+    cache = str(tmp_path / "cache")
+    with Module.from_go(d, cache=cache) as m:
+        assert m.A() == 1
+    root = os.path.join(cache, "go")
+    (wasm,) = [os.path.join(root, n) for n in os.listdir(root) if n.endswith(".wasm")]
+    with open(wasm, "r+b") as f:
+        f.truncate(1000)
+    with Module.from_go(d, cache=cache) as m:
+        assert m.A() == 1
