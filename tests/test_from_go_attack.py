@@ -311,3 +311,21 @@ def test_a_damaged_cached_build_is_built_again(tmp_path):
         f.truncate(1000)
     with Module.from_go(d, cache=cache) as m:
         assert m.A() == 1
+
+
+def test_the_go_environment_that_changes_the_code_is_in_the_cache_key(tmp_path, monkeypatch):
+    # GOWASM (satconv, signext) and GOEXPERIMENT change what go build
+    # writes: a build made without them must not be reused with them.
+    d = package(tmp_path, """
+        package env
+
+        func A() int { return 1 }
+    """)
+    cache = str(tmp_path / "cache")
+    monkeypatch.delenv("GOWASM", raising=False)
+    monkeypatch.delenv("GOEXPERIMENT", raising=False)
+    from gowasm import _gobuild
+
+    plain = _gobuild.build(d, cache_dir=cache)
+    monkeypatch.setenv("GOWASM", "satconv")
+    assert _gobuild.build(d, cache_dir=cache) != plain
