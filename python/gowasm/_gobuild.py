@@ -313,7 +313,11 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
     content = src.key()
     key = "latest"
     if content is not None:
-        key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags))]).encode()).hexdigest()[:24]
+        # Of the environment, what changes the code Go writes for wasm (the
+        # rest it sets or does not read: GOOS, GOARCH, GOFLAGS, CGO_ENABLED).
+        code_env = repr([os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
+        key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags)), code_env]).encode()
+                             ).hexdigest()[:24]
         cached = os.path.join(root, "%s-%s.wasm" % (where, key))
         if os.path.exists(cached):
             return cached
