@@ -329,3 +329,21 @@ def test_the_go_environment_that_changes_the_code_is_in_the_cache_key(tmp_path, 
     plain = _gobuild.build(d, cache_dir=cache)
     monkeypatch.setenv("GOWASM", "satconv")
     assert _gobuild.build(d, cache_dir=cache) != plain
+
+
+def test_builds_of_one_source_with_different_flags_do_not_evict_each_other(tmp_path):
+    # One build is kept per source location, but a location built with two
+    # sets of build flags (a test matrix) needs both: each evicting the
+    # other rebuilt every load, and raced a process about to open it.
+    from gowasm import _gobuild
+
+    d = package(tmp_path, """
+        package flags
+
+        func A() int { return 1 }
+    """)
+    cache = str(tmp_path / "cache")
+    plain = _gobuild.build(d, cache_dir=cache)
+    tagged = _gobuild.build(d, flags=["-tags=x"], cache_dir=cache)
+    assert tagged != plain and os.path.exists(plain) and os.path.exists(tagged)
+    assert _gobuild.build(d, cache_dir=cache) == plain
