@@ -307,17 +307,18 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
     src = Source(spec)
     tools = Toolchain(tinygo)
     root = _root(cache_dir)
-    # <where>-<what>.wasm: one build kept per source location (older ones
-    # are deleted once a new one is in place), keyed by its content.
-    where = hashlib.sha256((src.directory or src.import_path).encode()).hexdigest()[:12]
+    # Of the environment, what changes the code Go writes for wasm (the rest
+    # it sets or does not read: GOOS, GOARCH, GOFLAGS, CGO_ENABLED).
+    config = "\0".join([repr(tinygo), repr(list(flags))] + [os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
+    # <where>-<what>.wasm: one build kept per source location and build
+    # configuration (older ones are deleted once a new one is in place; a
+    # location built two ways keeps both, or each would evict the other),
+    # keyed by its content.
+    where = hashlib.sha256(((src.directory or src.import_path) + "\0" + config).encode()).hexdigest()[:12]
     content = src.key()
     key = "latest"
     if content is not None:
-        # Of the environment, what changes the code Go writes for wasm (the
-        # rest it sets or does not read: GOOS, GOARCH, GOFLAGS, CGO_ENABLED).
-        code_env = repr([os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
-        key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags)), code_env]).encode()
-                             ).hexdigest()[:24]
+        key = hashlib.sha256("\0".join([content, _stage_digest(tools), config]).encode()).hexdigest()[:24]
         cached = os.path.join(root, "%s-%s.wasm" % (where, key))
         if os.path.exists(cached):
             return cached
