@@ -347,3 +347,25 @@ def test_builds_of_one_source_with_different_flags_do_not_evict_each_other(tmp_p
     tagged = _gobuild.build(d, flags=["-tags=x"], cache_dir=cache)
     assert tagged != plain and os.path.exists(plain) and os.path.exists(tagged)
     assert _gobuild.build(d, cache_dir=cache) == plain
+
+
+def test_a_json_tag_of_dash_comma_names_a_field_dash(tmp_path):
+    # encoding/json: `json:"-"` leaves the field out, `json:"-,"` names it "-".
+    d = package(tmp_path, """
+        package dash
+
+        type Named struct {
+            Dash  string `json:"-,"`
+            other int
+        }
+        type Cplx struct {
+            Skip complex128 `json:"-"`
+            Keep complex128 `json:"-,"`
+        }
+
+        func Get() Named      { return Named{Dash: "d"} }
+        func Bad() Cplx       { return Cplx{} }
+    """)
+    with Module.from_go(d) as m:
+        assert m.Get() == {"-": "d"}
+        assert "complex" in m.skipped["Bad"]
