@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -295,7 +296,7 @@ func (g *generator) opaque(t types.Type, param bool) string {
 				return "" // struct{}: {} is all there is to say
 			}
 			for i := 0; i < u.NumFields(); i++ {
-				if f := u.Field(i); (f.Exported() || f.Embedded()) && reflectTag(u.Tag(i)) != "-" {
+				if f := u.Field(i); (f.Exported() || f.Embedded()) && !jsonOmitted(u.Tag(i)) {
 					return ""
 				}
 			}
@@ -420,7 +421,7 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 			if !f.Exported() && !f.Embedded() {
 				continue // encoding/json ignores it
 			}
-			if tag := reflectTag(u.Tag(i)); tag == "-" {
+			if jsonOmitted(u.Tag(i)) {
 				continue
 			}
 			if reason := jsonable(f.Type(), param, seen); reason != "" {
@@ -441,27 +442,10 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 	return "no JSON form"
 }
 
-// reflectTag is the name part of a field's json tag.
-func reflectTag(tag string) string {
-	for tag != "" {
-		i := strings.Index(tag, ":\"")
-		if i < 0 {
-			return ""
-		}
-		key := strings.TrimSpace(tag[:i])
-		rest := tag[i+1:]
-		value, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return ""
-		}
-		tag = rest[len(value):]
-		if key == "json" {
-			s, _ := strconv.Unquote(value)
-			name, _, _ := strings.Cut(s, ",")
-			return name
-		}
-	}
-	return ""
+// jsonOmitted says whether encoding/json leaves out the field with this
+// tag: `json:"-"` exactly, not `json:"-,"`, which names the field "-".
+func jsonOmitted(tag string) bool {
+	return reflect.StructTag(tag).Get("json") == "-"
 }
 
 func receiverName(recv *ast.FieldList) string {
