@@ -369,3 +369,15 @@ def test_a_json_tag_of_dash_comma_names_a_field_dash(tmp_path):
     with Module.from_go(d) as m:
         assert m.Get() == {"-": "d"}
         assert "complex" in m.skipped["Bad"]
+
+
+def test_go111module_off_in_the_users_environment(tmp_path, monkeypatch):
+    # gowasm's builds are module builds whatever GO111MODULE says.
+    monkeypatch.setenv("GO111MODULE", "off")
+    d = package(tmp_path, """
+        package gopath
+
+        func A() int { return 1 }
+    """)
+    with Module.from_go(d, cache=str(tmp_path / "cache")) as m:
+        assert m.A() == 1
