@@ -94,11 +94,12 @@ class Toolchain:
     @staticmethod
     def env(host: bool = False, overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         """The environment of Go commands: the wasm target unless ``host``,
-        no workspace, and go.mod updates allowed in gowasm's own modules."""
+        no workspace, module mode (whatever GO111MODULE the user left set for
+        GOPATH work), and go.mod updates allowed in gowasm's own modules."""
         env = dict(os.environ)
         for key in ("GOOS", "GOARCH", "GOWORK", "GOFLAGS"):
             env.pop(key, None)
-        env["GOWORK"] = "off"
+        env.update(GOWORK="off", GO111MODULE="on")
         if not host:
             env.update(GOOS="wasip1", GOARCH="wasm", GOFLAGS="-mod=mod", CGO_ENABLED="0")
         env.update(overrides or {})
