@@ -381,3 +381,19 @@ def test_go111module_off_in_the_users_environment(tmp_path, monkeypatch):
     """)
     with Module.from_go(d, cache=str(tmp_path / "cache")) as m:
         assert m.A() == 1
+
+
+def test_code_that_does_not_build_for_wasip1_says_which_target(tmp_path):
+    # go/types' own words, and the target they were said for: the same code
+    # builds on the user's machine.
+    d = package(tmp_path, """
+        package sysc
+
+        import "syscall"
+
+        func Page() int { b, _ := syscall.Mmap(0, 0, 10, 0, 0); return len(b) }
+    """)
+    with pytest.raises(GoBuildError) as info:
+        Module.from_go(d)
+    assert "undefined: syscall.Mmap" in str(info.value)
+    assert "GOOS=wasip1" in str(info.value)
