@@ -401,7 +401,7 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
     generated = os.path.join(work, "bindings.go.txt")
     try:
         report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work,
-                                 env, "reading the Go package %s" % src.label))
+                                 env, "reading the Go package %s for GOOS=wasip1 GOARCH=wasm" % src.label))
     except GoBuildError as e:
         if "build constraints exclude all Go files" in str(e):
             raise GoBuildError("%s\n(gowasm builds for GOOS=wasip1 GOARCH=wasm with CGO_ENABLED=0: files for other "
