@@ -397,3 +397,19 @@ def test_code_that_does_not_build_for_wasip1_says_which_target(tmp_path):
         Module.from_go(d)
     assert "undefined: syscall.Mmap" in str(info.value)
     assert "GOOS=wasip1" in str(info.value)
+
+
+def test_an_anonymous_struct_with_unexported_fields_is_skipped(tmp_path):
+    # struct{ x int } written in the generated package is another type
+    # (unexported field names belong to their package): it broke the build.
+    d = package(tmp_path, """
+        package anon
+
+        func F(p struct{ x, Y int }) int           { return p.Y }
+        func G() []struct{ Y int; z int }          { return nil }
+        func H(p struct{ Y int `json:"y"` }) int   { return p.Y }
+    """)
+    with Module.from_go(d) as m:
+        assert "unexported field x" in m.skipped["F"]
+        assert "unexported field z" in m.skipped["G"]
+        assert m.H({"y": 2}) == 2
