@@ -406,10 +406,35 @@ def test_an_anonymous_struct_with_unexported_fields_is_skipped(tmp_path):
         package anon
 
         func F(p struct{ x, Y int }) int           { return p.Y }
-        func G() []struct{ Y int; z int }          { return nil }
+        func G(p []struct{ Y int; z int }) int     { return len(p) }
         func H(p struct{ Y int `json:"y"` }) int   { return p.Y }
     """)
     with Module.from_go(d) as m:
         assert "unexported field x" in m.skipped["F"]
         assert "unexported field z" in m.skipped["G"]
         assert m.H({"y": 2}) == 2
+
+
+def test_a_result_type_the_bindings_cannot_name_still_binds(tmp_path):
+    # The shims take a result with := and encode it: they never write its
+    # type, so an unexported or internal one is no reason to skip.
+    d = package(tmp_path, """
+        package res
+
+        import "example.com/res/internal/x"
+
+        type point struct{ X, Y int }
+
+        func Origin() point                 { return point{} }
+        func Anon() struct{ Y int; z int }  { return struct{ Y int; z int }{1, 2} }
+        func Inner() (x.T, error)           { return x.T{N: 5}, nil }
+        func Take(p point) int              { return p.X }
+    """, gomod="module example.com/res\n\ngo 1.24\n")
+    os.makedirs(os.path.join(d, "internal", "x"))
+    with open(os.path.join(d, "internal", "x", "x.go"), "w") as f:
+        f.write("package x\n\ntype T struct{ N int }\n")
+    with Module.from_go(d) as m:
+        assert m.Origin() == {"X": 0, "Y": 0}
+        assert m.Anon() == {"Y": 1}
+        assert m.Inner() == {"N": 5}
+        assert "unexported type point" in m.skipped["Take"]
