@@ -347,7 +347,14 @@ func (g *generator) nameable(t types.Type) string {
 			walk(t.Key())
 			walk(t.Elem())
 		case *types.Struct:
+			// An anonymous struct: an unexported field's name belongs to
+			// its package, so the same literal written elsewhere is
+			// another type.
 			for i := 0; i < t.NumFields(); i++ {
+				if f := t.Field(i); !f.Exported() && !(g.same && f.Pkg() == g.l.pkg) {
+					reason = "an anonymous struct with the unexported field " + f.Name() + " cannot be written outside its package"
+					return
+				}
 				walk(t.Field(i).Type())
 			}
 		}
