@@ -235,8 +235,13 @@ func (g *generator) spell(t types.Type) types.Type {
 
 // value classifies one parameter (param) or result.
 func (g *generator) value(name string, t types.Type, param bool) (value, string) {
-	if reason := g.nameable(t); reason != "" {
-		return value{}, reason
+	// Only a parameter's type is written in the shim (var a0 T); a result
+	// is taken with := and encoded, so an unexported or internal type is
+	// no obstacle to it.
+	if param {
+		if reason := g.nameable(t); reason != "" {
+			return value{}, reason
+		}
 	}
 	v := value{name: name, typ: t}
 	switch u := t.Underlying().(type) {
