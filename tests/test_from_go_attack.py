@@ -438,3 +438,31 @@ def test_a_result_type_the_bindings_cannot_name_still_binds(tmp_path):
         assert m.Anon() == {"Y": 1}
         assert m.Inner() == {"N": 5}
         assert "unexported type point" in m.skipped["Take"]
+
+
+def test_a_stage_build_killed_midway_leaves_nothing_for_good(tmp_path):
+    # A process killed while it builds gowasm's stage (bindgen) leaves its
+    # temporary directory: it must be one the stale-work sweep removes.
+    import subprocess
+    import sys
+
+    cache = str(tmp_path / "cache")
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from gowasm import _gobuild
+        real = _gobuild._run
+        def run(cmd, cwd, env, what):
+            if what == "building gowasm's bindgen":
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(cmd, cwd, env, what)
+        _gobuild._run = run
+        _gobuild.Stage(_gobuild.Toolchain(), _gobuild._root(sys.argv[1]))
+    """)
+    p = subprocess.run([sys.executable, "-c", code, cache])
+    assert p.returncode != 0
+    root = os.path.join(cache, "go")
+    assert os.listdir(root)  # the killed build's directory
+    from gowasm import _gobuild
+
+    _gobuild._remove_stale_work(root, age=-1)
+    assert os.listdir(root) == []
