@@ -138,7 +138,9 @@ class Stage:
 
     def _make(self, tools: Toolchain, guest: str, bindgen: str) -> None:
         os.makedirs(os.path.dirname(self.dir), exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix="stage-", dir=os.path.dirname(self.dir))
+        # build-: a process killed midway leaves it to _remove_stale_work
+        # (stage- would pass for a finished stage, never swept).
+        tmp = tempfile.mkdtemp(prefix="build-stage-", dir=os.path.dirname(self.dir))
         try:
             _copy_module(guest, os.path.join(tmp, "gowasm", "guest"), os.path.join(tmp, "gowasm"), _GUEST_PATH)
             src = os.path.join(tmp, "bindgen-src")
