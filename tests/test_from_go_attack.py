@@ -466,3 +466,24 @@ def test_a_stage_build_killed_midway_leaves_nothing_for_good(tmp_path):
 
     _gobuild._remove_stale_work(root, age=-1)
     assert os.listdir(root) == []
+
+
+def test_build_flags_reach_the_type_check(tmp_path):
+    # -tags=pro builds pro.go: bindgen must see it too, or its functions are
+    # reported as left out (and a function with another signature under
+    # the tag would break the build).
+    d = package(tmp_path, """
+        package tagged
+
+        func A() int { return 1 }
+    """)
+    with open(os.path.join(d, "pro.go"), "w") as f:
+        f.write("//go:build pro\n\npackage tagged\n\nfunc Pro() int { return 2 }\n")
+    with open(os.path.join(d, "sig_pro.go"), "w") as f:
+        f.write("//go:build pro\n\npackage tagged\n\nfunc Sig(s string) string { return s }\n")
+    with open(os.path.join(d, "sig_free.go"), "w") as f:
+        f.write("//go:build !pro\n\npackage tagged\n\nfunc Sig(n int) int { return n }\n")
+    with Module.from_go(d, build_flags=["-tags=pro"]) as m:
+        assert m.Pro() == 2 and m.Sig("x") == "x"
+    with Module.from_go(d) as m:
+        assert "Pro" in m.skipped and m.Sig(3) == 3
