@@ -64,9 +64,10 @@ func (b *binding) framed() bool {
 	return false
 }
 
-// generate writes the bindings of the package at path.
-func generate(path, overlay string) (*report, []byte, error) {
-	l, err := load(path, overlay)
+// generate writes the bindings of the package at path, as go build with
+// buildFlags would compile it.
+func generate(path, overlay string, buildFlags []string) (*report, []byte, error) {
+	l, err := load(path, overlay, buildFlags)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -47,11 +47,12 @@ type loaded struct {
 // dependencies, as go vet does: `go list -export -deps` compiles them (the
 // build needs them compiled anyway, and this warms Go's build cache for it)
 // and names each one's export data file.
-func load(path, overlay string) (*loaded, error) {
+func load(path, overlay string, buildFlags []string) (*loaded, error) {
 	args := []string{"list", "-export", "-deps", "-json=ImportPath,Name,Dir,GoFiles,IgnoredGoFiles,Export,ImportMap,Error"}
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
+	args = append(args, buildFlags...)
 	cmd := exec.Command("go", append(args, "--", path)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

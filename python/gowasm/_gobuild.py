@@ -401,9 +401,14 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         return ["-overlay", overlay_file]
 
     generated = os.path.join(work, "bindings.go.txt")
+    # The build flags go to bindgen's go list too, so that it type-checks
+    # the files the build compiles (-tags=pro). TinyGo's own flags (-opt,
+    # -scheduler...) mean nothing to go list: only its -tags go.
+    listed = [f for f in flags if tools.tinygo_path is None or f.startswith("-tags")]
     try:
-        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work,
-                                 env, "reading the Go package %s for GOOS=wasip1 GOARCH=wasm" % src.label))
+        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay()
+                                 + ["--"] + listed, work, env,
+                                 "reading the Go package %s for GOOS=wasip1 GOARCH=wasm" % src.label))
     except GoBuildError as e:
         if "build constraints exclude all Go files" in str(e):
             raise GoBuildError("%s\n(gowasm builds for GOOS=wasip1 GOARCH=wasm with CGO_ENABLED=0: files for other "
