@@ -487,3 +487,32 @@ def test_build_flags_reach_the_type_check(tmp_path):
         assert m.Pro() == 2 and m.Sig("x") == "x"
     with Module.from_go(d) as m:
         assert "Pro" in m.skipped and m.Sig(3) == 3
+
+
+def test_an_init_that_exits_with_code_0_is_an_error_not_a_crash(tmp_path):
+    # wazero returns a closed module and no error when a start function
+    # exits with 0; used as a live one, it crashed the Python process
+    # (SIGSEGV). Run in a subprocess, so that a crash fails this test only.
+    import subprocess
+    import sys
+
+    d = package(tmp_path, """
+        package exit0
+
+        import "os"
+
+        func init() { os.Exit(0) }
+
+        func F() int { return 1 }
+    """)
+    code = textwrap.dedent("""
+        import sys
+        from gowasm import ExitError, Module
+        try:
+            Module.from_go(sys.argv[1])
+        except ExitError as e:
+            print("ExitError:", e)
+    """)
+    p = subprocess.run([sys.executable, "-c", code, d], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "ExitError:" in p.stdout and "_initialize" in p.stdout and "code 0" in p.stdout
