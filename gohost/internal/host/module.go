@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/gowasm/gowasm/gohost/internal/handles"
 )
@@ -192,6 +193,14 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	m.intr.begin(m.intr.timeout)
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	m.intr.end()
+	if err == nil && !run && inst.IsClosed() {
+		// A start function that exits with code 0 leaves wazero's module
+		// closed with no error ("don't err on success"). For a program that
+		// is its end; a library (a reactor's _initialize: a Go package
+		// whose init calls os.Exit(0)) has nothing left to call, and
+		// treated as live its freed memory crashed the process.
+		err = sys.NewExitError(0)
+	}
 	if err != nil {
 		e := AsError(err)
 		if e.Code == ErrExit && run {
