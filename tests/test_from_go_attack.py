@@ -516,3 +516,18 @@ def test_an_init_that_exits_with_code_0_is_an_error_not_a_crash(tmp_path):
     p = subprocess.run([sys.executable, "-c", code, d], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "ExitError:" in p.stdout and "_initialize" in p.stdout and "code 0" in p.stdout
+
+
+def test_a_panic_in_init_is_quoted_in_the_error(tmp_path):
+    # As a panic in a call is: the guest's own words, not only "unreachable".
+    from gowasm import Trap
+
+    d = package(tmp_path, """
+        package initpanic
+
+        func init() { panic("init boom") }
+
+        func F() int { return 1 }
+    """)
+    with pytest.raises(Trap, match="the guest's panic: init boom"):
+        Module.from_go(d)
