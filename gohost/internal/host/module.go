@@ -218,6 +218,13 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
 			msg = msg[i+len("failed: "):]
 		}
+		if e.Code == ErrTrap || e.Code == ErrExit {
+			// The guest's own words first, as fail does for a call: a panic
+			// in a Go package's init is "panic: ...", not only unreachable.
+			if p := m.stderr.take(); p != "" {
+				msg = "the guest's " + p + "\n" + msg
+			}
+		}
 		return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
 	}
 	m.inst = inst
