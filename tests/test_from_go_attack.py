@@ -531,3 +531,33 @@ def test_a_panic_in_init_is_quoted_in_the_error(tmp_path):
     """)
     with pytest.raises(Trap, match="the guest's panic: init boom"):
         Module.from_go(d)
+
+
+def test_variadic_options_that_cannot_cross_are_left_out_not_the_function(tmp_path):
+    # func Run(input []byte, opts ...Option) []byte (blackfriday's Markdown
+    # renderer): a Go caller may pass no options, so the binding does,
+    # rather than skipping the function; help() says so.
+    d = package(tmp_path, """
+        package md
+
+        type Option func(*config)
+        type config struct{ upper bool }
+
+        // Run renders input.
+        func Run(input []byte, opts ...Option) []byte {
+            c := config{}
+            for _, o := range opts {
+                o(&c)
+            }
+            return append([]byte("<p>"), append(input, "</p>"...)...)
+        }
+
+        func Only(opts ...Option) int { return len(opts) }
+    """)
+    with Module.from_go(d) as m:
+        assert m.Run(b"hi") == b"<p>hi</p>"
+        assert m.Only() == 0
+        assert "Run" not in m.skipped
+        assert "without its opts" in m.Run.__doc__
+        with pytest.raises(TypeError):
+            m.Run(b"hi", "an option")
