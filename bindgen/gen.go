@@ -50,6 +50,10 @@ type binding struct {
 	results  []value // without the error
 	err      bool    // returns an error last
 	variadic bool    // the last parameter is ...T: a []T, spread in the call
+	// Why the ...T parameter, whose T cannot cross (opts ...Option, an
+	// Option being a func), is left out: the function is called with none,
+	// as Go callers may, rather than skipped. "" if it is not.
+	dropped string
 }
 
 func (b *binding) framed() bool {
@@ -156,6 +160,13 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 			name = "p" + strconv.Itoa(i)
 		}
 		v, reason := g.value(name, g.spell(p.Type()), true)
+		if reason != "" && sig.Variadic() && i == params.Len()-1 {
+			elem := p.Type().(*types.Slice).Elem()
+			b.variadic = false
+			b.dropped = "gowasm calls it without its " + name + " ..." + types.TypeString(elem, g.relative) +
+				" arguments: " + reason + "."
+			break
+		}
 		if reason != "" {
 			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
 		}
@@ -559,6 +570,11 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 	}
 	goKinds := func(v value) string { return v.kind }
 	name := b.decl.Name.Name
+	doc := b.decl.Doc.Text()
+	if b.dropped != "" {
+		doc = strings.TrimSuffix(doc+"\n"+b.dropped, "\n")
+		doc = strings.TrimPrefix(doc, "\n")
+	}
 	resultKinds := list(b.results, goKinds)
 	if b.err {
 		resultKinds = strings.TrimPrefix(resultKinds+`, "error"`, ", ")
@@ -573,7 +589,7 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
 	}
 	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
-		g.declaration(b.decl), b.decl.Doc.Text(), list(b.params, goKinds), resultKinds)
+		g.declaration(b.decl), doc, list(b.params, goKinds), resultKinds)
 }
 
 func typeList(vals []value) string {
