@@ -561,3 +561,19 @@ def test_variadic_options_that_cannot_cross_are_left_out_not_the_function(tmp_pa
         assert "without its opts" in m.Run.__doc__
         with pytest.raises(TypeError):
             m.Run(b"hi", "an option")
+
+
+def test_a_development_toolchain_is_accepted(monkeypatch):
+    # gotip's `go env GOVERSION` is "devel go1.27-4a3b2c1 ...".
+    from gowasm import _gobuild
+
+    real = _gobuild._run
+
+    def run(cmd, cwd, env, what):
+        if what == "go env":
+            return "devel go1.27-4a3b2c1 Tue Dec 1 10:00:00 2026 +0000\n"
+        return real(cmd, cwd, env, what)
+
+    monkeypatch.setattr(_gobuild, "_run", run)
+    tools = _gobuild.Toolchain()
+    assert tools.go_line == "1.27"
