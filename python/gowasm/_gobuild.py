@@ -76,7 +76,8 @@ class Toolchain:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found="none"))
         env = self.env(host=True)
         out = _run([self.go, "env", "GOVERSION"], None, env, "go env").strip()
-        m = re.match(r"go(\d+)\.(\d+)(?:\.(\d+))?", out)
+        # "go1.26.8", or a development toolchain's "devel go1.27-4a3b2c1 ...".
+        m = re.match(r"(?:devel )?go(\d+)\.(\d+)(?:\.(\d+))?", out)
         if not m or (int(m.group(1)), int(m.group(2))) < GO_MINIMUM:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found=out or "an unknown version"))
         self.version = out
