@@ -218,13 +218,8 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
 			msg = msg[i+len("failed: "):]
 		}
-		if e.Code == ErrTrap || e.Code == ErrExit {
-			// The guest's own words first, as fail does for a call: a panic
-			// in a Go package's init is "panic: ...", not only unreachable.
-			if p := m.stderr.take(); p != "" {
-				msg = "the guest's " + p + "\n" + msg
-			}
-		}
+		// A panic in a Go package's init is "panic: ...", not only unreachable.
+		msg = m.stderr.quote(e.Code, msg)
 		return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
 	}
 	m.inst = inst
@@ -354,11 +349,8 @@ func (m *Module) Free() error {
 // the module refuses later calls instead of running on corrupt state.
 func (m *Module) fail(err error) *Error {
 	e := AsError(err)
-	if e.Code == ErrTrap || e.Code == ErrExit {
-		if msg := m.stderr.take(); msg != "" {
-			// The guest's own words first: "panic: division by zero".
-			e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: "the guest's " + msg + "\n" + e.Msg}
-		}
+	if msg := m.stderr.quote(e.Code, e.Msg); msg != e.Msg {
+		e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: msg}
 	}
 	switch e.Code {
 	case ErrTrap, ErrExit, ErrLink, ErrHost:
