@@ -454,10 +454,18 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 		}
 		return ""
 	case *types.Interface:
-		if u.Empty() || !param {
-			return "" // any decodes to maps, lists...; a result encodes its dynamic value
+		switch {
+		case u.Empty():
+			return "" // any decodes to maps, lists...; as a result, its dynamic value's JSON
+		case param:
+			return "JSON cannot be decoded into the interface " + types.TypeString(t, nil)
+		case hasJSONMethods(t, false):
+			return ""
 		}
-		return "JSON cannot be decoded into the interface " + types.TypeString(t, nil)
+		// What comes back is the dynamic value's exported fields, which for
+		// the usual implementation (a pointer to an unexported struct:
+		// goldmark's parser.Parser) is {}.
+		return "an interface result (" + types.TypeString(t, nil) + ") has no JSON form of its own"
 	case *types.Chan:
 		return "channels cannot cross the boundary"
 	case *types.Signature:

@@ -136,6 +136,7 @@ class Stage:
         self.bindgen = os.path.join(self.dir, "bindgen" + (".exe" if sys.platform == "win32" else ""))
         if not os.path.exists(self.bindgen):
             self._make(tools, guest, bindgen)
+        _touch(self.dir)
 
     def _make(self, tools: Toolchain, guest: str, bindgen: str) -> None:
         os.makedirs(os.path.dirname(self.dir), exist_ok=True)
@@ -325,6 +326,7 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
         key = hashlib.sha256("\0".join([content, _stage_digest(tools), config]).encode()).hexdigest()[:24]
         cached = os.path.join(root, "%s-%s.wasm" % (where, key))
         if os.path.exists(cached):
+            _touch(cached)
             return cached
     stage = Stage(tools, root)
     _remove_stale_work(root)
@@ -344,14 +346,34 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
     return final
 
 
+def _touch(path: str) -> None:
+    """Marks a cache entry used now (see _remove_stale_work)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+#: How long an unused stage (another Go or gowasm version's) or build (of a
+#: source that is gone, or not loaded since) stays in the cache.
+UNUSED_DAYS = 30
+
+
 def _remove_stale_work(root: str, age: float = 24 * 3600) -> None:
-    """Build directories a killed process left behind (a day old)."""
+    """Build directories a killed process left behind (a day old), and
+    stages and builds nothing has used for UNUSED_DAYS (a build's time is
+    refreshed each time it is loaded; see build)."""
     now = time.time()
     for name in os.listdir(root):
         path = os.path.join(root, name)
         try:
-            if name.startswith("build-") and now - os.stat(path).st_mtime > age:
+            idle = now - os.stat(path).st_mtime
+            if name.startswith("build-") and idle > age:
                 shutil.rmtree(path, ignore_errors=True)
+            elif name.startswith("stage-") and idle > UNUSED_DAYS * 86400:
+                shutil.rmtree(path, ignore_errors=True)
+            elif name.endswith(".wasm") and idle > UNUSED_DAYS * 86400:
+                os.remove(path)
         except OSError:
             pass
 
