@@ -230,3 +230,20 @@ def test_c_host_calls_raise_what_the_function_raises():
     assert m.f(20) == 41
     with pytest.raises(LookupError, match="boom 7"):
         m.g(7)
+
+
+def test_go_guest_allocator_refuses_bad_frees(greet_wasm):
+    # guest/exports_gc.go finds a block by its header, not a map: a wild or
+    # second free must still panic with the package's message (not trap).
+    for bad in (3, 12345678):
+        g = Module(greet_wasm)
+        with pytest.raises(WasmError, match=r"free\(%d\): not from malloc, or already freed" % bad):
+            g.exports["free"](bad)
+    g = Module(greet_wasm)
+    p = g.exports["malloc"](10)
+    assert p and g.exports["free"](p) is None
+    with pytest.raises(WasmError, match="not from malloc, or already freed"):
+        g.exports["free"](p)
+    g = Module(greet_wasm)
+    for _ in range(2000):  # slots are reused: nothing grows
+        assert g.greet("x" * 50) == "Hello, %s!" % ("x" * 50)
