@@ -242,56 +242,49 @@ def run(prof: Dict[str, Any], tmp: str) -> Dict[str, Any]:
     return {"results": R, "notes": notes, "versions": versions(g, gos)}
 
 
+def speedups(works: List[Callable[[], None]], repeats: int) -> List[float]:
+    """Each repeat: the time of the works one after the other over their
+    time on a thread each."""
+    out = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for w in works:
+            w()
+        serial = time.perf_counter() - t
+        ths = [threading.Thread(target=w) for w in works]
+        t = time.perf_counter()
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join()
+        out.append(serial / (time.perf_counter() - t))
+    return out
+
+
 def threads(guest: str, prof: Dict[str, Any]) -> Dict[str, List[float]]:
     """Speed-up of N threads on N instances over one thread doing the same
-    per-thread work, N = 2 (and the CPU count if larger)."""
+    per-thread work, N = 2 (and the CPU count if larger); beside it a
+    control: what this machine gives any GIL-releasing C code right now (on
+    a shared machine, less than its core count)."""
     out: Dict[str, List[float]] = {}
     ncpu = os.cpu_count() or 2
     mods = [peers.Gowasm(guest) for _ in range(max(2, ncpu))]
     fn, k = prof["threads_fib"], prof["threads_k"]
 
-    def work(m: Any) -> None:
-        for _ in range(k):
-            m.fib(fn)
+    def fibs(m: Any) -> Callable[[], None]:
+        return lambda: [m.fib(fn) for _ in range(k)] and None
 
     for nt in sorted({2, ncpu}):
-        ratios = []
-        for _ in range(prof["repeats"]):
-            t = time.perf_counter()
-            for m in mods[:nt]:
-                work(m)
-            serial = time.perf_counter() - t
-            ths = [threading.Thread(target=work, args=(m,)) for m in mods[:nt]]
-            t = time.perf_counter()
-            for th in ths:
-                th.start()
-            for th in ths:
-                th.join()
-            ratios.append(serial / (time.perf_counter() - t))
-        # a speed-up: higher is better, so report its "minimum" as the best
-        out["gowasm, %d threads (fib(%d) x %d each)" % (nt, fn, k)] = ratios
-    # The control: what this machine gives any GIL-releasing C code right now
-    # (on a shared machine, less than its core count).
+        # a speed-up: higher is better, so the summary's "min" is its best
+        out["gowasm, %d threads (fib(%d) x %d each)" % (nt, fn, k)] = speedups(
+            [fibs(m) for m in mods[:nt]], prof["repeats"])
     data = b"x" * (4 << 20)
 
     def sha() -> None:
         for _ in range(k):
             hashlib.sha256(data).digest()
 
-    ratios = []
-    for _ in range(prof["repeats"]):
-        t = time.perf_counter()
-        sha()
-        sha()
-        serial = time.perf_counter() - t
-        ths = [threading.Thread(target=sha) for _ in range(2)]
-        t = time.perf_counter()
-        for th in ths:
-            th.start()
-        for th in ths:
-            th.join()
-        ratios.append(serial / (time.perf_counter() - t))
-    out["control: hashlib.sha256, 2 threads"] = ratios
+    out["control: hashlib.sha256, 2 threads"] = speedups([sha, sha], prof["repeats"])
     return out
 
 
