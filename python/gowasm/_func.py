@@ -10,13 +10,17 @@ happens on a slow path entered only when the fast one fails. See
 RATIONALE.md for the measurements.
 """
 
+import asyncio
+import functools
 import inspect
 import keyword
 import operator
+import pickle
 import struct
+import types
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
-from . import _native
+from . import _display, _native
 from ._errors import ForkError
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
@@ -38,13 +42,21 @@ def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -
 
 # One factory per (arity, result kind); each makes the fast function of an
 # export. The source is generated because the arity must be spelled out:
-# *args costs a tuple on the way in and another on the way to cffi, and
-# default values or *extra (to catch arity errors ourselves) cost ~25 ns (10%)
-# by defeating CPython 3.11's call specialization. Arity errors are Python's
-# own, and name the wasm signature because the function's __qualname__ is it.
+# *args costs a tuple on the way in and another on the way to cffi.
+# Arity errors are Python's own, and name the wasm signature because the
+# function's __qualname__ is it.
+# The export is that function bound to its module's ExportOwner (a bound
+# method costs ~1 ns more than a function, and pickles as
+# ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused first
+# argument. Python would count it in a "takes 2 positional arguments but 3
+# were given" error, so ``*_extra`` catches too many arguments and
+# too_many() says it as Python would have without the owner (~5 ns, within
+# the noise of the benchmark here).
 _FAST_TEMPLATE = """
-def make(call, h, slow, check, FAILED):
+def make(call, h, slow, check, FAILED, too_many):
     def f({params}):
+        if _extra:
+            too_many(len(_extra))
         try:
             r = call(h{call_args})
         except (TypeError, OverflowError):
@@ -68,7 +80,7 @@ def _factory(arity: int, result: str) -> Callable[..., Any]:
     if key not in _factories:
         names = ["p%d" % i for i in range(arity)]
         source = _FAST_TEMPLATE.format(
-            params=", ".join(names) + (", /" if names else ""),
+            params=", ".join(["_owner"] + names + ["/", "*_extra"]),
             args=", ".join(names),
             call_args="".join(", " + n for n in names),
             result_check=_RESULT_CHECKS[result],
@@ -111,6 +123,12 @@ class _Export:
                 % (self.signature, len(self.params), "" if len(self.params) == 1 else "s", len(args))
             )
         return args
+
+    def too_many(self, extra: int) -> None:
+        """Python's own error for too many positional arguments."""
+        n = len(self.params)
+        raise TypeError("%s() takes %d positional argument%s but %d %s given"
+                        % (self.signature, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
 
     def convert(self, i: int, value: Any) -> Any:
         """Checks one argument; returns it as the fast ABI passes it."""
@@ -224,8 +242,55 @@ def _decode(kind: str, raw: int) -> Any:
     raise TypeError("gowasm cannot return %s values yet" % kind)
 
 
+class ExportOwner:
+    """What a module's exports are bound to, so that they pickle.
+
+    An export is a generated function bound to this object (a method whose
+    ``__self__`` it is): pickle saves a bound method as ``getattr(owner,
+    name)`` and this object as its module (``Module.__reduce__``: the
+    module's bytes and configuration), so ``m.sum`` pickles as (module,
+    name) and works in ``multiprocessing`` pools, ``ProcessPoolExecutor``
+    and Dask. A plain function would pickle by its qualified name, which
+    for an export is its wasm signature.
+    """
+
+    # Names no export is likely to have: getattr(owner, name) finds these first.
+    __slots__ = ("_gowasm_module", "_gowasm_functions", "__weakref__")
+
+    def __init__(self, module: Any, picklable: bool = True) -> None:
+        self._gowasm_module = module
+        self._gowasm_functions: Optional[Dict[str, Any]] = {} if picklable else None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._gowasm_functions[name]  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise AttributeError("%s has no raw export %r" % (self._gowasm_module.name, name)) from None
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        if self._gowasm_functions is None:
+            raise pickle.PicklingError("an export of %s named like an attribute of Python objects cannot be "
+                                       "pickled" % self._gowasm_module.name)
+        return (owner_of, (self._gowasm_module,))
+
+    def __dask_tokenize__(self) -> Any:
+        return ("gowasm.ExportOwner", self._gowasm_module.__dask_tokenize__())
+
+    def __repr__(self) -> str:
+        return "<exports of %s>" % self._gowasm_module.name
+
+
+def owner_of(module: Any) -> ExportOwner:
+    """The :class:`ExportOwner` of a module (made once)."""
+    owner = module.__dict__.get("_export_owner")
+    if owner is None:
+        owner = module.__dict__["_export_owner"] = ExportOwner(module)
+    return owner  # type: ignore[no-any-return]
+
+
 def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> Callable[..., Any]:
-    """Builds the Python function that calls export ``name`` of ``module``."""
+    """Builds the Python function that calls export ``name`` of ``module``:
+    a generated function bound to the module's :class:`ExportOwner`."""
     ex = _Export(module, name, params, results, handle)
     fast = ex.fast_entry()
     if fast is not None:
@@ -239,14 +304,20 @@ def make_function(module: Any, name: str, params: Sequence[str], results: Sequen
                 return check(r)
             return None if result == "v" else r
 
-        fn = _factory(len(params), result)(call, handle, slow, check, _native.FAILED_INT)
+        fn = _factory(len(params), result)(call, handle, slow, check, _native.FAILED_INT, ex.too_many)
     else:
 
-        def fn(*args: Any) -> Any:
+        def fn(_owner: Any, *args: Any) -> Any:
             return ex.call_general(args)
 
     _describe(fn, ex)
-    return fn
+    owner = owner_of(module)
+    if hasattr(ExportOwner, name):  # "__init__"...: getattr(owner, name) would not find it
+        export = types.MethodType(fn, ExportOwner(module, picklable=False))
+    else:
+        export = owner._gowasm_functions[name] = types.MethodType(fn, owner)  # type: ignore[index]
+    fn.typed = _typed_method(export)
+    return export
 
 
 def _describe(fn: Any, ex: _Export) -> None:
@@ -275,14 +346,18 @@ def _describe(fn: Any, ex: _Export) -> None:
         ret = _PY_TYPE.get(ex.results[0], Any)
     else:
         ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]  # type: ignore[misc]
-    fn.__signature__ = inspect.Signature(py, return_annotation=ret)
+    # The leading parameter is the owner the export is bound to: inspect
+    # drops it from a bound method's signature.
+    owner = inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)
+    fn.__signature__ = inspect.Signature([owner] + py, return_annotation=ret)
     fn.name = ex.name
     fn.params = ex.params
     fn.results = ex.results
     fn.module = ex.module  # keeps the module alive while the function is
     fn.wasm_signature = ex.signature
-    fn.typed = _typed_method(fn)
     fn.call = _call_method(ex)
+    fn.acall = _acall_method(ex)
+    fn._repr_html_ = functools.partial(_display.export_html, fn)
 
 
 def _call_method(ex: _Export) -> Callable[..., Any]:
@@ -295,6 +370,21 @@ def _call_method(ex: _Export) -> Callable[..., Any]:
 
     call.__qualname__ = ex.signature + ".call"
     return call
+
+
+def _acall_method(ex: _Export) -> Callable[..., Any]:
+    async def acall(*args: Any, timeout: Optional[float] = None) -> Any:
+        """``await m.fn.acall(*args)``: the call, run in the event loop's
+        default executor (a thread) so the loop goes on meanwhile. The GIL
+        is released while guest code runs, so calls on separate modules
+        overlap (``asyncio.gather``); calls on one module take turns.
+        ``timeout`` is as for :meth:`call`. Cancelling the awaiting task
+        does not stop the guest: give a ``timeout`` to bound it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(ex.call_general, args, timeout))
+
+    acall.__qualname__ = ex.signature + ".acall"
+    return acall
 
 
 def check_timeout(timeout: Any) -> float:

@@ -8,7 +8,7 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _host, _native, _streams
+from . import _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import WasmError
 from ._func import is_attribute_name, make_function
@@ -60,6 +60,10 @@ class Exports(Mapping[str, Callable[..., Any]]):
 
     def __len__(self) -> int:
         return len(self._functions)
+
+    def _ipython_key_completions_(self) -> List[str]:
+        """IPython completes ``m.exports["<tab>``."""
+        return list(self._functions)
 
     def __repr__(self) -> str:
         # Each function's __qualname__ is its signature: wasm, or typed.
@@ -133,6 +137,14 @@ class Module:
                  interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
+        # What pickling needs (gowasm._pickle): the bytes' origin and hash,
+        # and the options, which recreate the module in another process.
+        self._origin = _pickle.Origin.of(source, wasm)
+        self._options: Dict[str, Any] = dict(
+            strict_imports=strict_imports, cache=cache, name=self.name, args=args, env=env,
+            inherit_env=inherit_env, mounts=mounts, stdin=stdin, stdout=stdout, stderr=stderr,
+            deterministic=deterministic, imports=imports, timeout=timeout, memory_limit=memory_limit,
+            interruptible=interruptible)
         streams: List[int] = []
         host_ids: List[int] = []
         try:
@@ -278,7 +290,9 @@ class Module:
 
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: a missing export.
-        if name.startswith("__") or "exports" not in self.__dict__:
+        # IPython and Jupyter probe for display hooks (_repr_*_,
+        # _ipython_*): those are not exports anyone meant.
+        if name.startswith(("__", "_repr_", "_ipython_")) or "exports" not in self.__dict__:
             raise AttributeError(name)
         raise AttributeError(self._missing_export_message(name))
 
@@ -288,6 +302,26 @@ class Module:
     def __repr__(self) -> str:
         state = "closed" if self.closed else self.kind
         return "<gowasm.Module %s (%s), exports: %s>" % (self.name, state, ", ".join(self.exports) or "none")
+
+    # -- notebooks, pickling, Dask ----------------------------------------
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the exports with their signatures, the
+        kind, the imports and what provides them."""
+        return _display.module_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's display: the module and one export per line."""
+        p.text(_display.module_text(self) if not cycle else repr(self))
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickles the module's bytes and the options it was made with (not
+        its state): see :mod:`gowasm._pickle`."""
+        return _pickle.reduce_module(self)
+
+    def __dask_tokenize__(self) -> Any:
+        """A stable token for Dask: the bytes' SHA-256 and the options."""
+        return _pickle.token(self)
 
     def _missing_export_message(self, name: str) -> str:
         exported = list(self.exports) + self._memories
