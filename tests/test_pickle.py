@@ -50,10 +50,11 @@ def test_an_export_pickles_as_module_and_name(reactor_wasm):
     assert pickle.loads(pickle.dumps(m.exports)) is not None
 
 
-def test_bytes_modules_and_importable_host_functions_pickle():
+def test_bytes_modules_and_importable_host_functions_pickle(reactor_wasm):
     m = Module(CALLS_HOST, imports={"env": {"add_one": add_one}}, name="calls-host")
     data = pickle.dumps(m.twice_plus_one)
     assert b"add_one" in data and len(data) < len(CALLS_HOST) + 1000  # by reference
+    assert len(pickle.dumps(Module(reactor_wasm).add)) < 2000  # a file: its path and hash
     f = pickle.loads(data)
     assert f(20) == 41 and f.__self__._gowasm_module.name == "calls-host"
 
@@ -87,10 +88,26 @@ def test_pool_starmap_of_an_export(method, reactor_wasm):
 
 def test_process_pool_executor(reactor_wasm):
     m = Module(reactor_wasm)
+    with open(reactor_wasm, "rb") as f:
+        from_bytes = Module(f.read())  # pickles as its bytes
     ctx = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
         assert list(ex.map(m.add, range(50), range(50))) == [2 * i for i in range(50)]
         assert ex.submit(m.mul_f64, 1.5, 4.0).result() == 6.0
+        assert ex.submit(from_bytes.add64, 2**40, 1).result() == 2**40 + 1
+
+
+def test_unpickling_where_the_file_is_missing_says_so(tmp_path, reactor_wasm):
+    copy = tmp_path / "gone.wasm"
+    shutil.copy(reactor_wasm, copy)
+    data = pickle.dumps(Module(str(copy), name="gone").add)
+    copy.unlink()
+    code = "import pickle, sys; pickle.loads(sys.stdin.buffer.read())"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    r = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, env=env, timeout=60)
+    assert r.returncode == 1
+    assert b"UnpicklingError: cannot unpickle gowasm.Module gone: its file" in r.stderr, r.stderr
+    assert b"pickle a module loaded from bytes" in r.stderr
 
 
 def test_unpickling_compiles_from_the_disk_cache(tmp_path, reactor_wasm):

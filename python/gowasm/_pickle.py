@@ -1,8 +1,9 @@
 """Pickling modules and their exports, and tokens for Dask.
 
 A :class:`~gowasm.Module` pickles as its code and its configuration, not
-its state: the module's bytes (read again from its file, checked against
-the hash taken when it loaded) and the keyword arguments it was made with.
+its state: a module loaded from a file as its path and the SHA-256 of its
+bytes (checked when pickled and when unpickled), one loaded from bytes as
+its bytes; and the keyword arguments it was made with.
 Host functions pickle by reference (importable, module-level functions);
 anything else that cannot cross to another process (a lambda, an open file
 as ``stdout``) raises :class:`pickle.PicklingError` naming it. An export
@@ -34,13 +35,14 @@ _recent: "OrderedDict[Tuple[str, str], Any]" = OrderedDict()
 
 
 class Origin:
-    """Where a module's bytes came from: a file (re-read when pickled) or
-    bytes given (kept); and their SHA-256."""
+    """Where a module's bytes came from: a file (its path, hash and
+    ``os.stat`` when loaded) or bytes given (kept)."""
 
-    __slots__ = ("path", "data", "sha256")
+    __slots__ = ("path", "data", "sha256", "stat")
 
     def __init__(self, path: Optional[str], data: Optional[bytes], sha256: str) -> None:
         self.path, self.data, self.sha256 = path, data, sha256
+        self.stat = _stat(path) if path is not None else None
 
     @classmethod
     def of(cls, source: Any, wasm: bytes) -> "Origin":
@@ -49,12 +51,13 @@ class Origin:
             return cls(os.path.abspath(os.fspath(source)), None, digest)
         return cls(None, wasm, digest)
 
-    def read(self, name: str) -> bytes:
-        """The module's bytes, as they were when it loaded."""
-        if self.data is not None:
-            return self.data
+    def check_file(self, name: str) -> None:
+        """Raises PicklingError if the module's file is gone or changed
+        since it loaded (re-hashed only when its ``os.stat`` changed)."""
         assert self.path is not None
         try:
+            if _stat(self.path) == self.stat:
+                return
             with open(self.path, "rb") as f:
                 data = f.read()
         except OSError as e:
@@ -63,7 +66,12 @@ class Origin:
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise pickle.PicklingError("cannot pickle gowasm.Module %s: its file %s changed since it was loaded; "
                                        "load it again" % (name, self.path))
-        return data
+        self.stat = _stat(self.path)
+
+
+def _stat(path: str) -> Tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _importable(fn: Any) -> bool:
@@ -97,26 +105,35 @@ def check_picklable(name: str, options: Mapping[str, Any]) -> None:
 
 
 def reduce_module(module: Any) -> Tuple[Callable[..., Any], Tuple[Any, ...]]:
-    """``Module.__reduce__``: (bytes, options) for :func:`load`."""
+    """``Module.__reduce__``: a module loaded from a file pickles as its
+    path and hash (a few hundred bytes: a Dask scheduler sends it with
+    every task), one loaded from bytes as its bytes; both with its options."""
     options: Dict[str, Any] = module._options
     check_picklable(module.name, options)
-    return (load, (module._origin.read(module.name), module._origin.sha256, options))
+    origin: Origin = module._origin
+    if origin.path is not None:
+        origin.check_file(module.name)
+    return (load, (origin.path, origin.sha256, origin.data, options))
 
 
 def _options_key(options: Mapping[str, Any]) -> str:
     return repr(sorted((k, repr(v)) for k, v in options.items()))
 
 
-def load(wasm: bytes, sha256: str, options: Dict[str, Any]) -> Any:
+def load(path: Optional[str], sha256: str, data: Optional[bytes], options: Dict[str, Any]) -> Any:
     """Unpickles a module: this process's live instance of the same bytes
-    and options, or a new one."""
+    and options, or a new one (read from ``path`` unless ``data`` is given,
+    and checked against ``sha256``)."""
     from ._module import Module
 
     key = (sha256, _options_key(options))
     with _lock:
         module = _live.get(key)
     if module is None or module.closed:
+        wasm = data if data is not None else _read(path, sha256, options.get("name"))
         module = Module(wasm, **options)
+        if path is not None:
+            module._origin = Origin(path, None, sha256)
         with _lock:
             _live[key] = module
     with _lock:
@@ -125,6 +142,21 @@ def load(wasm: bytes, sha256: str, options: Dict[str, Any]) -> Any:
         while len(_recent) > KEEP:
             _recent.popitem(last=False)
     return module
+
+
+def _read(path: Any, sha256: str, name: Any) -> bytes:
+    advice = ("; copy it there, or pickle a module loaded from bytes (gowasm.Module(open(path, 'rb').read())), "
+              "which carries its bytes")
+    try:
+        with open(path, "rb") as f:
+            wasm = f.read()
+    except OSError as e:
+        raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s cannot be read in this process "
+                                     "(%s)%s" % (name, path, e, advice)) from e
+    if hashlib.sha256(wasm).hexdigest() != sha256:
+        raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s is not the one pickled (its "
+                                     "content differs)%s" % (name, path, advice))
+    return wasm
 
 
 def token(module: Any) -> Tuple[Any, ...]:
