@@ -129,3 +129,15 @@ def test_unpickling_compiles_from_the_disk_cache(tmp_path, reactor_wasm):
     warm = min(unpickle_seconds() for _ in range(2))
     print("unpickle: cold %.3f s, warm %.3f s" % (cold, warm))
     assert warm < cold / 2, (cold, warm)
+
+
+def test_typed_functions_pickle_as_their_export_and_types(greet_wasm, reactor_wasm):
+    m = Module(greet_wasm)
+    greet = pickle.loads(pickle.dumps(m.greet))  # typed by the guest's own description
+    assert greet("pickle") == "Hello, pickle!" and greet.__qualname__ == m.greet.__qualname__
+    add = Module(reactor_wasm).add.typed(int, int, returns=int)
+    assert pickle.loads(pickle.dumps(add))(a := 2, 3) == a + 3
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.map(m.greet, ["a", "b"]) == ["Hello, a!", "Hello, b!"]
+    with pytest.raises(TypeError, match=r"^add\(p0: int, p1: int\) -> int\(\) takes 2 positional arguments but 3 were given"):
+        add(1, 2, 3)

@@ -373,17 +373,30 @@ def _call_method(ex: _Export) -> Callable[..., Any]:
 
 
 def _acall_method(ex: _Export) -> Callable[..., Any]:
-    async def acall(*args: Any, timeout: Optional[float] = None) -> Any:
+    return acall_of(ex.call_general, ex.signature, general=True)
+
+
+def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> Callable[..., Any]:
+    """The ``acall`` of an export: ``fn`` run in the event loop's default
+    executor. ``general``: fn is ``_Export.call_general(args, timeout)``."""
+
+    async def acall(*args: Any, **kwargs: Any) -> Any:
         """``await m.fn.acall(*args)``: the call, run in the event loop's
         default executor (a thread) so the loop goes on meanwhile. The GIL
         is released while guest code runs, so calls on separate modules
         overlap (``asyncio.gather``); calls on one module take turns.
-        ``timeout`` is as for :meth:`call`. Cancelling the awaiting task
-        does not stop the guest: give a ``timeout`` to bound it."""
+        Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
+        awaiting task does not stop the guest: give a ``timeout``."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(ex.call_general, args, timeout))
+        if general:
+            job = functools.partial(fn, args, kwargs.pop("timeout", None))
+            if kwargs:
+                raise TypeError("%s.acall() takes only timeout= as a keyword argument" % signature)
+        else:
+            job = functools.partial(fn, *args, **kwargs)
+        return await loop.run_in_executor(None, job)
 
-    acall.__qualname__ = ex.signature + ".acall"
+    acall.__qualname__ = signature + ".acall"
     return acall
 
 

@@ -17,14 +17,18 @@ exports (``gowasm_describe``) and Module applies the types by itself.
 """
 
 import contextlib
+import functools
 import inspect
 import json
 import keyword
 import operator
 import threading
+import types
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from . import _display
 from ._errors import WasmError
+from ._func import acall_of
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -124,19 +128,20 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n != "raw" else "p%d" % i for i, n in enumerate(names)]
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in ("raw", "_owner", "_extra", "too_many") else "p%d" % i for i, n in enumerate(names)]
     if len(set(names)) != len(names):
         names = ["p%d" % i for i in range(len(kinds))]
     signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
+    spec = (raw, kinds, result, names, allocator)
     if not needs_memory:
-        return _describe(_scalar_wrapper(raw, kinds, result, names, signature), raw, kinds, result, names, signature)
+        return _describe(_scalar_wrapper(raw, kinds, result, names, signature), spec, signature)
     converters = [_CONVERT[k] for k in kinds]
     in_memory = [k in _MEMORY_TYPES for k in kinds]
     lift = _LIFT[result]
     n = len(kinds)
     scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
 
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(_owner: Any, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = _bind(call, signature, args, kwargs)
         if len(args) != n:
@@ -159,12 +164,12 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
             r = _call_with_allocations(raw, values, in_memory, alloc, module)
         return lift(r, alloc, module)
 
-    return _describe(call, raw, kinds, result, names, signature)
+    return _describe(call, spec, signature)
 
 
 def _bind(fn: Any, signature: str, args: Any, kwargs: Any) -> Any:
     try:
-        return fn.__signature__.bind(*args, **kwargs).args
+        return fn.__signature__.bind(None, *args, **kwargs).args[1:]
     except TypeError as e:
         raise TypeError("%s: %s" % (signature, e)) from None
 
@@ -176,21 +181,67 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
     body = "raw(%s)" % args
     if result == "bool":
         body = "%s != 0" % body
-    source = "def make(raw):\n    def call(%s):\n        return %s\n    return call\n" % (", ".join(params), body)
+    # _owner: what the typed function is bound to (TypedOwner); *_extra: too
+    # many arguments, said as Python would without the owner.
+    source = ("def make(raw, too_many):\n    def call(%s):\n        if _extra:\n            too_many(len(_extra))\n"
+              "        return %s\n    return call\n" % (", ".join(["_owner", "/"] + params + ["*_extra"]), body))
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)
-    return namespace["make"](raw)
+
+    def too_many(extra: int) -> None:
+        n = len(params)
+        raise TypeError("%s() takes %d positional argument%s but %d %s given"
+                        % (signature, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
+
+    return namespace["make"](raw, too_many)  # type: ignore[no-any-return]
 
 
-def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], names: List[str], signature: str) -> Any:
+class TypedOwner:
+    """What a typed function is bound to, so that it pickles: as its raw
+    export (module and name) and its types, made again when unpickled."""
+
+    __slots__ = ("_gowasm_spec", "_gowasm_function")
+
+    def __init__(self, spec: Tuple[Any, ...]) -> None:
+        self._gowasm_spec = spec
+        self._gowasm_function: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self._gowasm_spec[0].name:
+            return self._gowasm_function
+        raise AttributeError(name)
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (_typed_owner, self._gowasm_spec)
+
+    def __dask_tokenize__(self) -> Any:
+        from dask.base import normalize_token
+
+        raw, kinds, result, names, allocator = self._gowasm_spec
+        return ("gowasm.TypedOwner", normalize_token(raw), tuple(kinds), result, tuple(names), allocator)
+
+    def __repr__(self) -> str:
+        return "<typed export of %s>" % self._gowasm_spec[0].module.name
+
+
+def _typed_owner(raw: Any, kinds: List[str], result: Optional[str], names: List[str], allocator: Any) -> TypedOwner:
+    """Unpickles a typed function's owner: the function made again."""
+    return make_typed(raw, kinds, result, names=names, allocator=allocator).__self__  # type: ignore[no-any-return]
+
+
+def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> Any:
+    raw, kinds, result, names, _ = spec
     module = raw.module
     call.__name__ = raw.name
     call.__qualname__ = signature
     call.__module__ = "gowasm"
     call.__doc__ = "%s\n\nWebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
         signature, raw.name, module.name, raw.wasm_signature)
+    # The leading parameter is the TypedOwner the function is bound to:
+    # inspect drops it from a bound method's signature.
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
+        [inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)]
+        + [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
     call.name = raw.name  # type: ignore[attr-defined]
     call.params = tuple(kinds)  # type: ignore[attr-defined]
@@ -199,7 +250,11 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     call.module = module  # type: ignore[attr-defined]
     call.wasm_signature = raw.wasm_signature  # type: ignore[attr-defined]
     call.typed = raw.typed  # type: ignore[attr-defined]
-    return call
+    owner = TypedOwner(spec)
+    bound = owner._gowasm_function = types.MethodType(call, owner)
+    call.acall = acall_of(bound, signature)  # type: ignore[attr-defined]
+    call._repr_html_ = functools.partial(_display.export_html, call)  # type: ignore[attr-defined]
+    return bound
 
 
 def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
