@@ -26,6 +26,7 @@ GUESTS = {
     "probe_wasm": ("tests/guests/probe", False),
     "hostcalls_wasm": ("tests/guests/hostcalls", True),
     "greet_wasm": ("examples/greet-go", True),
+    "notebook_wasm": ("examples/notebook", True),
 }
 
 
@@ -68,6 +69,12 @@ def hostcalls_wasm():
 def greet_wasm():
     """Path of examples/greet-go: a self-describing guest (gowasm's guest package)."""
     return _guest("greet_wasm")
+
+
+@pytest.fixture(scope="session")
+def notebook_wasm():
+    """Path of examples/notebook: the Go guest of examples/gowasm.ipynb."""
+    return _guest("notebook_wasm")
 
 
 @pytest.fixture
