@@ -141,3 +141,15 @@ def test_typed_functions_pickle_as_their_export_and_types(greet_wasm, reactor_wa
         assert pool.map(m.greet, ["a", "b"]) == ["Hello, a!", "Hello, b!"]
     with pytest.raises(TypeError, match=r"^add\(p0: int, p1: int\) -> int\(\) takes 2 positional arguments but 3 were given"):
         add(1, 2, 3)
+
+
+def test_from_go_modules_pickle_as_their_bytes(tmp_path):
+    from gowasm import Module as M
+
+    if not hasattr(M, "from_go") or shutil.which("go") is None:
+        pytest.skip("needs Module.from_go and Go")
+    from conftest import ROOT
+
+    m = M.from_go(os.path.join(ROOT, "examples", "sum"))
+    f = pickle.loads(pickle.dumps(m.fib))
+    assert f(10) == 55 and f.__self__._gowasm_module.name == "sum"

@@ -57,6 +57,14 @@ _GO_COMMAND_ADVICE = (
     "this is a Go command module: functions are not exported; mark functions //go:wasmexport name "
     "and build with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared (exported signatures must "
     "use int32/int64/uint32/uint64/float32/float64/bool, not int)")
+# Go 1.26's plain `go build` keeps //go:wasmexport functions in a command,
+# but only _start initializes Go's runtime: calling one first traps
+# ("wasmexport function called before runtime initialization"). Module
+# refuses such calls with this advice too.
+GO_COMMAND_WITH_EXPORTS_ADVICE = (
+    "this Go module was built as a command (go build without -buildmode=c-shared): its //go:wasmexport "
+    "functions cannot be called, because only _start (main) initializes Go's runtime. Rebuild it with "
+    "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, or run it as a program with gowasm.run()")
 _TINYGO_COMMAND_ADVICE = (
     "this is a TinyGo command module: functions are not exported; mark functions //export name "
     "(or //go:wasmexport name) with tinygo build -target=wasip1 -buildmode=c-shared")
@@ -728,6 +736,8 @@ def _advice(p: _Parsed, kind: str, toolchain: str, language: str) -> List[str]:
                       "Extism calling convention; run it with an Extism SDK")
     elif kind == "command" and not callable_ and language == "Go":
         advice.append(_GO_COMMAND_ADVICE)
+    elif kind == "command" and language == "Go":
+        advice.append(GO_COMMAND_WITH_EXPORTS_ADVICE)
     elif kind == "command" and not callable_ and language == "TinyGo":
         advice.append(_TINYGO_COMMAND_ADVICE)
     elif kind == "command" and not callable_:
