@@ -143,13 +143,19 @@ def test_typed_functions_pickle_as_their_export_and_types(greet_wasm, reactor_wa
         add(1, 2, 3)
 
 
-def test_from_go_modules_pickle_as_their_bytes(tmp_path):
+def test_from_go_exports_pickle(tmp_path):
+    """Module.from_go's bindings (typed, framed, range-checked, variadic)
+    pickle as (module, name) like every export; the module as its bytes."""
     from gowasm import Module as M
 
     if not hasattr(M, "from_go") or shutil.which("go") is None:
         pytest.skip("needs Module.from_go and Go")
     from conftest import ROOT
 
-    m = M.from_go(os.path.join(ROOT, "examples", "sum"))
-    f = pickle.loads(pickle.dumps(m.fib))
-    assert f(10) == 55 and f.__self__._gowasm_module.name == "sum"
+    m = M.from_go(os.path.join(ROOT, "tests", "gopkgs", "mathlib"))
+    for name, args, want in [("Sum", (2, 3), 5), ("Upper", ("go",), "GO"), ("DivMod", (7, 2), (3, 1)),
+                             ("Int8", (-5,), -5), ("Join", ("a", "b"), "ab")]:
+        f = pickle.loads(pickle.dumps(getattr(m, name)))
+        assert f(*args) == want and f is f.module.exports[name], name
+    with pytest.raises(TypeError, match=r"^Int8\(\) takes 1 positional argument but 2 were given"):
+        m.Int8(1, 2)

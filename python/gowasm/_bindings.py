@@ -11,9 +11,11 @@ several results, JSON: see :mod:`gowasm._frames`).
 
 import inspect
 import json
+import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _frames
+from ._func import described_owner_of
 from ._typed import make_typed
 
 # Go integer kinds narrower than the wasm integer they travel as: Python
@@ -75,13 +77,17 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
         raise ValueError("variadic, but its last parameter is not a list")
     fn = typed
     if framed or checks or unsigned or variadic:
-        fn = _wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed else None,
-                   unsigned, params[-1] if variadic else None)
+        # Bound, as every export is, so that it pickles as (module, name).
+        fn = types.MethodType(_wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed
+                                    else None, unsigned, params[-1] if variadic else None),
+                              described_owner_of(raw.module))
     return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
 
 
+# _owner: what the function is bound to (see _func.DescribedOwner);
+# *_extra: too many arguments, said as Python would without the owner.
 _WRAPPER = """
-def make(typed, frame, check, MASK):
+def make(typed, frame, check, MASK, too_many):
     def {name}({params}):
 {checks}        return {call}
     return {name}
@@ -111,7 +117,10 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
         call = "frame(%s)" % call
     elif unsigned:
         call = "%s & MASK" % call
-    source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
+    if variadic is None:
+        lines.insert(0, "        if _extra:\n            too_many(len(_extra))\n")
+    source = _WRAPPER.format(name="call", params=", ".join(["_owner", "/"] + params + ([] if variadic else ["*_extra"])),
+                             checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
     ranges = dict(checks)
@@ -126,7 +135,12 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
                 name, names[i], v, _narrow_name(lo, hi), lo, hi))
         return int(v)
 
-    return namespace["make"](typed, frame, check, (1 << 64) - 1)  # type: ignore[no-any-return]
+    def too_many(extra: int) -> None:
+        n = len(names)
+        raise TypeError("%s() takes %d positional argument%s but %d %s given" % (
+            name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
+
+    return namespace["make"](typed, frame, check, (1 << 64) - 1, too_many)  # type: ignore[no-any-return]
 
 
 def _narrow_name(lo: int, hi: int) -> str:

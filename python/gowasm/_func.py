@@ -280,6 +280,31 @@ class ExportOwner:
         return "<exports of %s>" % self._gowasm_module.name
 
 
+class DescribedOwner(ExportOwner):
+    """What the functions a description made (``Module.from_go``'s
+    bindings) are bound to: pickled as (module, name), found again as
+    ``module.exports[name]``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._gowasm_module.__dict__["exports"][name]
+        except KeyError:
+            raise AttributeError("%s has no export %r" % (self._gowasm_module.name, name)) from None
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (described_owner_of, (self._gowasm_module,))
+
+
+def described_owner_of(module: Any) -> DescribedOwner:
+    """The :class:`DescribedOwner` of a module (made once)."""
+    owner = module.__dict__.get("_described_owner")
+    if owner is None:
+        owner = module.__dict__["_described_owner"] = DescribedOwner(module)
+    return owner  # type: ignore[no-any-return]
+
+
 def owner_of(module: Any) -> ExportOwner:
     """The :class:`ExportOwner` of a module (made once)."""
     owner = module.__dict__.get("_export_owner")
