@@ -129,7 +129,8 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in ("raw", "_owner", "_extra", "too_many") else "p%d" % i for i, n in enumerate(names)]
+    reserved = ("raw", "_owner", "_extra", "too_many")  # names the generated functions use
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in reserved else "p%d" % i for i, n in enumerate(names)]
     if len(set(names)) != len(names):
         names = ["p%d" % i for i in range(len(kinds))]
     signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
