@@ -12,6 +12,7 @@ from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import WasmError
 from ._func import is_attribute_name, make_function
+from ._types import ExportedFunction
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
@@ -42,14 +43,14 @@ class Import(NamedTuple):
     provided_by: str
 
 
-class Exports(Mapping[str, Callable[..., Any]]):
+class Exports(Mapping[str, ExportedFunction]):
     """The exported functions of a module, by name (read-only mapping)."""
 
-    def __init__(self, owner: "Module", functions: Dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, owner: "Module", functions: Dict[str, ExportedFunction]) -> None:
         self._owner = owner
         self._functions = functions
 
-    def __getitem__(self, name: str) -> Callable[..., Any]:
+    def __getitem__(self, name: str) -> ExportedFunction:
         try:
             return self._functions[name]
         except KeyError:
@@ -259,7 +260,7 @@ class Module:
         finally:
             lib.gowasm_free(out[0])
 
-    def _apply_description(self, functions: Dict[str, Callable[..., Any]]) -> None:
+    def _apply_description(self, functions: Dict[str, ExportedFunction]) -> None:
         """Types the exports a guest describes (gowasm's guest package
         exports ``gowasm_describe``), so that ``m.greet("world")`` works."""
         raw = functions[DESCRIBE_EXPORT]
@@ -332,8 +333,9 @@ class Module:
 
     # -- discovery --------------------------------------------------------
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: a missing export.
+    def __getattr__(self, name: str) -> ExportedFunction:
+        # Only reached when normal lookup fails: a missing export (exports
+        # are instance attributes; this return type is theirs for mypy).
         # IPython and Jupyter probe for display hooks (_repr_*_,
         # _ipython_*): those are not exports anyone meant.
         if name.startswith(("__", "_repr_", "_ipython_")) or "exports" not in self.__dict__:
@@ -384,7 +386,7 @@ class Module:
         return msg
 
 
-def _refuse_go_command_exports(functions: Dict[str, Callable[..., Any]]) -> None:
+def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
     """A Go command's exports trap until its main has run (see
     GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
     entering the guest (whose trap would kill the module)."""
