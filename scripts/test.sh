@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up everything the tests need, then runs them all: Go (gohost) and
-# Python (tests/, including those marked slow). Extra arguments go to pytest.
+# Sets up everything the tests need, then runs them all: Go (gohost), ruff
+# and mypy, and Python (tests/, including those marked slow). Extra
+# arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +11,8 @@ echo "== go vet ./... and go test ./gohost/... ./guest/..."
 # which that check wants to return error (wazero's own sysfs package fails it too).
 go vet -stdmethods=false ./...
 go test ./gohost/... ./guest/...
+echo "== ruff check and mypy --strict (configured in pyproject.toml)"
+.venv/bin/ruff check python tests scripts examples benchmarks
+.venv/bin/mypy
 echo "== pytest"
 .venv/bin/python -m pytest "$@"
