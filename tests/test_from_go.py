@@ -217,11 +217,20 @@ def test_a_change_rebuilds(tmp_path):
     pkg.mkdir()
     (pkg / "go.mod").write_text("module example.com/pkg\n\ngo 1.24\n")
     (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 1 }\n")
+    root = os.path.join(os.environ["GOWASM_CACHE_DIR"], "go")
+
+    def builds():
+        return {n for n in os.listdir(root) if n.endswith(".wasm")}
+
     with Module.from_go(pkg) as a:
         assert a.V() == 1
+    first = builds()
     (pkg / "p.go").write_text("package pkg\n\nfunc V() int { return 22 }\n")
     with Module.from_go(pkg) as b:
         assert b.V() == 22
+    # The new build replaces the old one: one per source location stays.
+    second = builds()
+    assert len(second) == len(first) and second != first
 
 
 @needs_go
@@ -326,3 +335,30 @@ def test_stubs_declare_the_signatures(tmp_path):
     assert ast.unparse(methods["Reverse"].returns) == "bytes"
     assert "func Sum(x, y int) int" in ast.get_docstring(methods["Sum"])
     assert "Apply: parameter f" in text  # skipped functions are listed
+
+
+@needs_go
+def test_a_hand_written_guest_builds_against_the_shipped_guest_package(tmp_path):
+    # What the README says to do in a guest's own module.
+    out = subprocess.run([sys.executable, "-m", "gowasm", "guest-module"], capture_output=True, text=True, check=True)
+    guest_module = out.stdout.strip()
+    assert os.path.isfile(os.path.join(guest_module, "guest", "describe.go"))
+    (tmp_path / "go.mod").write_text("module example.com/hello\n\ngo 1.24\n")
+    (tmp_path / "main.go").write_text(textwrap.dedent("""\
+        package main
+
+        import gowasm "github.com/gowasm/gowasm/guest"
+
+        func init() { gowasm.Export("hi", nil, gowasm.Results(gowasm.String)) }
+
+        //go:wasmexport hi
+        func hi() uint64 { return gowasm.ReturnString("hi!") }
+
+        func main() {}
+    """))
+    subprocess.run(["go", "mod", "edit", "-replace", "github.com/gowasm/gowasm=" + guest_module,
+                    "-require", "github.com/gowasm/gowasm@v0.0.0-00010101000000-000000000000"], cwd=tmp_path, check=True)
+    env = dict(os.environ, GOOS="wasip1", GOARCH="wasm", GOFLAGS="-mod=mod")
+    subprocess.run(["go", "build", "-buildmode=c-shared", "-o", "hi.wasm", "."], cwd=tmp_path, env=env, check=True)
+    with Module(tmp_path / "hi.wasm") as m:
+        assert m.hi() == "hi!"

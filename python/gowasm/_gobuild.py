@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ._cache import default_cache_dir
@@ -226,29 +227,63 @@ class Source:
         return h.hexdigest()
 
 
+def _root(cache_dir: Optional[str]) -> str:
+    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
+    os.makedirs(root, exist_ok=True)
+    return root
+
+
+def guest_module(cache_dir: Optional[str] = None) -> str:
+    """The directory of a Go module github.com/gowasm/gowasm holding the
+    guest package, for hand-written guests to ``replace`` the module with
+    (the Go module proxy does not serve it)."""
+    return Stage(Toolchain(), _root(cache_dir)).module
+
+
 def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_dir: Optional[str] = None) -> str:
     """Builds ``spec`` (a directory or a module path) with bindings and
     returns the path of the .wasm in the cache."""
-    tools = Toolchain(tinygo)
     src = Source(spec)
-    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
-    os.makedirs(root, exist_ok=True)
+    tools = Toolchain(tinygo)
+    root = _root(cache_dir)
+    # <where>-<what>.wasm: one build kept per source location (older ones
+    # are deleted once a new one is in place), keyed by its content.
+    where = hashlib.sha256((src.directory or src.import_path).encode()).hexdigest()[:12]
     content = src.key()
-    key = None
+    key = "latest"
     if content is not None:
         key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags))]).encode()).hexdigest()[:24]
-        cached = os.path.join(root, key + ".wasm")
+        cached = os.path.join(root, "%s-%s.wasm" % (where, key))
         if os.path.exists(cached):
             return cached
     stage = Stage(tools, root)
+    _remove_stale_work(root)
     work = tempfile.mkdtemp(prefix="build-", dir=root)
     try:
         wasm = _build_in(work, src, tools, stage, flags)
-        final = os.path.join(root, (key or "latest-" + os.path.basename(work)) + ".wasm")
+        final = os.path.join(root, "%s-%s.wasm" % (where, key))
         os.replace(wasm, final)
-        return final
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for name in os.listdir(root):
+        if name.startswith(where + "-") and name.endswith(".wasm") and name != os.path.basename(final):
+            try:
+                os.remove(os.path.join(root, name))
+            except OSError:  # in use (Windows), or another process's: it goes next time
+                pass
+    return final
+
+
+def _remove_stale_work(root: str, age: float = 24 * 3600) -> None:
+    """Build directories a killed process left behind (a day old)."""
+    now = time.time()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        try:
+            if name.startswith("build-") and now - os.stat(path).st_mtime > age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _stage_digest(tools: Toolchain) -> str:
