@@ -9,13 +9,14 @@ read as negative) and whether its results come in a frame (an ``error``,
 several results, JSON: see :mod:`gowasm._frames`).
 """
 
+import functools
 import inspect
 import json
 import types
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from . import _frames
-from ._func import described_owner_of
+from ._func import described_owner_of, too_many_arguments
 from ._typed import make_typed
 
 # Go integer kinds narrower than the wasm integer they travel as: Python
@@ -135,11 +136,7 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
                 name, names[i], v, _narrow_name(lo, hi), lo, hi))
         return int(v)
 
-    def too_many(extra: int) -> None:
-        n = len(names)
-        raise TypeError("%s() takes %d positional argument%s but %d %s given" % (
-            name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
-
+    too_many = functools.partial(too_many_arguments, name, len(names))
     return namespace["make"](typed, frame, check, (1 << 64) - 1, too_many)  # type: ignore[no-any-return]
 
 

@@ -18,7 +18,7 @@ import operator
 import pickle
 import struct
 import types
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple
 
 from . import _display, _native
 from ._errors import ForkError
@@ -27,6 +27,13 @@ _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) 
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
 _FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
 _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
+
+
+def too_many_arguments(name: str, n: int, extra: int) -> NoReturn:
+    """Raises Python's own error for too many positional arguments (which
+    Python would count wrong for a bound export: see _FAST_TEMPLATE)."""
+    raise TypeError("%s() takes %d positional argument%s but %d %s given"
+                    % (name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
 
 
 def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -> str:
@@ -124,11 +131,8 @@ class _Export:
             )
         return args
 
-    def too_many(self, extra: int) -> None:
-        """Python's own error for too many positional arguments."""
-        n = len(self.params)
-        raise TypeError("%s() takes %d positional argument%s but %d %s given"
-                        % (self.signature, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
+    def too_many(self, extra: int) -> NoReturn:
+        too_many_arguments(self.signature, len(self.params), extra)
 
     def convert(self, i: int, value: Any) -> Any:
         """Checks one argument; returns it as the fast ABI passes it."""

@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
-from ._func import acall_of
+from ._func import acall_of, too_many_arguments
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -190,12 +190,7 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)
 
-    def too_many(extra: int) -> None:
-        n = len(params)
-        raise TypeError("%s() takes %d positional argument%s but %d %s given"
-                        % (signature, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
-
-    return namespace["make"](raw, too_many)  # type: ignore[no-any-return]
+    return namespace["make"](raw, functools.partial(too_many_arguments, signature, len(params)))  # type: ignore[no-any-return]
 
 
 class TypedOwner:
