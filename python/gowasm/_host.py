@@ -253,7 +253,7 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
         "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_pending": _pending,
     }
     exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
-    return namespace["invoke"]
+    return namespace["invoke"]  # type: ignore[no-any-return]
 
 
 def _encode_expr(kind: str, value: str) -> str:
@@ -325,7 +325,7 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
             if imp is not None:
                 hf.check(imp.params, imp.results)
         if hf is not None and hf.invoke is not None:
-            _invokers[fid] = hf.invoke  # type: ignore[assignment]
+            _invokers[fid] = hf.invoke
 
 
 def keep_pending(e: BaseException) -> None:
@@ -356,8 +356,8 @@ def install(ffi: Any, lib: Any) -> None:
     # _on_error; if even that cannot run, cffi returns `error`, which tells
     # the native library that nothing was kept (raise_error then raises a
     # RecursionError of its own).
-    @ffi.def_extern(onerror=_on_error, error=lib.GOWASM_HOST_NOT_RUN)
-    def gwpy_host_call(fid, module, stack, sig):
+    @ffi.def_extern(onerror=_on_error, error=lib.GOWASM_HOST_NOT_RUN)  # type: ignore[untyped-decorator]
+    def gwpy_host_call(fid: int, module: int, stack: Any, sig: Any) -> int:
         return invokers[fid](stack, module, sig)
 
 
