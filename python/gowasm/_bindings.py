@@ -13,11 +13,12 @@ import functools
 import inspect
 import json
 import types
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from . import _frames
 from ._func import described_owner_of, too_many_arguments
 from ._typed import make_typed
+from ._types import ExportedFunction
 
 # Go integer kinds narrower than the wasm integer they travel as: Python
 # checks their range, as Go would refuse the conversion at compile time.
@@ -39,7 +40,7 @@ def parse(data: bytes) -> Dict[str, Any]:
     return doc
 
 
-def apply(module: Any, functions: Dict[str, Callable[..., Any]], described: Mapping[str, Any],
+def apply(module: Any, functions: Dict[str, ExportedFunction], described: Mapping[str, Any],
           warn: Callable[[str], None]) -> None:
     """Replaces each described raw export in ``functions`` by its typed
     function; a description that does not fit the export is ignored with a
@@ -55,7 +56,7 @@ def apply(module: Any, functions: Dict[str, Callable[..., Any]], described: Mapp
             warn("ignoring the description of %s: %s" % (fname, e))
 
 
-def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
+def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     """The Python function for raw export ``raw`` described by ``spec``."""
     params: List[str] = list(spec.get("params") or [])
     results: List[str] = list(spec.get("results") or [])
@@ -76,7 +77,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
     variadic = bool(spec.get("variadic"))
     if variadic and (not params or params[-1] not in ("json", "bytes")):
         raise ValueError("variadic, but its last parameter is not a list")
-    fn = typed
+    fn: Any = typed
     if framed or checks or unsigned or variadic:
         # Bound, as every export is, so that it pickles as (module, name).
         fn = types.MethodType(_wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed
@@ -145,7 +146,7 @@ def _narrow_name(lo: int, hi: int) -> str:
 
 
 def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
-              variadic: bool) -> Any:
+              variadic: bool) -> ExportedFunction:
     """help() shows the Go function: its signature with Python types, its Go
     declaration and doc comment, and what it raises."""
     bound, fn = fn, getattr(fn, "__func__", fn)  # a typed function is bound to its TypedOwner
@@ -159,7 +160,7 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
         sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
             last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
     if len(results) > 1:
-        ret: Any = Tuple[tuple(_PY[r] for r in results)]  # type: ignore[misc]
+        ret: Any = Tuple[tuple(_PY[r] for r in results)]
     else:
         ret = _PY[results[0]] if results else None
     sig = sig.replace(return_annotation=ret)
@@ -176,7 +177,7 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
         doc += ["", "Raises gowasm.GoError when the Go function returns a non-nil error."]
     doc += ["", "(wasm export %s of %s)" % (raw.wasm_signature, raw.module.name)]
     fn.__doc__ = "\n".join(doc)
-    return bound
+    return cast(ExportedFunction, bound)
 
 
 def _plain(sig: inspect.Signature) -> str:

@@ -18,10 +18,13 @@ import operator
 import pickle
 import struct
 import types
-from typing import Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple, cast
 
 from . import _display, _native
 from ._errors import ForkError
+
+if TYPE_CHECKING:
+    from ._types import ExportedFunction
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
@@ -206,28 +209,32 @@ def f32_bits(value: float) -> int:
     """IEEE bits of value rounded to f32; too large becomes infinity, as a
     C or Go conversion does (struct refuses)."""
     try:
-        return struct.unpack("<I", struct.pack("<f", value))[0]
+        bits: int = struct.unpack("<I", struct.pack("<f", value))[0]
+        return bits
     except OverflowError:
         return 0x7F800000 if value > 0 else 0xFF800000
 
 
 def f64_bits(value: float) -> int:
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
+    bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
+    return bits
 
 
 def f32_from_bits(raw: int) -> float:
-    return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+    value: float = struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+    return value
 
 
 def f64_from_bits(raw: int) -> float:
-    return struct.unpack("<d", struct.pack("<Q", raw))[0]
+    value: float = struct.unpack("<d", struct.pack("<Q", raw))[0]
+    return value
 
 
 def _encode(kind: str, value: Any) -> int:
     if kind == "i32":
-        return value & 0xFFFFFFFF
+        return int(value & 0xFFFFFFFF)
     if kind == "i64":
-        return value & 0xFFFFFFFFFFFFFFFF
+        return int(value & 0xFFFFFFFFFFFFFFFF)
     if kind == "f32":
         return f32_bits(value)
     return f64_bits(value)
@@ -317,7 +324,7 @@ def owner_of(module: Any) -> ExportOwner:
     return owner  # type: ignore[no-any-return]
 
 
-def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> Callable[..., Any]:
+def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> "ExportedFunction":
     """Builds the Python function that calls export ``name`` of ``module``:
     a generated function bound to the module's :class:`ExportOwner`."""
     ex = _Export(module, name, params, results, handle)
@@ -346,7 +353,7 @@ def make_function(module: Any, name: str, params: Sequence[str], results: Sequen
     else:
         export = owner._gowasm_functions[name] = types.MethodType(fn, owner)  # type: ignore[index]
     fn.typed = _typed_method(export)
-    return export
+    return cast("ExportedFunction", export)
 
 
 def _describe(fn: Any, ex: _Export) -> None:
@@ -374,7 +381,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     elif len(ex.results) == 1:
         ret = _PY_TYPE.get(ex.results[0], Any)
     else:
-        ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]  # type: ignore[misc]
+        ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]
     # The leading parameter is the owner the export is bound to: inspect
     # drops it from a bound method's signature.
     owner = inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)

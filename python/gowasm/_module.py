@@ -6,7 +6,7 @@ import mmap
 import os
 import warnings
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
@@ -233,7 +233,7 @@ class Module:
             for i in info.get("imports") or ()
         ]
         _host.check_imports(host_ids, self.imports)
-        functions = {}
+        functions: Dict[str, ExportedFunction] = {}
         for e in info.get("exports") or ():
             if e["kind"] == "func":
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
@@ -256,7 +256,8 @@ class Module:
         out = ffi.new("char **")
         _native.check_call(lib.gowasm_module_info, self._handle, out)
         try:
-            return json.loads(ffi.string(out[0]))
+            info: Dict[str, Any] = json.loads(ffi.string(out[0]))
+            return info
         finally:
             lib.gowasm_free(out[0])
 
@@ -269,8 +270,8 @@ class Module:
             warnings.warn("%s: %s" % (self.name, message), RuntimeWarning, stacklevel=4)
 
         try:
-            if raw.params or raw.results != ("i64",):  # type: ignore[attr-defined]
-                raise TypeError("%s is not () -> i64" % raw.wasm_signature)  # type: ignore[attr-defined]
+            if raw.params or raw.results != ("i64",):
+                raise TypeError("%s is not () -> i64" % raw.wasm_signature)
             doc = _bindings.parse(read_packed(raw(), self._allocator(None), self))
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
@@ -403,7 +404,7 @@ def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
             setattr(refuse, attr, getattr(fn, attr, None))
         refuse.__name__ = refuse.__qualname__ = fname
         refuse.__doc__ = "Cannot be called: " + GO_COMMAND_WITH_EXPORTS_ADVICE
-        functions[fname] = refuse
+        functions[fname] = cast(ExportedFunction, refuse)
 
 
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:

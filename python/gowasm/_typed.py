@@ -24,12 +24,13 @@ import keyword
 import operator
 import threading
 import types
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
 from ._func import acall_of, too_many_arguments
+from ._types import ExportedFunction
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -70,7 +71,8 @@ class Allocator:
 
     def allocate(self, size: int) -> int:
         """malloc(size), as an unsigned address (an i32 result is signed)."""
-        return self.malloc(size) & 0xFFFFFFFF
+        address: int = self.malloc(size) & 0xFFFFFFFF
+        return address
 
     def release(self, ptr: int, size: int) -> None:
         if self.free_takes_len:
@@ -120,14 +122,14 @@ def _check_signature(raw: Any, params: Sequence[str], result: Optional[str]) -> 
 
 
 def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: Optional[Sequence[str]] = None,
-               allocator: Optional[Tuple[str, str]] = None) -> Callable[..., Any]:
+               allocator: Optional[Tuple[str, str]] = None) -> ExportedFunction:
     """Builds the typed Python function for raw export ``raw``."""
     kinds = [type_name(p) for p in params]
     result = None if returns is None else type_name(returns)
     _check_signature(raw, kinds, result)
     module = raw.module
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
-    alloc = module._allocator(allocator) if needs_memory else None
+    alloc: Any = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
     reserved = ("raw", "_owner", "_extra", "too_many")  # names the generated functions use
     names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in reserved else "p%d" % i for i, n in enumerate(names)]
@@ -141,7 +143,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     in_memory = [k in _MEMORY_TYPES for k in kinds]
     lift = _lifter(result, raw.name)
     n = len(kinds)
-    scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
+    scratch = alloc.scratch() if any(in_memory) else None
 
     def call(_owner: Any, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
@@ -228,10 +230,11 @@ def _typed_owner(raw: Any, kinds: List[str], result: Optional[str], names: List[
     owner = getattr(export, "__self__", None)
     if isinstance(owner, TypedOwner) and owner._gowasm_spec[1:] == (kinds, result, names, allocator):
         return owner
-    return make_typed(raw, kinds, result, names=names, allocator=allocator).__self__  # type: ignore[no-any-return]
+    owner = make_typed(raw, kinds, result, names=names, allocator=allocator).__self__  # type: ignore[attr-defined]
+    return owner  # type: ignore[no-any-return]
 
 
-def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> Any:
+def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunction:
     raw, kinds, result, names, _ = spec
     module = raw.module
     call.__name__ = raw.name
@@ -242,25 +245,25 @@ def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> Any:
         raw.name, module.name, raw.wasm_signature)
     # The leading parameter is the TypedOwner the function is bound to:
     # inspect drops it from a bound method's signature.
-    call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    call.__signature__ = inspect.Signature(
         [inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)]
         + [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
-    call.name = raw.name  # type: ignore[attr-defined]
-    call.params = tuple(kinds)  # type: ignore[attr-defined]
-    call.results = (result,) if result else ()  # type: ignore[attr-defined]
-    call.raw = raw  # type: ignore[attr-defined]
-    call.module = module  # type: ignore[attr-defined]
-    call.wasm_signature = raw.wasm_signature  # type: ignore[attr-defined]
-    call.typed = raw.typed  # type: ignore[attr-defined]
+    call.name = raw.name
+    call.params = tuple(kinds)
+    call.results = (result,) if result else ()
+    call.raw = raw
+    call.module = module
+    call.wasm_signature = raw.wasm_signature
+    call.typed = raw.typed
     owner = TypedOwner(spec)
     bound = owner._gowasm_function = types.MethodType(call, owner)
-    call.acall = acall_of(bound, signature)  # type: ignore[attr-defined]
-    call._repr_html_ = functools.partial(_display.export_html, call)  # type: ignore[attr-defined]
-    return bound
+    call.acall = acall_of(bound, signature)
+    call._repr_html_ = functools.partial(_display.export_html, call)
+    return cast(ExportedFunction, bound)
 
 
-def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
+def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> ExportedFunction:
     """``m.greet.typed(stub)``: types from a stub's annotations, e.g.
     ``def greet(name: str) -> str: ...``."""
     sig = inspect.signature(spec)
@@ -304,7 +307,7 @@ def _to_int(value: Any, sig: str, i: int) -> int:
     return operator.index(value)
 
 
-_CONVERT = {"str": _to_str, "bytes": _to_bytes, "json": _to_json, "int": _to_int,
+_CONVERT: Dict[str, Callable[[Any, str, int], Any]] = {"str": _to_str, "bytes": _to_bytes, "json": _to_json, "int": _to_int,
             "bool": lambda v, sig, i: 1 if v else 0, "float": lambda v, sig, i: v}
 
 
@@ -433,8 +436,8 @@ def _memory_read(module: Any, ptr: int, size: int) -> bytes:
     _check_range(module, ptr, size, "the guest returned (ptr %d, len %d)")
     full = module._memory_map()
     if full is None:
-        return module.memory.read(ptr, size)
-    return full[ptr:ptr + size]
+        return bytes(module.memory.read(ptr, size))
+    return bytes(full[ptr:ptr + size])
 
 
 def _check_range(module: Any, ptr: int, size: int, what: str) -> None:

@@ -19,6 +19,9 @@ class ExportedFunction(Protocol):
 
     #: The export's name in the module.
     name: str
+    __name__: str
+    #: Its signature, which Python's own errors name: ``sum(i32, i32) -> i32``.
+    __qualname__: str
     #: Parameter types: wasm (``"i32"``...) or, typed, Python's (``"str"``...).
     params: Tuple[str, ...]
     #: Result types, as ``params``.
@@ -28,7 +31,7 @@ class ExportedFunction(Protocol):
     #: The :class:`~gowasm.Module` it belongs to.
     module: "Module"
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Calls the export: ``m.sum(12, 12)``."""
 
     def call(self, *args: Any, timeout: Optional[float] = None) -> Any:
