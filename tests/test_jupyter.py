@@ -44,7 +44,7 @@ def test_the_example_notebook_runs_in_a_real_kernel(notebook_wasm):
         "with provisionalcompleter():\n"
         "    done = get_ipython().Completer.completions\n"
         "    exports = m.exports\n"
-        "    print(sorted({c.text for c in done('m.f', 3)}), sorted({c.text for c in done('exports[\"s', 10)}))"))
+        "    print(sorted({c.text for c in done('m.fi', 4)}), sorted({c.text for c in done('exports[\"s', 10)}))"))
 
     def timeout(cell):
         # nbclient interrupts the kernel (SIGINT, as Jupyter's button does)

@@ -20,7 +20,7 @@ def test_the_plugin_is_registered_and_loads_nothing_of_go():
 
 def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
     shutil.copy(reactor_wasm, tmp_path / "reactor.wasm")
-    shutil.copytree(os.path.join(ROOT, "examples", "sum"), tmp_path / "sum")
+    shutil.copytree(os.path.join(ROOT, "tests", "gopkgs", "mathlib"), tmp_path / "mathlib")
     (tmp_path / "test_guest.py").write_text(textwrap.dedent("""
         import gowasm, gowasm._native
 
@@ -36,8 +36,8 @@ def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
             assert test_wasm_file.module.closed
 
         def test_go_source(gowasm_module):
-            m = gowasm_module("sum")
-            assert m.sum(12, 12) == 24 and m.fib(10) == 55
+            m = gowasm_module("mathlib")
+            assert m.Sum(12, 12) == 24 and m.Upper("go") == "GO"
 
         def test_missing(gowasm_module):
             try:
