@@ -33,8 +33,8 @@ _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
 
 
 def too_many_arguments(name: str, n: int, extra: int) -> NoReturn:
-    """Raises Python's own error for too many positional arguments (which
-    Python would count wrong for a bound export: see _FAST_TEMPLATE)."""
+    """Raises Python's own error for too many positional arguments, without
+    counting the owner a typed or bound function takes first."""
     raise TypeError("%s() takes %d positional argument%s but %d %s given"
                     % (name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
 
@@ -56,17 +56,15 @@ def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -
 # Arity errors are Python's own, and name the wasm signature because the
 # function's __qualname__ is it.
 # The export is that function bound to its module's ExportOwner (a bound
-# method costs ~1 ns more than a function, and pickles as
-# ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused first
-# argument. Python would count it in a "takes 2 positional arguments but 3
-# were given" error, so ``*_extra`` catches too many arguments and
-# too_many() says it as Python would have without the owner (~5 ns, within
-# the noise of the benchmark here).
+# method costs ~0-5 ns more than a function, and pickles as
+# ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused
+# first argument. Python counts it in its error for too many arguments, as
+# it counts ``self`` for any method ("takes 3 positional arguments but 4
+# were given" for a 2-parameter export): catching them ourselves with
+# ``*extra`` cost ~25 ns a call here (RATIONALE.md, "The call path").
 _FAST_TEMPLATE = """
-def make(call, h, slow, check, FAILED, too_many):
+def make(call, h, slow, check, FAILED):
     def f({params}):
-        if _extra:
-            too_many(len(_extra))
         try:
             r = call(h{call_args})
         except (TypeError, OverflowError):
@@ -90,7 +88,7 @@ def _factory(arity: int, result: str) -> Callable[..., Any]:
     if key not in _factories:
         names = ["p%d" % i for i in range(arity)]
         source = _FAST_TEMPLATE.format(
-            params=", ".join(["_owner"] + names + ["/", "*_extra"]),
+            params=", ".join(["_owner"] + names + ["/"]),
             args=", ".join(names),
             call_args="".join(", " + n for n in names),
             result_check=_RESULT_CHECKS[result],
@@ -133,9 +131,6 @@ class _Export:
                 % (self.signature, len(self.params), "" if len(self.params) == 1 else "s", len(args))
             )
         return args
-
-    def too_many(self, extra: int) -> NoReturn:
-        too_many_arguments(self.signature, len(self.params), extra)
 
     def convert(self, i: int, value: Any) -> Any:
         """Checks one argument; returns it as the fast ABI passes it."""
@@ -340,7 +335,7 @@ def make_function(module: Any, name: str, params: Sequence[str], results: Sequen
                 return check(r)
             return None if result == "v" else r
 
-        fn = _factory(len(params), result)(call, handle, slow, check, _native.FAILED_INT, ex.too_many)
+        fn = _factory(len(params), result)(call, handle, slow, check, _native.FAILED_INT)
     else:
 
         def fn(_owner: Any, *args: Any) -> Any:
