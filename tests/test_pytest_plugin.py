@@ -51,8 +51,8 @@ def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
                        capture_output=True, text=True, cwd=str(tmp_path), env=env, timeout=300)
     from gowasm import Module
 
-    if hasattr(Module, "from_go"):
+    if hasattr(Module, "from_go") and shutil.which("go"):
         assert "5 passed" in r.stdout, r.stdout + r.stderr
-    else:
+    else:  # scripts/test-wheel.sh runs the suite with no Go on PATH
         assert "4 passed, 1 skipped" in r.stdout, r.stdout + r.stderr
-        assert "building Go source needs gowasm's Module.from_go" in r.stdout
+        assert "building Go source needs" in r.stdout
