@@ -159,3 +159,18 @@ def test_from_go_exports_pickle(tmp_path):
         assert f(*args) == want and f is f.module.exports[name], name
     with pytest.raises(TypeError, match=r"^Int8\(\) takes 1 positional argument but 2 were given"):
         m.Int8(1, 2)
+
+
+def test_a_module_left_unusable_is_not_handed_out_again(reactor_wasm):
+    """A pool worker whose task trapped gets a new instance for its next task."""
+    data = pickle.dumps(Module(reactor_wasm).boom)
+    boom = pickle.loads(data)
+    assert pickle.loads(data) is boom
+    from gowasm import ModuleClosedError, Trap
+
+    with pytest.raises(Trap):
+        boom()
+    with pytest.raises(ModuleClosedError):
+        boom()
+    fresh = pickle.loads(data)
+    assert fresh is not boom and fresh.__self__._gowasm_module.add(1, 2) == 3

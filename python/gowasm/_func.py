@@ -20,7 +20,7 @@ import struct
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple, cast
 
-from . import _display, _native
+from . import _display, _native, _pickle
 from ._errors import ForkError
 
 if TYPE_CHECKING:
@@ -162,12 +162,13 @@ class _Export:
         )
 
     def make_check(self) -> Callable[[Any], Any]:
-        ffi, lib = self.ffi, self.lib
+        ffi, lib, module = self.ffi, self.lib, self.module
 
         def check(r: Any) -> Any:
             err = _native.take_error(ffi, lib)
             if err.code == 0:
                 return r  # the sentinel was a genuine result
+            _pickle.failed(module, err.code)
             _native.raise_error(ffi, lib, err)
 
         return check
@@ -190,6 +191,7 @@ class _Export:
         else:
             status = self.lib.gowasm_call_timeout(err, self.handle, stack, size, check_timeout(timeout))
         if status != 0:
+            _pickle.failed(self.module, err.code)
             _native.raise_error(self.ffi, self.lib, err)
         values = tuple(_decode(t, stack[i]) for i, t in enumerate(self.results))
         if not values:

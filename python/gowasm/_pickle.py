@@ -158,6 +158,22 @@ def load(path: Optional[str], sha256: str, data: Optional[bytes], options: Dict[
     return module
 
 
+#: gowasm.h's error codes after which a module refuses further calls: link
+#: (a stub called), trap, exit, closed, host function failed, interrupted,
+#: timed out.
+_FATAL = frozenset((2, 3, 4, 5, 9, 11, 12))
+
+
+def failed(module: Any, code: int) -> None:
+    """A call on ``module`` failed with ``code``: if that left it unusable,
+    the next unpickling of it in this process loads a new instance."""
+    if code in _FATAL:
+        with _lock:
+            for memo in (_live, _recent):
+                for key in [k for k, m in list(memo.items()) if m is module]:
+                    del memo[key]
+
+
 def _read(path: Any, sha256: str, name: Any) -> bytes:
     advice = ("; copy it there, or pickle a module loaded from bytes (gowasm.Module(open(path, 'rb').read())), "
               "which carries its bytes")
