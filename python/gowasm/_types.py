@@ -35,7 +35,9 @@ class ExportedFunction(Protocol):
         """Calls the export: ``m.sum(12, 12)``."""
 
     def call(self, *args: Any, timeout: Optional[float] = None) -> Any:
-        """The call with a timeout of its own (seconds; 0: none)."""
+        """The call with a timeout of its own (seconds; 0: none). Raw
+        exports have it; for a typed one, ``m.greet.raw.call`` calls its raw
+        export (or give the Module a ``timeout=``)."""
 
     def typed(self, *params: Any, returns: Any = None, names: Any = None,
               allocator: Optional[Tuple[str, str]] = None) -> "ExportedFunction":
