@@ -1,9 +1,14 @@
 """How modules and exports show themselves in IPython and Jupyter."""
 
-import html
 from typing import Any, List
 
 _STYLE = "border-collapse:collapse;text-align:left"
+
+
+def _escape(text: str) -> str:
+    import html  # on first display, not at ``import gowasm``
+
+    return html.escape(text)
 
 
 def _signature(fn: Any) -> str:
@@ -26,8 +31,8 @@ def module_text(module: Any) -> str:
 
 
 def _table(header: List[str], rows: List[List[str]]) -> str:
-    head = "".join("<th>%s</th>" % html.escape(h) for h in header)
-    body = "".join("<tr>%s</tr>" % "".join("<td><code>%s</code></td>" % html.escape(c) for c in row) for row in rows)
+    head = "".join("<th>%s</th>" % _escape(h) for h in header)
+    body = "".join("<tr>%s</tr>" % "".join("<td><code>%s</code></td>" % _escape(c) for c in row) for row in rows)
     return '<table style="%s"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>' % (_STYLE, head, body)
 
 
@@ -35,13 +40,13 @@ def module_html(module: Any) -> str:
     """``m`` as the last line of a Jupyter cell: the kind, a table of the
     exports with their signatures, and the imports with what provides them."""
     state = "closed" if module.closed else module.kind
-    parts = ["<div><b>gowasm.Module</b> <code>%s</code> (%s)" % (html.escape(module.name), html.escape(state))]
+    parts = ["<div><b>gowasm.Module</b> <code>%s</code> (%s)" % (_escape(module.name), _escape(state))]
     exports = [[name, _signature(fn)] for name, fn in module.exports.items()]
     parts.append("<p>%d exported function%s</p>" % (len(exports), "" if len(exports) == 1 else "s"))
     if exports:
         parts.append(_table(["export", "signature"], exports))
     if module._memories:
-        parts.append("<p>memory: <code>%s</code></p>" % html.escape(", ".join(module._memories)))
+        parts.append("<p>memory: <code>%s</code></p>" % _escape(", ".join(module._memories)))
     if module.imports:
         rows = [["%s.%s" % (i.module, i.name), "(%s) -> (%s)" % (", ".join(i.params), ", ".join(i.results)), i.provided_by]
                 for i in module.imports]
@@ -56,4 +61,4 @@ def export_html(fn: Any) -> str:
     doc = (getattr(fn, "__doc__", None) or "").split("\n\n", 1)
     rest = doc[1] if len(doc) > 1 else ""
     return "<div><b>gowasm export</b> <code>%s</code><pre>%s</pre></div>" % (
-        html.escape(_signature(fn)), html.escape(rest))
+        _escape(_signature(fn)), _escape(rest))

@@ -10,12 +10,10 @@ happens on a slow path entered only when the fast one fails. See
 RATIONALE.md for the measurements.
 """
 
-import asyncio
 import functools
 import inspect
 import keyword
 import operator
-import pickle
 import struct
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple, cast
@@ -277,6 +275,8 @@ class ExportOwner:
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
         if self._gowasm_functions is None:
+            import pickle
+
             raise pickle.PicklingError("an export of %s named like an attribute of Python objects cannot be "
                                        "pickled" % self._gowasm_module.name)
         return (owner_of, (self._gowasm_module,))
@@ -420,6 +420,8 @@ def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> C
         overlap (``asyncio.gather``); calls on one module take turns.
         Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
         awaiting task does not stop the guest: give a ``timeout``."""
+        import asyncio  # ~25 ms: not at ``import gowasm``
+
         loop = asyncio.get_running_loop()
         if general:
             job = functools.partial(fn, args, kwargs.pop("timeout", None))

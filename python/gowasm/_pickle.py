@@ -16,14 +16,21 @@ of ~0.6 s), and shares it: within one process, unpickling the same module
 a pool worker or Dask worker loads each module once, not once per task.
 """
 
-import hashlib
 import os
-import pickle
 import sys
 import threading
 import weakref
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
+
+if TYPE_CHECKING:
+    import pickle
+
+def _sha256(data: bytes) -> Any:
+    import hashlib  # when first needed, not at ``import gowasm``
+
+    return hashlib.sha256(data)
+
 
 #: How many unpickled modules a process keeps alive after their last user
 #: lets go (a pool's next task usually wants the same one again).
@@ -55,15 +62,17 @@ class Origin:
         """The SHA-256 of the module's bytes; for a file, PicklingError if
         it is gone or changed since the module loaded."""
         if self._sha256 is None:
-            self._sha256 = hashlib.sha256(self.data if self.data is not None else self._read_file(name)).hexdigest()
+            self._sha256 = _sha256(self.data if self.data is not None else self._read_file(name)).hexdigest()
         elif self.path is not None and _stat_or_none(self.path) != self.stat:
             # Changed (or touched) since: what is there now must be what was hashed.
-            if hashlib.sha256(self._read_file(name, check=False)).hexdigest() != self._sha256:
+            if _sha256(self._read_file(name, check=False)).hexdigest() != self._sha256:
                 raise self._changed(name)
             self.stat = _stat(self.path)
         return self._sha256
 
     def _read_file(self, name: str, check: bool = True) -> bytes:
+        import pickle
+
         assert self.path is not None
         try:
             if check and _stat(self.path) != self.stat:
@@ -74,7 +83,9 @@ class Origin:
             raise pickle.PicklingError("cannot pickle gowasm.Module %s: its file %s cannot be read again (%s)"
                                        % (name, self.path, e)) from e
 
-    def _changed(self, name: str) -> pickle.PicklingError:
+    def _changed(self, name: str) -> "pickle.PicklingError":
+        import pickle
+
         return pickle.PicklingError("cannot pickle gowasm.Module %s: its file %s changed since it was loaded; "
                                     "load it again" % (name, self.path))
 
@@ -105,6 +116,8 @@ def _importable(fn: Any) -> bool:
 
 def check_picklable(name: str, options: Mapping[str, Any]) -> None:
     """Raises PicklingError naming the first option that cannot be pickled."""
+    import pickle
+
     for stream in ("stdin", "stdout", "stderr"):
         value = options.get(stream)
         if value is not None and not isinstance(value, int):
@@ -175,6 +188,8 @@ def failed(module: Any, code: int) -> None:
 
 
 def _read(path: Any, sha256: str, name: Any) -> bytes:
+    import pickle
+
     advice = ("; copy it there, or pickle a module loaded from bytes (gowasm.Module(open(path, 'rb').read())), "
               "which carries its bytes")
     try:
@@ -183,7 +198,7 @@ def _read(path: Any, sha256: str, name: Any) -> bytes:
     except OSError as e:
         raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s cannot be read in this process "
                                      "(%s)%s" % (name, path, e, advice)) from e
-    if hashlib.sha256(wasm).hexdigest() != sha256:
+    if _sha256(wasm).hexdigest() != sha256:
         raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s is not the one pickled (its "
                                      "content differs)%s" % (name, path, advice))
     return wasm
