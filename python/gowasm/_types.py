@@ -1,6 +1,6 @@
 """The static type of an export: :class:`ExportedFunction`."""
 
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Tuple
 
 if TYPE_CHECKING:
     from ._module import Module
@@ -44,9 +44,11 @@ class ExportedFunction(Protocol):
         """A typed function of this export: str, bytes and JSON through the
         guest's memory (``m.greet.typed(str, returns=str)``)."""
 
-    def map(self, *iterables: Iterable[Any]) -> List[Any]:
-        """Calls the export once per item of the iterables, as ``map()``
-        does, in one crossing into the guest where it can."""
+    def map(self, *iterables: Iterable[Any]) -> Any:
+        """``m.sum.map(xs, ys)``: the export called once per element (one
+        iterable per parameter), in one crossing into the guest; a list, or
+        a numpy array when an argument is one. (Vectorised calls: where this
+        gowasm has them.)"""
 
     async def acall(self, *args: Any, timeout: Optional[float] = None) -> Any:
         """``await m.sum.acall(12, 12)``: the call, run off the event loop."""
