@@ -21,6 +21,7 @@ def test_the_plugin_is_registered_and_loads_nothing_of_go():
 def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
     shutil.copy(reactor_wasm, tmp_path / "reactor.wasm")
     shutil.copytree(os.path.join(ROOT, "tests", "gopkgs", "mathlib"), tmp_path / "mathlib")
+    shutil.copytree(os.path.join(ROOT, "examples", "sum"), tmp_path / "guest")  # //go:wasmexport, no go.mod
     (tmp_path / "test_guest.py").write_text(textwrap.dedent("""
         import gowasm, gowasm._native
 
@@ -39,6 +40,10 @@ def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
             m = gowasm_module("mathlib")
             assert m.Sum(12, 12) == 24 and m.Upper("go") == "GO"
 
+        def test_go_guest(gowasm_module):
+            m = gowasm_module("guest")
+            assert m.kind == "reactor" and m.sum(12, 12) == 24 and m.fib(10) == 55
+
         def test_missing(gowasm_module):
             try:
                 gowasm_module("nowhere.wasm")
@@ -52,7 +57,7 @@ def test_gowasm_module_fixture_in_a_test_suite(tmp_path, reactor_wasm):
     from gowasm import Module
 
     if hasattr(Module, "from_go") and shutil.which("go"):
-        assert "5 passed" in r.stdout, r.stdout + r.stderr
+        assert "6 passed" in r.stdout, r.stdout + r.stderr
     else:  # scripts/test-wheel.sh runs the suite with no Go on PATH
-        assert "4 passed, 1 skipped" in r.stdout, r.stdout + r.stderr
-        assert "building Go source needs" in r.stdout
+        assert "4 passed, 2 skipped" in r.stdout, r.stdout + r.stderr
+        assert "building a Go guest needs" in r.stdout

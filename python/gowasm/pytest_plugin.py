@@ -11,16 +11,20 @@ Installed with gowasm (entry point ``pytest11``), so any test suite can::
         assert m.fib(10) == 55
 
 ``gowasm_module(path, **kwargs)`` takes a ``.wasm`` file or a directory of
-Go source (a ``main`` package with ``//go:wasmexport`` functions), relative
-to the test file's folder or absolute, and the keyword arguments of
-:class:`gowasm.Module` (for Go source, those of ``Module.from_go``). Modules
-are closed when the test ends. Go source is built with ``Module.from_go``;
-where this gowasm has none, or no Go toolchain is on ``PATH``, the test is
-skipped saying so. Importing the plugin loads nothing of Go: the native
-library starts only when a test loads a module.
+Go source, relative to the test file's folder or absolute, and the keyword
+arguments of :class:`gowasm.Module` (for ordinary Go code, those of
+``Module.from_go``). A directory whose Go files mark functions
+``//go:wasmexport`` is a guest: built as a reactor (``GOOS=wasip1
+GOARCH=wasm go build -buildmode=c-shared``, once per session and source);
+any other is ordinary Go code, built with bindings by ``Module.from_go``.
+Modules are closed when the test ends. Without Go on ``PATH`` (or, for
+ordinary Go code, a gowasm without ``from_go``) the test is skipped saying
+so. Importing the plugin loads nothing of Go: the native library starts only
+when a test loads a module.
 """
 
 import os
+import re
 import shutil
 from typing import Any, Callable, Iterator, List
 
@@ -48,7 +52,13 @@ def gowasm_module(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]
 
     def load(path: "str | os.PathLike[str]", **kwargs: Any) -> Any:
         where = _resolve(path, base)
-        if os.path.isdir(where):
+        if os.path.isdir(where) and _is_guest(where):
+            if shutil.which("go") is None:
+                pytest.skip("gowasm_module(%r): building a Go guest needs Go 1.24+ on PATH" % os.fspath(path))
+            cache = getattr(request.config, "cache", None)  # None with -p no:cacheprovider
+            out_dir = cache.mkdir("gowasm-guests") if cache else request.getfixturevalue("tmp_path_factory").mktemp("guests")
+            module = Module(_build_guest(where, str(out_dir)), **kwargs)
+        elif os.path.isdir(where):
             from_go = getattr(Module, "from_go", None)
             if from_go is None:
                 pytest.skip("gowasm_module(%r): building Go source needs gowasm's Module.from_go, which this gowasm "
@@ -66,6 +76,43 @@ def gowasm_module(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]
     yield load
     for module in made:
         module.close()
+
+
+def _go_files(folder: str) -> List[str]:
+    return sorted(n for n in os.listdir(folder) if n.endswith(".go") and not n.endswith("_test.go"))
+
+
+def _is_guest(folder: str) -> bool:
+    """Whether the Go package in folder marks functions //go:wasmexport."""
+    for name in _go_files(folder):
+        with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+            if re.search(r"(?m)^//go:wasmexport\s", f.read()):
+                return True
+    return False
+
+
+def _build_guest(folder: str, out_dir: str) -> str:
+    """Builds the guest in folder as a wasip1 reactor; the .wasm is kept in
+    pytest's cache (``.pytest_cache``) by a hash of its sources and Go."""
+    import hashlib
+    import subprocess
+
+    files = _go_files(folder)
+    digest = hashlib.sha256(subprocess.run(["go", "version"], capture_output=True, text=True).stdout.encode())
+    for name in files + [n for n in ("go.mod", "go.sum") if os.path.exists(os.path.join(folder, n))]:
+        with open(os.path.join(folder, name), "rb") as f:
+            digest.update(name.encode() + b"\0" + f.read())
+    out = os.path.join(out_dir, "%s-%s.wasm" % (os.path.basename(folder.rstrip(os.sep)), digest.hexdigest()[:16]))
+    if not os.path.exists(out):
+        env = dict(os.environ, GOOS="wasip1", GOARCH="wasm")
+        tmp = out + ".tmp%d" % os.getpid()
+        # The files by name: a folder outside any Go module builds too.
+        r = subprocess.run(["go", "build", "-buildmode=c-shared", "-o", tmp] + files, cwd=folder, env=env,
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("gowasm_module: building the Go guest in %s failed:\n%s" % (folder, r.stderr.strip()))
+        os.replace(tmp, out)
+    return out
 
 
 def _version() -> str:
