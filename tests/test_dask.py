@@ -19,6 +19,9 @@ def test_tokens_are_stable_and_need_no_pickling(reactor_wasm):
         with dask.config.set({"tokenize.ensure-deterministic": True}):
             assert tokenize(m) == tokenize(Module(reactor_wasm)) != tokenize(Module(reactor_wasm, timeout=5))
             assert tokenize(m.add) == tokenize(Module(reactor_wasm).add) != tokenize(m.add64)
+            assert tokenize(m.exports) == tokenize(Module(reactor_wasm).exports) != tokenize(m)
+            typed = m.add.typed(int, int, returns=int)
+            assert tokenize(typed) == tokenize(m.add.typed(int, int, returns=int)) != tokenize(m.add)
 
 
 def test_client_map_on_a_local_cluster(reactor_wasm):

@@ -62,6 +62,10 @@ class Exports(Mapping[str, ExportedFunction]):
     def __len__(self) -> int:
         return len(self._functions)
 
+    def __dask_tokenize__(self) -> Any:
+        """Dask's token: the module's (see :meth:`Module.__dask_tokenize__`)."""
+        return ("gowasm.Exports", self._owner.__dask_tokenize__())
+
     def _ipython_key_completions_(self) -> List[str]:
         """IPython completes ``m.exports["<tab>``."""
         return list(self._functions)
