@@ -171,7 +171,7 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     sig = sig.replace(return_annotation=ret)
     # A bound function's own signature has the owner first (inspect drops it).
     fn.__signature__ = sig if bound is fn else sig.replace(
-        parameters=[inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)] + list(sig.parameters.values()))
+        parameters=[inspect.Parameter("_gowasm_owner", inspect.Parameter.POSITIONAL_ONLY)] + list(sig.parameters.values()))
     fn.__name__ = raw.name
     fn.__qualname__ = "%s%s" % (raw.name, _plain(sig))
     fn.__module__ = "gowasm"

@@ -131,7 +131,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc: Any = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    reserved = ("raw", "_owner", "_extra", "too_many")  # names the generated functions use
+    reserved = ("raw",)  # the generated functions' other names start with _gowasm_
     names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in reserved else "p%d" % i for i, n in enumerate(names)]
     if len(set(names)) != len(names):
         names = ["p%d" % i for i in range(len(kinds))]
@@ -145,7 +145,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
     n = len(kinds)
     scratch = alloc.scratch() if any(in_memory) else None
 
-    def call(_owner: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(_gowasm_owner: Any, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = _bind(call, signature, args, kwargs)
         if len(args) != n:
@@ -185,10 +185,11 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
     body = "raw(%s)" % args
     if result == "bool":
         body = "%s != 0" % body
-    # _owner: what the typed function is bound to (TypedOwner); *_extra: too
-    # many arguments, said as Python would without the owner.
-    source = ("def make(raw, too_many):\n    def call(%s):\n        if _extra:\n            too_many(len(_extra))\n"
-              "        return %s\n    return call\n" % (", ".join(["_owner", "/"] + params + ["*_extra"]), body))
+    # _gowasm_owner: what the typed function is bound to (TypedOwner);
+    # *_gowasm_extra: too many arguments, said as Python would without the owner.
+    source = ("def make(raw, _gowasm_too_many):\n    def call(%s):\n        if _gowasm_extra:\n"
+              "            _gowasm_too_many(len(_gowasm_extra))\n        return %s\n    return call\n"
+              % (", ".join(["_gowasm_owner", "/"] + params + ["*_gowasm_extra"]), body))
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)
 
@@ -246,7 +247,7 @@ def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunct
     # The leading parameter is the TypedOwner the function is bound to:
     # inspect drops it from a bound method's signature.
     call.__signature__ = inspect.Signature(
-        [inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)]
+        [inspect.Parameter("_gowasm_owner", inspect.Parameter.POSITIONAL_ONLY)]
         + [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
     call.name = raw.name
