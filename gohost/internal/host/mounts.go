@@ -76,6 +76,9 @@ func (r readOnlyFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileM
 	return r.ReadFS.OpenFile(p, flag, perm)
 }
 
+// Lutimens refuses, as every write (see lutimenser).
+func (readOnlyFS) Lutimens(string, int64, int64) experimentalsys.Errno { return experimentalsys.EROFS }
+
 func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -287,6 +290,20 @@ func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
 		return 0
 	}
 	return errnoOf(r.root.Chtimes(rel(p), timeOf(atim), timeOf(mtim)))
+}
+
+// Lutimens sets the times of p itself, a symlink's rather than its
+// target's: utimensat with AT_SYMLINK_NOFOLLOW on a plain name in a
+// directory the root opened. With a trailing slash the kernel would
+// follow the symlink, so such a path (and the mount itself) go through
+// the root, which follows inside it.
+func (r *rootFS) Lutimens(p string, atim, mtim int64) experimentalsys.Errno {
+	if !strings.HasSuffix(p, "/") {
+		if ok, errno := r.inParent(p, func(dir *os.File, name string) error { return lutimensAt(dir, name, atim, mtim) }); ok {
+			return errno
+		}
+	}
+	return r.Utimens(p, atim, mtim)
 }
 
 // timeOf converts wazero's nanoseconds to os.Chtimes' time, where the zero

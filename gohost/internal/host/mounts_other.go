@@ -24,4 +24,6 @@ func setNonblock(uintptr, bool) experimentalsys.Errno { return experimentalsys.E
 
 func platformOpenFlag(experimentalsys.Oflag) int { return 0 }
 
+func pwrite(f *os.File, buf []byte, off int64) (int, error) { return f.WriteAt(buf, off) }
+
 func renameAt(*os.File, string, *os.File, string) error { return experimentalsys.ENOSYS }

@@ -61,6 +61,24 @@ func platformOpenFlag(oflag experimentalsys.Oflag) (flag int) {
 	return flag
 }
 
+// pwrite writes at off with pwrite(2). Go's WriteAt refuses a file opened
+// with O_APPEND, where POSIX writes at off and Linux appends (which WASI
+// programs and wasi-testsuite accept).
+func pwrite(f *os.File, buf []byte, off int64) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pwrite(int(f.Fd()), buf[n:], off+int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
+}
+
 // renameAt renames a plain name in one directory to one in another.
 func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) error {
 	return unix.Renameat(int(fromDir.Fd()), fromName, int(toDir.Fd()), toName)
