@@ -286,14 +286,16 @@ func unwrap(f experimentalsys.File) experimentalsys.File {
 	return f
 }
 
-// pathOpen is path_open with rights: the directory must have the rights
-// the open needs (to open, create, truncate), and the new descriptor gets
-// the rights asked for that the directory passes on (its inheriting
-// rights). The file is opened as wazero would (its open mode from the
-// rights asked for), through the mount.
+// pathOpen is path_open with rights. The directory must have the rights
+// the open needs (to open, create, truncate). The new descriptor has the
+// rights of its file type that the directory passes on (its inheriting
+// rights), fd_read and fd_write as its open mode allows. The rights asked
+// for choose that mode, as in wazero, and narrow nothing else: toolchains
+// ask for fewer rights than they use (Go's os.Root opens a directory with
+// read rights, then creates and truncates files in it), and wasmtime does
+// not narrow either. A guest narrows a descriptor with fd_fdstat_set_rights.
 func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 	dirflags, oflags, fdflags := uint16(p[1]), uint16(p[4]), uint16(p[7])
-	base, inheriting := p[5], p[6]
 	need := rightPathOpen
 	if oflags&oflagCreat != 0 {
 		need |= rightPathCreateFile
@@ -308,7 +310,7 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 	if uint32(p[3]) == 0 {
 		return errnoInval
 	}
-	flag := openFlags(dirflags, oflags, fdflags, base)
+	flag := withinRights(openFlags(dirflags, oflags, fdflags, p[5]), dir.inheriting)
 	isDir := flag&experimentalsys.O_DIRECTORY != 0
 	if isDir && oflags&oflagCreat != 0 {
 		return errnoInval // path_create_directory creates directories
@@ -325,10 +327,9 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 		_ = f.Close()
 		return errnoFrom(errno2)
 	}
-	// What the directory passes on, and what the file's type can do at all
-	// (a directory cannot seek).
-	maxBase, maxInheriting := rightsOf(f, filetypeOf(st.Mode))
-	d := &descriptor{File: f, base: base & dir.inheriting & maxBase, inheriting: inheriting & dir.inheriting & maxInheriting,
+	base, inheriting := rightsOf(f, filetypeOf(st.Mode)) // what its type can do (a directory cannot seek)
+	base &^= (rightFdRead | rightFdWrite) &^ modeRights(flag)
+	d := &descriptor{File: f, base: base & dir.inheriting, inheriting: inheriting & dir.inheriting,
 		syncFlags: fdflags & (fdflagDsync | fdflagRsync | fdflagSync)}
 	fd, errno2 := c.fds.insert(dir.fs, name, d)
 	if errno2 != 0 {
@@ -339,6 +340,30 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 		return errnoFault
 	}
 	return 0
+}
+
+// withinRights drops from an open mode what rights do not allow: reading
+// without fd_read, writing without fd_write.
+func withinRights(flag experimentalsys.Oflag, rights uint64) experimentalsys.Oflag {
+	modes := experimentalsys.O_RDONLY | experimentalsys.O_WRONLY | experimentalsys.O_RDWR
+	mode := flag & modes
+	if rights&rightFdWrite == 0 {
+		mode = experimentalsys.O_RDONLY
+	} else if mode == experimentalsys.O_RDWR && rights&rightFdRead == 0 {
+		mode = experimentalsys.O_WRONLY
+	}
+	return flag&^modes | mode
+}
+
+// modeRights are the rights an open mode gives: fd_read, fd_write.
+func modeRights(flag experimentalsys.Oflag) uint64 {
+	switch flag & (experimentalsys.O_RDONLY | experimentalsys.O_WRONLY | experimentalsys.O_RDWR) {
+	case experimentalsys.O_RDWR:
+		return rightFdRead | rightFdWrite
+	case experimentalsys.O_WRONLY:
+		return rightFdWrite
+	}
+	return rightFdRead
 }
 
 // openFlags converts path_open's flags to wazero's, as wazero does: the

@@ -66,7 +66,7 @@ func main() {
 			what := op + " " + dir + " " + p
 			base := int32(preopenFd)
 			if dir != "-" {
-				fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, dirRights, 0)
+				fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
 				if errno != 0 {
 					fmt.Printf("%s: ERR opening the directory: errno %d\n", what, errno)
 					break
@@ -102,7 +102,7 @@ func main() {
 					fmt.Printf("%s: ok\n", what)
 				}
 			case "rawdots":
-				fd, errno := rawOpenAt(base, p, dirflags, oflagDirectory, dirRights, 0)
+				fd, errno := rawOpenAt(base, p, dirflags, oflagDirectory, 0, 0)
 				if errno != 0 {
 					fmt.Printf("%s: ERR errno %d\n", what, errno)
 					break
@@ -119,7 +119,7 @@ func main() {
 			fmt.Printf("rawlink %s %s: errno %d\n", old, nw, rawLink(old, nw, follow))
 		case "rawrenumber": // rawrenumber DIR: fd_renumber a directory onto the preopen, then reach up from there
 			dir := arg()
-			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, dirRights, 0)
+			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
 			if errno != 0 {
 				fmt.Printf("rawrenumber %s: ERR errno %d\n", dir, errno)
 				break
@@ -132,7 +132,7 @@ func main() {
 			fmt.Printf("rawrenumber %s: onto=%d again=%d away=%d ino=%d(%d) up=%d list=%d(%d)\n", dir, onto, again, away, ino, serr, uerr, len(names), lerr)
 		case "holddir": // holddir DIR READY GO PATH: hold DIR open, make READY, wait for GO, then open PATH under DIR and list DIR
 			dir, ready, goFile, p := arg(), arg(), arg(), arg()
-			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, dirRights, 0)
+			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
 			if errno != 0 {
 				fmt.Printf("holddir %s: ERR errno %d\n", dir, errno)
 				break

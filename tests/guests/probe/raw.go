@@ -18,12 +18,6 @@ func fdFilestatSetTimes(fd int32, atim, mtim int64, flags int32) int32
 func fdClose(fd int32) int32
 
 const (
-	// allRights asks for every right: what is opened gets those its
-	// directory can pass on (WASI rights, which gowasm enforces).
-	allRights = 1<<29 - 1
-	// dirRights are those for a directory: with fd_write, path_open of a
-	// directory is EISDIR (as POSIX open with O_RDWR).
-	dirRights      = allRights &^ (1 << 6)
 	preopenFd      = 3 // the first mount
 	oflagDirectory = 2
 	fstflagsAtim   = 1
@@ -35,7 +29,7 @@ const (
 func rawList(path string) ([]string, int32) {
 	p := []byte(path)
 	var fd int32
-	if errno := pathOpen(preopenFd, 0, unsafe.Pointer(&p[0]), int32(len(p)), oflagDirectory, dirRights, allRights, 0, unsafe.Pointer(&fd)); errno != 0 {
+	if errno := pathOpen(preopenFd, 0, unsafe.Pointer(&p[0]), int32(len(p)), oflagDirectory, 0, 0, 0, unsafe.Pointer(&fd)); errno != 0 {
 		return nil, errno
 	}
 	defer fdClose(fd)
@@ -86,12 +80,11 @@ func ptr(s string) (unsafe.Pointer, int32) {
 	return unsafe.Pointer(&b[0]), int32(len(b))
 }
 
-// rawOpenAt opens path relative to dirFd with the given WASI flags and
-// rights (passing all its directory can on to what it opens).
+// rawOpenAt opens path relative to dirFd with the given WASI flags.
 func rawOpenAt(dirFd int32, path string, dirflags, oflags int32, rights int64, fdflags int32) (int32, int32) {
 	p, n := ptr(path)
 	var fd int32
-	errno := pathOpen(dirFd, dirflags, p, n, oflags, rights, allRights, fdflags, unsafe.Pointer(&fd))
+	errno := pathOpen(dirFd, dirflags, p, n, oflags, rights, 0, fdflags, unsafe.Pointer(&fd))
 	return fd, errno
 }
 
