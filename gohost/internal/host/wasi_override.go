@@ -20,7 +20,8 @@ import (
 // tracked per descriptor and enforced (wasi_rights.go), fd_renumber over
 // any open descriptor, readlink into a short buffer, times of a symlink
 // itself, path_link refusing to follow symlinks, fd_prestat_dir_name's
-// buffer check, poll_oneoff on writable descriptors, ENOTSOCK. Every path
+// buffer check, fd_allocate's right, poll_oneoff on writable descriptors,
+// ENOTSOCK (see RATIONALE.md, "WASI"). Every path
 // still goes through the mount (rootFS and its os.Root); these functions
 // only decide what a guest may ask of it. The rest (fd_read, fd_write,
 // fd_readdir, clocks, args...) stays wazero's, at wazero's speed.
@@ -34,16 +35,16 @@ var wasiOverrides = []struct {
 	{"fd_fdstat_set_rights", fdFdstatSetRights, []api.ValueType{i32, i64, i64}},
 	{"fd_prestat_dir_name", fdPrestatDirName, []api.ValueType{i32, i32, i32}},
 	{"fd_renumber", fdRenumber, []api.ValueType{i32, i32}},
-	{"path_create_directory", pathCreateDirectory, []api.ValueType{i32, i32, i32}},
+	{"path_create_directory", pathFunc(rightPathCreateDirectory, mkdir), []api.ValueType{i32, i32, i32}},
 	{"path_filestat_get", pathFilestatGet, []api.ValueType{i32, i32, i32, i32, i32}},
 	{"path_filestat_set_times", pathFilestatSetTimes, []api.ValueType{i32, i32, i32, i32, i64, i64, i32}},
 	{"path_link", pathLink, []api.ValueType{i32, i32, i32, i32, i32, i32, i32}},
 	{"path_open", pathOpen, []api.ValueType{i32, i32, i32, i32, i32, i64, i64, i32, i32}},
 	{"path_readlink", pathReadlink, []api.ValueType{i32, i32, i32, i32, i32, i32}},
-	{"path_remove_directory", pathRemoveDirectory, []api.ValueType{i32, i32, i32}},
+	{"path_remove_directory", pathFunc(rightPathRemoveDirectory, experimentalsys.FS.Rmdir), []api.ValueType{i32, i32, i32}},
 	{"path_rename", pathRename, []api.ValueType{i32, i32, i32, i32, i32, i32}},
 	{"path_symlink", pathSymlink, []api.ValueType{i32, i32, i32, i32, i32}},
-	{"path_unlink_file", pathUnlinkFile, []api.ValueType{i32, i32, i32}},
+	{"path_unlink_file", pathFunc(rightPathUnlinkFile, experimentalsys.FS.Unlink), []api.ValueType{i32, i32, i32}},
 	{"poll_oneoff", pollOneoff, []api.ValueType{i32, i32, i32, i32}},
 	{"sock_accept", sockNotSocket, []api.ValueType{i32, i32, i32}},
 	{"sock_recv", sockNotSocket, []api.ValueType{i32, i32, i32, i32, i32, i32}},
@@ -154,12 +155,20 @@ func fdPrestatDirName(c *wasiCall, p []uint64) wasiErrno {
 	return 0
 }
 
-func pathCreateDirectory(c *wasiCall, p []uint64) wasiErrno {
-	dir, name, errno := c.at(int32(p[0]), uint32(p[1]), uint32(p[2]), rightPathCreateDirectory)
-	if errno != 0 {
-		return errno
+// pathFunc makes a WASI function that is one operation on a path
+// (fd, path, path_len), which needs the right need.
+func pathFunc(need uint64, op func(experimentalsys.FS, string) experimentalsys.Errno) func(*wasiCall, []uint64) wasiErrno {
+	return func(c *wasiCall, p []uint64) wasiErrno {
+		dir, name, errno := c.at(int32(p[0]), uint32(p[1]), uint32(p[2]), need)
+		if errno != 0 {
+			return errno
+		}
+		return errnoFrom(op(dir.fs, name))
 	}
-	return errnoFrom(dir.fs.Mkdir(name, 0o700))
+}
+
+func mkdir(fsys experimentalsys.FS, name string) experimentalsys.Errno {
+	return fsys.Mkdir(name, 0o700)
 }
 
 func pathFilestatGet(c *wasiCall, p []uint64) wasiErrno {
@@ -243,21 +252,14 @@ func (c *wasiCall) times(atim, mtim int64, fstFlags uint16) (int64, int64, wasiE
 // wasmtime): a hard link names an inode, and one named through a symlink
 // could be outside the mount; wazero ignored the flag.
 func pathLink(c *wasiCall, p []uint64) wasiErrno {
-	from, oldName, errno := c.at(int32(p[0]), uint32(p[2]), uint32(p[3]), rightPathLinkSource)
-	if errno != 0 {
-		return errno
-	}
-	to, newName, errno := c.at(int32(p[4]), uint32(p[5]), uint32(p[6]), rightPathLinkTarget)
+	fsys, oldName, newName, errno := c.atBoth(p[0], p[2], p[3], rightPathLinkSource, p[4], p[5], p[6], rightPathLinkTarget)
 	if errno != 0 {
 		return errno
 	}
 	if uint16(p[1])&lookupSymlinkFollow != 0 {
 		return errnoInval
 	}
-	if from.fs != to.fs {
-		return errnoXdev
-	}
-	return errnoFrom(from.fs.Link(oldName, newName))
+	return errnoFrom(fsys.Link(oldName, newName))
 }
 
 // pathReadlink fills the buffer with as much of the link as fits, as
@@ -284,27 +286,30 @@ func pathReadlink(c *wasiCall, p []uint64) wasiErrno {
 	return 0
 }
 
-func pathRemoveDirectory(c *wasiCall, p []uint64) wasiErrno {
-	dir, name, errno := c.at(int32(p[0]), uint32(p[1]), uint32(p[2]), rightPathRemoveDirectory)
+func pathRename(c *wasiCall, p []uint64) wasiErrno {
+	fsys, oldName, newName, errno := c.atBoth(p[0], p[1], p[2], rightPathRenameSource, p[3], p[4], p[5], rightPathRenameTarget)
 	if errno != 0 {
 		return errno
 	}
-	return errnoFrom(dir.fs.Rmdir(name))
+	return errnoFrom(fsys.Rename(oldName, newName))
 }
 
-func pathRename(c *wasiCall, p []uint64) wasiErrno {
-	from, oldName, errno := c.at(int32(p[0]), uint32(p[1]), uint32(p[2]), rightPathRenameSource)
+// atBoth resolves the two paths of path_link and path_rename (each a
+// directory descriptor, a path and its length) in one mount: across mounts
+// it is EXDEV, as rename(2) (wazero answered ENOSYS).
+func (c *wasiCall) atBoth(oldFd, oldPath, oldLen uint64, oldRight uint64, newFd, newPath, newLen uint64, newRight uint64) (experimentalsys.FS, string, string, wasiErrno) {
+	from, oldName, errno := c.at(int32(oldFd), uint32(oldPath), uint32(oldLen), oldRight)
 	if errno != 0 {
-		return errno
+		return nil, "", "", errno
 	}
-	to, newName, errno := c.at(int32(p[3]), uint32(p[4]), uint32(p[5]), rightPathRenameTarget)
+	to, newName, errno := c.at(int32(newFd), uint32(newPath), uint32(newLen), newRight)
 	if errno != 0 {
-		return errno
+		return nil, "", "", errno
 	}
 	if from.fs != to.fs {
-		return errnoXdev
+		return nil, "", "", errnoXdev
 	}
-	return errnoFrom(from.fs.Rename(oldName, newName))
+	return from.fs, oldName, newName, 0
 }
 
 // pathSymlink creates a symlink; its target is text, resolved (inside the
@@ -322,12 +327,4 @@ func pathSymlink(c *wasiCall, p []uint64) wasiErrno {
 		return errnoFault
 	}
 	return errnoFrom(dir.fs.Symlink(string(target), name))
-}
-
-func pathUnlinkFile(c *wasiCall, p []uint64) wasiErrno {
-	dir, name, errno := c.at(int32(p[0]), uint32(p[1]), uint32(p[2]), rightPathUnlinkFile)
-	if errno != 0 {
-		return errno
-	}
-	return errnoFrom(dir.fs.Unlink(name))
 }
