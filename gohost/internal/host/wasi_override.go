@@ -145,6 +145,9 @@ func fdPrestatDirName(c *wasiCall, p []uint64) wasiErrno {
 	if !ok || !e.IsPreopen() {
 		return errnoBadf
 	}
+	if isDir, _ := e.File().IsDir(); !isDir {
+		return errnoBadf // stdio, which wazero also marks preopened
+	}
 	name := e.Name()
 	if uint32(p[2]) < uint32(len(name)) {
 		return errnoNametoolong
