@@ -23,6 +23,7 @@ import sys
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 
@@ -111,6 +112,26 @@ class build_go_then_ext(build_ext):
         return lib
 
 
+#: Go source that Module.from_go builds with, shipped inside the package
+#: (gowasm/_go/NAME): the guest package and the bindings generator.
+GO_SOURCES = ("guest", "bindgen")
+
+
+class build_py_with_go_sources(build_py):
+    """Copies guest/ and bindgen/ (their non-test .go files) into the
+    package, so from_go works from a wheel with no checkout. An editable
+    install reads them from the checkout instead (gowasm._gobuild.sources)."""
+
+    def run(self):
+        super().run()
+        for name in GO_SOURCES:
+            dest = os.path.join(self.build_lib, "gowasm", "_go", name)
+            os.makedirs(dest, exist_ok=True)
+            for f in sorted(os.listdir(os.path.join(ROOT, name))):
+                if f.endswith(".go") and not f.endswith("_test.go"):
+                    shutil.copy2(os.path.join(ROOT, name, f), os.path.join(dest, f))
+
+
 def write_def_file(path):
     """A .def file of the DLL's exports: the functions of gowasm.h.
     (scripts/cross-check.sh checks it against a cross-built gowasm.dll.)"""
@@ -129,7 +150,7 @@ def go_minimum():
 
 if __name__ == "__main__":  # as setuptools runs it; importable for write_def_file
     setup(
-        cmdclass={"build_ext": build_go_then_ext},
+        cmdclass={"build_ext": build_go_then_ext, "build_py": build_py_with_go_sources},
         cffi_modules=["python/gowasm/_ffi_build.py:ffibuilder"],
         options={"bdist_wheel": {"py_limited_api": "cp310"}},
     )

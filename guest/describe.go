@@ -82,6 +82,37 @@ func Names(names ...string) Option {
 	return func(s *signature) { s.names = append([]string(nil), names...) }
 }
 
+// Framed says the function returns a Frame (packed, like a str result)
+// holding its results, which may then be several, or an error: the host
+// raises gowasm.GoError for ReturnError and gives back a tuple for several
+// results.
+func Framed() Option {
+	return func(s *signature) { s.framed = true }
+}
+
+// Variadic says the last parameter, a json or bytes list, holds the
+// arguments of a Go ...T parameter: the host takes them as separate
+// arguments (Python's *args) and sends them as one list.
+func Variadic() Option {
+	return func(s *signature) { s.variadic = true }
+}
+
+// GoFunc describes the Go function behind a binding, for the host's help():
+// its declaration (func Sum(x, y int) int), its doc comment, and the Go
+// types of its parameters and results as Go writes them.
+func GoFunc(declaration, doc string, params, results []string) Option {
+	return func(s *signature) {
+		s.goFunc = &goFunc{declaration, doc, append([]string(nil), params...), append([]string(nil), results...)}
+	}
+}
+
+// Skipped records that the Go function called name has no binding, and
+// why (a channel parameter, say): the host lists it (Python's
+// Module.skipped) so a missing function is explained, not a mystery.
+func Skipped(name, reason string) {
+	exports.skip(name, reason)
+}
+
 // Description returns the JSON that gowasm_describe hands to the host,
 // described in the package documentation.
 func Description() []byte {
@@ -95,11 +126,29 @@ var exports registry
 type signature struct {
 	params, results []Type
 	names           []string // optional, one per param
+	framed          bool
+	variadic        bool
+	goFunc          *goFunc // optional
+}
+
+type goFunc struct {
+	declaration, doc string
+	params, results  []string
 }
 
 type registry struct {
-	mu    sync.Mutex
-	funcs map[string]signature
+	mu      sync.Mutex
+	funcs   map[string]signature
+	skipped map[string]string // Go functions without a binding, and why
+}
+
+func (r *registry) skip(name, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.skipped == nil {
+		r.skipped = make(map[string]string)
+	}
+	r.skipped[name] = reason
 }
 
 func (r *registry) add(name string, params, results []Type, options ...Option) {
@@ -113,10 +162,6 @@ func (r *registry) add(name string, params, results []Type, options ...Option) {
 					`; use gowasm.Int, Float, Bool, String, Bytes or JSON`)
 			}
 		}
-	}
-	if len(results) > 1 {
-		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(results)) +
-			" results; a Go wasm export has at most one")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,6 +178,13 @@ func (r *registry) add(name string, params, results []Type, options ...Option) {
 	}
 	for _, o := range options {
 		o(&sig)
+	}
+	if sig.variadic && (len(sig.params) == 0 || (sig.params[len(sig.params)-1] != JSON && sig.params[len(sig.params)-1] != Bytes)) {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): Variadic needs a last parameter of type JSON or Bytes")
+	}
+	if len(sig.results) > 1 && !sig.framed {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.results)) +
+			" results; a Go wasm export has at most one, unless it returns a Frame (the Framed option)")
 	}
 	if sig.names != nil && len(sig.names) != len(sig.params) {
 		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.names)) +
@@ -168,27 +220,64 @@ func (r *registry) json() []byte {
 		b = append(b, `,"results":`...)
 		b = appendTypes(b, sig.results)
 		if sig.names != nil {
-			b = append(b, `,"names":[`...)
-			for i, n := range sig.names {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendJSONString(b, n)
-			}
-			b = append(b, ']')
+			b = append(b, `,"names":`...)
+			b = appendStrings(b, sig.names)
+		}
+		if sig.framed {
+			b = append(b, `,"frame":true`...)
+		}
+		if sig.variadic {
+			b = append(b, `,"variadic":true`...)
+		}
+		if g := sig.goFunc; g != nil {
+			b = append(b, `,"go":{"declaration":`...)
+			b = appendJSONString(b, g.declaration)
+			b = append(b, `,"doc":`...)
+			b = appendJSONString(b, g.doc)
+			b = append(b, `,"params":`...)
+			b = appendStrings(b, g.params)
+			b = append(b, `,"results":`...)
+			b = appendStrings(b, g.results)
+			b = append(b, '}')
 		}
 		b = append(b, '}')
 	}
-	return append(b, "}}"...)
+	b = append(b, '}')
+	if len(r.skipped) > 0 {
+		skipped := make([]string, 0, len(r.skipped))
+		for name := range r.skipped {
+			skipped = append(skipped, name)
+		}
+		sort.Strings(skipped)
+		b = append(b, `,"skipped":{`...)
+		for i, name := range skipped {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = appendJSONString(b, r.skipped[name])
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
 func appendTypes(b []byte, types []Type) []byte {
-	b = append(b, '[')
+	s := make([]string, len(types))
 	for i, t := range types {
+		s[i] = string(t)
+	}
+	return appendStrings(b, s)
+}
+
+func appendStrings(b []byte, list []string) []byte {
+	b = append(b, '[')
+	for i, s := range list {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, string(t))
+		b = appendJSONString(b, s)
 	}
 	return append(b, ']')
 }

@@ -54,6 +54,14 @@
 // that the host passes through json.dumps and json.loads). A function that
 // returns nothing has an empty results list.
 //
+// Several results, an error, or JSON that may fail to encode do not fit one
+// wasm number: such a function returns a Frame (see Frame, ReturnError),
+// packed like a bytes result, and says so with the Framed option. Python's
+// gowasm.Module.from_go generates exactly such guests from ordinary Go code
+// (shims that describe each function with GoFunc, list what they skip with
+// Skipped and spread variadic arguments with Variadic), so most users never
+// write a guest by hand.
+//
 // # A guest
 //
 //	package main

@@ -11,7 +11,9 @@
 # A Python is a version pyenv knows (`pyenv prefix 3.12`) or a command.
 # Arguments after -- go to pytest. Needs: dist/ from ./scripts/wheel.sh (the
 # wheel for this machine's arch), Go (for the guests only), those Pythons.
-# Venvs go to .cache/wheel-test/.
+# Venvs go to .cache/wheel-test/. Then, on the first Python, Module.from_go's
+# tests run against the installed wheel with Go on PATH (still no C
+# compiler): the Go sources it builds with must ship inside the wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -76,6 +78,18 @@ for spec in "${PYTHONS[@]}"; do
     else
         echo "== CPython $version: FAILED" >&2
         status=1
+    fi
+    if [ -z "${from_go_tested:-}" ]; then
+        from_go_tested=1
+        GODIR=$(dirname "$(command -v go)")
+        echo "== CPython $version: Module.from_go from the installed wheel (Go on PATH, no C compiler)"
+        if ! env -i HOME="$HOME" LANG=C.UTF-8 PATH="$venv/bin:$GODIR:$NOBIN" GOWASM_TEST_INSTALLED=1 \
+            GOWASM_CACHE_DIR="$ROOT/.cache/wheel-test/from-go-cache" \
+            sh -c 'python -c "import gowasm._gobuild as g; print(\"Go sources from\", g.sources(\"guest\"))"
+                   exec python -m pytest -p no:cacheprovider -q -rs tests/test_from_go.py'; then
+            echo "== CPython $version: Module.from_go FAILED" >&2
+            status=1
+        fi
     fi
 done
 exit $status

@@ -26,6 +26,7 @@ GUESTS = {
     "probe_wasm": ("tests/guests/probe", False),
     "hostcalls_wasm": ("tests/guests/hostcalls", True),
     "greet_wasm": ("examples/greet-go", True),
+    "misdescribed_wasm": ("tests/guests/misdescribed", True),
 }
 
 
@@ -49,6 +50,12 @@ def reactor_wasm():
 def command_wasm():
     """Path of tests/guests/command built as a plain Go WASI command."""
     return _guest("command_wasm")
+
+
+@pytest.fixture(scope="session")
+def misdescribed_wasm():
+    """Path of tests/guests/misdescribed: it describes an export it lacks."""
+    return _guest("misdescribed_wasm")
 
 
 @pytest.fixture(scope="session")

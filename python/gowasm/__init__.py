@@ -8,6 +8,9 @@
   with strings, bytes and JSON through ``m.fn.typed(str, returns=str)`` or a
   self-describing guest, its memory as ``m.memory``, and Python host
   functions for its imports (``imports={"env": {"log": log}}``).
+- :meth:`Module.from_go` builds ordinary Go code (a directory, or a module
+  path such as ``github.com/dustin/go-humanize@v1.0.1``) into a module whose
+  exported functions are methods: ``Module.from_go("./mathlib").Sum(1, 2)``.
 - :func:`run` runs a WASI program the way ``subprocess.run`` runs a process.
 - ``python -m gowasm run|inspect|call`` is the command line.
 - Errors derive from :class:`WasmError`. A guest can always be stopped:
@@ -18,7 +21,8 @@ The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
-from ._errors import CompileError, ExitError, ForkError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
+from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError, Timeout,
+                      Trap, WasmError)
 from ._host import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
@@ -41,6 +45,8 @@ __all__ = [
     "ModuleClosedError",
     "Timeout",
     "ForkError",
+    "GoError",
+    "GoBuildError",
 ]
 
 __version__ = "0.1.0"

@@ -4,6 +4,8 @@
                [--cache-dir D] [--timeout DURATION] FILE [-- ARGS...]
     gowasm inspect [--json] FILE
     gowasm call [options as for run] FILE FUNC [ARGS...]
+    gowasm stubs [-o OUT] SOURCE      (SOURCE: a .wasm, or Go code as for Module.from_go)
+    gowasm guest-module               (where the Go guest package is, for a go.mod replace)
 
 Flags are named like wazero's own CLI (``-mount=/:/``, ``-env=K=V``,
 ``-env-inherit``, ``-cachedir=D`` work too), so Go users feel at home. Bad
@@ -63,7 +65,7 @@ def _duration(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     top = _Parser(prog="gowasm", description="Run, inspect and call WebAssembly modules with gowasm (wazero inside).")
-    sub = top.add_subparsers(dest="command", metavar="{run,inspect,call}", parser_class=_Parser)
+    sub = top.add_subparsers(dest="command", metavar="{run,inspect,call,stubs,guest-module}", parser_class=_Parser)
     sub.required = True
     run = sub.add_parser("run", help="run a WASI program (its _start)", description="Run a WASI program; exit with its exit code.")
     _wasi_options(run)
@@ -81,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("file", metavar="FILE")
     call.add_argument("func", metavar="FUNC")
     call.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+    stubs = sub.add_parser("stubs", help="write a .pyi of a module's exports, for IDEs and mypy",
+                           description="Print a .pyi stub declaring a gowasm.Module subclass with the module's "
+                                       "exports as typed methods. SOURCE is a .wasm file, or Go code as "
+                                       "Module.from_go takes it (a directory, or a module path@version).")
+    stubs.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of standard output")
+    stubs.add_argument("source", metavar="SOURCE")
+    sub.add_parser("guest-module", help="print the directory of the Go module holding the guest package",
+                   description="Print the directory of a Go module (github.com/gowasm/gowasm) holding gowasm's "
+                               "guest package, which the Go module proxy does not serve. In a hand-written "
+                               "guest's module: go mod edit -replace github.com/gowasm/gowasm=$(gowasm "
+                               "guest-module) -require github.com/gowasm/gowasm@v0.0.0-00010101000000-000000000000")
     return top
 
 
@@ -246,6 +259,38 @@ def _cmd_call(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stubs(ns: argparse.Namespace) -> int:
+    from ._module import Module
+    from ._stubs import stubs
+
+    try:
+        if os.path.isfile(ns.source):
+            module = Module(ns.source)
+        else:
+            module = Module.from_go(ns.source)
+    except WasmError as e:  # CompileError, GoBuildError...: Go's message can span lines
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return USAGE_ERROR
+    text = stubs(module)
+    if ns.output:
+        with open(ns.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_guest_module(ns: argparse.Namespace) -> int:
+    from . import _gobuild
+
+    try:
+        print(_gobuild.guest_module())
+    except WasmError as e:
+        print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return USAGE_ERROR
+    return 0
+
+
 def _silence_stdout() -> None:
     # Python would complain again when flushing a closed stdout at exit.
     try:
@@ -260,7 +305,8 @@ INTERRUPTED_EXIT = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ns = _parser().parse_args(argv)
-    handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call}[ns.command]
+    handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call, "stubs": _cmd_stubs,
+               "guest-module": _cmd_guest_module}[ns.command]
     try:
         return handler(ns)
     except KeyboardInterrupt:

@@ -6,7 +6,8 @@ Argument mistakes raise Python's own :class:`TypeError` and
 
 from typing import Any, Optional
 
-__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout", "ForkError"]
+__all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout", "ForkError",
+           "GoError", "GoBuildError"]
 
 _TRACE_MARKER = "\nwasm stack trace:"
 
@@ -57,6 +58,25 @@ class ExitError(WasmError):
         self.code = self.returncode = code
         self.stdout = stdout
         self.stderr = stderr
+
+
+class GoError(WasmError):
+    """A Go function bound by :meth:`gowasm.Module.from_go` returned a
+    non-nil ``error``. The message is the error's ``Error()``; ``go_type``
+    is its Go type (``*errors.errorString``, ``*strconv.NumError``...) and
+    ``function`` the function that returned it. The module stays usable:
+    an error is a result, not a crash."""
+
+    def __init__(self, message: str, *, go_type: str = "", function: str = "") -> None:
+        super().__init__(message)
+        self.go_type = go_type
+        self.function = function
+
+
+class GoBuildError(WasmError):
+    """:meth:`gowasm.Module.from_go` could not build the Go code: Go is
+    missing or too old, the package does not compile, or a module could not
+    be downloaded. The message carries Go's own words."""
 
 
 class ModuleClosedError(WasmError):

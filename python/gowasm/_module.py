@@ -8,12 +8,12 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _host, _native, _streams
+from . import _bindings, _host, _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import WasmError
 from ._func import is_attribute_name, make_function
 from ._memory import Memory, map_reservation, memory_size, open_memory
-from ._typed import Allocator, make_typed, parse_description
+from ._typed import Allocator
 from ._typed import _read_packed as read_packed
 from ._wasi import Mount, PathLike, wasi_config
 
@@ -133,6 +133,7 @@ class Module:
                  interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
+        self._go_built = self._GO_BUILDID in wasm
         streams: List[int] = []
         host_ids: List[int] = []
         try:
@@ -170,10 +171,50 @@ class Module:
         self._allocators: Dict[Any, Allocator] = {}
         self._describe(self._info(ffi, lib), host_ids)
 
+    @classmethod
+    def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
+                build_flags: Sequence[str] = (), **kwargs: Any) -> "Module":
+        """Builds ordinary Go code into wasm with bindings and loads it.
+
+        ``Module.from_go("./mathlib").Sum(12, 12)`` calls ``func Sum(x, y
+        int) int``: no ``//go:wasmexport``, no build command. ``source`` is a
+        directory of Go code (a package of a Go module, or a directory of
+        .go files that import only the standard library) or a module path
+        with a version, fetched through the Go module proxy
+        (``"github.com/dustin/go-humanize@v1.0.1"``; a package inside a
+        module works too). Each exported top-level function whose
+        parameters and results can cross becomes a method: Go integers,
+        floats and bools are Python numbers (Go ``int`` is 64-bit), a
+        ``string`` is ``str``, ``[]byte`` is ``bytes``, anything
+        ``encoding/json`` handles (structs, slices, maps, pointers) is
+        dicts, lists and None, several results come back as a tuple, and a
+        trailing ``error`` raises :class:`gowasm.GoError`. The others are
+        listed, with the reason, in :attr:`skipped`.
+
+        Needs Go 1.24+ on PATH (``tinygo=True``: TinyGo). The .wasm is
+        cached by a key of the source, go.mod/go.sum, the toolchain and
+        ``build_flags`` (extra ``go build`` flags), so unchanged code loads
+        again without building; Go's own build errors come out as
+        :class:`gowasm.GoBuildError`. Other keyword arguments go to
+        :class:`Module` (``timeout=``, ``mounts=``, ``cache=``...); the
+        cache directory of ``cache=`` holds the builds too.
+        """
+        from . import _gobuild  # only from_go needs it
+
+        spec = os.fspath(source)
+        cache = kwargs.get("cache", True)
+        cache_dir = resolve_cache_dir(cache) if cache not in (False, None) else None
+        wasm = _gobuild.build(spec, tinygo=tinygo, flags=_gobuild.check_flags(build_flags), cache_dir=cache_dir)
+        local = os.path.isdir(spec)
+        kwargs.setdefault("name", os.path.basename(os.path.abspath(spec) if local else spec.partition("@")[0]))
+        return cls(wasm, **kwargs)
+
     def _describe(self, info: Dict[str, Any], host_ids: List[int]) -> None:
         """Builds kind, imports, exports and their functions from the native
         library's description of the module."""
         self.kind: str = info["kind"]
+        # Go functions Module.from_go could not bind, and why.
+        self.skipped: Dict[str, str] = {}
         self.imports: List[Import] = [
             Import(i["module"], i["name"], tuple(i["params"]), tuple(i["results"]), i["provided_by"])
             for i in info.get("imports") or ()
@@ -185,12 +226,18 @@ class Module:
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
         self.exports: Exports = Exports(self, functions)
-        if DESCRIBE_EXPORT in functions:
+        if self.kind == "command" and len(functions) > 1 and self._go_built:
+            _refuse_go_command_exports(functions)
+        elif DESCRIBE_EXPORT in functions:
             self._apply_description(functions)
         for fname, fn in functions.items():
             # Never over an attribute of ours (name, kind, close, _handle...).
             if is_attribute_name(fname) and not hasattr(type(self), fname) and fname not in self.__dict__:
                 self.__dict__[fname] = fn
+
+    # Every module Go builds has this custom section; its name is stored as
+    # is, so finding it in the bytes is enough.
+    _GO_BUILDID = b"\x0ago:buildid"
 
     def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
         out = ffi.new("char **")
@@ -204,22 +251,19 @@ class Module:
         """Types the exports a guest describes (gowasm's guest package
         exports ``gowasm_describe``), so that ``m.greet("world")`` works."""
         raw = functions[DESCRIBE_EXPORT]
+
+        def warn(message: str) -> None:
+            warnings.warn("%s: %s" % (self.name, message), RuntimeWarning, stacklevel=4)
+
         try:
             if raw.params or raw.results != ("i64",):  # type: ignore[attr-defined]
                 raise TypeError("%s is not () -> i64" % raw.wasm_signature)  # type: ignore[attr-defined]
-            described = parse_description(read_packed(raw(), self._allocator(None), self))
+            doc = _bindings.parse(read_packed(raw(), self._allocator(None), self))
         except (TypeError, ValueError, WasmError) as e:
-            warnings.warn("%s: ignoring its gowasm_describe: %s" % (self.name, e), RuntimeWarning, stacklevel=3)
+            warn("ignoring its gowasm_describe: %s" % e)
             return
-        for fname, spec in described.items():
-            if fname not in functions:
-                continue
-            try:
-                results = spec.get("results") or []
-                functions[fname] = make_typed(functions[fname], spec.get("params") or [],
-                                              results[0] if results else None, names=spec.get("names"))
-            except (TypeError, KeyError, AttributeError) as e:
-                warnings.warn("%s: ignoring the description of %s: %s" % (self.name, fname, e), RuntimeWarning, stacklevel=3)
+        self.skipped.update(doc.get("skipped") or {})
+        _bindings.apply(self, functions, doc["functions"], warn)
 
     def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
         """The guest's allocator exports (found once)."""
@@ -304,6 +348,26 @@ class Module:
         elif not callable_exports:
             msg += " " + _EXPORT_HOWTO
         return msg
+
+
+def _refuse_go_command_exports(functions: Dict[str, Callable[..., Any]]) -> None:
+    """A Go command's exports trap until its main has run (see
+    GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
+    entering the guest (whose trap would kill the module)."""
+    from ._inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
+
+    for fname, fn in list(functions.items()):
+        if fname == "_start":
+            continue
+
+        def refuse(*args: Any, _name: str = fname, **kwargs: Any) -> Any:
+            raise WasmError("cannot call %s: %s" % (_name, GO_COMMAND_WITH_EXPORTS_ADVICE))
+
+        for attr in ("name", "params", "results", "module", "wasm_signature"):
+            setattr(refuse, attr, getattr(fn, attr, None))
+        refuse.__name__ = refuse.__qualname__ = fname
+        refuse.__doc__ = "Cannot be called: " + GO_COMMAND_WITH_EXPORTS_ADVICE
+        functions[fname] = refuse
 
 
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:

@@ -25,6 +25,7 @@ import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ._errors import WasmError
+from ._frames import decode_str
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -132,7 +133,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
         return _describe(_scalar_wrapper(raw, kinds, result, names, signature), raw, kinds, result, names, signature)
     converters = [_CONVERT[k] for k in kinds]
     in_memory = [k in _MEMORY_TYPES for k in kinds]
-    lift = _LIFT[result]
+    lift = _lifter(result, raw.name)
     n = len(kinds)
     scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
 
@@ -187,8 +188,9 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     call.__name__ = raw.name
     call.__qualname__ = signature
     call.__module__ = "gowasm"
-    call.__doc__ = "%s\n\nWebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
-        signature, raw.name, module.name, raw.wasm_signature)
+    # Not starting with the signature: help() prints that already.
+    call.__doc__ = "WebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
+        raw.name, module.name, raw.wasm_signature)
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
@@ -220,7 +222,11 @@ def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) ->
 def _to_str(value: Any, sig: str, i: int) -> bytes:
     if not isinstance(value, str):
         raise TypeError("%s: argument %d must be str, not %s" % (sig, i + 1, type(value).__name__))
-    return value.encode("utf-8")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as e:  # a lone surrogate: not text UTF-8 can carry
+        raise UnicodeEncodeError(e.encoding, e.object, e.start, e.end, "%s: argument %d: %s" % (
+            sig, i + 1, e.reason)) from None
 
 
 def _to_bytes(value: Any, sig: str, i: int) -> Any:
@@ -230,7 +236,10 @@ def _to_bytes(value: Any, sig: str, i: int) -> Any:
 
 
 def _to_json(value: Any, sig: str, i: int) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    try:
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as e:  # {1, 2}, a NaN in strict mode, a cycle
+        raise TypeError("%s: argument %d cannot be sent as JSON: %s" % (sig, i + 1, e)) from None
 
 
 def _to_int(value: Any, sig: str, i: int) -> int:
@@ -333,6 +342,15 @@ def _lift_json(r: int, alloc: Any, module: Any) -> Any:
     return json.loads(data) if data else None
 
 
+def _lifter(result: Optional[str], name: str) -> Callable[[Any, Any, Any], Any]:
+    """How ``name``'s result becomes a Python value; a str that is not
+    UTF-8 is a UnicodeDecodeError naming the function."""
+    if result != "str":
+        return _LIFT[result]
+    what = "the str result of %s" % name
+    return lambda r, a, m: decode_str(_read_packed(r, a, m), what)
+
+
 _LIFT: Dict[Optional[str], Callable[[Any, Any, Any], Any]] = {
     None: lambda r, a, m: None,
     "int": lambda r, a, m: r,
@@ -370,11 +388,3 @@ def _check_range(module: Any, ptr: int, size: int, what: str) -> None:
         raise WasmError("%s: %s, outside its memory (%d bytes)%s" % (
             module.name, what % (ptr, size), module._memory_size(),
             "; out of memory?" if ptr == 0 else ""))
-
-
-def parse_description(data: bytes) -> Dict[str, Dict[str, Any]]:
-    """The functions of a ``gowasm_describe`` JSON document (version 1)."""
-    doc = json.loads(data)
-    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("functions"), dict):
-        raise ValueError("not a version 1 gowasm description")
-    return doc["functions"]

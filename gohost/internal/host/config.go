@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,8 +14,9 @@ import (
 type Config struct {
 	// Name names the module in messages (e.g. the file it came from).
 	Name string `json:"name"`
-	// Cache selects the compilation cache: "" for the process-wide in-memory
-	// cache only, or a directory for a persistent cache shared by processes.
+	// CacheDir selects the compilation cache: "" for the process-wide
+	// in-memory cache only, or a directory for a persistent cache shared by
+	// processes.
 	CacheDir string `json:"cache_dir"`
 	// StrictImports makes a missing import fail at load instead of being
 	// satisfied by a stub that fails when called.
@@ -73,8 +75,15 @@ func ParseConfig(data []byte) (Config, error) {
 	if len(data) == 0 {
 		return c, nil
 	}
-	if err := json.Unmarshal(data, &c); err != nil {
+	// Unknown fields are refused: a key misspelt by the embedder would
+	// otherwise be dropped in silence, and its option never applied.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
 		return c, errorf(ErrUsage, "gowasm: bad module configuration: %v", err)
+	}
+	if dec.More() {
+		return c, errorf(ErrUsage, "gowasm: bad module configuration: data after the JSON object")
 	}
 	return c, c.validate()
 }

@@ -23,3 +23,16 @@ func TestConfigRefusesNULBytes(t *testing.T) {
 		t.Errorf("a valid configuration was refused: %v", err)
 	}
 }
+
+func TestParseConfigRefusesUnknownFields(t *testing.T) {
+	for _, data := range []string{`{"timeoutt": 5}`, `{"name": "x"} {}`} {
+		if _, err := ParseConfig([]byte(data)); err == nil {
+			t.Errorf("ParseConfig(%s) accepted it", data)
+		} else if e := AsError(err); e.Code != ErrUsage {
+			t.Errorf("ParseConfig(%s): %v, want a usage error", data, err)
+		}
+	}
+	if _, err := ParseConfig([]byte(`{"name": "x", "timeout": 2}`)); err != nil {
+		t.Error(err)
+	}
+}

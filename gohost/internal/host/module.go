@@ -53,6 +53,8 @@ type Module struct {
 	// intr stops the guest (timeouts, Ctrl-C, close) when it is
 	// instrumented (see interrupt.go).
 	intr interrupts
+	// stderr keeps the end of the guest's stderr, for panic messages.
+	stderr stderrTail
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -183,7 +185,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
 		start = []string{"_start"}
 	}
-	modCfg, err := cfg.moduleConfig(start, &m.host.calls)
+	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr)
 	if err != nil {
 		return err
 	}
@@ -336,6 +338,12 @@ func (m *Module) Free() error {
 // the module refuses later calls instead of running on corrupt state.
 func (m *Module) fail(err error) *Error {
 	e := AsError(err)
+	if e.Code == ErrTrap || e.Code == ErrExit {
+		if msg := m.stderr.take(); msg != "" {
+			// The guest's own words first: "panic: division by zero".
+			e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: "the guest's " + msg + "\n" + e.Msg}
+		}
+	}
 	switch e.Code {
 	case ErrTrap, ErrExit, ErrLink, ErrHost:
 		m.dead = &Error{Code: ErrClosed, Msg: fmt.Sprintf(

@@ -2,6 +2,7 @@ package host
 
 import (
 	"crypto/rand"
+	"io"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -11,11 +12,13 @@ import (
 // moduleConfig is the guest's WASI view of the world, from the caller's
 // configuration: argv, environment, stdio streams, mounted directories,
 // clocks and randomness.
-func (c Config) moduleConfig(start []string, calls *Callout) (wazero.ModuleConfig, error) {
+//
+// stderr also goes to tail, so a trap can quote a panic (see stderrTail).
+func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail) (wazero.ModuleConfig, error) {
 	mc := wazero.NewModuleConfig().
 		WithStdin(readerFor(c.Stdin, calls)).
 		WithStdout(writerFor(c.Stdout, calls)).
-		WithStderr(writerFor(c.Stderr, calls)).
+		WithStderr(io.MultiWriter(tail, writerFor(c.Stderr, calls))).
 		WithStartFunctions(start...)
 	if len(c.Args) > 0 {
 		mc = mc.WithArgs(c.Args...)

@@ -1,0 +1,623 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/printer"
+	"go/token"
+	"go/types"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// guestPath is gowasm's guest package, which the shims use for memory,
+// frames and the description.
+const guestPath = "github.com/gowasm/gowasm/guest"
+
+// Identifiers of the generated file start with _gowasm: in -same-package
+// mode they share the user's package scope, where such names are unlikely.
+const (
+	guestAlias = "_gowasmguest"
+	shimPrefix = "_gowasm_"
+)
+
+// report is what bindgen prints for its caller.
+type report struct {
+	Package     string            `json:"package"`
+	Dir         string            `json:"dir"`
+	SamePackage bool              `json:"same_package"`
+	Functions   []string          `json:"functions"`
+	Skipped     map[string]string `json:"skipped"`
+}
+
+// value is one parameter or result of a bound function: how it crosses.
+type value struct {
+	name string     // Go's parameter name, or pN
+	typ  types.Type // as declared
+	py   string     // the description's type: int, float, bool, str, bytes, json
+	kind string     // the underlying basic type (int8, float32, string...), []byte or json
+}
+
+// binding is one function to bind.
+type binding struct {
+	decl     *ast.FuncDecl
+	params   []value
+	results  []value // without the error
+	err      bool    // returns an error last
+	variadic bool    // the last parameter is ...T: a []T, spread in the call
+}
+
+func (b *binding) framed() bool {
+	if b.err || len(b.results) > 1 {
+		return true
+	}
+	for _, v := range append(append([]value(nil), b.params...), b.results...) {
+		if v.py == "json" {
+			return true // decoding or encoding JSON can fail: the frame says how
+		}
+	}
+	return false
+}
+
+// generate writes the bindings of the package at path.
+func generate(path, overlay string) (*report, []byte, error) {
+	l, err := load(path, overlay)
+	if err != nil {
+		return nil, nil, err
+	}
+	same := l.pkg.Name() == "main"
+	g := &generator{l: l, same: same, aliases: map[*types.Package]string{}}
+	rep := &report{Package: l.pkg.Name(), Dir: l.dir, SamePackage: same, Functions: []string{}, Skipped: map[string]string{}}
+	var bound []*binding
+	for _, f := range l.files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || !fd.Name.IsExported() {
+				continue
+			}
+			name := fd.Name.Name
+			if fd.Recv != nil {
+				if recv := receiverName(fd.Recv); ast.IsExported(recv) {
+					rep.Skipped[recv+"."+name] = "a method: only top-level functions are bound"
+				}
+				continue
+			}
+			b, reason := g.bind(fd)
+			if reason != "" {
+				rep.Skipped[name] = reason
+				continue
+			}
+			bound = append(bound, b)
+			rep.Functions = append(rep.Functions, name)
+		}
+	}
+	src, err := g.source(bound, rep.Skipped)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, src, nil
+}
+
+type generator struct {
+	l       *loaded
+	same    bool
+	aliases map[*types.Package]string
+}
+
+// bind works out how each parameter and result of fd crosses, or why one
+// cannot.
+func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
+	sig := g.l.info.Defs[fd.Name].Type().(*types.Signature)
+	if sig.TypeParams().Len() > 0 {
+		return nil, "generic: a type parameter has no wasm form"
+	}
+	b := &binding{decl: fd, variadic: sig.Variadic()}
+	params := sig.Params()
+	for i := 0; i < params.Len(); i++ {
+		p := params.At(i)
+		name := p.Name()
+		if name == "" || name == "_" {
+			name = "p" + strconv.Itoa(i)
+		}
+		v, reason := g.value(name, p.Type(), true)
+		if reason != "" {
+			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
+		}
+		b.params = append(b.params, v)
+	}
+	results := sig.Results()
+	for i := 0; i < results.Len(); i++ {
+		t := results.At(i).Type()
+		if isError(t) {
+			if i != results.Len()-1 {
+				return nil, "an error result that is not the last one"
+			}
+			b.err = true
+			continue
+		}
+		v, reason := g.value("r"+strconv.Itoa(i), t, false)
+		if reason != "" {
+			return nil, "result " + types.TypeString(t, g.relative) + ": " + reason
+		}
+		b.results = append(b.results, v)
+	}
+	return b, ""
+}
+
+func (g *generator) relative(p *types.Package) string {
+	if p == g.l.pkg {
+		return ""
+	}
+	return p.Name()
+}
+
+// value classifies one parameter (param) or result.
+func (g *generator) value(name string, t types.Type, param bool) (value, string) {
+	if reason := g.nameable(t); reason != "" {
+		return value{}, reason
+	}
+	v := value{name: name, typ: t}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Info()&types.IsBoolean != 0:
+			v.py = "bool"
+		case u.Info()&types.IsInteger != 0:
+			v.py = "int"
+		case u.Info()&types.IsFloat != 0:
+			v.py = "float"
+		case u.Info()&types.IsString != 0:
+			v.py = "str"
+		}
+		if v.py != "" && u.Kind() != types.UnsafePointer {
+			v.kind = types.Typ[u.Kind()].Name() // byte is uint8, rune int32
+			return v, ""
+		}
+	case *types.Slice:
+		if e, ok := u.Elem().Underlying().(*types.Basic); ok && e.Kind() == types.Byte && !hasJSONMethods(t, param) {
+			v.py, v.kind = "bytes", "[]byte"
+			return v, ""
+		}
+	}
+	if reason := jsonable(t, param, map[types.Type]bool{}); reason != "" {
+		return value{}, reason
+	}
+	v.py, v.kind = "json", "json"
+	return v, ""
+}
+
+// nameable says why the generated code could not write type t (an
+// unexported type of the package, or one from an internal package), or "".
+func (g *generator) nameable(t types.Type) string {
+	var reason string
+	var walk func(types.Type)
+	seen := map[types.Type]bool{}
+	walk = func(t types.Type) {
+		if reason != "" || seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t := t.(type) {
+		case *types.Named:
+			obj := t.Obj()
+			if pkg := obj.Pkg(); pkg != nil && !(g.same && pkg == g.l.pkg) {
+				if !obj.Exported() {
+					reason = "the unexported type " + obj.Name() + " cannot be named outside its package"
+					return
+				}
+				if isInternal(pkg.Path()) && !g.same {
+					reason = "type " + obj.Name() + " is in the internal package " + pkg.Path()
+					return
+				}
+			}
+			if args := t.TypeArgs(); args != nil {
+				for i := 0; i < args.Len(); i++ {
+					walk(args.At(i))
+				}
+			}
+		case *types.Pointer:
+			walk(t.Elem())
+		case *types.Slice:
+			walk(t.Elem())
+		case *types.Array:
+			walk(t.Elem())
+		case *types.Map:
+			walk(t.Key())
+			walk(t.Elem())
+		case *types.Struct:
+			for i := 0; i < t.NumFields(); i++ {
+				walk(t.Field(i).Type())
+			}
+		}
+	}
+	walk(t)
+	return reason
+}
+
+func isInternal(path string) bool {
+	return path == "internal" || strings.HasPrefix(path, "internal/") ||
+		strings.Contains(path, "/internal/") || strings.HasSuffix(path, "/internal")
+}
+
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
+
+// hasJSONMethods says whether t (or *t) has its own JSON or text encoding:
+// decoding a parameter needs Unmarshal*, encoding a result Marshal*.
+func hasJSONMethods(t types.Type, param bool) bool {
+	names := []string{"MarshalJSON", "MarshalText"}
+	if param {
+		names = []string{"UnmarshalJSON", "UnmarshalText"}
+	}
+	for _, name := range names {
+		for _, recv := range []types.Type{t, types.NewPointer(t)} {
+			if obj, _, _ := types.LookupFieldOrMethod(recv, true, nil, name); obj != nil {
+				if _, ok := obj.(*types.Func); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// jsonable says why encoding/json could not decode a parameter (param) or
+// encode a result of type t, or "" if it can.
+func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
+	if seen[t] {
+		return ""
+	}
+	seen[t] = true
+	if _, named := t.(*types.Named); named && hasJSONMethods(t, param) {
+		return ""
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		switch {
+		case u.Info()&types.IsComplex != 0:
+			return "complex numbers have no JSON form"
+		case u.Kind() == types.UnsafePointer:
+			return "an unsafe.Pointer cannot cross the boundary"
+		}
+		return ""
+	case *types.Pointer:
+		return jsonable(u.Elem(), param, seen)
+	case *types.Slice:
+		return jsonable(u.Elem(), param, seen)
+	case *types.Array:
+		return jsonable(u.Elem(), param, seen)
+	case *types.Map:
+		k, ok := u.Key().Underlying().(*types.Basic)
+		if !(ok && k.Info()&(types.IsString|types.IsInteger) != 0) && !hasJSONMethods(u.Key(), param) {
+			return "JSON objects need string or integer map keys"
+		}
+		return jsonable(u.Elem(), param, seen)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			f := u.Field(i)
+			if !f.Exported() && !f.Embedded() {
+				continue // encoding/json ignores it
+			}
+			if tag := reflectTag(u.Tag(i)); tag == "-" {
+				continue
+			}
+			if reason := jsonable(f.Type(), param, seen); reason != "" {
+				return "field " + f.Name() + ": " + reason
+			}
+		}
+		return ""
+	case *types.Interface:
+		if u.Empty() || !param {
+			return "" // any decodes to maps, lists...; a result encodes its dynamic value
+		}
+		return "JSON cannot be decoded into the interface " + types.TypeString(t, nil)
+	case *types.Chan:
+		return "channels cannot cross the boundary"
+	case *types.Signature:
+		return "functions cannot cross the boundary"
+	}
+	return "no JSON form"
+}
+
+// reflectTag is the name part of a field's json tag.
+func reflectTag(tag string) string {
+	for tag != "" {
+		i := strings.Index(tag, ":\"")
+		if i < 0 {
+			return ""
+		}
+		key := strings.TrimSpace(tag[:i])
+		rest := tag[i+1:]
+		value, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return ""
+		}
+		tag = rest[len(value):]
+		if key == "json" {
+			s, _ := strconv.Unquote(value)
+			name, _, _ := strings.Cut(s, ",")
+			return name
+		}
+	}
+	return ""
+}
+
+func receiverName(recv *ast.FieldList) string {
+	if len(recv.List) == 0 {
+		return ""
+	}
+	t := recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+		case *ast.IndexExpr:
+			t = x.X
+		case *ast.IndexListExpr:
+			t = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return ""
+		}
+	}
+}
+
+// -- source -------------------------------------------------------------
+
+// qualify names a package in the generated file, importing it.
+func (g *generator) qualify(p *types.Package) string {
+	if g.same && p == g.l.pkg {
+		return ""
+	}
+	if a, ok := g.aliases[p]; ok {
+		return a
+	}
+	a := "_gowasmpkg" + strconv.Itoa(len(g.aliases))
+	g.aliases[p] = a
+	return a
+}
+
+func (g *generator) typeString(t types.Type) string {
+	return types.TypeString(t, g.qualify)
+}
+
+func (g *generator) source(bound []*binding, skipped map[string]string) ([]byte, error) {
+	var body bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&body, format, args...) }
+
+	w("func init() {\n")
+	for _, b := range bound {
+		g.describe(&body, b)
+	}
+	names := make([]string, 0, len(skipped))
+	for name := range skipped {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		w("\t%s.Skipped(%q, %q)\n", guestAlias, name, skipped[name])
+	}
+	w("}\n\n")
+	for _, b := range bound {
+		g.shim(&body, b)
+	}
+
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "// Code generated by gowasm's bindgen for %s. DO NOT EDIT.\n\npackage main\n\nimport (\n", g.l.pkg.Path())
+	fmt.Fprintf(&out, "\t%s %q\n", guestAlias, guestPath)
+	if !g.same {
+		g.qualify(g.l.pkg) // imported even if no type of it is named
+	}
+	imports := make([]string, 0, len(g.aliases))
+	for p, a := range g.aliases {
+		imports = append(imports, fmt.Sprintf("\t%s %q\n", a, p.Path()))
+	}
+	sort.Strings(imports)
+	for _, line := range imports {
+		out.WriteString(line)
+	}
+	out.WriteString(")\n\n")
+	out.Write(body.Bytes())
+	if !g.same {
+		out.WriteString("func main() {}\n")
+	}
+	src, err := format.Source(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("bindgen wrote invalid Go (a bug): %v\n%s", err, out.Bytes())
+	}
+	return src, nil
+}
+
+// describe writes b's gowasm.Export call.
+func (g *generator) describe(w *bytes.Buffer, b *binding) {
+	list := func(vals []value, field func(value) string) string {
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = strconv.Quote(field(v))
+		}
+		return strings.Join(parts, ", ")
+	}
+	goKinds := func(v value) string { return v.kind }
+	name := b.decl.Name.Name
+	resultKinds := list(b.results, goKinds)
+	if b.err {
+		resultKinds = strings.TrimPrefix(resultKinds+`, "error"`, ", ")
+	}
+	fmt.Fprintf(w, "\t%s.Export(%q,\n\t\t%s.Params(%s), %s.Results(%s),\n", guestAlias, name,
+		guestAlias, typeList(b.params), guestAlias, typeList(b.results))
+	fmt.Fprintf(w, "\t\t%s.Names(%s),\n", guestAlias, list(b.params, func(v value) string { return v.name }))
+	if b.framed() {
+		fmt.Fprintf(w, "\t\t%s.Framed(),\n", guestAlias)
+	}
+	if b.variadic {
+		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
+	}
+	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
+		g.declaration(b.decl), b.decl.Doc.Text(), list(b.params, goKinds), resultKinds)
+}
+
+func typeList(vals []value) string {
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = guestAlias + "." + map[string]string{
+			"int": "Int", "float": "Float", "bool": "Bool", "str": "String", "bytes": "Bytes", "json": "JSON",
+		}[v.py]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// declaration is fd's declaration as written: func Sum(x, y int) int.
+func (g *generator) declaration(fd *ast.FuncDecl) string {
+	decl := *fd
+	decl.Doc, decl.Body = nil, nil
+	var b bytes.Buffer
+	if err := printer.Fprint(&b, token.NewFileSet(), &decl); err != nil {
+		return "func " + fd.Name.Name
+	}
+	return b.String()
+}
+
+// wasmParam is the Go type of a scalar's shim parameter: a type
+// //go:wasmexport accepts that holds every value of the kind.
+func wasmParam(kind string) string {
+	switch kind {
+	case "bool":
+		return "uint32"
+	case "int8", "int16", "int32":
+		return "int32"
+	case "uint8", "uint16", "uint32":
+		return "uint32"
+	case "int", "int64":
+		return "int64"
+	case "uint", "uint64", "uintptr":
+		return "uint64"
+	}
+	return kind // float32, float64
+}
+
+// wasmResult is the Go type of a scalar shim result. Unsigned 8 to 32 bit
+// values widen to int64 so that Python, which reads wasm integers as
+// signed, sees them as they are; 64-bit unsigned ones stay uint64 and the
+// host reinterprets them from the description.
+func wasmResult(kind string) string {
+	switch kind {
+	case "int8", "int16", "int32", "int", "int64", "uint8", "uint16", "uint32":
+		return "int64"
+	}
+	return wasmParam(kind)
+}
+
+// shim writes b's //go:wasmexport function.
+func (g *generator) shim(w *bytes.Buffer, b *binding) {
+	name := b.decl.Name.Name
+	var params, args []string
+	var prologue bytes.Buffer
+	for i, v := range b.params {
+		p := "p" + strconv.Itoa(i)
+		a := "a" + strconv.Itoa(i)
+		t := g.typeString(v.typ)
+		switch v.py {
+		case "str":
+			params = append(params, p+"ptr, "+p+"len uint32")
+			fmt.Fprintf(&prologue, "\t%s := %s(%s.ReadString(%sptr, %slen))\n", a, t, guestAlias, p, p)
+		case "bytes":
+			params = append(params, p+"ptr, "+p+"len uint32")
+			fmt.Fprintf(&prologue, "\t%s := %s(%s.ReadBytes(%sptr, %slen))\n", a, t, guestAlias, p, p)
+		case "json":
+			params = append(params, p+"ptr, "+p+"len uint32")
+			fmt.Fprintf(&prologue, "\tvar %s %s\n\tif err := %s.ReadJSON(%sptr, %slen, &%s); err != nil {\n\t\treturn %s.ReturnArgError(%q, err)\n\t}\n",
+				a, t, guestAlias, p, p, a, guestAlias, v.name)
+		case "bool":
+			params = append(params, p+" uint32")
+			fmt.Fprintf(&prologue, "\t%s := %s(%s != 0)\n", a, t, p)
+		default:
+			params = append(params, p+" "+wasmParam(v.kind))
+			fmt.Fprintf(&prologue, "\t%s := %s(%s)\n", a, t, p)
+		}
+		args = append(args, a)
+	}
+	var lhs []string
+	for i := range b.results {
+		lhs = append(lhs, "r"+strconv.Itoa(i))
+	}
+	if b.err {
+		lhs = append(lhs, "err")
+	}
+	call := g.qualify(g.l.pkg)
+	if call != "" {
+		call += "."
+	}
+	call += name + "(" + strings.Join(args, ", ")
+	if b.variadic {
+		call += "..."
+	}
+	call += ")"
+	if len(lhs) > 0 {
+		call = strings.Join(lhs, ", ") + " := " + call
+	}
+
+	framed := b.framed()
+	result := ""
+	switch {
+	case framed:
+		result = " uint64"
+	case len(b.results) == 1:
+		switch v := b.results[0]; v.py {
+		case "str", "bytes":
+			result = " uint64"
+		case "bool":
+			result = " uint32"
+		default:
+			result = " " + wasmResult(v.kind)
+		}
+	}
+	fmt.Fprintf(w, "//go:wasmexport %s\nfunc %s%s(%s)%s {\n", name, shimPrefix, name, strings.Join(params, ", "), result)
+	w.Write(prologue.Bytes())
+	fmt.Fprintf(w, "\t%s\n", call)
+	switch {
+	case framed:
+		if b.err {
+			fmt.Fprintf(w, "\tif err != nil {\n\t\treturn %s.ReturnError(err)\n\t}\n", guestAlias)
+		}
+		fmt.Fprintf(w, "\tvar frame %s.Frame\n", guestAlias)
+		for i, v := range b.results {
+			r := "r" + strconv.Itoa(i)
+			switch v.py {
+			case "int":
+				if strings.HasPrefix(v.kind, "u") {
+					fmt.Fprintf(w, "\tframe.Uint(uint64(%s))\n", r)
+				} else {
+					fmt.Fprintf(w, "\tframe.Int(int64(%s))\n", r)
+				}
+			case "float":
+				fmt.Fprintf(w, "\tframe.Float(float64(%s))\n", r)
+			case "bool":
+				fmt.Fprintf(w, "\tframe.Bool(bool(%s))\n", r)
+			case "str":
+				fmt.Fprintf(w, "\tframe.String(string(%s))\n", r)
+			case "bytes":
+				fmt.Fprintf(w, "\tframe.Bytes([]byte(%s))\n", r)
+			case "json":
+				fmt.Fprintf(w, "\tif err := frame.JSON(%s); err != nil {\n\t\treturn %s.ReturnError(err)\n\t}\n", r, guestAlias)
+			}
+		}
+		w.WriteString("\treturn frame.Return()\n")
+	case len(b.results) == 1:
+		switch v := b.results[0]; v.py {
+		case "str":
+			fmt.Fprintf(w, "\treturn %s.ReturnString(string(r0))\n", guestAlias)
+		case "bytes":
+			fmt.Fprintf(w, "\treturn %s.ReturnBytes([]byte(r0))\n", guestAlias)
+		case "bool":
+			w.WriteString("\tif r0 {\n\t\treturn 1\n\t}\n\treturn 0\n")
+		default:
+			fmt.Fprintf(w, "\treturn %s(r0)\n", wasmResult(v.kind))
+		}
+	}
+	w.WriteString("}\n\n")
+}

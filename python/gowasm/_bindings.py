@@ -1,0 +1,169 @@
+"""Functions from a guest's description (``gowasm_describe``).
+
+A guest built with gowasm's guest package says how to call each export:
+Python-level types (``m.greet("world")`` takes and returns str), parameter
+names, and, for bindings that :meth:`gowasm.Module.from_go` generated, the
+Go function behind it: its declaration and doc comment for ``help()``, its
+Go kinds (so an ``int8`` parameter refuses 300 and a ``uint64`` result is not
+read as negative) and whether its results come in a frame (an ``error``,
+several results, JSON: see :mod:`gowasm._frames`).
+"""
+
+import inspect
+import json
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from . import _frames
+from ._typed import make_typed
+
+# Go integer kinds narrower than the wasm integer they travel as: Python
+# checks their range, as Go would refuse the conversion at compile time.
+_NARROW = {
+    "int8": (-(1 << 7), (1 << 7) - 1), "int16": (-(1 << 15), (1 << 15) - 1), "int32": (-(1 << 31), (1 << 31) - 1),
+    "uint8": (0, (1 << 8) - 1), "uint16": (0, (1 << 16) - 1), "uint32": (0, (1 << 32) - 1),
+}
+# 64-bit unsigned results travel as an i64, which Python reads as signed.
+_UNSIGNED64 = ("uint", "uint64", "uintptr")
+_PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
+
+
+def parse(data: bytes) -> Dict[str, Any]:
+    """A ``gowasm_describe`` JSON document (version 1): ``functions`` (by
+    export name) and ``skipped`` (Go functions without a binding: why)."""
+    doc = json.loads(data)
+    if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("functions"), dict):
+        raise ValueError("not a version 1 gowasm description")
+    return doc
+
+
+def apply(module: Any, functions: Dict[str, Callable[..., Any]], described: Mapping[str, Any],
+          warn: Callable[[str], None]) -> None:
+    """Replaces each described raw export in ``functions`` by its typed
+    function; a description that does not fit the export is ignored with a
+    warning (the raw export stays)."""
+    for fname, spec in described.items():
+        if fname not in functions:
+            warn("its description names %r, which it does not export (a gowasm.Export without a "
+                 "//go:wasmexport %s?)" % (fname, fname))
+            continue
+        try:
+            functions[fname] = bind(functions[fname], spec)
+        except (TypeError, KeyError, AttributeError, ValueError) as e:
+            warn("ignoring the description of %s: %s" % (fname, e))
+
+
+def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
+    """The Python function for raw export ``raw`` described by ``spec``."""
+    params: List[str] = list(spec.get("params") or [])
+    results: List[str] = list(spec.get("results") or [])
+    framed = bool(spec.get("frame"))
+    if not framed and len(results) > 1:
+        raise ValueError("%d results without a frame" % len(results))
+    typed = make_typed(raw, params, "bytes" if framed else (results[0] if results else None),
+                       names=spec.get("names"))
+    go = spec.get("go")
+    if not go:
+        return typed
+    go_params = list(go.get("params") or [])
+    go_results = [k for k in go.get("results") or [] if k != "error"]
+    if len(go_params) != len(params) or len(go_results) != len(results):
+        raise ValueError("its Go kinds do not match its parameters and results")
+    checks = [(i, _NARROW[k]) for i, k in enumerate(go_params) if k in _NARROW]
+    unsigned = not framed and len(go_results) == 1 and go_results[0] in _UNSIGNED64
+    variadic = bool(spec.get("variadic"))
+    if variadic and (not params or params[-1] not in ("json", "bytes")):
+        raise ValueError("variadic, but its last parameter is not a list")
+    fn = typed
+    if framed or checks or unsigned or variadic:
+        fn = _wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed else None,
+                   unsigned, params[-1] if variadic else None)
+    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
+
+
+_WRAPPER = """
+def make(typed, frame, check, MASK):
+    def {name}({params}):
+{checks}        return {call}
+    return {name}
+"""
+
+
+def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], frame: Optional[Callable[[bytes], Any]],
+          unsigned: bool, variadic: Optional[str]) -> Callable[..., Any]:
+    """A generated exact-arity function around ``typed``: range checks of
+    narrow Go integers (a fast comparison, the slow path only on a miss),
+    then the call, then the frame decoded or the uint64 reinterpreted. A Go
+    ``...T`` parameter is Python's ``*args``, sent as one list (``bytes``
+    for ``...byte``)."""
+    names = list(typed.__signature__.parameters)
+    params = list(names)
+    args = list(names)
+    if variadic is not None:
+        params[-1] = "*" + names[-1]
+        args[-1] = ("bytes(%s)" if variadic == "bytes" else "list(%s)") % names[-1]
+    lines = []
+    for i, (lo, hi) in checks:
+        p = names[i]
+        lines.append("        if type(%s) is not int or not %d <= %s <= %d:\n"
+                     "            %s = check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
+    call = "typed(%s)" % ", ".join(args)
+    if frame is not None:
+        call = "frame(%s)" % call
+    elif unsigned:
+        call = "%s & MASK" % call
+    source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
+    namespace: Dict[str, Any] = {}
+    exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
+    ranges = dict(checks)
+
+    def check(i: int, value: Any) -> int:
+        if isinstance(value, float) or not hasattr(value, "__index__"):
+            raise TypeError("%s: argument %s must be int, not %s" % (name, names[i], type(value).__name__))
+        v = value.__index__()
+        lo, hi = ranges[i]
+        if not lo <= v <= hi:
+            raise OverflowError("%s: argument %s=%d is out of range for Go's %s (%d..%d)" % (
+                name, names[i], v, _narrow_name(lo, hi), lo, hi))
+        return int(v)
+
+    return namespace["make"](typed, frame, check, (1 << 64) - 1)  # type: ignore[no-any-return]
+
+
+def _narrow_name(lo: int, hi: int) -> str:
+    return next(k for k, r in _NARROW.items() if r == (lo, hi))
+
+
+def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
+              variadic: bool) -> Any:
+    """help() shows the Go function: its signature with Python types, its Go
+    declaration and doc comment, and what it raises."""
+    if fn is not typed:
+        for attr in ("name", "params", "raw", "module", "wasm_signature", "typed"):
+            setattr(fn, attr, getattr(typed, attr))
+        fn.results = tuple(results)
+    sig = typed.__signature__
+    if variadic:
+        last = list(sig.parameters.values())[-1]
+        sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
+            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
+    if len(results) > 1:
+        ret: Any = Tuple[tuple(_PY[r] for r in results)]  # type: ignore[misc]
+    else:
+        ret = _PY[results[0]] if results else None
+    fn.__signature__ = sig.replace(return_annotation=ret)
+    fn.__name__ = raw.name
+    fn.__qualname__ = "%s%s" % (raw.name, _plain(fn.__signature__))
+    fn.__module__ = "gowasm"
+    doc = ["Go: " + go.get("declaration", "func " + raw.name)]
+    if go.get("doc"):
+        doc += ["", go["doc"].strip()]
+    if errors:
+        doc += ["", "Raises gowasm.GoError when the Go function returns a non-nil error."]
+    doc += ["", "(wasm export %s of %s)" % (raw.wasm_signature, raw.module.name)]
+    fn.__doc__ = "\n".join(doc)
+    return fn
+
+
+def _plain(sig: inspect.Signature) -> str:
+    """``(x: int, y: int) -> int``, with typing's names shortened."""
+    return str(sig).replace("typing.", "")

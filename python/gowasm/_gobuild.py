@@ -1,0 +1,370 @@
+"""Building ordinary Go code into a wasm module with bindings
+(:meth:`gowasm.Module.from_go`).
+
+The pipeline, each step Go's own tool:
+
+1. A staging module in gowasm's cache holds gowasm's guest package
+   (``github.com/gowasm/gowasm/guest``, shipped inside this Python package)
+   and the ``bindgen`` program built from its source (also shipped here),
+   once per Go version and gowasm version.
+2. A build module (a temporary directory in the cache, never the user's
+   tree) requires the user's package: a local directory through a
+   ``replace`` of its Go module (a directory with no go.mod gets one through
+   ``go build -overlay``), a module path through ``go get``.
+3. ``bindgen`` type-checks the package against Go's own export data for
+   GOOS=wasip1 and writes ``//go:wasmexport`` shims that describe
+   themselves (the guest package's ``gowasm_describe``).
+4. ``go build -buildmode=c-shared`` makes the reactor; the .wasm lands in the
+   cache under a key of everything that goes into it, so loading unchanged
+   source again runs no Go at all beyond ``go env``.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ._cache import default_cache_dir
+from ._errors import GoBuildError
+
+#: The oldest Go that builds bindings: //go:wasmexport came in Go 1.24.
+GO_MINIMUM = (1, 24)
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_GUEST_PATH = "github.com/gowasm/gowasm"
+_BINDINGS_FILE = "zz_gowasm_bindings.go"
+_VIRTUAL_MODULE = "gowasmuser"  # the module of a directory that has no go.mod
+_NO_VERSION = "v0.0.0-00010101000000-000000000000"
+# A module path's first element has a dot (github.com/...), as Go requires
+# of any path it downloads.
+_MODULE_PATH = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/[^@\s]+)*(@\S+)?$", re.I)
+_EXACT_VERSION = re.compile(r"^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+incompatible)?$")
+
+_NO_GO = ("building Go source needs Go {minimum} or newer on PATH, and there is {found}: install it from "
+          "https://go.dev/dl/ (or your package manager). Prebuilt .wasm files need no Go: Module('x.wasm').")
+
+
+def sources(name: str) -> str:
+    """The directory of shipped Go source ``guest`` or ``bindgen``: inside the
+    package when installed from a wheel, the checkout's otherwise."""
+    inside = os.path.join(_HERE, "_go", name)
+    if os.path.isdir(inside):
+        return inside
+    checkout = os.path.join(os.path.dirname(os.path.dirname(_HERE)), name)
+    if os.path.isdir(checkout):
+        return checkout
+    raise GoBuildError("gowasm's Go sources (%s) are missing from this installation: reinstall gowasm" % name)
+
+
+def _go_files(directory: str) -> List[str]:
+    return sorted(f for f in os.listdir(directory) if f.endswith(".go") and not f.endswith("_test.go"))
+
+
+class Toolchain:
+    """The Go (or TinyGo) toolchain on PATH, and its version."""
+
+    def __init__(self, tinygo: bool = False) -> None:
+        self.tinygo = tinygo
+        self.go = shutil.which("go")
+        if self.go is None:
+            raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found="none"))
+        env = self.env(host=True)
+        out = _run([self.go, "env", "GOVERSION"], None, env, "go env").strip()
+        m = re.match(r"go(\d+)\.(\d+)(?:\.(\d+))?", out)
+        if not m or (int(m.group(1)), int(m.group(2))) < GO_MINIMUM:
+            raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found=out or "an unknown version"))
+        self.version = out
+        # The go line of generated go.mod files: this toolchain's, so no
+        # dependency can need a newer one than the build module says.
+        self.go_line = ".".join(g for g in m.groups() if g is not None)
+        self.tinygo_path: Optional[str] = None
+        if tinygo:
+            self.tinygo_path = shutil.which("tinygo")
+            if self.tinygo_path is None:
+                raise GoBuildError("tinygo=True needs TinyGo on PATH (https://tinygo.org/getting-started/); "
+                                   "without it, from_go builds with Go")
+            self.version += " " + _run([self.tinygo_path, "version"], None, env, "tinygo version").strip()
+
+    @staticmethod
+    def env(host: bool = False, overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+        """The environment of Go commands: the wasm target unless ``host``,
+        no workspace, and go.mod updates allowed in gowasm's own modules."""
+        env = dict(os.environ)
+        for key in ("GOOS", "GOARCH", "GOWORK", "GOFLAGS"):
+            env.pop(key, None)
+        env["GOWORK"] = "off"
+        if not host:
+            env.update(GOOS="wasip1", GOARCH="wasm", GOFLAGS="-mod=mod", CGO_ENABLED="0")
+        env.update(overrides or {})
+        return env
+
+
+def _run(cmd: Sequence[str], cwd: Optional[str], env: Dict[str, str], what: str) -> str:
+    try:
+        p = subprocess.run(list(cmd), cwd=cwd, env=env, capture_output=True, text=True, errors="replace")
+    except OSError as e:
+        raise GoBuildError("%s: %s" % (what, e)) from None
+    if p.returncode != 0:
+        raise GoBuildError("%s failed:\n%s" % (what, (p.stderr or p.stdout).strip()))
+    return p.stdout
+
+
+def _hash_files(h: "hashlib._Hash", directory: str, names: Sequence[str]) -> None:
+    for name in names:
+        h.update(name.encode() + b"\0")
+        with open(os.path.join(directory, name), "rb") as f:
+            h.update(f.read() + b"\0")
+
+
+class Stage:
+    """gowasm's Go side for builds: the guest package as a module, and the
+    bindgen binary, in the cache, per Go version and source hash."""
+
+    def __init__(self, tools: Toolchain, root: str) -> None:
+        guest, bindgen = sources("guest"), sources("bindgen")
+        self.digest = _stage_digest(tools)
+        self.dir = os.path.join(root, "stage-" + self.digest[:16])
+        self.module = os.path.join(self.dir, "gowasm")
+        self.bindgen = os.path.join(self.dir, "bindgen" + (".exe" if sys.platform == "win32" else ""))
+        if not os.path.exists(self.bindgen):
+            self._make(tools, guest, bindgen)
+
+    def _make(self, tools: Toolchain, guest: str, bindgen: str) -> None:
+        os.makedirs(os.path.dirname(self.dir), exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix="stage-", dir=os.path.dirname(self.dir))
+        try:
+            _copy_module(guest, os.path.join(tmp, "gowasm", "guest"), os.path.join(tmp, "gowasm"), _GUEST_PATH)
+            src = os.path.join(tmp, "bindgen-src")
+            _copy_module(bindgen, src, src, "gowasm.invalid/bindgen")
+            _run([tools.go, "build", "-trimpath", "-o", os.path.join(tmp, os.path.basename(self.bindgen)), "."],
+                 src, tools.env(host=True), "building gowasm's bindgen")
+            try:
+                os.rename(tmp, self.dir)
+            except OSError:  # another process made it first
+                pass
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_module(src: str, dest: str, module_dir: str, module_path: str) -> None:
+    os.makedirs(dest, exist_ok=True)
+    for name in _go_files(src):
+        shutil.copy2(os.path.join(src, name), os.path.join(dest, name))
+    with open(os.path.join(module_dir, "go.mod"), "w") as f:
+        f.write("module %s\n\ngo %d.%d\n" % ((module_path,) + GO_MINIMUM))
+
+
+class Source:
+    """What to build: a local directory or a module path, and the key of
+    its content (None when it can't be known without asking the network)."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.directory: Optional[str] = None
+        self.module_root: Optional[str] = None
+        self.module_path = ""
+        self.import_path = ""
+        if os.path.isdir(spec):
+            self._local(os.path.abspath(spec))
+        elif _MODULE_PATH.match(spec) and not os.path.exists(spec):
+            self.import_path, _, self.version = spec.partition("@")
+            self.version = self.version or "latest"
+        else:
+            raise GoBuildError("from_go takes a directory of Go code or a module path such as "
+                               "github.com/dustin/go-humanize@v1.0.1; %r is neither" % spec)
+
+    def _local(self, directory: str) -> None:
+        self.directory = directory
+        if not any(f.endswith(".go") for f in os.listdir(directory)):
+            raise GoBuildError("%s has no .go files" % directory)
+        root = directory
+        while not os.path.isfile(os.path.join(root, "go.mod")):
+            parent = os.path.dirname(root)
+            if parent == root:
+                self.module_root, self.module_path, self.import_path = directory, _VIRTUAL_MODULE, _VIRTUAL_MODULE
+                return
+            root = parent
+        self.module_root = root
+        with open(os.path.join(root, "go.mod"), encoding="utf-8", errors="replace") as f:
+            m = re.search(r"^\s*module\s+\"?([^\s\"]+)", f.read(), re.M)
+        if not m:
+            raise GoBuildError("%s has no module line" % os.path.join(root, "go.mod"))
+        self.module_path = m.group(1)
+        rel = os.path.relpath(directory, root).replace(os.sep, "/")
+        self.import_path = self.module_path if rel == "." else self.module_path + "/" + rel
+
+    @property
+    def has_go_mod(self) -> bool:
+        return self.module_path != _VIRTUAL_MODULE
+
+    def key(self) -> Optional[str]:
+        """A hash of everything of the source that goes into the build."""
+        h = hashlib.sha256(self.spec.encode() + b"\0")
+        if self.directory is None:
+            if not _EXACT_VERSION.match(self.version):
+                return None  # @latest, a branch: only the network knows
+            return h.hexdigest()
+        assert self.module_root is not None
+        # Paths, sizes and modification times: cheap to read, and they change
+        # whenever the content does. In a Go module: its Go files, go.mod and
+        # go.sum (a package may import any package of its module), and every
+        # file of the package's own directory (//go:embed); without go.mod,
+        # only the directory's own files (it can import nothing else local).
+        for dirpath, dirnames, filenames in os.walk(self.module_root):
+            if not self.has_go_mod:
+                dirnames[:] = []
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
+            for name in sorted(filenames):
+                if dirpath == self.directory or name.endswith((".go", "go.mod", "go.sum")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
+        return h.hexdigest()
+
+
+def _root(cache_dir: Optional[str]) -> str:
+    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
+    os.makedirs(root, exist_ok=True)
+    return root
+
+
+def guest_module(cache_dir: Optional[str] = None) -> str:
+    """The directory of a Go module github.com/gowasm/gowasm holding the
+    guest package, for hand-written guests to ``replace`` the module with
+    (the Go module proxy does not serve it)."""
+    return Stage(Toolchain(), _root(cache_dir)).module
+
+
+def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_dir: Optional[str] = None) -> str:
+    """Builds ``spec`` (a directory or a module path) with bindings and
+    returns the path of the .wasm in the cache."""
+    src = Source(spec)
+    tools = Toolchain(tinygo)
+    root = _root(cache_dir)
+    # <where>-<what>.wasm: one build kept per source location (older ones
+    # are deleted once a new one is in place), keyed by its content.
+    where = hashlib.sha256((src.directory or src.import_path).encode()).hexdigest()[:12]
+    content = src.key()
+    key = "latest"
+    if content is not None:
+        key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags))]).encode()).hexdigest()[:24]
+        cached = os.path.join(root, "%s-%s.wasm" % (where, key))
+        if os.path.exists(cached):
+            return cached
+    stage = Stage(tools, root)
+    _remove_stale_work(root)
+    work = tempfile.mkdtemp(prefix="build-", dir=root)
+    try:
+        wasm = _build_in(work, src, tools, stage, flags)
+        final = os.path.join(root, "%s-%s.wasm" % (where, key))
+        os.replace(wasm, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for name in os.listdir(root):
+        if name.startswith(where + "-") and name.endswith(".wasm") and name != os.path.basename(final):
+            try:
+                os.remove(os.path.join(root, name))
+            except OSError:  # in use (Windows), or another process's: it goes next time
+                pass
+    return final
+
+
+def _remove_stale_work(root: str, age: float = 24 * 3600) -> None:
+    """Build directories a killed process left behind (a day old)."""
+    now = time.time()
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        try:
+            if name.startswith("build-") and now - os.stat(path).st_mtime > age:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def _stage_digest(tools: Toolchain) -> str:
+    """The toolchain and gowasm's shipped Go sources, hashed: a new Go or a
+    new gowasm rebuilds bindings."""
+    h = hashlib.sha256(tools.version.encode())
+    for name in ("guest", "bindgen"):
+        d = sources(name)
+        _hash_files(h, d, _go_files(d))
+    return h.hexdigest()
+
+
+def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Sequence[str]) -> str:
+    env = tools.env()
+    requires = ["github.com/gowasm/gowasm " + _NO_VERSION]
+    replaces = ["github.com/gowasm/gowasm => " + _gomod_path(stage.module)]
+    overlay: Dict[str, str] = {}
+    if src.directory is not None:
+        assert src.module_root is not None
+        requires.append("%s %s" % (src.module_path, _NO_VERSION))
+        replaces.append("%s => %s" % (src.module_path, _gomod_path(src.module_root)))
+        if not src.has_go_mod:
+            virtual = os.path.join(work, "user.go.mod")
+            with open(virtual, "w") as f:
+                f.write("module %s\n\ngo %s\n" % (_VIRTUAL_MODULE, tools.go_line))
+            overlay[os.path.join(src.module_root, "go.mod")] = virtual
+        elif os.path.exists(os.path.join(src.module_root, "go.sum")):
+            shutil.copy(os.path.join(src.module_root, "go.sum"), os.path.join(work, "go.sum"))
+    with open(os.path.join(work, "go.mod"), "w") as f:
+        f.write("module gowasmbind\n\ngo %s\n\n" % tools.go_line)
+        f.write("".join("require %s\n" % r for r in requires))
+        f.write("".join("replace %s\n" % r for r in replaces))
+    if src.directory is None:
+        _run([tools.go, "get", "%s@%s" % (src.import_path, src.version)], work, env,
+             "go get %s@%s (fetching it through the Go module proxy)" % (src.import_path, src.version))
+    overlay_file = os.path.join(work, "overlay.json")
+
+    def write_overlay() -> List[str]:
+        if not overlay:
+            return []
+        with open(overlay_file, "w") as f:
+            json.dump({"Replace": overlay}, f)
+        return ["-overlay", overlay_file]
+
+    generated = os.path.join(work, "bindings.go.txt")
+    report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work, env,
+                             "reading the Go package %s" % src.import_path))
+    if report["same_package"]:
+        overlay[os.path.join(report["dir"], _BINDINGS_FILE)] = generated
+        target = src.import_path
+    else:
+        os.replace(generated, os.path.join(work, "main.go"))
+        target = "."
+    if not report["functions"]:
+        reasons = "".join("\n  %s: %s" % kv for kv in sorted(report["skipped"].items()))
+        raise GoBuildError("package %s has no exported function gowasm can bind%s" % (
+            src.import_path, (":" + reasons) if reasons else " (it exports no functions)"))
+    out = os.path.join(work, "out.wasm")
+    if tools.tinygo_path is not None:
+        if overlay:
+            raise GoBuildError("TinyGo cannot build %s: a main package, or a directory without go.mod, needs "
+                               "go build -overlay, which TinyGo lacks; build it with Go" % src.spec)
+        cmd = [tools.tinygo_path, "build", "-target=wasip1", "-buildmode=c-shared", "-o", out] + list(flags) + [target]
+    else:
+        cmd = [tools.go, "build", "-buildmode=c-shared", "-trimpath", "-o", out] + write_overlay() + list(flags) + [target]
+    _run(cmd, work, env, "building %s for wasm" % src.spec)
+    return out
+
+
+def _gomod_path(path: str) -> str:
+    """A directory as a go.mod replace target (forward slashes; quoted if it
+    has spaces)."""
+    path = path.replace(os.sep, "/")
+    return '"%s"' % path if " " in path else path
+
+
+def check_flags(flags: Sequence[str]) -> Tuple[str, ...]:
+    """Build flags as a tuple of strings (a string alone is one flag)."""
+    if isinstance(flags, str):
+        flags = [flags]
+    out = tuple(flags)
+    if not all(isinstance(f, str) for f in out):
+        raise TypeError("build_flags must be strings, e.g. ['-tags=netgo']")
+    return out

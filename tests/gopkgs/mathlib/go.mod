@@ -1,0 +1,3 @@
+module example.com/mathlib
+
+go 1.24
