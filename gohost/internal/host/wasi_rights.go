@@ -39,7 +39,6 @@ const (
 	rightPathRemoveDirectory
 	rightPathUnlinkFile
 	rightPollFdReadwrite
-	rightSockShutdown
 )
 
 // The rights a descriptor starts with, as wazero reports them: what a
