@@ -296,10 +296,17 @@ func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
 // target's: utimensat with AT_SYMLINK_NOFOLLOW on a plain name in a
 // directory the root opened. With a trailing slash the kernel would
 // follow the symlink, so such a path (and the mount itself) go through
-// the root, which follows inside it.
+// the root, which follows inside it. Where the system call is not
+// offered (ENOSYS: not Linux), what is not a symlink has its times set
+// through the root (following no symlink then is following none).
 func (r *rootFS) Lutimens(p string, atim, mtim int64) experimentalsys.Errno {
 	if !strings.HasSuffix(p, "/") {
-		if ok, errno := r.inParent(p, func(dir *os.File, name string) error { return lutimensAt(dir, name, atim, mtim) }); ok {
+		ok, errno := r.inParent(p, func(dir *os.File, name string) error { return lutimensAt(dir, name, atim, mtim) })
+		if errno == experimentalsys.ENOSYS {
+			if st, errno := r.Lstat(p); errno != 0 || st.Mode&fs.ModeSymlink != 0 {
+				return experimentalsys.ENOSYS
+			}
+		} else if ok {
 			return errno
 		}
 	}
