@@ -31,7 +31,7 @@ type fdTable struct {
 // (*FileEntry, bool), typed with unsafe.Pointer for the pointers to types
 // gowasm cannot name: the calling convention is the same. Calling it so
 // costs what a Go call does; through reflect.Value.Call, fd_fdstat_get
-// took ~800 ns instead of ~50.
+// took ~800 ns, directly ~75 (wazero's own: ~50).
 type lookupFunc func(fsc unsafe.Pointer, fd int32) (entry unsafe.Pointer, ok bool)
 
 // fscMethods are the methods of wazero's FSContext whose signatures name
