@@ -4,6 +4,7 @@ import (
 	"io"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // WASI preview 1 rights: what a descriptor may be used for. wazero reports
@@ -193,17 +194,10 @@ func (d *descriptor) SetAppend(enable bool) experimentalsys.Errno {
 // fdFdstatGet is fd_fdstat_get with the descriptor's own rights and the
 // sync flags it was opened with (wazero reports neither).
 func fdFdstatGet(c *wasiCall, p []uint64) wasiErrno {
-	fd, result := int32(p[0]), uint32(p[1])
-	e, ok := c.fds.get(fd)
-	if !ok {
-		return errnoBadf
-	}
-	f := e.File()
-	st, errno := f.Stat()
+	f, st, base, inheriting, errno := c.described(int32(p[0]))
 	if errno != 0 {
-		return errnoFrom(errno)
+		return errno
 	}
-	filetype := filetypeOf(st.Mode)
 	var flags uint16
 	if f.IsAppend() {
 		flags |= fdflagAppend
@@ -214,13 +208,12 @@ func fdFdstatGet(c *wasiCall, p []uint64) wasiErrno {
 	if d, ok := f.(*descriptor); ok {
 		flags |= d.syncFlags
 	}
-	base, inheriting := rightsOf(f, filetype)
-	buf, ok := c.mem.Read(result, 24)
+	buf, ok := c.mem.Read(uint32(p[1]), 24)
 	if !ok {
 		return errnoFault
 	}
 	clear(buf)
-	buf[0] = filetype
+	buf[0] = filetypeOf(st.Mode)
 	le.PutUint16(buf[2:], flags)
 	le.PutUint64(buf[8:], base)
 	le.PutUint64(buf[16:], inheriting)
@@ -230,23 +223,18 @@ func fdFdstatGet(c *wasiCall, p []uint64) wasiErrno {
 // fdFdstatSetRights drops rights from a descriptor; asking for a right it
 // does not have is ENOTCAPABLE. wazero answers ENOSYS.
 func fdFdstatSetRights(c *wasiCall, p []uint64) wasiErrno {
-	fd, base, inheriting := int32(p[0]), p[1], p[2]
-	e, ok := c.fds.get(fd)
-	if !ok {
-		return errnoBadf
-	}
-	f := e.File()
-	st, errno := f.Stat()
+	base, inheriting := p[1], p[2]
+	f, _, haveBase, haveInheriting, errno := c.described(int32(p[0]))
 	if errno != 0 {
-		return errnoFrom(errno)
+		return errno
 	}
-	haveBase, haveInheriting := rightsOf(f, filetypeOf(st.Mode))
 	if base&^haveBase != 0 || inheriting&^haveInheriting != 0 {
 		return errnoNotcapable
 	}
 	if d, ok := f.(*descriptor); ok {
 		d.base, d.inheriting = base, inheriting
 	} else {
+		e, _ := c.fds.get(int32(p[0]))
 		e.replace(&descriptor{File: f, base: base, inheriting: inheriting})
 	}
 	return 0
@@ -255,16 +243,11 @@ func fdFdstatSetRights(c *wasiCall, p []uint64) wasiErrno {
 // fdAllocate is fd_allocate, which needs its right: wazero's grows a
 // directory's size without asking, so succeeds on one.
 func fdAllocate(c *wasiCall, p []uint64) wasiErrno {
-	e, ok := c.fds.get(int32(p[0]))
-	if !ok {
-		return errnoBadf
-	}
-	f := e.File()
-	st, errno := f.Stat()
+	f, st, base, _, errno := c.described(int32(p[0]))
 	if errno != 0 {
-		return errnoFrom(errno)
+		return errno
 	}
-	if base, _ := rightsOf(f, filetypeOf(st.Mode)); base&rightFdAllocate == 0 {
+	if base&rightFdAllocate == 0 {
 		return errnoNotcapable
 	}
 	end := int64(p[1] + p[2])
@@ -275,6 +258,21 @@ func fdAllocate(c *wasiCall, p []uint64) wasiErrno {
 		return 0
 	}
 	return errnoFrom(unwrap(f).Truncate(end))
+}
+
+// described looks up descriptor fd: its file, its stat and its rights.
+func (c *wasiCall) described(fd int32) (f experimentalsys.File, st sys.Stat_t, base, inheriting uint64, errno wasiErrno) {
+	e, ok := c.fds.get(fd)
+	if !ok {
+		return nil, st, 0, 0, errnoBadf
+	}
+	f = e.File()
+	st, errno2 := f.Stat()
+	if errno2 != 0 {
+		return nil, st, 0, 0, errnoFrom(errno2)
+	}
+	base, inheriting = rightsOf(f, filetypeOf(st.Mode))
+	return f, st, base, inheriting, 0
 }
 
 // unwrap returns the file a descriptor holds.
