@@ -24,6 +24,7 @@ CALLS = {
     "fd_fdstat_get": "i32 i32",
     "fd_fdstat_set_rights": "i32 i64 i64",
     "fd_filestat_set_size": "i32 i64",
+    "poll_oneoff": "i32 i32 i32 i32",
 }
 SHIM = wat("(module\n%s\n(memory (export \"memory\") 1)\n%s)" % (
     "\n".join('(import "wasi_snapshot_preview1" "%s" (func $%s (param %s) (result i32)))' % (n, n, p)
@@ -160,6 +161,18 @@ def test_renumbering_a_file_onto_the_preopen_gives_no_way_up(data):
     assert g.read(PREOPEN) == (0, b"beneath")
     assert g.fd_renumber(fd, PREOPEN) == EBADF  # fd is closed; wazero allowed renumbering to free numbers
     assert g.fd_renumber(PREOPEN, 99) == EBADF
+
+
+def test_poll_oneoff_on_descriptors(data):
+    g = Guest({"/": data})
+    sub = (7).to_bytes(8, "little") + bytes([2]) + bytes(7) + (1).to_bytes(4, "little") + bytes(28)  # fd_write on stdout
+    clock = (9).to_bytes(8, "little") + bytes(8) + (1).to_bytes(4, "little") + bytes(4) + (10**9).to_bytes(8, "little") + bytes(16)
+    g.mem.write(7000, sub + clock)
+    assert g.poll_oneoff(7000, 8000, 2, 4004) == 0  # stdout is writable at once: the clock is not reported
+    assert int.from_bytes(g.mem.read(4004, 4), "little") == 1
+    event = g.mem.read(8000, 32)
+    assert event[:8] == sub[:8] and event[8:10] == b"\0\0" and event[10] == 2
+    assert g.poll_oneoff(7000, 8000, 0x7FFFFFFF, 4004) == EINVAL  # more than memory holds: refused, no crash
 
 
 def test_symlink_times_and_links_stay_inside(data):

@@ -13,7 +13,7 @@ import (
 // then asked, waiting up to the nearest clock.
 func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 	in, out, n, resultNevents := uint32(p[0]), uint32(p[1]), uint32(p[2]), uint32(p[3])
-	if n == 0 {
+	if n == 0 || n > (1<<32-1)/48 { // (more would not fit in a 4 GiB memory)
 		return errnoInval
 	}
 	inBuf, ok := c.mem.Read(in, n*48)
