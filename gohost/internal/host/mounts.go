@@ -297,7 +297,7 @@ func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
 // directory the root opened. With a trailing slash the kernel would
 // follow the symlink, so such a path (and the mount itself) go through
 // the root, which follows inside it. Where the system call is not
-// offered (ENOSYS: not Linux), what is not a symlink has its times set
+// offered (ENOSYS: Windows), what is not a symlink has its times set
 // through the root (following no symlink then is following none).
 func (r *rootFS) Lutimens(p string, atim, mtim int64) experimentalsys.Errno {
 	if !strings.HasSuffix(p, "/") {

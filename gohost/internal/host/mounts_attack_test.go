@@ -14,6 +14,7 @@ import (
 	"time"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // More attacks on a mount, each refused: the regression tests of a review
@@ -478,6 +479,12 @@ func TestMountLutimensStaysInside(t *testing.T) {
 	}
 	if errno := fsys.(lutimenser).Lutimens("ok_link", 1e9, 1e9); errno != 0 {
 		t.Error("Lutimens of a link inside:", errno)
+	}
+	if errno := fsys.(lutimenser).Lutimens("ok_link", experimentalsys.UTIME_OMIT, 2e9); errno != 0 {
+		t.Error("Lutimens of the mtime alone:", errno)
+	}
+	if fi, _ := os.Lstat(filepath.Join(mnt, "ok_link")); fi.ModTime().Unix() != 2 || sys.NewStat_t(fi).Atim != 1e9 {
+		t.Errorf("Lutimens did not leave the atime as it was: mtime %v, atime %d", fi.ModTime(), sys.NewStat_t(fi).Atim)
 	}
 	if after, _ := os.Stat(filepath.Join(filepath.Dir(mnt), "etc", "passwd")); !after.ModTime().Equal(etc.ModTime()) {
 		t.Error("the stand-in for /etc/passwd was touched")

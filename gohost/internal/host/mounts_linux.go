@@ -29,12 +29,6 @@ func datasync(f *os.File) experimentalsys.Errno {
 	return experimentalsys.UnwrapOSError(unix.Fdatasync(int(f.Fd())))
 }
 
-// lutimensAt sets the times of name, a plain name in dir, not following it.
-func lutimensAt(dir *os.File, name string, atim, mtim int64) error {
-	ts := []unix.Timespec{timespec(atim), timespec(mtim)}
-	return unix.UtimesNanoAt(int(dir.Fd()), name, ts, unix.AT_SYMLINK_NOFOLLOW)
-}
-
 func timespec(ns int64) unix.Timespec {
 	if ns == experimentalsys.UTIME_OMIT {
 		return unix.Timespec{Nsec: unix.UTIME_OMIT}

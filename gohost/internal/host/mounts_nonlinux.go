@@ -19,8 +19,4 @@ const (
 // (rootFS.Utimens, through the root).
 func futimens(uintptr, int64, int64) experimentalsys.Errno { return experimentalsys.ENOSYS }
 
-// lutimensAt is not offered here either: the times of a symlink itself
-// cannot be set (ENOSYS; rootFS.Lutimens sets other files' by path).
-func lutimensAt(*os.File, string, int64, int64) error { return experimentalsys.ENOSYS }
-
 func datasync(f *os.File) experimentalsys.Errno { return experimentalsys.UnwrapOSError(f.Sync()) }
