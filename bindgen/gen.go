@@ -8,6 +8,8 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +50,10 @@ type binding struct {
 	results  []value // without the error
 	err      bool    // returns an error last
 	variadic bool    // the last parameter is ...T: a []T, spread in the call
+	// Why the ...T parameter, whose T cannot cross (opts ...Option, an
+	// Option being a func), is left out: the function is called with none,
+	// as Go callers may, rather than skipped. "" if it is not.
+	dropped string
 }
 
 func (b *binding) framed() bool {
@@ -62,9 +68,10 @@ func (b *binding) framed() bool {
 	return false
 }
 
-// generate writes the bindings of the package at path.
-func generate(path, overlay string) (*report, []byte, error) {
-	l, err := load(path, overlay)
+// generate writes the bindings of the package at path, as go build with
+// buildFlags would compile it.
+func generate(path, overlay string, buildFlags []string) (*report, []byte, error) {
+	l, err := load(path, overlay, buildFlags)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -94,11 +101,41 @@ func generate(path, overlay string) (*report, []byte, error) {
 			rep.Functions = append(rep.Functions, name)
 		}
 	}
+	g.skipIgnored(rep.Skipped)
 	src, err := g.source(bound, rep.Skipped)
 	if err != nil {
 		return nil, nil, err
 	}
 	return rep, src, nil
+}
+
+// skipIgnored adds to skipped the exported functions that only the files
+// the build leaves out declare (x_linux.go, a cgo file): README promises a
+// reason for every function without a binding.
+func (g *generator) skipIgnored(skipped map[string]string) {
+	for _, f := range g.l.ignored {
+		if f.Name.Name != g.l.pkg.Name() {
+			continue // a //go:build ignore program of package main, say
+		}
+		file := filepath.Base(g.l.fset.Position(f.Pos()).Filename)
+		why := "its build constraints (file name or //go:build) exclude GOOS=wasip1 GOARCH=wasm"
+		for _, imp := range f.Imports {
+			if imp.Path.Value == `"C"` {
+				why = "it uses cgo, which wasm builds have not"
+			}
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !fd.Name.IsExported() {
+				continue
+			}
+			name := fd.Name.Name
+			if _, seen := skipped[name]; seen || g.l.pkg.Scope().Lookup(name) != nil {
+				continue // built from another file
+			}
+			skipped[name] = "only in " + file + ", which the wasm build leaves out: " + why
+		}
+	}
 }
 
 type generator struct {
@@ -122,7 +159,14 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if name == "" || name == "_" {
 			name = "p" + strconv.Itoa(i)
 		}
-		v, reason := g.value(name, p.Type(), true)
+		v, reason := g.value(name, g.spell(p.Type()), true)
+		if reason != "" && sig.Variadic() && i == params.Len()-1 {
+			elem := p.Type().(*types.Slice).Elem()
+			b.variadic = false
+			b.dropped = "gowasm calls it without its " + name + " ..." + types.TypeString(elem, g.relative) +
+				" arguments: " + reason + "."
+			break
+		}
 		if reason != "" {
 			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
 		}
@@ -138,7 +182,7 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 			b.err = true
 			continue
 		}
-		v, reason := g.value("r"+strconv.Itoa(i), t, false)
+		v, reason := g.value("r"+strconv.Itoa(i), g.spell(t), false)
 		if reason != "" {
 			return nil, "result " + types.TypeString(t, g.relative) + ": " + reason
 		}
@@ -154,10 +198,62 @@ func (g *generator) relative(p *types.Package) string {
 	return p.Name()
 }
 
+// spell is t with each alias the generated code could not write (an
+// unexported one, one in an internal package, a generic one) replaced by the
+// type it stands for: the same type to Go, so the call still compiles.
+// type small = int makes func F(v small) a func of an int.
+func (g *generator) spell(t types.Type) types.Type {
+	switch t := t.(type) {
+	case *types.Alias:
+		obj := t.Obj()
+		pkg := obj.Pkg()
+		if pkg == nil || (g.same && pkg == g.l.pkg) ||
+			(obj.Exported() && !isInternal(pkg.Path()) && t.TypeArgs() == nil) {
+			return t
+		}
+		return g.spell(types.Unalias(t))
+	case *types.Pointer:
+		return types.NewPointer(g.spell(t.Elem()))
+	case *types.Slice:
+		return types.NewSlice(g.spell(t.Elem()))
+	case *types.Array:
+		return types.NewArray(g.spell(t.Elem()), t.Len())
+	case *types.Map:
+		return types.NewMap(g.spell(t.Key()), g.spell(t.Elem()))
+	case *types.Named:
+		args := t.TypeArgs()
+		if args == nil {
+			return t
+		}
+		spelled := make([]types.Type, args.Len())
+		for i := range spelled {
+			spelled[i] = g.spell(args.At(i))
+		}
+		if n, err := types.Instantiate(nil, t.Origin(), spelled, false); err == nil {
+			return n
+		}
+	case *types.Struct:
+		fields := make([]*types.Var, t.NumFields())
+		tags := make([]string, t.NumFields())
+		for i := range fields {
+			f := t.Field(i)
+			fields[i] = types.NewField(f.Pos(), f.Pkg(), f.Name(), g.spell(f.Type()), f.Embedded())
+			tags[i] = t.Tag(i)
+		}
+		return types.NewStruct(fields, tags)
+	}
+	return t
+}
+
 // value classifies one parameter (param) or result.
 func (g *generator) value(name string, t types.Type, param bool) (value, string) {
-	if reason := g.nameable(t); reason != "" {
-		return value{}, reason
+	// Only a parameter's type is written in the shim (var a0 T); a result
+	// is taken with := and encoded, so an unexported or internal type is
+	// no obstacle to it.
+	if param {
+		if reason := g.nameable(t); reason != "" {
+			return value{}, reason
+		}
 	}
 	v := value{name: name, typ: t}
 	switch u := t.Underlying().(type) {
@@ -185,8 +281,48 @@ func (g *generator) value(name string, t types.Type, param bool) (value, string)
 	if reason := jsonable(t, param, map[types.Type]bool{}); reason != "" {
 		return value{}, reason
 	}
+	if reason := g.opaque(t, param); reason != "" {
+		return value{}, reason
+	}
 	v.py, v.kind = "json", "json"
 	return v, ""
+}
+
+// opaque says why t, or the element type of t as a pointer, slice, array or
+// map, is a struct whose fields encoding/json cannot see, or "". Its JSON is
+// {} whatever it holds (golang.org/x/text/width.Properties): as a result it
+// says nothing, as a parameter only its zero value could be passed. Only
+// the value itself is checked, not its fields' types: a struct with one
+// such field still carries its others.
+func (g *generator) opaque(t types.Type, param bool) string {
+	for {
+		if _, named := t.(*types.Named); named && hasJSONMethods(t, param) {
+			return ""
+		}
+		switch u := t.Underlying().(type) {
+		case *types.Pointer:
+			t = u.Elem()
+		case *types.Slice:
+			t = u.Elem()
+		case *types.Array:
+			t = u.Elem()
+		case *types.Map:
+			t = u.Elem()
+		case *types.Struct:
+			if u.NumFields() == 0 {
+				return "" // struct{}: {} is all there is to say
+			}
+			for i := 0; i < u.NumFields(); i++ {
+				if f := u.Field(i); (f.Exported() || f.Embedded()) && !jsonOmitted(u.Tag(i)) {
+					return ""
+				}
+			}
+			return types.TypeString(t, g.relative) +
+				" has only unexported fields: its JSON form is always {}"
+		default:
+			return ""
+		}
+	}
 }
 
 // nameable says why the generated code could not write type t (an
@@ -228,7 +364,14 @@ func (g *generator) nameable(t types.Type) string {
 			walk(t.Key())
 			walk(t.Elem())
 		case *types.Struct:
+			// An anonymous struct: an unexported field's name belongs to
+			// its package, so the same literal written elsewhere is
+			// another type.
 			for i := 0; i < t.NumFields(); i++ {
+				if f := t.Field(i); !f.Exported() && !(g.same && f.Pkg() == g.l.pkg) {
+					reason = "an anonymous struct with the unexported field " + f.Name() + " cannot be written outside its package"
+					return
+				}
 				walk(t.Field(i).Type())
 			}
 		}
@@ -302,7 +445,7 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 			if !f.Exported() && !f.Embedded() {
 				continue // encoding/json ignores it
 			}
-			if tag := reflectTag(u.Tag(i)); tag == "-" {
+			if jsonOmitted(u.Tag(i)) {
 				continue
 			}
 			if reason := jsonable(f.Type(), param, seen); reason != "" {
@@ -311,10 +454,18 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 		}
 		return ""
 	case *types.Interface:
-		if u.Empty() || !param {
-			return "" // any decodes to maps, lists...; a result encodes its dynamic value
+		switch {
+		case u.Empty():
+			return "" // any decodes to maps, lists...; as a result, its dynamic value's JSON
+		case param:
+			return "JSON cannot be decoded into the interface " + types.TypeString(t, nil)
+		case hasJSONMethods(t, false):
+			return ""
 		}
-		return "JSON cannot be decoded into the interface " + types.TypeString(t, nil)
+		// What comes back is the dynamic value's exported fields, which for
+		// the usual implementation (a pointer to an unexported struct:
+		// goldmark's parser.Parser) is {}.
+		return "an interface result (" + types.TypeString(t, nil) + ") has no JSON form of its own"
 	case *types.Chan:
 		return "channels cannot cross the boundary"
 	case *types.Signature:
@@ -323,27 +474,10 @@ func jsonable(t types.Type, param bool, seen map[types.Type]bool) string {
 	return "no JSON form"
 }
 
-// reflectTag is the name part of a field's json tag.
-func reflectTag(tag string) string {
-	for tag != "" {
-		i := strings.Index(tag, ":\"")
-		if i < 0 {
-			return ""
-		}
-		key := strings.TrimSpace(tag[:i])
-		rest := tag[i+1:]
-		value, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return ""
-		}
-		tag = rest[len(value):]
-		if key == "json" {
-			s, _ := strconv.Unquote(value)
-			name, _, _ := strings.Cut(s, ",")
-			return name
-		}
-	}
-	return ""
+// jsonOmitted says whether encoding/json leaves out the field with this
+// tag: `json:"-"` exactly, not `json:"-,"`, which names the field "-".
+func jsonOmitted(tag string) bool {
+	return reflect.StructTag(tag).Get("json") == "-"
 }
 
 func receiverName(recv *ast.FieldList) string {
@@ -444,6 +578,11 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 	}
 	goKinds := func(v value) string { return v.kind }
 	name := b.decl.Name.Name
+	doc := b.decl.Doc.Text()
+	if b.dropped != "" {
+		doc = strings.TrimSuffix(doc+"\n"+b.dropped, "\n")
+		doc = strings.TrimPrefix(doc, "\n")
+	}
 	resultKinds := list(b.results, goKinds)
 	if b.err {
 		resultKinds = strings.TrimPrefix(resultKinds+`, "error"`, ", ")
@@ -458,7 +597,7 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
 	}
 	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
-		g.declaration(b.decl), b.decl.Doc.Text(), list(b.params, goKinds), resultKinds)
+		g.declaration(b.decl), doc, list(b.params, goKinds), resultKinds)
 }
 
 func typeList(vals []value) string {

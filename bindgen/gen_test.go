@@ -14,7 +14,7 @@ func TestGenerate(t *testing.T) {
 	t.Setenv("GOOS", "wasip1")
 	t.Setenv("GOARCH", "wasm")
 	t.Setenv("GOFLAGS", "-mod=mod")
-	rep, src, err := generate("example.com/mathlib", "")
+	rep, src, err := generate("example.com/mathlib", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,15 +55,16 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-func TestReflectTag(t *testing.T) {
-	for tag, want := range map[string]string{
-		`json:"name,omitempty"`:       "name",
-		`xml:"a" json:"-"`:            "-",
-		`yaml:"x"`:                    "",
-		`json:",omitempty" other:"x"`: "",
+func TestJSONOmitted(t *testing.T) {
+	for tag, want := range map[string]bool{
+		`json:"name,omitempty"`:       false,
+		`xml:"a" json:"-"`:            true,
+		`json:"-,"`:                   false, // the field is called "-"
+		`yaml:"x"`:                    false,
+		`json:",omitempty" other:"x"`: false,
 	} {
-		if got := reflectTag(tag); got != want {
-			t.Errorf("reflectTag(%s) = %q, want %q", tag, got, want)
+		if got := jsonOmitted(tag); got != want {
+			t.Errorf("jsonOmitted(%s) = %v, want %v", tag, got, want)
 		}
 	}
 }

@@ -23,9 +23,12 @@ type listed struct {
 	Name       string
 	Dir        string
 	GoFiles    []string
-	Export     string
-	ImportMap  map[string]string
-	Error      *struct{ Err string }
+	// IgnoredGoFiles are the package's files the build leaves out: build
+	// constraints for another GOOS, or cgo (CGO_ENABLED=0 for wasm).
+	IgnoredGoFiles []string
+	Export         string
+	ImportMap      map[string]string
+	Error          *struct{ Err string }
 }
 
 // loaded is the package to bind, parsed and type-checked.
@@ -33,19 +36,23 @@ type loaded struct {
 	dir   string // the package's directory
 	fset  *token.FileSet
 	files []*ast.File
-	pkg   *types.Package
-	info  *types.Info
+	// ignored are the package's files the build leaves out, parsed only,
+	// so that their functions can be reported rather than vanish.
+	ignored []*ast.File
+	pkg     *types.Package
+	info    *types.Info
 }
 
 // load type-checks the package at path against the export data of its
 // dependencies, as go vet does: `go list -export -deps` compiles them (the
 // build needs them compiled anyway, and this warms Go's build cache for it)
 // and names each one's export data file.
-func load(path, overlay string) (*loaded, error) {
-	args := []string{"list", "-export", "-deps", "-json=ImportPath,Name,Dir,GoFiles,Export,ImportMap,Error"}
+func load(path, overlay string, buildFlags []string) (*loaded, error) {
+	args := []string{"list", "-export", "-deps", "-json=ImportPath,Name,Dir,GoFiles,IgnoredGoFiles,Export,ImportMap,Error"}
 	if overlay != "" {
 		args = append(args, "-overlay", overlay)
 	}
+	args = append(args, buildFlags...)
 	cmd := exec.Command("go", append(args, "--", path)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -85,6 +92,15 @@ func load(path, overlay string) (*loaded, error) {
 			return nil, err
 		}
 		l.files = append(l.files, f)
+	}
+	for _, name := range target.IgnoredGoFiles {
+		if strings.HasSuffix(name, "_test.go") {
+			continue // tests are never built into the package
+		}
+		// Unparseable ones are no concern of the build, nor of this.
+		if f, err := parser.ParseFile(l.fset, filepath.Join(target.Dir, name), nil, parser.SkipObjectResolution); err == nil {
+			l.ignored = append(l.ignored, f)
+		}
 	}
 	lookup := func(importPath string) (io.ReadCloser, error) {
 		if mapped, ok := target.ImportMap[importPath]; ok {

@@ -16,7 +16,9 @@
 // A main package (a program's) cannot be imported, so its shims are written
 // as a file of the package itself ("same_package": true); the build then
 // adds that file to the package's directory with go build -overlay, so the
-// user's tree is never written to. -overlay is passed on to go list.
+// user's tree is never written to. -overlay is passed on to go list, and so
+// are the go build flags given after -- (-tags=pro must select the files the
+// build will compile).
 package main
 
 import (
@@ -32,10 +34,10 @@ func main() {
 	overlay := flag.String("overlay", "", "a go build -overlay file for go list")
 	flag.Parse()
 	if *pkg == "" || *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: bindgen -pkg IMPORTPATH -o FILE [-overlay FILE]")
+		fmt.Fprintln(os.Stderr, "usage: bindgen -pkg IMPORTPATH -o FILE [-overlay FILE] [-- GO BUILD FLAGS]")
 		os.Exit(2)
 	}
-	report, src, err := generate(*pkg, *overlay)
+	report, src, err := generate(*pkg, *overlay, flag.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -100,8 +100,35 @@ func ReturnError(err error) uint64 {
 	b = append(b, FrameError)
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(typ)))
 	b = append(b, typ...)
-	b = append(b, err.Error()...)
+	b = append(b, errorText(err)...)
 	return ReturnBytes(b)
+}
+
+// errorText is err.Error(), or what fmt prints when Error panics: "<nil>"
+// for a nil pointer (a typed nil in a non-nil error, which err != nil lets
+// through), "%!v(PANIC=Error method: ...)" otherwise. Go code prints such an
+// error without harm; here the panic would trap and end the module.
+func errorText(err error) (s string) {
+	defer func() {
+		if r := recover(); r != nil {
+			if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+				s = "<nil>"
+				return
+			}
+			s = "%!v(PANIC=Error method: " + panicText(r) + ")"
+		}
+	}()
+	return err.Error()
+}
+
+func panicText(r any) string {
+	switch r := r.(type) {
+	case error:
+		return r.Error()
+	case string:
+		return r
+	}
+	return reflect.TypeOf(r).String()
 }
 
 // ReturnArgError returns a FrameArgError frame: argument name could not be

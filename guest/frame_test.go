@@ -77,3 +77,17 @@ func TestDescriptionOfBindings(t *testing.T) {
 	}()
 	r.add("two", nil, Results(Int, Int))
 }
+
+type ptrErr struct{ msg string }
+
+func (e *ptrErr) Error() string { return e.msg }
+
+func TestErrorTextOfANilPointer(t *testing.T) {
+	var p *ptrErr
+	if got := errorText(p); got != "<nil>" {
+		t.Errorf("errorText(nil *ptrErr) = %q, want <nil>", got)
+	}
+	if got := errorText(&ptrErr{"x"}); got != "x" {
+		t.Errorf("errorText = %q, want x", got)
+	}
+}

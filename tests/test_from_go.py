@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -69,6 +70,7 @@ def test_json_values(m):
     points = [{"X": 1, "Y": 1, "label": "p"}, {"X": 2, "Y": 2, "label": "q"}]
     assert m.Find(points, "q") == {"X": 2.0, "Y": 2.0, "label": "q"}
     assert m.Find(points, "nope") is None
+    assert m.Anything(3) == {"n": 3}
     with pytest.raises(TypeError, match="Norm: argument p: json: cannot unmarshal string"):
         m.Norm("not a point")
     assert m.Sum(1, 1) == 2  # a refused argument leaves the module working
@@ -114,6 +116,7 @@ def test_skipped_functions_say_why(m):
     assert "generic" in s["Max"]
     assert "unexported type scale" in s["Scaled"]
     assert "method" in s["Celsius.Area"]
+    assert "interface result (fmt.Stringer)" in s["Stringer"]
     for name in s:
         assert not hasattr(m, name.split(".")[0]) or name == "Celsius.Area"
     # unexported helpers are neither bound nor listed
@@ -362,3 +365,18 @@ def test_a_hand_written_guest_builds_against_the_shipped_guest_package(tmp_path)
     subprocess.run(["go", "build", "-buildmode=c-shared", "-o", "hi.wasm", "."], cwd=tmp_path, env=env, check=True)
     with Module(tmp_path / "hi.wasm") as m:
         assert m.hi() == "hi!"
+
+
+def test_the_cache_forgets_what_nothing_uses(tmp_path):
+    old = time.time() - (_gobuild.UNUSED_DAYS + 1) * 86400
+    recent = time.time() - 3600
+    for name, when in [("stage-aaaa", old), ("stage-bbbb", recent), ("build-x1", old), ("build-x2", recent),
+                       ("0123-45.wasm", old), ("6789-ab.wasm", recent)]:
+        path = tmp_path / name
+        if name.endswith(".wasm"):
+            path.write_bytes(b"\0asm")
+        else:
+            path.mkdir()
+        os.utime(path, (when, when))
+    _gobuild._remove_stale_work(str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["6789-ab.wasm", "build-x2", "stage-bbbb"]

@@ -80,8 +80,13 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
     return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
 
 
+# The wrapper's own names start with _gowasm_, as bindgen's do: the
+# parameters are the Go function's, and Go names such as frame, list or
+# check would otherwise shadow them (a Go identifier may start with _, but
+# bindgen reserves _gowasm).
 _WRAPPER = """
-def make(typed, frame, check, MASK):
+def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK):
+    _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes = type, int, list, bytes
     def {name}({params}):
 {checks}        return {call}
     return {name}
@@ -100,17 +105,17 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
     args = list(names)
     if variadic is not None:
         params[-1] = "*" + names[-1]
-        args[-1] = ("bytes(%s)" if variadic == "bytes" else "list(%s)") % names[-1]
+        args[-1] = ("_gowasm_bytes(%s)" if variadic == "bytes" else "_gowasm_list(%s)") % names[-1]
     lines = []
     for i, (lo, hi) in checks:
         p = names[i]
-        lines.append("        if type(%s) is not int or not %d <= %s <= %d:\n"
-                     "            %s = check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
-    call = "typed(%s)" % ", ".join(args)
+        lines.append("        if _gowasm_type(%s) is not _gowasm_int or not %d <= %s <= %d:\n"
+                     "            %s = _gowasm_check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
+    call = "_gowasm_typed(%s)" % ", ".join(args)
     if frame is not None:
-        call = "frame(%s)" % call
+        call = "_gowasm_frame(%s)" % call
     elif unsigned:
-        call = "%s & MASK" % call
+        call = "%s & _gowasm_MASK" % call
     source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)

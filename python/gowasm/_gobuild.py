@@ -76,7 +76,8 @@ class Toolchain:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found="none"))
         env = self.env(host=True)
         out = _run([self.go, "env", "GOVERSION"], None, env, "go env").strip()
-        m = re.match(r"go(\d+)\.(\d+)(?:\.(\d+))?", out)
+        # "go1.26.8", or a development toolchain's "devel go1.27-4a3b2c1 ...".
+        m = re.match(r"(?:devel )?go(\d+)\.(\d+)(?:\.(\d+))?", out)
         if not m or (int(m.group(1)), int(m.group(2))) < GO_MINIMUM:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found=out or "an unknown version"))
         self.version = out
@@ -94,11 +95,12 @@ class Toolchain:
     @staticmethod
     def env(host: bool = False, overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         """The environment of Go commands: the wasm target unless ``host``,
-        no workspace, and go.mod updates allowed in gowasm's own modules."""
+        no workspace, module mode (whatever GO111MODULE the user left set for
+        GOPATH work), and go.mod updates allowed in gowasm's own modules."""
         env = dict(os.environ)
         for key in ("GOOS", "GOARCH", "GOWORK", "GOFLAGS"):
             env.pop(key, None)
-        env["GOWORK"] = "off"
+        env.update(GOWORK="off", GO111MODULE="on")
         if not host:
             env.update(GOOS="wasip1", GOARCH="wasm", GOFLAGS="-mod=mod", CGO_ENABLED="0")
         env.update(overrides or {})
@@ -134,10 +136,13 @@ class Stage:
         self.bindgen = os.path.join(self.dir, "bindgen" + (".exe" if sys.platform == "win32" else ""))
         if not os.path.exists(self.bindgen):
             self._make(tools, guest, bindgen)
+        _touch(self.dir)
 
     def _make(self, tools: Toolchain, guest: str, bindgen: str) -> None:
         os.makedirs(os.path.dirname(self.dir), exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix="stage-", dir=os.path.dirname(self.dir))
+        # build-: a process killed midway leaves it to _remove_stale_work
+        # (stage- would pass for a finished stage, never swept).
+        tmp = tempfile.mkdtemp(prefix="build-stage-", dir=os.path.dirname(self.dir))
         try:
             _copy_module(guest, os.path.join(tmp, "gowasm", "guest"), os.path.join(tmp, "gowasm"), _GUEST_PATH)
             src = os.path.join(tmp, "bindgen-src")
@@ -167,6 +172,9 @@ class Source:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self.directory: Optional[str] = None
+        # The replace directives of the package's go.mod, for the build
+        # module's: (old, new), new an absolute directory or "path version".
+        self.replaces: List[Tuple[str, str]] = []
         self.module_root: Optional[str] = None
         self.module_path = ""
         self.import_path = ""
@@ -192,16 +200,24 @@ class Source:
             root = parent
         self.module_root = root
         with open(os.path.join(root, "go.mod"), encoding="utf-8", errors="replace") as f:
-            m = re.search(r"^\s*module\s+\"?([^\s\"]+)", f.read(), re.M)
+            gomod = f.read()
+        m = re.search(r"^\s*module\s+\"?([^\s\"]+)", gomod, re.M)
         if not m:
             raise GoBuildError("%s has no module line" % os.path.join(root, "go.mod"))
         self.module_path = m.group(1)
+        self.replaces = _replaces(gomod, root)
         rel = os.path.relpath(directory, root).replace(os.sep, "/")
         self.import_path = self.module_path if rel == "." else self.module_path + "/" + rel
 
     @property
     def has_go_mod(self) -> bool:
         return self.module_path != _VIRTUAL_MODULE
+
+    @property
+    def label(self) -> str:
+        """The package as messages name it: its import path, or its
+        directory when it has no go.mod (not the module made up for it)."""
+        return self.import_path if self.has_go_mod else str(self.directory)
 
     def key(self) -> Optional[str]:
         """A hash of everything of the source that goes into the build."""
@@ -213,18 +229,68 @@ class Source:
         assert self.module_root is not None
         # Paths, sizes and modification times: cheap to read, and they change
         # whenever the content does. In a Go module: its Go files, go.mod and
-        # go.sum (a package may import any package of its module), and every
-        # file of the package's own directory (//go:embed); without go.mod,
-        # only the directory's own files (it can import nothing else local).
-        for dirpath, dirnames, filenames in os.walk(self.module_root):
-            if not self.has_go_mod:
-                dirnames[:] = []
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
+        # go.sum (a package may import any package of its module); without
+        # go.mod, none of those (it can import nothing else local).
+        def add(dirpath: str, name: str) -> None:
+            st = os.stat(os.path.join(dirpath, name))
+            h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
+
+        # The same of each module go.mod replaces with a directory.
+        roots = [self.module_root] if self.has_go_mod else []
+        roots += [new for _, new in self.replaces if os.path.isabs(new)]
+        for root in roots:
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "testdata")
+                for name in sorted(filenames):
+                    if name.endswith((".go", "go.mod", "go.sum")):
+                        add(dirpath, name)
+        # Then every file of the package's directory and of the directories
+        # below it, which //go:embed can name (static/, testdata/...), but
+        # hidden ones and nested modules (embed cannot reach into those).
+        # Walked apart from the module: the package itself may sit in a
+        # testdata/ or _x/ directory that the walk above skips, as Go's
+        # patterns do, though Go builds it by its import path.
+        for dirpath, dirnames, filenames in os.walk(self.directory):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and
+                                 not os.path.exists(os.path.join(dirpath, d, "go.mod")))
             for name in sorted(filenames):
-                if dirpath == self.directory or name.endswith((".go", "go.mod", "go.sum")):
-                    st = os.stat(os.path.join(dirpath, name))
-                    h.update(("%s\0%d\0%d\0" % (os.path.join(dirpath, name), st.st_size, st.st_mtime_ns)).encode())
+                add(dirpath, name)
         return h.hexdigest()
+
+
+def _replaces(gomod: str, root: str) -> List[Tuple[str, str]]:
+    """The replace directives of go.mod text ``gomod`` in directory ``root``,
+    one line or in a block: Go honours only the main module's, and in a build
+    the user's module is not the main module, so the build module repeats
+    them (a monorepo's ``replace example.com/dep => ../dep`` would otherwise
+    send Go to the proxy). A directory comes out absolute."""
+    out: List[Tuple[str, str]] = []
+    block = False
+    for line in gomod.splitlines():
+        words = [w.strip('"`') for w in line.split("//", 1)[0].split()]
+        if not words:
+            continue
+        if block:
+            if words == [")"]:
+                block = False
+                continue
+        elif words[0] == "replace":
+            if words[1:] == ["("]:
+                block = True
+                continue
+            words = words[1:]
+        else:
+            continue
+        if "=>" not in words:
+            continue
+        i = words.index("=>")
+        old, new = words[:i], words[i + 1:]
+        if not old or not new:
+            continue
+        if len(new) == 1:  # no version: a directory, relative to go.mod's
+            new = [os.path.normpath(os.path.join(root, new[0]))]
+        out.append((" ".join(old), " ".join(new)))
+    return out
 
 
 def _root(cache_dir: Optional[str]) -> str:
@@ -246,15 +312,21 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
     src = Source(spec)
     tools = Toolchain(tinygo)
     root = _root(cache_dir)
-    # <where>-<what>.wasm: one build kept per source location (older ones
-    # are deleted once a new one is in place), keyed by its content.
-    where = hashlib.sha256((src.directory or src.import_path).encode()).hexdigest()[:12]
+    # Of the environment, what changes the code Go writes for wasm (the rest
+    # it sets or does not read: GOOS, GOARCH, GOFLAGS, CGO_ENABLED).
+    config = "\0".join([repr(tinygo), repr(list(flags))] + [os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
+    # <where>-<what>.wasm: one build kept per source location and build
+    # configuration (older ones are deleted once a new one is in place; a
+    # location built two ways keeps both, or each would evict the other),
+    # keyed by its content.
+    where = hashlib.sha256(((src.directory or src.import_path) + "\0" + config).encode()).hexdigest()[:12]
     content = src.key()
     key = "latest"
     if content is not None:
-        key = hashlib.sha256("\0".join([content, _stage_digest(tools), repr(list(flags))]).encode()).hexdigest()[:24]
+        key = hashlib.sha256("\0".join([content, _stage_digest(tools), config]).encode()).hexdigest()[:24]
         cached = os.path.join(root, "%s-%s.wasm" % (where, key))
         if os.path.exists(cached):
+            _touch(cached)
             return cached
     stage = Stage(tools, root)
     _remove_stale_work(root)
@@ -274,14 +346,34 @@ def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_d
     return final
 
 
+def _touch(path: str) -> None:
+    """Marks a cache entry used now (see _remove_stale_work)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+#: How long an unused stage (another Go or gowasm version's) or build (of a
+#: source that is gone, or not loaded since) stays in the cache.
+UNUSED_DAYS = 30
+
+
 def _remove_stale_work(root: str, age: float = 24 * 3600) -> None:
-    """Build directories a killed process left behind (a day old)."""
+    """Build directories a killed process left behind (a day old), and
+    stages and builds nothing has used for UNUSED_DAYS (a build's time is
+    refreshed each time it is loaded; see build)."""
     now = time.time()
     for name in os.listdir(root):
         path = os.path.join(root, name)
         try:
-            if name.startswith("build-") and now - os.stat(path).st_mtime > age:
+            idle = now - os.stat(path).st_mtime
+            if name.startswith("build-") and idle > age:
                 shutil.rmtree(path, ignore_errors=True)
+            elif name.startswith("stage-") and idle > UNUSED_DAYS * 86400:
+                shutil.rmtree(path, ignore_errors=True)
+            elif name.endswith(".wasm") and idle > UNUSED_DAYS * 86400:
+                os.remove(path)
         except OSError:
             pass
 
@@ -305,6 +397,9 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         assert src.module_root is not None
         requires.append("%s %s" % (src.module_path, _NO_VERSION))
         replaces.append("%s => %s" % (src.module_path, _gomod_path(src.module_root)))
+        replaces += ["%s => %s" % (old, _gomod_path(new) if os.path.isabs(new) else new)
+                     for old, new in src.replaces
+                     if old.split()[0] not in (src.module_path, _GUEST_PATH)]
         if not src.has_go_mod:
             virtual = os.path.join(work, "user.go.mod")
             with open(virtual, "w") as f:
@@ -329,8 +424,19 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         return ["-overlay", overlay_file]
 
     generated = os.path.join(work, "bindings.go.txt")
-    report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay(), work, env,
-                             "reading the Go package %s" % src.import_path))
+    # The build flags go to bindgen's go list too, so that it type-checks
+    # the files the build compiles (-tags=pro). TinyGo's own flags (-opt,
+    # -scheduler...) mean nothing to go list: only its -tags go.
+    listed = [f for f in flags if tools.tinygo_path is None or f.startswith("-tags")]
+    try:
+        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay()
+                                 + ["--"] + listed, work, env,
+                                 "reading the Go package %s for GOOS=wasip1 GOARCH=wasm" % src.label))
+    except GoBuildError as e:
+        if "build constraints exclude all Go files" in str(e):
+            raise GoBuildError("%s\n(gowasm builds for GOOS=wasip1 GOARCH=wasm with CGO_ENABLED=0: files for other "
+                               "systems, or that import \"C\", are left out)" % e) from None
+        raise
     if report["same_package"]:
         overlay[os.path.join(report["dir"], _BINDINGS_FILE)] = generated
         target = src.import_path
@@ -340,7 +446,7 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
     if not report["functions"]:
         reasons = "".join("\n  %s: %s" % kv for kv in sorted(report["skipped"].items()))
         raise GoBuildError("package %s has no exported function gowasm can bind%s" % (
-            src.import_path, (":" + reasons) if reasons else " (it exports no functions)"))
+            src.label, (":" + reasons) if reasons else " (it exports no functions)"))
     out = os.path.join(work, "out.wasm")
     if tools.tinygo_path is not None:
         if overlay:
@@ -354,10 +460,10 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
 
 
 def _gomod_path(path: str) -> str:
-    """A directory as a go.mod replace target (forward slashes; quoted if it
-    has spaces)."""
-    path = path.replace(os.sep, "/")
-    return '"%s"' % path if " " in path else path
+    """A directory as a go.mod replace target: forward slashes, and always
+    quoted, as a Go string literal (JSON's escapes are Go's), since go.mod
+    refuses a quote, a space or a tab in an unquoted path."""
+    return json.dumps(path.replace(os.sep, "/"), ensure_ascii=False)
 
 
 def check_flags(flags: Sequence[str]) -> Tuple[str, ...]:

@@ -4,13 +4,14 @@ import difflib
 import json
 import mmap
 import os
+import re
 import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _bindings, _host, _native, _streams
 from ._cache import CacheOption, resolve_cache_dir
-from ._errors import WasmError
+from ._errors import CompileError, WasmError
 from ._func import is_attribute_name, make_function
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
@@ -204,10 +205,27 @@ class Module:
         spec = os.fspath(source)
         cache = kwargs.get("cache", True)
         cache_dir = resolve_cache_dir(cache) if cache not in (False, None) else None
-        wasm = _gobuild.build(spec, tinygo=tinygo, flags=_gobuild.check_flags(build_flags), cache_dir=cache_dir)
-        local = os.path.isdir(spec)
-        kwargs.setdefault("name", os.path.basename(os.path.abspath(spec) if local else spec.partition("@")[0]))
-        return cls(wasm, **kwargs)
+        flags = _gobuild.check_flags(build_flags)
+        wasm = _gobuild.build(spec, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
+        if os.path.isdir(spec):
+            name = os.path.basename(os.path.abspath(spec))
+        else:
+            # The last element that is not a major version suffix: .../semver/v3 is semver.
+            parts = spec.partition("@")[0].split("/")
+            name = parts[-2] if len(parts) > 2 and re.fullmatch(r"v[2-9]|v[1-9][0-9]+", parts[-1]) else parts[-1]
+        kwargs.setdefault("name", name)
+        try:
+            return cls(wasm, **kwargs)
+        except CompileError as e:
+            # A cached build that does not compile (truncated: a crash before
+            # the disk caught up with the rename, a full disk) would fail every
+            # load after; it is built once more. A fresh build that fails
+            # again raises.
+            try:
+                os.remove(wasm)
+            except OSError:
+                raise e from None
+            return cls(_gobuild.build(spec, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
 
     def _describe(self, info: Dict[str, Any], host_ids: List[int]) -> None:
         """Builds kind, imports, exports and their functions from the native

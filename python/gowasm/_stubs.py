@@ -57,7 +57,10 @@ def stubs(module: Any) -> str:
             sig = inspect.signature(fn)
         except (TypeError, ValueError):
             continue
-        params = ["self"]
+        # The receiver is "self" unless a Go parameter has that name; a
+        # type checker takes the first parameter as the receiver whatever
+        # its name.
+        params = ["_self" if "self" in sig.parameters else "self"]
         positional_only = False
         for p in sig.parameters.values():
             params.append("%s: %s" % (p.name, _annotation(p.annotation)))

@@ -15,6 +15,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+	"github.com/tetratelabs/wazero/sys"
 
 	"github.com/gowasm/gowasm/gohost/internal/handles"
 )
@@ -192,6 +193,14 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	m.intr.begin(m.intr.timeout)
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	m.intr.end()
+	if err == nil && !run && inst.IsClosed() {
+		// A start function that exits with code 0 leaves wazero's module
+		// closed with no error ("don't err on success"). For a program that
+		// is its end; a library (a reactor's _initialize: a Go package
+		// whose init calls os.Exit(0)) has nothing left to call, and
+		// treated as live its freed memory crashed the process.
+		err = sys.NewExitError(0)
+	}
 	if err != nil {
 		e := AsError(err)
 		if e.Code == ErrExit && run {
@@ -209,6 +218,8 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 		if i := strings.Index(msg, "failed: "); i >= 0 && strings.HasPrefix(msg, "module[") {
 			msg = msg[i+len("failed: "):]
 		}
+		// A panic in a Go package's init is "panic: ...", not only unreachable.
+		msg = m.stderr.quote(e.Code, msg)
 		return &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: fmt.Sprintf("gowasm: %s %s failed: %s", what, cfg.displayName(), msg)}
 	}
 	m.inst = inst
@@ -338,11 +349,8 @@ func (m *Module) Free() error {
 // the module refuses later calls instead of running on corrupt state.
 func (m *Module) fail(err error) *Error {
 	e := AsError(err)
-	if e.Code == ErrTrap || e.Code == ErrExit {
-		if msg := m.stderr.take(); msg != "" {
-			// The guest's own words first: "panic: division by zero".
-			e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: "the guest's " + msg + "\n" + e.Msg}
-		}
+	if msg := m.stderr.quote(e.Code, e.Msg); msg != e.Msg {
+		e = &Error{Code: e.Code, ExitCode: e.ExitCode, Msg: msg}
 	}
 	switch e.Code {
 	case ErrTrap, ErrExit, ErrLink, ErrHost:

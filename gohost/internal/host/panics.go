@@ -41,6 +41,19 @@ func (t *stderrTail) take() string {
 	return msg
 }
 
+// quote puts the guest's last panic, if any, before msg, the message of an
+// error of the given code: its own words first ("the guest's panic:
+// division by zero"), then the trap. Only traps and exits follow a panic.
+func (t *stderrTail) quote(code Code, msg string) string {
+	if code != ErrTrap && code != ErrExit {
+		return msg
+	}
+	if p := t.take(); p != "" {
+		return "the guest's " + p + "\n" + msg
+	}
+	return msg
+}
+
 // panicMessage finds the last panic (Go: "panic: ", TinyGo: "panic: " too;
 // the Go runtime's "fatal error: ") at the start of a line of stderr and
 // returns it without the goroutine trace that follows, or "".

@@ -165,5 +165,12 @@ func Scaled(s scale) float64 { return float64(s) }
 
 type scale float64
 
+// Stringer returns an interface with methods: skipped (its JSON would be
+// its dynamic value's exported fields, usually none).
+func Stringer() fmt.Stringer { return time.Second }
+
+// Anything returns any: bound, its dynamic value as JSON.
+func Anything(n int) any { return map[string]int{"n": n} }
+
 // Area is a method: not bound.
 func (c Celsius) Area() float64 { return 0 }
