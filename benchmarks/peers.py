@@ -68,7 +68,7 @@ class Wasmtime(_ByHand):
         try:
             import wasmtime
         except ImportError as e:
-            raise Unavailable("not installed (pip install wasmtime): %s" % e)
+            raise Unavailable("not installed (pip install wasmtime): %s" % e) from None
         self.version = _version("wasmtime")
         engine = wasmtime.Engine()
         linker = wasmtime.Linker(engine)
@@ -118,7 +118,7 @@ class Wasm3(_ByHand):
         try:
             import wasm3
         except ImportError as e:
-            raise Unavailable("not installed (pip install pywasm3): %s" % e)
+            raise Unavailable("not installed (pip install pywasm3): %s" % e) from None
         self.version = _version("pywasm3")
         env = wasm3.Environment()
         rt = self.rt = env.new_runtime(1 << 20)

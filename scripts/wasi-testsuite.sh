@@ -5,9 +5,11 @@
 #   git clone --branch prod/testsuite-base https://github.com/WebAssembly/wasi-testsuite
 #   ./scripts/wasi-testsuite.sh path/to/wasi-testsuite
 #
-# The suite is not part of ./scripts/test.sh: it lives on GitHub, which CI
-# cannot reach. Its runner needs Python 3.12+ (set RUNNER_PYTHON) and its
-# own requirements, installed here into .cache/wasi-testsuite-venv.
+# ./scripts/test.sh runs the same tests without the suite's runner or
+# network (tests/test_wasi_testsuite.py, from the binaries in tests/data);
+# this runs the suite's own runner, to check that both agree. It needs
+# Python 3.12+ (set RUNNER_PYTHON) and the runner's requirements, installed
+# here into .cache/wasi-testsuite-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUITE=$(cd "${1:?usage: $0 path/to/wasi-testsuite}" && pwd)

@@ -27,6 +27,7 @@ GUESTS = {
     "hostcalls_wasm": ("tests/guests/hostcalls", True),
     "greet_wasm": ("examples/greet-go", True),
     "misdescribed_wasm": ("tests/guests/misdescribed", True),
+    "notebook_wasm": ("examples/notebook", True),
 }
 
 
@@ -75,6 +76,12 @@ def hostcalls_wasm():
 def greet_wasm():
     """Path of examples/greet-go: a self-describing guest (gowasm's guest package)."""
     return _guest("greet_wasm")
+
+
+@pytest.fixture(scope="session")
+def notebook_wasm():
+    """Path of examples/notebook: the Go guest of examples/gowasm.ipynb."""
+    return _guest("notebook_wasm")
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from ._host import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
 from ._run import run
+from ._types import ExportedFunction
 from ._wasi import Mount
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Caller",
     "Exports",
     "Import",
+    "ExportedFunction",
     "WasmError",
     "CompileError",
     "LinkError",

@@ -9,11 +9,15 @@ read as negative) and whether its results come in a frame (an ``error``,
 several results, JSON: see :mod:`gowasm._frames`).
 """
 
+import functools
 import json
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+import types
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from . import _frames
+from ._func import described_owner_of, too_many_arguments
 from ._typed import make_typed
+from ._types import ExportedFunction
 
 if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
     import inspect
@@ -38,7 +42,7 @@ def parse(data: bytes) -> Dict[str, Any]:
     return doc
 
 
-def apply(module: Any, functions: Dict[str, Callable[..., Any]], described: Mapping[str, Any],
+def apply(module: Any, functions: Dict[str, ExportedFunction], described: Mapping[str, Any],
           warn: Callable[[str], None]) -> None:
     """Replaces each described raw export in ``functions`` by its typed
     function; a description that does not fit the export is ignored with a
@@ -54,7 +58,7 @@ def apply(module: Any, functions: Dict[str, Callable[..., Any]], described: Mapp
             warn("ignoring the description of %s: %s" % (fname, e))
 
 
-def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
+def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     """The Python function for raw export ``raw`` described by ``spec``."""
     params: List[str] = list(spec.get("params") or [])
     results: List[str] = list(spec.get("results") or [])
@@ -75,19 +79,23 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> Callable[..., Any]:
     variadic = bool(spec.get("variadic"))
     if variadic and (not params or params[-1] not in ("json", "bytes")):
         raise ValueError("variadic, but its last parameter is not a list")
-    fn = typed
+    fn: Any = typed
     if framed or checks or unsigned or variadic:
-        fn = _wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed else None,
-                   unsigned, params[-1] if variadic else None)
+        # Bound, as every export is, so that it pickles as (module, name).
+        fn = types.MethodType(_wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed
+                                    else None, unsigned, params[-1] if variadic else None),
+                              described_owner_of(raw.module))
     return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
 
 
 # The wrapper's own names start with _gowasm_, as bindgen's do: the
 # parameters are the Go function's, and Go names such as frame, list or
 # check would otherwise shadow them (a Go identifier may start with _, but
-# bindgen reserves _gowasm).
+# bindgen reserves _gowasm). _gowasm_owner: what the function is bound to
+# (see _func.DescribedOwner); *_gowasm_extra: too many arguments, said as
+# Python would without the owner.
 _WRAPPER = """
-def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK):
+def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_many):
     _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes = type, int, list, bytes
     def {name}({params}):
 {checks}        return {call}
@@ -102,7 +110,9 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
     then the call, then the frame decoded or the uint64 reinterpreted. A Go
     ``...T`` parameter is Python's ``*args``, sent as one list (``bytes``
     for ``...byte``)."""
-    names = list(typed.__signature__.parameters)
+    import inspect
+
+    names = list(inspect.signature(typed).parameters)
     params = list(names)
     args = list(names)
     if variadic is not None:
@@ -118,6 +128,9 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
         call = "_gowasm_frame(%s)" % call
     elif unsigned:
         call = "%s & _gowasm_MASK" % call
+    if variadic is None:
+        lines.insert(0, "        if _gowasm_extra:\n            _gowasm_too_many(len(_gowasm_extra))\n")
+    params = ["_gowasm_owner", "/"] + params + ([] if variadic else ["*_gowasm_extra"])
     source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
@@ -133,7 +146,8 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
                 name, names[i], v, _narrow_name(lo, hi), lo, hi))
         return int(v)
 
-    return namespace["make"](typed, frame, check, (1 << 64) - 1)  # type: ignore[no-any-return]
+    too_many = functools.partial(too_many_arguments, name, len(names))
+    return namespace["make"](typed, frame, check, (1 << 64) - 1, too_many)  # type: ignore[no-any-return]
 
 
 def _narrow_name(lo: int, hi: int) -> str:
@@ -141,27 +155,31 @@ def _narrow_name(lo: int, hi: int) -> str:
 
 
 def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
-              variadic: bool) -> Any:
+              variadic: bool) -> ExportedFunction:
     """help() shows the Go function: its signature with Python types, its Go
     declaration and doc comment, and what it raises."""
-    if fn is not typed:
+    bound, fn = fn, getattr(fn, "__func__", fn)  # a typed function is bound to its TypedOwner
+    if fn is not typed and bound is not typed:
         for attr in ("name", "params", "raw", "module", "wasm_signature", "typed"):
             setattr(fn, attr, getattr(typed, attr))
         fn.results = tuple(results)
     import inspect
 
-    sig = typed.__signature__
+    sig = inspect.signature(typed)
     if variadic:
         last = list(sig.parameters.values())[-1]
         sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
             last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
     if len(results) > 1:
-        ret: Any = Tuple[tuple(_PY[r] for r in results)]  # type: ignore[misc]
+        ret: Any = Tuple[tuple(_PY[r] for r in results)]
     else:
         ret = _PY[results[0]] if results else None
-    fn.__signature__ = sig.replace(return_annotation=ret)
+    sig = sig.replace(return_annotation=ret)
+    # A bound function's own signature has the owner first (inspect drops it).
+    fn.__signature__ = sig if bound is fn else sig.replace(
+        parameters=[inspect.Parameter("_gowasm_owner", inspect.Parameter.POSITIONAL_ONLY)] + list(sig.parameters.values()))
     fn.__name__ = raw.name
-    fn.__qualname__ = "%s%s" % (raw.name, _plain(fn.__signature__))
+    fn.__qualname__ = "%s%s" % (raw.name, _plain(sig))
     fn.__module__ = "gowasm"
     doc = ["Go: " + go.get("declaration", "func " + raw.name)]
     if go.get("doc"):
@@ -170,7 +188,7 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
         doc += ["", "Raises gowasm.GoError when the Go function returns a non-nil error."]
     doc += ["", "(wasm export %s of %s)" % (raw.wasm_signature, raw.module.name)]
     fn.__doc__ = "\n".join(doc)
-    return fn
+    return cast(ExportedFunction, bound)
 
 
 def _plain(sig: "inspect.Signature") -> str:

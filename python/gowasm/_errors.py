@@ -115,7 +115,7 @@ class ForkError(WasmError):
 (_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK,
  _INTERRUPTED, _TIMEOUT) = range(1, 13)
 
-_CLASSES = {
+_CLASSES: "dict[int, type[BaseException]]" = {
     _COMPILE: CompileError,
     _LINK: LinkError,
     _TRAP: Trap,

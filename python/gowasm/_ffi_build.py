@@ -20,6 +20,7 @@ Besides the ABI, the extension defines, in C:
 
 import os
 import re
+from typing import Any, Dict, Optional, Tuple
 
 from cffi import FFI
 
@@ -30,12 +31,12 @@ HEADER_DIR = os.path.join(ROOT, "gohost")
 _FAST_CALL = re.compile(r"^(\w+) (gowasm_call_\w+)\(gowasm_error \*err, uint64_t func((?:, \w+ a\d)*)\);$", re.M)
 
 
-def _header():
+def _header() -> str:
     with open(os.path.join(HEADER_DIR, "gowasm.h")) as f:
         return f.read()
 
 
-def _cdef(header):
+def _cdef(header: str) -> str:
     """The header without comments and preprocessor lines cffi cannot parse."""
     text = re.sub(r"/\*.*?\*/", "", header, flags=re.S)
     lines = []
@@ -48,7 +49,7 @@ def _cdef(header):
     return "\n".join(lines)
 
 
-def _wrappers(header):
+def _wrappers(header: str) -> Tuple[str, str]:
     decls, defs = [], []
     for result, name, params in _FAST_CALL.findall(header):
         args = [p.strip() for p in params.split(",") if p.strip()]
@@ -72,7 +73,7 @@ _FAST_RESULT = {"int32_t": "PyLong_FromLong((long)r)", "int64_t": "PyLong_FromLo
                 "double": "PyFloat_FromDouble(r)"}
 
 
-def _fast_builtins(header):
+def _fast_builtins(header: str) -> str:
     """The fast calls again as METH_FASTCALL builtins (gowasm._fastcall,
     made by gwpy_install_fast): cffi's own wrappers are METH_VARARGS, which
     costs a tuple and PyArg_UnpackTuple per call (~30-50 ns). Same
@@ -412,7 +413,7 @@ static int gwpy_install_fast(void) {
 """ % ("\n".join(funcs), "\n".join(table))
 
 
-def build_ffi(library_dir=None):
+def build_ffi(library_dir: Optional[str] = None) -> FFI:
     header = _header()
     decls, defs = _wrappers(header)
     ffi = FFI()
@@ -531,7 +532,7 @@ static long long gwpy_to_c_i64(PyObject *o) {
         + "\n"
         + _fast_builtins(header)
     )
-    kwargs = {"include_dirs": [HEADER_DIR]}
+    kwargs: Dict[str, Any] = {"include_dirs": [HEADER_DIR]}
     if library_dir:
         kwargs.update(libraries=["gowasm"], library_dirs=[library_dir])
     ffi.set_source("gowasm._gowasm_cffi", source, py_limited_api=True, **kwargs)

@@ -10,19 +10,31 @@ happens on a slow path entered only when the fast one fails. See
 RATIONALE.md for the measurements.
 """
 
+import functools
 import keyword
 import operator
 import struct
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+import types
+from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple, cast
 
-from . import _native
+from . import _display, _native, _pickle
 from ._errors import ForkError
 from ._map import make_map
+
+if TYPE_CHECKING:
+    from ._types import ExportedFunction
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
 _FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
 _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
+
+
+def too_many_arguments(name: str, n: int, extra: int) -> NoReturn:
+    """Raises Python's own error for too many positional arguments, without
+    counting the owner a typed or bound function takes first."""
+    raise TypeError("%s() takes %d positional argument%s but %d %s given"
+                    % (name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
 
 
 def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -> str:
@@ -38,10 +50,16 @@ def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -
 
 # One factory per (arity, result kind); each makes the fast function of an
 # export. The source is generated because the arity must be spelled out:
-# *args costs a tuple on the way in and another on the way to cffi, and
-# default values or *extra (to catch arity errors ourselves) cost ~25 ns (10%)
-# by defeating CPython 3.11's call specialization. Arity errors are Python's
-# own, and name the wasm signature because the function's __qualname__ is it.
+# *args costs a tuple on the way in and another on the way to cffi.
+# Arity errors are Python's own, and name the wasm signature because the
+# function's __qualname__ is it.
+# The export is that function bound to its module's ExportOwner (a bound
+# method costs ~0-5 ns more than a function, and pickles as
+# ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused
+# first argument. Python counts it in its error for too many arguments, as
+# it counts ``self`` for any method ("takes 3 positional arguments but 4
+# were given" for a 2-parameter export): catching them ourselves with
+# ``*extra`` cost ~25 ns a call here (RATIONALE.md, "The call path").
 _FAST_TEMPLATE = """
 def make(call, h, slow, check, FAILED):
     def f({params}):
@@ -68,7 +86,7 @@ def _factory(arity: int, result: str) -> Callable[..., Any]:
     if key not in _factories:
         names = ["p%d" % i for i in range(arity)]
         source = _FAST_TEMPLATE.format(
-            params=", ".join(names) + (", /" if names else ""),
+            params=", ".join(["_owner"] + names + ["/"]),
             args=", ".join(names),
             call_args="".join(", " + n for n in names),
             result_check=_RESULT_CHECKS[result],
@@ -143,12 +161,13 @@ class _Export:
         )
 
     def make_check(self) -> Callable[[Any], Any]:
-        ffi, lib = self.ffi, self.lib
+        ffi, lib, module = self.ffi, self.lib, self.module
 
         def check(r: Any) -> Any:
             err = _native.take_error(ffi, lib)
             if err.code == 0:
                 return r  # the sentinel was a genuine result
+            _pickle.failed(module, err.code)
             _native.raise_error(ffi, lib, err)
 
         return check
@@ -171,6 +190,7 @@ class _Export:
         else:
             status = self.lib.gowasm_call_timeout(err, self.handle, stack, size, check_timeout(timeout))
         if status != 0:
+            _pickle.failed(self.module, err.code)
             _native.raise_error(self.ffi, self.lib, err)
         values = tuple(_decode(t, stack[i]) for i, t in enumerate(self.results))
         if not values:
@@ -185,28 +205,32 @@ def f32_bits(value: float) -> int:
     """IEEE bits of value rounded to f32; too large becomes infinity, as a
     C or Go conversion does (struct refuses)."""
     try:
-        return struct.unpack("<I", struct.pack("<f", value))[0]
+        bits: int = struct.unpack("<I", struct.pack("<f", value))[0]
+        return bits
     except OverflowError:
         return 0x7F800000 if value > 0 else 0xFF800000
 
 
 def f64_bits(value: float) -> int:
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
+    bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
+    return bits
 
 
 def f32_from_bits(raw: int) -> float:
-    return struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+    value: float = struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
+    return value
 
 
 def f64_from_bits(raw: int) -> float:
-    return struct.unpack("<d", struct.pack("<Q", raw))[0]
+    value: float = struct.unpack("<d", struct.pack("<Q", raw))[0]
+    return value
 
 
 def _encode(kind: str, value: Any) -> int:
     if kind == "i32":
-        return value & 0xFFFFFFFF
+        return int(value & 0xFFFFFFFF)
     if kind == "i64":
-        return value & 0xFFFFFFFFFFFFFFFF
+        return int(value & 0xFFFFFFFFFFFFFFFF)
     if kind == "f32":
         return f32_bits(value)
     return f64_bits(value)
@@ -225,8 +249,82 @@ def _decode(kind: str, raw: int) -> Any:
     raise TypeError("gowasm cannot return %s values yet" % kind)
 
 
-def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> Callable[..., Any]:
-    """Builds the Python function that calls export ``name`` of ``module``."""
+class ExportOwner:
+    """What a module's exports are bound to, so that they pickle.
+
+    An export is a generated function bound to this object (a method whose
+    ``__self__`` it is): pickle saves a bound method as ``getattr(owner,
+    name)`` and this object as its module (``Module.__reduce__``: the
+    module's bytes and configuration), so ``m.sum`` pickles as (module,
+    name) and works in ``multiprocessing`` pools, ``ProcessPoolExecutor``
+    and Dask. A plain function would pickle by its qualified name, which
+    for an export is its wasm signature.
+    """
+
+    # Names no export is likely to have: getattr(owner, name) finds these first.
+    __slots__ = ("_gowasm_module", "_gowasm_functions", "__weakref__")
+
+    def __init__(self, module: Any, picklable: bool = True) -> None:
+        self._gowasm_module = module
+        self._gowasm_functions: Optional[Dict[str, Any]] = {} if picklable else None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._gowasm_functions[name]  # type: ignore[index]
+        except (KeyError, TypeError):
+            raise AttributeError("%s has no raw export %r" % (self._gowasm_module.name, name)) from None
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        if self._gowasm_functions is None:
+            import pickle
+
+            raise pickle.PicklingError("an export of %s named like an attribute of Python objects cannot be "
+                                       "pickled" % self._gowasm_module.name)
+        return (owner_of, (self._gowasm_module,))
+
+    def __dask_tokenize__(self) -> Any:
+        return ("gowasm.ExportOwner", self._gowasm_module.__dask_tokenize__())
+
+    def __repr__(self) -> str:
+        return "<exports of %s>" % self._gowasm_module.name
+
+
+class DescribedOwner(ExportOwner):
+    """What the functions a description made (``Module.from_go``'s
+    bindings) are bound to: pickled as (module, name), found again as
+    ``module.exports[name]``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._gowasm_module.__dict__["exports"][name]
+        except KeyError:
+            raise AttributeError("%s has no export %r" % (self._gowasm_module.name, name)) from None
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (described_owner_of, (self._gowasm_module,))
+
+
+def described_owner_of(module: Any) -> DescribedOwner:
+    """The :class:`DescribedOwner` of a module (made once)."""
+    owner = module.__dict__.get("_described_owner")
+    if owner is None:
+        owner = module.__dict__["_described_owner"] = DescribedOwner(module)
+    return owner  # type: ignore[no-any-return]
+
+
+def owner_of(module: Any) -> ExportOwner:
+    """The :class:`ExportOwner` of a module (made once)."""
+    owner = module.__dict__.get("_export_owner")
+    if owner is None:
+        owner = module.__dict__["_export_owner"] = ExportOwner(module)
+    return owner  # type: ignore[no-any-return]
+
+
+def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> "ExportedFunction":
+    """Builds the Python function that calls export ``name`` of ``module``:
+    a generated function bound to the module's :class:`ExportOwner`."""
     ex = _Export(module, name, params, results, handle)
     fast = ex.fast_entry()
     if fast is not None:
@@ -243,11 +341,18 @@ def make_function(module: Any, name: str, params: Sequence[str], results: Sequen
         fn = _factory(len(params), result)(call, handle, slow, check, _native.FAILED_INT)
     else:
 
-        def fn(*args: Any) -> Any:
+        def fn(_owner: Any, *args: Any) -> Any:
             return ex.call_general(args)
 
     _describe(fn, ex)
-    return fn
+    owner = owner_of(module)
+    if hasattr(ExportOwner, name):  # "__init__"...: getattr(owner, name) would not find it
+        export = types.MethodType(fn, ExportOwner(module, picklable=False))
+    else:
+        export = owner._gowasm_functions[name] = types.MethodType(fn, owner)  # type: ignore[index]
+    fn.typed = _typed_method(export)
+    fn.map = make_map(export, ex)
+    return cast("ExportedFunction", export)
 
 
 def _describe(fn: Any, ex: _Export) -> None:
@@ -271,17 +376,21 @@ def _describe(fn: Any, ex: _Export) -> None:
     elif len(ex.results) == 1:
         ret = _PY_TYPE.get(ex.results[0], Any)
     else:
-        ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]  # type: ignore[misc]
+        ret = Tuple[tuple(_PY_TYPE.get(t, Any) for t in ex.results)]
     annotations = {"p%d" % i: _PY_TYPE.get(t, Any) for i, t in enumerate(ex.params)}
-    if fn.__code__.co_posonlyargcount == len(ex.params) and not fn.__code__.co_flags & 0x04:  # def f(p0, p1, /)
-        # inspect.signature reads these: (p0: int, p1: int, /) -> int,
-        # without importing inspect (~10 ms of `import gowasm`).
+    if fn.__code__.co_posonlyargcount == len(ex.params) + 1 and not fn.__code__.co_flags & 0x04:
+        # def f(_owner, p0, p1, /): inspect.signature reads these, and drops
+        # the owner the export is bound to: (p0: int, p1: int, /) -> int,
+        # without importing inspect (~5-10 ms of `import gowasm`).
         fn.__annotations__ = dict(annotations, **{"return": ret})
     else:
         import inspect
 
+        # The leading parameter is the owner the export is bound to: inspect
+        # drops it from a bound method's signature.
+        owner = inspect.Parameter("_owner", inspect.Parameter.POSITIONAL_ONLY)
         fn.__signature__ = inspect.Signature(
-            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY, annotation=a) for n, a in annotations.items()],
+            [owner] + [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY, annotation=a) for n, a in annotations.items()],
             return_annotation=ret)
     fn.name = ex.name
     fn.params = ex.params
@@ -289,9 +398,9 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.module = ex.module  # keeps the module alive while the function is
     fn._handle = ex.handle  # for typed calls in one crossing (_typedcall.py)
     fn.wasm_signature = ex.signature
-    fn.typed = _typed_method(fn)
     fn.call = _call_method(ex)
-    fn.map = make_map(fn, ex)
+    fn.acall = _acall_method(ex)
+    fn._repr_html_ = functools.partial(_display.export_html, fn)
 
 
 def _call_method(ex: _Export) -> Callable[..., Any]:
@@ -304,6 +413,36 @@ def _call_method(ex: _Export) -> Callable[..., Any]:
 
     call.__qualname__ = ex.signature + ".call"
     return call
+
+
+def _acall_method(ex: _Export) -> Callable[..., Any]:
+    return acall_of(ex.call_general, ex.signature, general=True)
+
+
+def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> Callable[..., Any]:
+    """The ``acall`` of an export: ``fn`` run in the event loop's default
+    executor. ``general``: fn is ``_Export.call_general(args, timeout)``."""
+
+    async def acall(*args: Any, **kwargs: Any) -> Any:
+        """``await m.fn.acall(*args)``: the call, run in the event loop's
+        default executor (a thread) so the loop goes on meanwhile. The GIL
+        is released while guest code runs, so calls on separate modules
+        overlap (``asyncio.gather``); calls on one module take turns.
+        Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
+        awaiting task does not stop the guest: give a ``timeout``."""
+        import asyncio  # ~25 ms: not at ``import gowasm``
+
+        loop = asyncio.get_running_loop()
+        if general:
+            job = functools.partial(fn, args, kwargs.pop("timeout", None))
+            if kwargs:
+                raise TypeError("%s.acall() takes only timeout= as a keyword argument" % signature)
+        else:
+            job = functools.partial(fn, *args, **kwargs)
+        return await loop.run_in_executor(None, job)
+
+    acall.__qualname__ = signature + ".acall"
+    return acall
 
 
 def check_timeout(timeout: Any) -> float:

@@ -71,9 +71,10 @@ class Toolchain:
 
     def __init__(self, tinygo: bool = False) -> None:
         self.tinygo = tinygo
-        self.go = shutil.which("go")
-        if self.go is None:
+        go = shutil.which("go")
+        if go is None:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found="none"))
+        self.go: str = go
         env = self.env(host=True)
         out = _run([self.go, "env", "GOVERSION"], None, env, "go env").strip()
         # "go1.26.8", or a development toolchain's "devel go1.27-4a3b2c1 ...".

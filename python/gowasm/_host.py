@@ -262,7 +262,7 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
         "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_pending": _pending,
     }
     exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
-    return namespace["invoke"]
+    return namespace["invoke"]  # type: ignore[no-any-return]
 
 
 def _result_encoder(hf: HostFunction, results: List[str]) -> Callable[[Any], int]:
@@ -282,9 +282,11 @@ def _result_encoder(hf: HostFunction, results: List[str]) -> Callable[[Any], int
     else:
         body = ["def encode(r):", "    try:", "        return %s" % _encode_expr(results[0], "r"),
                 "    except TypeError:", "        _bad_result(r)"]
-    namespace = {"_bits32": _bits32, "_bits64": _bits64, "_bad_result": bad_result, "_range": out_of_range}
+    namespace: Dict[str, Any] = {"_bits32": _bits32, "_bits64": _bits64, "_bad_result": bad_result,
+                                 "_range": out_of_range}
     exec(compile("\n".join(body), "<gowasm host result %s>" % what, "exec"), namespace)
-    return namespace["encode"]  # type: ignore[no-any-return]
+    encode: Callable[[Any], int] = namespace["encode"]
+    return encode
 
 
 def _encode_expr(kind: str, value: str) -> str:
@@ -400,8 +402,8 @@ def install(ffi: Any, lib: Any) -> None:
     # _on_error; if even that cannot run, cffi returns `error`, which tells
     # the native library that nothing was kept (raise_error then raises a
     # RecursionError of its own).
-    @ffi.def_extern(onerror=_on_error, error=lib.GOWASM_HOST_NOT_RUN)
-    def gwpy_host_call(fid, module, stack, sig):
+    @ffi.def_extern(onerror=_on_error, error=lib.GOWASM_HOST_NOT_RUN)  # type: ignore[untyped-decorator]
+    def gwpy_host_call(fid: int, module: int, stack: Any, sig: Any) -> int:
         return invokers[fid](stack, module, sig)
 
 

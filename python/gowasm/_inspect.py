@@ -359,7 +359,7 @@ def format_text(info: ModuleInfo) -> str:
                      for i, g in enumerate(info.globals))
     lines.append("functions defined: %d" % info.functions)
     if info.has_start_section:
-        lines.append("start section: function %d%s (runs when the module loads)" % (
+        lines.append("start section: function %s%s (runs when the module loads)" % (
             info.start_function, " (%s)" % _show(info.start_function_name) if info.start_function_name else ""))
     else:
         lines.append("start section: none")

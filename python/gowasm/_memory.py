@@ -57,18 +57,18 @@ class Memory:
         _native.check_call(lib.gowasm_memory_grow, self._module._handle, pages, out)
         return int(out[0])
 
-    def read(self, offset: int, size: int) -> bytes:  # type: ignore[override]
+    def read(self, offset: int, size: int) -> bytes:
         """Copies ``size`` bytes at ``offset`` out of the memory."""
         self._check(offset, size)
         full = self._module._memory_map()
         if full is not None:
-            return full[offset : offset + size]
+            return bytes(full[offset : offset + size])
         ffi, lib = _native.load()
         buf = ffi.new("uint8_t[]", size)
         _native.check_call(lib.gowasm_memory_read, self._module._handle, offset, buf, size)
-        return ffi.buffer(buf, size)[:]
+        return ffi.buffer(buf, size)[:]  # type: ignore[no-any-return]
 
-    def write(self, offset: int, data: Bytes) -> None:  # type: ignore[override]
+    def write(self, offset: int, data: Bytes) -> None:
         """Copies ``data`` into the memory at ``offset``."""
         data = memoryview(data).cast("B")
         self._check(offset, len(data))
@@ -97,7 +97,7 @@ class Memory:
             return "<gowasm.Memory of %s (closed)>" % self._module.name
 
 
-class MappedMemory(Memory, mmap.mmap):
+class MappedMemory(Memory, mmap.mmap):  # type: ignore[misc]  # read/write are Memory's, not mmap's
     """A Memory that is also a shared mapping of the memory's pages."""
 
     def resize(self, newsize: int) -> None:
@@ -119,7 +119,7 @@ def memory_size(owner: Any) -> int:
     size = lib.gwpy_memory_len(owner._handle)
     if size < 0:
         _native.raise_error(ffi, lib, _native.take_error(ffi, lib))
-    return size
+    return int(size)
 
 
 def open_memory(module: Any) -> Memory:
@@ -129,7 +129,7 @@ def open_memory(module: Any) -> Memory:
     if size == 0 or memory_map(module, None, 0) is None:
         mem.mapped_size = -1  # never reused: a copying Memory costs nothing to make
         return mem
-    view = _mapping(MappedMemory, module, size)
+    view: Memory = _mapping(MappedMemory, module, size)
     view._module = module
     view.mapped_size = size
     return view
@@ -178,4 +178,5 @@ def map_reservation(module: Any) -> Optional[mmap.mmap]:
     reserved = memory_map(module, None, 0)
     if reserved is None:
         return None
-    return _mapping(mmap.mmap, module, reserved)
+    mapping: mmap.mmap = _mapping(mmap.mmap, module, reserved)
+    return mapping

@@ -6,12 +6,13 @@ import os
 import re
 import warnings
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
-from . import _bindings, _host, _native, _streams
+from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._errors import CompileError, WasmError
 from ._func import is_attribute_name, make_function
+from ._types import ExportedFunction
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
@@ -42,14 +43,14 @@ class Import(NamedTuple):
     provided_by: str
 
 
-class Exports(Mapping[str, Callable[..., Any]]):
+class Exports(Mapping[str, ExportedFunction]):
     """The exported functions of a module, by name (read-only mapping)."""
 
-    def __init__(self, owner: "Module", functions: Dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, owner: "Module", functions: Dict[str, ExportedFunction]) -> None:
         self._owner = owner
         self._functions = functions
 
-    def __getitem__(self, name: str) -> Callable[..., Any]:
+    def __getitem__(self, name: str) -> ExportedFunction:
         try:
             return self._functions[name]
         except KeyError:
@@ -60,6 +61,14 @@ class Exports(Mapping[str, Callable[..., Any]]):
 
     def __len__(self) -> int:
         return len(self._functions)
+
+    def __dask_tokenize__(self) -> Any:
+        """Dask's token: the module's (see :meth:`Module.__dask_tokenize__`)."""
+        return ("gowasm.Exports", self._owner.__dask_tokenize__())
+
+    def _ipython_key_completions_(self) -> List[str]:
+        """IPython completes ``m.exports["<tab>``."""
+        return list(self._functions)
 
     def __repr__(self) -> str:
         # Each function's __qualname__ is its signature: wasm, or typed.
@@ -134,6 +143,14 @@ class Module:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         self._go_built = self._GO_BUILDID in wasm
+        # What pickling needs (gowasm._pickle): the bytes' origin and hash,
+        # and the options, which recreate the module in another process.
+        self._origin = _pickle.Origin.of(source, wasm)
+        self._options: Dict[str, Any] = dict(
+            strict_imports=strict_imports, cache=cache, name=self.name, args=args, env=env,
+            inherit_env=inherit_env, mounts=mounts, stdin=stdin, stdout=stdout, stderr=stderr,
+            deterministic=deterministic, imports=imports, timeout=timeout, memory_limit=memory_limit,
+            interruptible=interruptible)
         streams: List[int] = []
         host_ids: List[int] = []
         try:
@@ -237,7 +254,7 @@ class Module:
             for i in info.get("imports") or ()
         ]
         _host.check_imports(host_ids, self.imports)
-        functions = {}
+        functions: Dict[str, ExportedFunction] = {}
         for e in info.get("exports") or ():
             if e["kind"] == "func":
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
@@ -260,11 +277,12 @@ class Module:
         out = ffi.new("char **")
         _native.check_call(lib.gowasm_module_info, self._handle, out)
         try:
-            return json.loads(ffi.string(out[0]))
+            info: Dict[str, Any] = json.loads(ffi.string(out[0]))
+            return info
         finally:
             lib.gowasm_free(out[0])
 
-    def _apply_description(self, functions: Dict[str, Callable[..., Any]]) -> None:
+    def _apply_description(self, functions: Dict[str, ExportedFunction]) -> None:
         """Types the exports a guest describes (gowasm's guest package
         exports ``gowasm_describe``), so that ``m.greet("world")`` works."""
         raw = functions[DESCRIBE_EXPORT]
@@ -273,8 +291,8 @@ class Module:
             warnings.warn("%s: %s" % (self.name, message), RuntimeWarning, stacklevel=4)
 
         try:
-            if raw.params or raw.results != ("i64",):  # type: ignore[attr-defined]
-                raise TypeError("%s is not () -> i64" % raw.wasm_signature)  # type: ignore[attr-defined]
+            if raw.params or raw.results != ("i64",):
+                raise TypeError("%s is not () -> i64" % raw.wasm_signature)
             doc = _bindings.parse(read_packed(raw(), self._allocator(None), self))
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
@@ -299,7 +317,7 @@ class Module:
             return None
         # Cached while the size is the same (a new mapping costs ~10 us; the
         # size check one call into Go): a view of the current size either way.
-        cached = self.__dict__.get("_memory_view")
+        cached: Optional[Memory] = self.__dict__.get("_memory_view")
         if cached is not None and not getattr(cached, "closed", False) and cached.mapped_size == memory_size(self):
             return cached
         view = self._memory_view = open_memory(self)
@@ -343,9 +361,12 @@ class Module:
 
     # -- discovery --------------------------------------------------------
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: a missing export.
-        if name.startswith("__") or "exports" not in self.__dict__:
+    def __getattr__(self, name: str) -> ExportedFunction:
+        # Only reached when normal lookup fails: a missing export (exports
+        # are instance attributes; this return type is theirs for mypy).
+        # IPython and Jupyter probe for display hooks (_repr_*_,
+        # _ipython_*): those are not exports anyone meant.
+        if name.startswith(("__", "_repr_", "_ipython_")) or "exports" not in self.__dict__:
             raise AttributeError(name)
         raise AttributeError(self._missing_export_message(name))
 
@@ -355,6 +376,26 @@ class Module:
     def __repr__(self) -> str:
         state = "closed" if self.closed else self.kind
         return "<gowasm.Module %s (%s), exports: %s>" % (self.name, state, ", ".join(self.exports) or "none")
+
+    # -- notebooks, pickling, Dask ----------------------------------------
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: the exports with their signatures, the
+        kind, the imports and what provides them."""
+        return _display.module_html(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's display: the module and one export per line."""
+        p.text(_display.module_text(self) if not cycle else repr(self))
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        """Pickles the module's bytes and the options it was made with (not
+        its state): see :mod:`gowasm._pickle`."""
+        return _pickle.reduce_module(self)
+
+    def __dask_tokenize__(self) -> Any:
+        """A stable token for Dask: the bytes' SHA-256 and the options."""
+        return _pickle.token(self)
 
     def _missing_export_message(self, name: str) -> str:
         exported = list(self.exports) + self._memories
@@ -375,7 +416,7 @@ class Module:
         return msg
 
 
-def _refuse_go_command_exports(functions: Dict[str, Callable[..., Any]]) -> None:
+def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
     """A Go command's exports trap until its main has run (see
     GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
     entering the guest (whose trap would kill the module)."""
@@ -392,7 +433,7 @@ def _refuse_go_command_exports(functions: Dict[str, Callable[..., Any]]) -> None
             setattr(refuse, attr, getattr(fn, attr, None))
         refuse.__name__ = refuse.__qualname__ = fname
         refuse.__doc__ = "Cannot be called: " + GO_COMMAND_WITH_EXPORTS_ADVICE
-        functions[fname] = refuse
+        functions[fname] = cast(ExportedFunction, refuse)
 
 
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:

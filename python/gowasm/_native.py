@@ -66,7 +66,7 @@ def load() -> Tuple[Any, Any]:
         with _lock:
             if _loaded is None:
                 _loaded = _load()
-    return _loaded
+    return _loaded  # type: ignore[no-any-return]
 
 
 def _in_subinterpreter() -> bool:
@@ -84,7 +84,7 @@ def _in_subinterpreter() -> bool:
     return bool(interpreters.get_current() != interpreters.get_main())
 
 
-def _load():
+def _load() -> Tuple[Any, Any]:
     # The native library is one per process: one Go runtime, one set of
     # callbacks (guest output, host functions) and handles, stream and host
     # function ids that each interpreter's copy of gowasm would number on its
@@ -136,7 +136,7 @@ def _install_fast(ffi: Any, lib: Any) -> Any:
     return fastcall
 
 
-def take_message(ffi, lib, err) -> str:
+def take_message(ffi: Any, lib: Any, err: Any) -> str:
     """The message of a filled ``gowasm_error``, which it frees."""
     message = ffi.string(err.message).decode("utf-8", "replace") if err.message else "unknown error"
     if err.message:
@@ -145,7 +145,7 @@ def take_message(ffi, lib, err) -> str:
     return message
 
 
-def raise_error(ffi, lib, err) -> NoReturn:
+def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
     """Raises the exception for a filled ``gowasm_error``, freeing its message.
     A host function's or a stdio stream's failure re-raises the exception it
     raised."""
@@ -166,12 +166,12 @@ def raise_error(ffi, lib, err) -> NoReturn:
         if hasattr(pending, "add_note"):
             pending.add_note(note)
         else:  # Python 3.10: PEP 678's attribute, kept though not printed
-            pending.__notes__ = list(getattr(pending, "__notes__", ())) + [note]
+            setattr(pending, "__notes__", list(getattr(pending, "__notes__", ())) + [note])  # noqa: B010
         raise pending
     raise error_from(code, message, err.exit_code)
 
 
-def take_error(ffi, lib) -> Any:
+def take_error(ffi: Any, lib: Any) -> Any:
     """The calling thread's last fast-call error (a ``gowasm_error *``), whose
     code is 0 when the sentinel result was a genuine value."""
     err = ffi.new("gowasm_error *")

@@ -65,14 +65,15 @@ class TextWriter(Stream):
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def write(self, data: bytes) -> None:
-        f = self._target()
+        f: Any = self._target()
         if f is None:  # e.g. sys.stdout is None under pythonw
             return
         if (f is sys.__stdout__ or f is sys.__stderr__) and hasattr(f, "buffer"):
-            f.flush()
-            f.buffer.write(data)
-            if f.line_buffering or f is sys.__stderr__:
-                f.buffer.flush()
+            std: Any = f  # (not narrowed to sys.__stdout__'s Optional type)
+            std.flush()
+            std.buffer.write(data)
+            if std.line_buffering or std is sys.__stderr__:
+                std.buffer.flush()
             return
         text = self._decoder.decode(data)
         if text:
@@ -113,9 +114,9 @@ class Reader(Stream):
             return b""
         buffer = getattr(f, "buffer", None)
         if buffer is not None and hasattr(buffer, "read1"):
-            return buffer.read1(size)  # what is available: don't wait for size bytes
+            return bytes(buffer.read1(size))  # what is available: don't wait for size bytes
         if hasattr(f, "read1"):
-            return f.read1(size)
+            return bytes(f.read1(size))
         data = f.read(size)
         if isinstance(data, str):
             data = data.encode("utf-8")
@@ -142,8 +143,8 @@ def output_stream(spec: Any, default: int, own: bool = False) -> "tuple[int, Opt
     if spec is None:
         if not own:
             return default, None
-        stream = TextWriter(_current[default]._target)  # type: ignore[attr-defined]
-        return register(stream, _NAMES[default]), stream
+        writer = TextWriter(_current[default]._target)  # type: ignore[attr-defined]
+        return register(writer, _NAMES[default]), writer
     if spec == _SP_DEVNULL:
         return DISCARD, None
     if spec == _SP_PIPE:
@@ -212,8 +213,8 @@ def _lookup(sid: int) -> Optional[Stream]:
 def install(ffi: Any, lib: Any) -> None:
     """Registers the stdio callbacks with cffi (once, at library load)."""
 
-    @ffi.def_extern(onerror=_on_write_error)
-    def gwpy_write(sid, data, size):
+    @ffi.def_extern(onerror=_on_write_error)  # type: ignore[untyped-decorator]
+    def gwpy_write(sid: int, data: Any, size: int) -> int:
         stream = _lookup(sid)
         if stream is not None:
             try:
@@ -223,8 +224,8 @@ def install(ffi: Any, lib: Any) -> None:
                 return 1  # the guest call is aborted, and re-raises e
         return 0
 
-    @ffi.def_extern(onerror=_on_read_error)
-    def gwpy_read(sid, buf, size):
+    @ffi.def_extern(onerror=_on_read_error)  # type: ignore[untyped-decorator]
+    def gwpy_read(sid: int, buf: Any, size: int) -> int:
         stream = _lookup(sid)
         if stream is None:
             return 0

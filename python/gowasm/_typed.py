@@ -17,15 +17,20 @@ exports (``gowasm_describe``) and Module applies the types by itself.
 """
 
 import contextlib
+import functools
 import json
 import keyword
 import operator
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+import types
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
 
+from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
+from ._func import acall_of, too_many_arguments
 from ._typedcall import fast_typed, typed_map
+from ._types import ExportedFunction
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -66,7 +71,8 @@ class Allocator:
 
     def allocate(self, size: int) -> int:
         """malloc(size), as an unsigned address (an i32 result is signed)."""
-        return self.malloc(size) & 0xFFFFFFFF
+        address: int = self.malloc(size) & 0xFFFFFFFF
+        return address
 
     def release(self, ptr: int, size: int) -> None:
         if self.free_takes_len:
@@ -116,28 +122,30 @@ def _check_signature(raw: Any, params: Sequence[str], result: Optional[str]) -> 
 
 
 def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: Optional[Sequence[str]] = None,
-               allocator: Optional[Tuple[str, str]] = None) -> Callable[..., Any]:
+               allocator: Optional[Tuple[str, str]] = None) -> ExportedFunction:
     """Builds the typed Python function for raw export ``raw``."""
     kinds = [type_name(p) for p in params]
     result = None if returns is None else type_name(returns)
     _check_signature(raw, kinds, result)
     module = raw.module
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
-    alloc = module._allocator(allocator) if needs_memory else None
+    alloc: Any = module._allocator(allocator) if needs_memory else None
     names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n != "raw" else "p%d" % i for i, n in enumerate(names)]
+    reserved = ("raw",)  # the generated functions' other names start with _gowasm_
+    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in reserved else "p%d" % i for i, n in enumerate(names)]
     if len(set(names)) != len(names):
         names = ["p%d" % i for i in range(len(kinds))]
     signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
+    spec = (raw, kinds, result, names, allocator)
     if not needs_memory:
-        return _describe(_scalar_wrapper(raw, kinds, result, names, signature), raw, kinds, result, names, signature)
+        return _describe(_scalar_wrapper(raw, kinds, result, names, signature), spec, signature)
     converters = [_CONVERT[k] for k in kinds]
     in_memory = [k in _MEMORY_TYPES for k in kinds]
     lift = _lifter(result, raw.name)
     n = len(kinds)
-    scratch = alloc.scratch() if any(in_memory) else None  # type: ignore[union-attr]
+    scratch = alloc.scratch() if any(in_memory) else None
 
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(_gowasm_owner: Any, /, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = _bind(call, signature, args, kwargs)
         if len(args) != n:
@@ -160,14 +168,14 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
             r = _call_with_allocations(raw, values, in_memory, alloc, module)
         return lift(r, alloc, module)
 
-    _describe(call, raw, kinds, result, names, signature)  # also the fast one's slow path
-    fast = fast_typed(raw, kinds, result, alloc, call, raw.name)
-    return call if fast is None else _describe(fast, raw, kinds, result, names, signature)
+    slow = _describe(call, spec, signature)  # also the fast one's slow path
+    fast = fast_typed(raw, kinds, result, alloc, slow, raw.name)
+    return slow if fast is None else _describe(fast, spec, signature)
 
 
 def _bind(fn: Any, signature: str, args: Any, kwargs: Any) -> Any:
     try:
-        return fn.__signature__.bind(*args, **kwargs).args
+        return fn.__signature__.bind(None, *args, **kwargs).args[1:]
     except TypeError as e:
         raise TypeError("%s: %s" % (signature, e)) from None
 
@@ -179,15 +187,60 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
     body = "raw(%s)" % args
     if result == "bool":
         body = "%s != 0" % body
-    source = "def make(raw):\n    def call(%s):\n        return %s\n    return call\n" % (", ".join(params), body)
+    # _gowasm_owner: what the typed function is bound to (TypedOwner);
+    # *_gowasm_extra: too many arguments, said as Python would without the owner.
+    source = ("def make(raw, _gowasm_too_many):\n    def call(%s):\n        if _gowasm_extra:\n"
+              "            _gowasm_too_many(len(_gowasm_extra))\n        return %s\n    return call\n"
+              % (", ".join(["_gowasm_owner", "/"] + params + ["*_gowasm_extra"]), body))
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)
-    return namespace["make"](raw)
+
+    return namespace["make"](raw, functools.partial(too_many_arguments, signature, len(params)))  # type: ignore[no-any-return]
 
 
-def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], names: List[str], signature: str) -> Any:
-    import inspect  # here, not at import gowasm: ~10 ms
+class TypedOwner:
+    """What a typed function is bound to, so that it pickles: as its raw
+    export (module and name) and its types, made again when unpickled."""
 
+    __slots__ = ("_gowasm_spec", "_gowasm_function")
+
+    def __init__(self, spec: Tuple[Any, ...]) -> None:
+        self._gowasm_spec = spec
+        self._gowasm_function: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self._gowasm_spec[0].name:
+            return self._gowasm_function
+        raise AttributeError(name)
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        return (_typed_owner, self._gowasm_spec)
+
+    def __dask_tokenize__(self) -> Any:
+        from dask.base import normalize_token
+
+        raw, kinds, result, names, allocator = self._gowasm_spec
+        return ("gowasm.TypedOwner", normalize_token(raw), tuple(kinds), result, tuple(names), allocator)
+
+    def __repr__(self) -> str:
+        return "<typed export of %s>" % self._gowasm_spec[0].module.name
+
+
+def _typed_owner(raw: Any, kinds: List[str], result: Optional[str], names: List[str], allocator: Any) -> TypedOwner:
+    """Unpickles a typed function's owner: the module's export when it is
+    that typed function (a self-describing guest's), else made again."""
+    export = raw.module.exports.get(raw.name)
+    owner = getattr(export, "__self__", None)
+    if isinstance(owner, TypedOwner) and owner._gowasm_spec[1:] == (kinds, result, names, allocator):
+        return owner
+    owner = make_typed(raw, kinds, result, names=names, allocator=allocator).__self__  # type: ignore[attr-defined]
+    return owner  # type: ignore[no-any-return]
+
+
+def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunction:
+    import inspect  # here, not at import gowasm: ~5 ms
+
+    raw, kinds, result, names, _ = spec
     module = raw.module
     call.__name__ = raw.name
     call.__qualname__ = signature
@@ -195,21 +248,28 @@ def _describe(call: Any, raw: Any, kinds: List[str], result: Optional[str], name
     # Not starting with the signature: help() prints that already.
     call.__doc__ = "WebAssembly function %r of %s, called with gowasm's typed convention\n(wasm: %s)." % (
         raw.name, module.name, raw.wasm_signature)
-    call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
+    # The leading parameter is the TypedOwner the function is bound to:
+    # inspect drops it from a bound method's signature.
+    call.__signature__ = inspect.Signature(
+        [inspect.Parameter("_gowasm_owner", inspect.Parameter.POSITIONAL_ONLY)]
+        + [inspect.Parameter(nm, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=_PY[k]) for nm, k in zip(names, kinds)],
         return_annotation=_PY[result] if result else None)
-    call.name = raw.name  # type: ignore[attr-defined]
-    call.params = tuple(kinds)  # type: ignore[attr-defined]
-    call.results = (result,) if result else ()  # type: ignore[attr-defined]
-    call.raw = raw  # type: ignore[attr-defined]
-    call.module = module  # type: ignore[attr-defined]
-    call.wasm_signature = raw.wasm_signature  # type: ignore[attr-defined]
-    call.typed = raw.typed  # type: ignore[attr-defined]
-    call.map = typed_map(call, raw, kinds, result, signature)  # type: ignore[attr-defined]
-    return call
+    call.name = raw.name
+    call.params = tuple(kinds)
+    call.results = (result,) if result else ()
+    call.raw = raw
+    call.module = module
+    call.wasm_signature = raw.wasm_signature
+    call.typed = raw.typed
+    owner = TypedOwner(spec)
+    bound = owner._gowasm_function = types.MethodType(call, owner)
+    call.acall = acall_of(bound, signature)
+    call.map = typed_map(bound, raw, kinds, result, signature)
+    call._repr_html_ = functools.partial(_display.export_html, call)
+    return cast(ExportedFunction, bound)
 
 
-def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> Callable[..., Any]:
+def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> ExportedFunction:
     """``m.greet.typed(stub)``: types from a stub's annotations, e.g.
     ``def greet(name: str) -> str: ...``."""
     import inspect
@@ -255,7 +315,7 @@ def _to_int(value: Any, sig: str, i: int) -> int:
     return operator.index(value)
 
 
-_CONVERT = {"str": _to_str, "bytes": _to_bytes, "json": _to_json, "int": _to_int,
+_CONVERT: Dict[str, Callable[[Any, str, int], Any]] = {"str": _to_str, "bytes": _to_bytes, "json": _to_json, "int": _to_int,
             "bool": lambda v, sig, i: 1 if v else 0, "float": lambda v, sig, i: v}
 
 
@@ -384,8 +444,8 @@ def _memory_read(module: Any, ptr: int, size: int) -> bytes:
     _check_range(module, ptr, size, "the guest returned (ptr %d, len %d)")
     full = module._memory_map()
     if full is None:
-        return module.memory.read(ptr, size)
-    return full[ptr:ptr + size]
+        return bytes(module.memory.read(ptr, size))
+    return bytes(full[ptr:ptr + size])
 
 
 def _check_range(module: Any, ptr: int, size: int, what: str) -> None:

@@ -43,7 +43,7 @@ def shape_of(kinds: List[str], result: Optional[str]) -> Optional[int]:
 
 _TEMPLATE = """
 def make(call, func, allocator, shape, FAILED, failed, slow, encode, loads, decode_str, what):
-    def typed(*args, **kwargs):
+    def typed(_gowasm_owner, /, *args, **kwargs):
         if kwargs or len(args) != {n}:
             return slow(*args, **kwargs)
         {unpack} = args
@@ -125,8 +125,10 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
             return True
         _native.raise_error(ffi, lib, err)
 
-    return namespace["make"](call, func, malloc | free << 32, shape, _native.FAILED_INT, failed, slow,
-                             _encoder.encode, json.loads, decode_str, "the str result of %s" % name)
+    typed: Callable[..., Any] = namespace["make"](call, func, malloc | free << 32, shape, _native.FAILED_INT, failed,
+                                                  slow, _encoder.encode, json.loads, decode_str,
+                                                  "the str result of %s" % name)
+    return typed
 
 
 def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signature: str) -> Callable[..., Any]:

@@ -10,7 +10,6 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/assemblyscript"
 	"github.com/tetratelabs/wazero/imports/emscripten"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
 // Import describes one imported function and who satisfies it.
@@ -73,7 +72,7 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 		provider := ""
 		switch {
 		case wasiModules[mod]:
-			wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+			exportWASI(b)
 			provider = "wasi"
 		case mod == "env" && isAssemblyScript(byModule[mod]):
 			assemblyscript.NewFunctionExporter().WithTraceToStdout().ExportFunctions(b)

@@ -230,7 +230,7 @@ func (f *rootFile) Pwrite(buf []byte, off int64) (int, experimentalsys.Errno) {
 	if len(buf) == 0 {
 		return 0, 0
 	}
-	n, err := f.file.WriteAt(buf, off)
+	n, err := pwrite(f.file, buf, off)
 	return n, f.fileErr(errnoOf(err))
 }
 

@@ -76,6 +76,9 @@ func (r readOnlyFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileM
 	return r.ReadFS.OpenFile(p, flag, perm)
 }
 
+// Lutimens refuses, as every write (see lutimenser).
+func (readOnlyFS) Lutimens(string, int64, int64) experimentalsys.Errno { return experimentalsys.EROFS }
+
 func unwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -287,6 +290,27 @@ func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
 		return 0
 	}
 	return errnoOf(r.root.Chtimes(rel(p), timeOf(atim), timeOf(mtim)))
+}
+
+// Lutimens sets the times of p itself, a symlink's rather than its
+// target's: utimensat with AT_SYMLINK_NOFOLLOW on a plain name in a
+// directory the root opened. With a trailing slash the kernel would
+// follow the symlink, so such a path (and the mount itself) go through
+// the root, which follows inside it. Where the system call is not
+// offered (ENOSYS: Windows), what is not a symlink has its times set
+// through the root (following no symlink then is following none).
+func (r *rootFS) Lutimens(p string, atim, mtim int64) experimentalsys.Errno {
+	if !strings.HasSuffix(p, "/") {
+		ok, errno := r.inParent(p, func(dir *os.File, name string) error { return lutimensAt(dir, name, atim, mtim) })
+		if errno == experimentalsys.ENOSYS {
+			if st, errno := r.Lstat(p); errno != 0 || st.Mode&fs.ModeSymlink != 0 {
+				return experimentalsys.ENOSYS
+			}
+		} else if ok {
+			return errno
+		}
+	}
+	return r.Utimens(p, atim, mtim)
 }
 
 // timeOf converts wazero's nanoseconds to os.Chtimes' time, where the zero

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
+	"github.com/tetratelabs/wazero/sys"
 )
 
 // More attacks on a mount, each refused: the regression tests of a review
@@ -430,7 +431,11 @@ func TestMountChmodUtimensSymlinkSwapRace(t *testing.T) {
 		if st, errno := fsys.Stat("x"); errno == 0 && st.Ino == outsideIno {
 			t.Fatal("Stat(x) described the outside file")
 		}
-		// What wazero does for path_filestat_set_times without the follow flag.
+		// What gowasm does for path_filestat_set_times without the follow flag.
+		if fsys.(lutimenser).Lutimens("x", 1e9, 1e9) == 0 {
+			ok++
+		}
+		// What wazero did.
 		if f, errno := fsys.OpenFile("x", experimentalsys.O_WRONLY, 0); errno == 0 {
 			f.Utimens(1e9, 1e9)
 			if st, _ := f.Stat(); st.Ino == outsideIno {
@@ -443,6 +448,46 @@ func TestMountChmodUtimensSymlinkSwapRace(t *testing.T) {
 	wg.Wait()
 	if ok == 0 {
 		t.Fatal("no call succeeded while the link moved: the test tests nothing")
+	}
+	check()
+}
+
+// TestMountLutimensStaysInside: the times of a symlink itself (what
+// path_filestat_set_times without the follow flag sets) are set on the
+// link, inside; no path reaches outside with it, not through a link, not
+// with a trailing slash (which makes the kernel follow the last symlink).
+func TestMountLutimensStaysInside(t *testing.T) {
+	fsys, mnt, outside := sandbox(t)
+	check := outsideUnchanged(t, outside)
+	etc, err := os.Stat(filepath.Join(filepath.Dir(mnt), "etc", "passwd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]bool{"rel_link": true, "abs_link": true, "etc": true, "deep": true}
+	for _, p := range escapes {
+		errno := fsys.(lutimenser).Lutimens(p, 1e9, 1e9)
+		if !links[p] {
+			if errno == 0 {
+				t.Errorf("Lutimens(%q) succeeded", p)
+			}
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(mnt, p))
+		if errno != 0 || err != nil || fi.ModTime().Unix() != 1 {
+			t.Errorf("Lutimens(%q), the link itself: errno %v, mtime %v", p, errno, fi.ModTime())
+		}
+	}
+	if errno := fsys.(lutimenser).Lutimens("ok_link", 1e9, 1e9); errno != 0 {
+		t.Error("Lutimens of a link inside:", errno)
+	}
+	if errno := fsys.(lutimenser).Lutimens("ok_link", experimentalsys.UTIME_OMIT, 2e9); errno != 0 {
+		t.Error("Lutimens of the mtime alone:", errno)
+	}
+	if fi, _ := os.Lstat(filepath.Join(mnt, "ok_link")); fi.ModTime().Unix() != 2 || sys.NewStat_t(fi).Atim != 1e9 {
+		t.Errorf("Lutimens did not leave the atime as it was: mtime %v, atime %d", fi.ModTime(), sys.NewStat_t(fi).Atim)
+	}
+	if after, _ := os.Stat(filepath.Join(filepath.Dir(mnt), "etc", "passwd")); !after.ModTime().Equal(etc.ModTime()) {
+		t.Error("the stand-in for /etc/passwd was touched")
 	}
 	check()
 }

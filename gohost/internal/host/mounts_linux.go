@@ -25,13 +25,13 @@ func futimens(fd uintptr, atim, mtim int64) experimentalsys.Errno {
 	return 0
 }
 
+func datasync(f *os.File) experimentalsys.Errno {
+	return experimentalsys.UnwrapOSError(unix.Fdatasync(int(f.Fd())))
+}
+
 func timespec(ns int64) unix.Timespec {
 	if ns == experimentalsys.UTIME_OMIT {
 		return unix.Timespec{Nsec: unix.UTIME_OMIT}
 	}
 	return unix.NsecToTimespec(ns)
-}
-
-func datasync(f *os.File) experimentalsys.Errno {
-	return experimentalsys.UnwrapOSError(unix.Fdatasync(int(f.Fd())))
 }

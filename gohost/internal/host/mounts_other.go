@@ -24,4 +24,8 @@ func setNonblock(uintptr, bool) experimentalsys.Errno { return experimentalsys.E
 
 func platformOpenFlag(experimentalsys.Oflag) int { return 0 }
 
+func lutimensAt(*os.File, string, int64, int64) error { return experimentalsys.ENOSYS }
+
+func pwrite(f *os.File, buf []byte, off int64) (int, error) { return f.WriteAt(buf, off) }
+
 func renameAt(*os.File, string, *os.File, string) error { return experimentalsys.ENOSYS }

@@ -117,19 +117,19 @@ func main() {
 		case "rawlink": // rawlink OLD NEW FOLLOW: path_link in the first mount
 			old, nw, follow := arg(), arg(), arg() == "1"
 			fmt.Printf("rawlink %s %s: errno %d\n", old, nw, rawLink(old, nw, follow))
-		case "rawrenumber": // rawrenumber DIR: fd_renumber a directory onto the preopen and back, then away
+		case "rawrenumber": // rawrenumber DIR: fd_renumber a directory onto the preopen, then reach up from there
 			dir := arg()
 			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
 			if errno != 0 {
 				fmt.Printf("rawrenumber %s: ERR errno %d\n", dir, errno)
 				break
 			}
-			onto, from := fdRenumber(fd, preopenFd), fdRenumber(preopenFd, fd)
-			away := fdRenumber(fd, 100)
-			names, lerr := rawDirents(100)
-			_, _, serr := rawStat(preopenFd, ".", false)
-			fdClose(100)
-			fmt.Printf("rawrenumber %s: onto=%d from=%d away=%d list=%d(%d) preopen=%d\n", dir, onto, from, away, len(names), lerr, serr)
+			onto := fdRenumber(fd, preopenFd)
+			again, away := fdRenumber(preopenFd, fd), fdRenumber(preopenFd, 100) // neither is open now
+			ino, _, serr := rawStat(preopenFd, ".", false)
+			_, _, uerr := rawStat(preopenFd, "..", false)
+			names, lerr := rawDirents(preopenFd)
+			fmt.Printf("rawrenumber %s: onto=%d again=%d away=%d ino=%d(%d) up=%d list=%d(%d)\n", dir, onto, again, away, ino, serr, uerr, len(names), lerr)
 		case "holddir": // holddir DIR READY GO PATH: hold DIR open, make READY, wait for GO, then open PATH under DIR and list DIR
 			dir, ready, goFile, p := arg(), arg(), arg(), arg()
 			fd, errno := rawOpenAt(preopenFd, dir, 0, oflagDirectory, 0, 0)
