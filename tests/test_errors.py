@@ -1,5 +1,6 @@
 """Every failure is a clear Python exception; none crashes the process."""
 
+import os
 import pytest
 
 import gowasm
@@ -133,3 +134,18 @@ def test_closed_module(reactor_wasm):
         f(1, 2)
     with pytest.raises(ModuleClosedError):
         m.sum5(1, 2, 3, 4, 5)  # the general path too
+
+
+def test_error_codes_are_gowasm_h_s():
+    # gowasm.h is the one source of the codes (gohost/codes.go checks Go's
+    # at compile time); Python's numbering must match it too.
+    import re
+
+    from gowasm import _errors
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "gohost", "gowasm.h")) as f:
+        header = dict((k, int(v)) for k, v in re.findall(r"#define GOWASM_ERR_(\w+) (\d+)", f.read()))
+    python = {name[1:]: getattr(_errors, name) for name in dir(_errors)
+              if re.fullmatch(r"_[A-Z]+", name) and isinstance(getattr(_errors, name), int)}
+    assert python == header

@@ -601,3 +601,20 @@ def test_random_byte_flips_only_raise_compile_error(seed):
             json.dumps(to_json(info))
     assert time.perf_counter() - start < 2.0
     assert min(outcomes.values()) > 10, outcomes
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rel", sorted(k for k, v in KINDS.items() if v != "go-js"))
+def test_the_loader_and_the_inspector_agree_on_kinds(rel):
+    # The kind rules are written twice, in Go (gohost/internal/host/kind.go:
+    # what a load runs) and here (what inspect says without loading): this
+    # fails when the two drift apart.
+    from gowasm import Module, WasmError
+
+    data = corpus_bytes(rel)
+    try:
+        m = Module(data, name=rel)
+    except WasmError as e:  # the module needs what no test gives it
+        pytest.skip("does not load: %s" % str(e).splitlines()[0])
+    with m:
+        assert m.kind == inspect_module(data, rel).kind
