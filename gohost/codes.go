@@ -37,4 +37,6 @@ const (
 	_ = uint(host.ErrInterrupted - C.GOWASM_ERR_INTERRUPTED)
 	_ = uint(C.GOWASM_ERR_TIMEOUT - host.ErrTimeout)
 	_ = uint(host.ErrTimeout - C.GOWASM_ERR_TIMEOUT)
+	_ = uint(C.GOWASM_ERR_GUEST - host.ErrGuest)
+	_ = uint(host.ErrGuest - C.GOWASM_ERR_GUEST)
 )

@@ -113,7 +113,7 @@ class ForkError(WasmError):
 
 # Codes of gohost/gowasm.h (GOWASM_ERR_*).
 (_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK,
- _INTERRUPTED, _TIMEOUT) = range(1, 13)
+ _INTERRUPTED, _TIMEOUT, _GUEST) = range(1, 14)  # _GUEST: a pointer outside the guest's memory: WasmError
 
 _CLASSES: "dict[int, type[BaseException]]" = {
     _COMPILE: CompileError,
