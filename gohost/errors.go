@@ -8,14 +8,34 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 	"runtime/debug"
 	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/host"
 )
 
-// failedInt is the integer fast calls' failure hint.
-const failedInt = C.int64_t(C.GOWASM_FAILED_INT)
+// The failure values an export returns after a panic or an error: the status
+// of the status-returning ones, the hints of the integer and float ones (the
+// caller then reads the error's code).
+const (
+	failedStatus = C.int32_t(C.GOWASM_ERR_INTERNAL)
+	failedInt    = C.int64_t(C.GOWASM_FAILED_INT)
+)
+
+var failedFloat = C.double(math.NaN())
+
+// guard is deferred first by every export: a panic must not unwind into C
+// (that aborts the process), so it becomes an ErrInternal report in e and
+// the export returns failed. It must be the deferred function itself, as
+// recover works only there; a direct defer is open-coded, so the fast calls
+// pay nothing for it when nothing panics.
+func guard[T any](e *C.gowasm_error, result *T, failed T) {
+	if p := recover(); p != nil {
+		setPanic(e, p)
+		*result = failed
+	}
+}
 
 // setError fills e for the caller and returns the status to return.
 func setError(e *C.gowasm_error, err error) C.int32_t {

@@ -16,11 +16,7 @@ import (
 
 //export gowasm_init
 func gowasm_init(e *C.gowasm_error, cbs *C.gowasm_callbacks) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	if cbs != nil {
 		setCallbacks(cbs)
 	}
@@ -29,11 +25,7 @@ func gowasm_init(e *C.gowasm_error, cbs *C.gowasm_callbacks) (rc C.int32_t) {
 
 //export gowasm_module_new
 func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char, out *C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	wasmBytes, cfg, err := loadArgs(wasm, wasmLen, configJSON)
 	if err != nil {
 		return setError(e, err)
@@ -48,11 +40,7 @@ func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, con
 
 //export gowasm_run
 func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char, exitCode *C.uint32_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	wasmBytes, cfg, err := loadArgs(wasm, wasmLen, configJSON)
 	if err != nil {
 		return setError(e, err)
@@ -89,11 +77,7 @@ func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, ho
 
 //export gowasm_module_info
 func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return withModule(e, module, func(m *host.Module) *host.Error {
 		data, err := json.Marshal(m.Info())
 		if err != nil {
@@ -106,21 +90,13 @@ func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc 
 
 //export gowasm_module_close
 func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return closeModule(e, module, (*host.Module).Close)
 }
 
 //export gowasm_module_free
 func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return closeModule(e, module, (*host.Module).Free)
 }
 
@@ -140,11 +116,7 @@ func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*host.Module) 
 
 //export gowasm_call
 func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	var st []uint64
 	if stackLen > 0 {
 		st = unsafe.Slice((*uint64)(unsafe.Pointer(stack)), int(stackLen))
@@ -157,11 +129,7 @@ func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C
 
 //export gowasm_interrupts
 func gowasm_interrupts(e *C.gowasm_error, mainThread C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	if err := startWatcher(uint64(mainThread)); err != nil {
 		return setError(e, &host.Error{Code: host.ErrInternal, Msg: err.Error()})
 	}
@@ -170,11 +138,7 @@ func gowasm_interrupts(e *C.gowasm_error, mainThread C.uint64_t) (rc C.int32_t) 
 
 //export gowasm_call_timeout
 func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t, timeout C.double) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	t := float64(timeout)
 	if t != t || t > 1e9 {
 		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: a timeout is a number of seconds"})
@@ -191,11 +155,7 @@ func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, st
 
 //export gowasm_live_handles
 func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	*modules = C.uint64_t(host.Modules.Len())
 	*funcs = C.uint64_t(host.Funcs.Len())
 	return C.GOWASM_OK

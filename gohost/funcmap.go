@@ -14,11 +14,7 @@ import (
 //export gowasm_call_map
 func gowasm_call_map(e *C.gowasm_error, fn C.uint64_t, columns *unsafe.Pointer, kinds *C.uint32_t, ncolumns C.size_t,
 	n C.size_t, results unsafe.Pointer, done *C.size_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	if ncolumns > 64 || n > 1<<48 {
 		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_call_map: too many columns or elements"})
 	}

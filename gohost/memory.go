@@ -25,12 +25,7 @@ func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *ho
 
 //export gowasm_memory_len
 func gowasm_memory_len(e *C.gowasm_error, module C.uint64_t) (n C.int64_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			setPanic(e, p)
-			n = -1
-		}
-	}()
+	defer guard(e, &n, -1)
 	m := host.Modules.Get(uint64(module))
 	if m == nil {
 		setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
@@ -46,11 +41,7 @@ func gowasm_memory_len(e *C.gowasm_error, module C.uint64_t) (n C.int64_t) {
 
 //export gowasm_memory_grow
 func gowasm_memory_grow(e *C.gowasm_error, module C.uint64_t, delta C.uint32_t, previous *C.uint32_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return withModule(e, module, func(m *host.Module) *host.Error {
 		pages, err := m.MemoryGrow(uint32(delta))
 		*previous = C.uint32_t(pages)
@@ -60,11 +51,7 @@ func gowasm_memory_grow(e *C.gowasm_error, module C.uint64_t, delta C.uint32_t, 
 
 //export gowasm_memory_read
 func gowasm_memory_read(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t, dst *C.uint8_t, n C.size_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return withModule(e, module, func(m *host.Module) *host.Error {
 		return m.MemoryCopy(uint64(offset), cBytes(dst, n), false)
 	})
@@ -72,11 +59,7 @@ func gowasm_memory_read(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t,
 
 //export gowasm_memory_write
 func gowasm_memory_write(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t, src *C.uint8_t, n C.size_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return withModule(e, module, func(m *host.Module) *host.Error {
 		return m.MemoryCopy(uint64(offset), cBytes(src, n), true)
 	})
@@ -84,11 +67,7 @@ func gowasm_memory_write(e *C.gowasm_error, module C.uint64_t, offset C.uint64_t
 
 //export gowasm_memory_map
 func gowasm_memory_map(e *C.gowasm_error, module C.uint64_t, dst *C.uint8_t, length C.uint64_t, reserved *C.uint64_t) (rc C.int32_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			rc = setPanic(e, p)
-		}
-	}()
+	defer guard(e, &rc, failedStatus)
 	return withModule(e, module, func(m *host.Module) *host.Error {
 		size, err := m.MemoryMap(unsafe.Pointer(dst), uint64(length))
 		*reserved = C.uint64_t(size)

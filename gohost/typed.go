@@ -17,12 +17,7 @@ import (
 func gowasm_call_typed(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_t, shape C.uint32_t,
 	m0 *C.uint8_t, n0 C.size_t, m1 *C.uint8_t, n1 C.size_t, i0, i1 C.int64_t,
 	out *C.uint8_t, outCap C.size_t, bigOut **C.uint8_t) (r C.int64_t) {
-	defer func() {
-		if p := recover(); p != nil {
-			setPanic(e, p)
-			r = failedInt
-		}
-	}()
+	defer guard(e, &r, failedInt)
 	args := host.TypedArgs{Mem: [2][]byte{cBytes(m0, n0), cBytes(m1, n1)}, Ints: [2]int64{int64(i0), int64(i1)}}
 	var big unsafe.Pointer
 	sink := func(data []byte) {

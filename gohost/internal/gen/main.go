@@ -124,7 +124,7 @@ var _ = math.NaN // not every shape uses math
 func writeEntry(b *bytes.Buffer, r byte, p string) {
 	name := entryName(r, p)
 	goType := map[byte]string{'i': "C.int64_t", 'f': "C.double", 'v': "C.int32_t"}
-	failed := map[byte]string{'i': "failedInt", 'f': "C.double(math.NaN())", 'v': "C.int32_t(err.Code)"}
+	failed := map[byte]string{'i': "failedInt", 'f': "failedFloat", 'v': "C.int32_t(err.Code)"}
 	fmt.Fprintf(b, "\n//export %s\nfunc %s(e *C.gowasm_error, fn C.uint64_t", name, name)
 	var args []string
 	mask := 0
@@ -138,8 +138,8 @@ func writeEntry(b *bytes.Buffer, r byte, p string) {
 		}
 	}
 	fmt.Fprintf(b, ") (r %s) {\n", goType[r])
-	panicValue := map[byte]string{'i': "failedInt", 'f': "C.double(math.NaN())", 'v': "C.int32_t(host.ErrInternal)"}
-	fmt.Fprintf(b, "\tdefer func() {\n\t\tif p := recover(); p != nil {\n\t\t\tsetPanic(e, p)\n\t\t\tr = %s\n\t\t}\n\t}()\n", panicValue[r])
+	panicValue := map[byte]string{'i': "failedInt", 'f': "failedFloat", 'v': "failedStatus"}
+	fmt.Fprintf(b, "\tdefer guard(e, &r, %s)\n", panicValue[r])
 	fmt.Fprintf(b, "\targs := [4]uint64{%s}\n", strings.Join(args, ", "))
 	fmt.Fprintf(b, "\traw, t, err := host.CallFast(uint64(fn), &args, %d, %#b, '%c')\n", len(p), mask, r)
 	fmt.Fprintf(b, "\tif err != nil {\n\t\tsetError(e, err)\n\t\treturn %s\n\t}\n", failed[r])
