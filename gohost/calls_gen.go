@@ -7,1157 +7,471 @@ package main
 */
 import "C"
 
-import (
-	"math"
-
-	"github.com/gowasm/gowasm/gohost/internal/host"
-)
+import "math"
 
 var _ = math.NaN // not every shape uses math
 
 //export gowasm_call_v
-func gowasm_call_v(e *C.gowasm_error, fn C.uint64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{}
-	raw, t, err := host.CallFast(uint64(fn), &args, 0, 0b0, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v(e *C.gowasm_error, fn C.uint64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{}, 0, 0b0)
 }
 
 //export gowasm_call_v_i
-func gowasm_call_v_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b0, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0)}, 1, 0b0)
 }
 
 //export gowasm_call_v_f
-func gowasm_call_v_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b1, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0))}, 1, 0b1)
 }
 
 //export gowasm_call_v_ii
-func gowasm_call_v_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b0, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1)}, 2, 0b0)
 }
 
 //export gowasm_call_v_fi
-func gowasm_call_v_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b1, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}, 2, 0b1)
 }
 
 //export gowasm_call_v_if
-func gowasm_call_v_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b10, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1))}, 2, 0b10)
 }
 
 //export gowasm_call_v_ff
-func gowasm_call_v_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b11, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}, 2, 0b11)
 }
 
 //export gowasm_call_v_iii
-func gowasm_call_v_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b0, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2)}, 3, 0b0)
 }
 
 //export gowasm_call_v_fii
-func gowasm_call_v_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b1, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}, 3, 0b1)
 }
 
 //export gowasm_call_v_ifi
-func gowasm_call_v_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b10, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b10)
 }
 
 //export gowasm_call_v_ffi
-func gowasm_call_v_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b11, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b11)
 }
 
 //export gowasm_call_v_iif
-func gowasm_call_v_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b100, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b100)
 }
 
 //export gowasm_call_v_fif
-func gowasm_call_v_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b101, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b101)
 }
 
 //export gowasm_call_v_iff
-func gowasm_call_v_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b110, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b110)
 }
 
 //export gowasm_call_v_fff
-func gowasm_call_v_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b111, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b111)
 }
 
 //export gowasm_call_v_iiii
-func gowasm_call_v_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b0, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b0)
 }
 
 //export gowasm_call_v_fiii
-func gowasm_call_v_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b1)
 }
 
 //export gowasm_call_v_ifii
-func gowasm_call_v_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b10, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b10)
 }
 
 //export gowasm_call_v_ffii
-func gowasm_call_v_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b11, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b11)
 }
 
 //export gowasm_call_v_iifi
-func gowasm_call_v_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b100, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b100)
 }
 
 //export gowasm_call_v_fifi
-func gowasm_call_v_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b101, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b101)
 }
 
 //export gowasm_call_v_iffi
-func gowasm_call_v_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b110, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b110)
 }
 
 //export gowasm_call_v_fffi
-func gowasm_call_v_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b111, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b111)
 }
 
 //export gowasm_call_v_iiif
-func gowasm_call_v_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1000, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1000)
 }
 
 //export gowasm_call_v_fiif
-func gowasm_call_v_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1001, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1001)
 }
 
 //export gowasm_call_v_ifif
-func gowasm_call_v_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1010, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1010)
 }
 
 //export gowasm_call_v_ffif
-func gowasm_call_v_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1011, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1011)
 }
 
 //export gowasm_call_v_iiff
-func gowasm_call_v_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1100, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1100)
 }
 
 //export gowasm_call_v_fiff
-func gowasm_call_v_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1101, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1101)
 }
 
 //export gowasm_call_v_ifff
-func gowasm_call_v_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1110, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1110)
 }
 
 //export gowasm_call_v_ffff
-func gowasm_call_v_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) (r C.int32_t) {
-	defer guard(e, &r, failedStatus)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1111, 'v')
-	if err != nil {
-		setError(e, err)
-		return C.int32_t(err.Code)
-	}
-	_, _ = raw, t
-	return 0
+func gowasm_call_v_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) C.int32_t {
+	return callVoid(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1111)
 }
 
 //export gowasm_call_i
-func gowasm_call_i(e *C.gowasm_error, fn C.uint64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{}
-	raw, t, err := host.CallFast(uint64(fn), &args, 0, 0b0, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i(e *C.gowasm_error, fn C.uint64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{}, 0, 0b0)
 }
 
 //export gowasm_call_i_i
-func gowasm_call_i_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b0, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0)}, 1, 0b0)
 }
 
 //export gowasm_call_i_f
-func gowasm_call_i_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b1, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0))}, 1, 0b1)
 }
 
 //export gowasm_call_i_ii
-func gowasm_call_i_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b0, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1)}, 2, 0b0)
 }
 
 //export gowasm_call_i_fi
-func gowasm_call_i_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b1, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}, 2, 0b1)
 }
 
 //export gowasm_call_i_if
-func gowasm_call_i_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b10, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1))}, 2, 0b10)
 }
 
 //export gowasm_call_i_ff
-func gowasm_call_i_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b11, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}, 2, 0b11)
 }
 
 //export gowasm_call_i_iii
-func gowasm_call_i_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b0, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2)}, 3, 0b0)
 }
 
 //export gowasm_call_i_fii
-func gowasm_call_i_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b1, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}, 3, 0b1)
 }
 
 //export gowasm_call_i_ifi
-func gowasm_call_i_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b10, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b10)
 }
 
 //export gowasm_call_i_ffi
-func gowasm_call_i_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b11, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b11)
 }
 
 //export gowasm_call_i_iif
-func gowasm_call_i_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b100, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b100)
 }
 
 //export gowasm_call_i_fif
-func gowasm_call_i_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b101, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b101)
 }
 
 //export gowasm_call_i_iff
-func gowasm_call_i_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b110, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b110)
 }
 
 //export gowasm_call_i_fff
-func gowasm_call_i_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b111, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b111)
 }
 
 //export gowasm_call_i_iiii
-func gowasm_call_i_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b0, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b0)
 }
 
 //export gowasm_call_i_fiii
-func gowasm_call_i_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b1)
 }
 
 //export gowasm_call_i_ifii
-func gowasm_call_i_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b10, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b10)
 }
 
 //export gowasm_call_i_ffii
-func gowasm_call_i_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b11, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b11)
 }
 
 //export gowasm_call_i_iifi
-func gowasm_call_i_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b100, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b100)
 }
 
 //export gowasm_call_i_fifi
-func gowasm_call_i_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b101, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b101)
 }
 
 //export gowasm_call_i_iffi
-func gowasm_call_i_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b110, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b110)
 }
 
 //export gowasm_call_i_fffi
-func gowasm_call_i_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b111, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b111)
 }
 
 //export gowasm_call_i_iiif
-func gowasm_call_i_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1000, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1000)
 }
 
 //export gowasm_call_i_fiif
-func gowasm_call_i_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1001, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1001)
 }
 
 //export gowasm_call_i_ifif
-func gowasm_call_i_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1010, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1010)
 }
 
 //export gowasm_call_i_ffif
-func gowasm_call_i_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1011, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1011)
 }
 
 //export gowasm_call_i_iiff
-func gowasm_call_i_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1100, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1100)
 }
 
 //export gowasm_call_i_fiff
-func gowasm_call_i_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1101, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1101)
 }
 
 //export gowasm_call_i_ifff
-func gowasm_call_i_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1110, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1110)
 }
 
 //export gowasm_call_i_ffff
-func gowasm_call_i_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) (r C.int64_t) {
-	defer guard(e, &r, failedInt)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1111, 'i')
-	if err != nil {
-		setError(e, err)
-		return failedInt
-	}
-	return C.int64_t(host.DecodeInt(raw, t))
+func gowasm_call_i_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) C.int64_t {
+	return callInt(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1111)
 }
 
 //export gowasm_call_f
-func gowasm_call_f(e *C.gowasm_error, fn C.uint64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{}
-	raw, t, err := host.CallFast(uint64(fn), &args, 0, 0b0, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f(e *C.gowasm_error, fn C.uint64_t) C.double {
+	return callFloat(e, fn, [4]uint64{}, 0, 0b0)
 }
 
 //export gowasm_call_f_i
-func gowasm_call_f_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b0, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_i(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0)}, 1, 0b0)
 }
 
 //export gowasm_call_f_f
-func gowasm_call_f_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 1, 0b1, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_f(e *C.gowasm_error, fn C.uint64_t, a0 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0))}, 1, 0b1)
 }
 
 //export gowasm_call_f_ii
-func gowasm_call_f_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b0, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1)}, 2, 0b0)
 }
 
 //export gowasm_call_f_fi
-func gowasm_call_f_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b1, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1)}, 2, 0b1)
 }
 
 //export gowasm_call_f_if
-func gowasm_call_f_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b10, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_if(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1))}, 2, 0b10)
 }
 
 //export gowasm_call_f_ff
-func gowasm_call_f_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 2, 0b11, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1))}, 2, 0b11)
 }
 
 //export gowasm_call_f_iii
-func gowasm_call_f_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b0, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2)}, 3, 0b0)
 }
 
 //export gowasm_call_f_fii
-func gowasm_call_f_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b1, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2)}, 3, 0b1)
 }
 
 //export gowasm_call_f_ifi
-func gowasm_call_f_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b10, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b10)
 }
 
 //export gowasm_call_f_ffi
-func gowasm_call_f_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b11, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2)}, 3, 0b11)
 }
 
 //export gowasm_call_f_iif
-func gowasm_call_f_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b100, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b100)
 }
 
 //export gowasm_call_f_fif
-func gowasm_call_f_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b101, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2))}, 3, 0b101)
 }
 
 //export gowasm_call_f_iff
-func gowasm_call_f_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b110, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b110)
 }
 
 //export gowasm_call_f_fff
-func gowasm_call_f_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 3, 0b111, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2))}, 3, 0b111)
 }
 
 //export gowasm_call_f_iiii
-func gowasm_call_f_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b0, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iiii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b0)
 }
 
 //export gowasm_call_f_fiii
-func gowasm_call_f_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fiii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), uint64(a3)}, 4, 0b1)
 }
 
 //export gowasm_call_f_ifii
-func gowasm_call_f_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b10, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ifii(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b10)
 }
 
 //export gowasm_call_f_ffii
-func gowasm_call_f_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b11, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ffii(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), uint64(a3)}, 4, 0b11)
 }
 
 //export gowasm_call_f_iifi
-func gowasm_call_f_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b100, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iifi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b100)
 }
 
 //export gowasm_call_f_fifi
-func gowasm_call_f_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b101, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fifi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b101)
 }
 
 //export gowasm_call_f_iffi
-func gowasm_call_f_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b110, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iffi(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b110)
 }
 
 //export gowasm_call_f_fffi
-func gowasm_call_f_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b111, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fffi(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.int64_t) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), uint64(a3)}, 4, 0b111)
 }
 
 //export gowasm_call_f_iiif
-func gowasm_call_f_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1000, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iiif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1000)
 }
 
 //export gowasm_call_f_fiif
-func gowasm_call_f_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1001, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fiif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.int64_t, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1001)
 }
 
 //export gowasm_call_f_ifif
-func gowasm_call_f_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1010, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ifif(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.int64_t, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1010)
 }
 
 //export gowasm_call_f_ffif
-func gowasm_call_f_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1011, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ffif(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.int64_t, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), uint64(a2), math.Float64bits(float64(a3))}, 4, 0b1011)
 }
 
 //export gowasm_call_f_iiff
-func gowasm_call_f_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1100, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_iiff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.int64_t, a2 C.double, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1100)
 }
 
 //export gowasm_call_f_fiff
-func gowasm_call_f_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1101, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_fiff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.int64_t, a2 C.double, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), uint64(a1), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1101)
 }
 
 //export gowasm_call_f_ifff
-func gowasm_call_f_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1110, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ifff(e *C.gowasm_error, fn C.uint64_t, a0 C.int64_t, a1 C.double, a2 C.double, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{uint64(a0), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1110)
 }
 
 //export gowasm_call_f_ffff
-func gowasm_call_f_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) (r C.double) {
-	defer guard(e, &r, failedFloat)
-	args := [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}
-	raw, t, err := host.CallFast(uint64(fn), &args, 4, 0b1111, 'f')
-	if err != nil {
-		setError(e, err)
-		return failedFloat
-	}
-	return C.double(host.DecodeFloat(raw, t))
+func gowasm_call_f_ffff(e *C.gowasm_error, fn C.uint64_t, a0 C.double, a1 C.double, a2 C.double, a3 C.double) C.double {
+	return callFloat(e, fn, [4]uint64{math.Float64bits(float64(a0)), math.Float64bits(float64(a1)), math.Float64bits(float64(a2)), math.Float64bits(float64(a3))}, 4, 0b1111)
 }

@@ -105,11 +105,7 @@ package main
 */
 import "C"
 
-import (
-	"math"
-
-	"github.com/gowasm/gowasm/gohost/internal/host"
-)
+import "math"
 
 var _ = math.NaN // not every shape uses math
 `)
@@ -121,10 +117,12 @@ var _ = math.NaN // not every shape uses math
 	return format.Source(b.Bytes())
 }
 
+// writeEntry writes one entry point: it packs the arguments as raw wasm
+// values and hands them to the body for its result kind (fastcalls.go).
 func writeEntry(b *bytes.Buffer, r byte, p string) {
 	name := entryName(r, p)
 	goType := map[byte]string{'i': "C.int64_t", 'f': "C.double", 'v': "C.int32_t"}
-	failed := map[byte]string{'i': "failedInt", 'f': "failedFloat", 'v': "C.int32_t(err.Code)"}
+	body := map[byte]string{'i': "callInt", 'f': "callFloat", 'v': "callVoid"}
 	fmt.Fprintf(b, "\n//export %s\nfunc %s(e *C.gowasm_error, fn C.uint64_t", name, name)
 	var args []string
 	mask := 0
@@ -137,20 +135,8 @@ func writeEntry(b *bytes.Buffer, r byte, p string) {
 			args = append(args, fmt.Sprintf("uint64(a%d)", i))
 		}
 	}
-	fmt.Fprintf(b, ") (r %s) {\n", goType[r])
-	panicValue := map[byte]string{'i': "failedInt", 'f': "failedFloat", 'v': "failedStatus"}
-	fmt.Fprintf(b, "\tdefer guard(e, &r, %s)\n", panicValue[r])
-	fmt.Fprintf(b, "\targs := [4]uint64{%s}\n", strings.Join(args, ", "))
-	fmt.Fprintf(b, "\traw, t, err := host.CallFast(uint64(fn), &args, %d, %#b, '%c')\n", len(p), mask, r)
-	fmt.Fprintf(b, "\tif err != nil {\n\t\tsetError(e, err)\n\t\treturn %s\n\t}\n", failed[r])
-	switch r {
-	case 'v':
-		b.WriteString("\t_, _ = raw, t\n\treturn 0\n}\n")
-	case 'i':
-		b.WriteString("\treturn C.int64_t(host.DecodeInt(raw, t))\n}\n")
-	case 'f':
-		b.WriteString("\treturn C.double(host.DecodeFloat(raw, t))\n}\n")
-	}
+	fmt.Fprintf(b, ") %s {\n", goType[r])
+	fmt.Fprintf(b, "\treturn %s(e, fn, [4]uint64{%s}, %d, %#b)\n}\n", body[r], strings.Join(args, ", "), len(p), mask)
 }
 
 func replaceSection(header, section string) (string, error) {

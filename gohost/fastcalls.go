@@ -1,0 +1,42 @@
+package main
+
+/*
+#include "gowasm.h"
+*/
+import "C"
+
+import "github.com/gowasm/gowasm/gohost/internal/host"
+
+// callVoid, callInt and callFloat are the bodies of the generated fast-call
+// entry points (calls_gen.go), one per result kind, so that each entry point
+// only packs its scalar arguments: args holds them as raw wasm values, n is
+// how many there are, floats marks which are floats. The argument array is
+// passed by value: it stays on the stack, and copying 32 bytes costs less
+// than a measurable nanosecond.
+func callVoid(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.int32_t) {
+	defer guard(e, &r, failedStatus)
+	if _, _, err := host.CallFast(uint64(fn), &args, n, floats, 'v'); err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}
+
+func callInt(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.int64_t) {
+	defer guard(e, &r, failedInt)
+	raw, t, err := host.CallFast(uint64(fn), &args, n, floats, 'i')
+	if err != nil {
+		setError(e, err)
+		return failedInt
+	}
+	return C.int64_t(host.DecodeInt(raw, t))
+}
+
+func callFloat(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.double) {
+	defer guard(e, &r, failedFloat)
+	raw, t, err := host.CallFast(uint64(fn), &args, n, floats, 'f')
+	if err != nil {
+		setError(e, err)
+		return failedFloat
+	}
+	return C.double(host.DecodeFloat(raw, t))
+}
