@@ -100,6 +100,19 @@ func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	return closeModule(e, module, (*host.Module).Free)
 }
 
+// withModule runs f on a live module (the module exports' common shape),
+// or reports a closed one.
+func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *host.Error) C.int32_t {
+	m := host.Modules.Get(uint64(module))
+	if m == nil {
+		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
+	}
+	if err := f(m); err != nil {
+		return setError(e, err)
+	}
+	return C.GOWASM_OK
+}
+
 // closeModule applies close to a live module; an unknown handle is fine
 // (closing is idempotent).
 func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*host.Module) error) C.int32_t {

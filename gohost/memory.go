@@ -11,32 +11,18 @@ import (
 	"github.com/gowasm/gowasm/gohost/internal/host"
 )
 
-// withModule runs f on a live module, or reports a closed one.
-func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *host.Error) C.int32_t {
-	m := host.Modules.Get(uint64(module))
-	if m == nil {
-		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
-	}
-	if err := f(m); err != nil {
-		return setError(e, err)
-	}
-	return C.GOWASM_OK
-}
-
 //export gowasm_memory_len
 func gowasm_memory_len(e *C.gowasm_error, module C.uint64_t) (n C.int64_t) {
 	defer guard(e, &n, -1)
-	m := host.Modules.Get(uint64(module))
-	if m == nil {
-		setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
-		return -1
-	}
-	size, err := m.MemorySize()
-	if err != nil {
-		setError(e, err)
-		return -1
-	}
-	return C.int64_t(size)
+	n = -1
+	withModule(e, module, func(m *host.Module) *host.Error {
+		size, err := m.MemorySize()
+		if err == nil {
+			n = C.int64_t(size)
+		}
+		return err
+	})
+	return n
 }
 
 //export gowasm_memory_grow

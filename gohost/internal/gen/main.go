@@ -70,7 +70,7 @@ func shapes() []string {
 
 var results = []byte{'v', 'i', 'f'}
 
-// EntryName is the exported C name of the entry point for a shape.
+// entryName is the exported C name of the entry point for a shape.
 func entryName(result byte, params string) string {
 	if params == "" {
 		return "gowasm_call_" + string(result)

@@ -103,8 +103,8 @@ func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinitio
 	what := hf.Module + "." + hf.Name
 	sig, ok := SigCode(f.ParamTypes(), f.ResultTypes())
 	if !ok {
-		return errorf(ErrLink, "gowasm: %s: the import %s(%s) -> %s has types Python host functions cannot take yet (i32, i64, f32, f64 only, 27 at most)",
-			m.cfg.displayName(), what, typeCodes(f.ParamTypes()), typeCodes(f.ResultTypes()))
+		return errorf(ErrLink, "gowasm: %s: the import %s has types Python host functions cannot take yet (i32, i64, f32, f64 only, 27 at most)",
+			m.cfg.displayName(), formatSignature(what, typeNames(f.ParamTypes()), typeNames(f.ResultTypes())))
 	}
 	b.NewFunctionBuilder().
 		WithGoModuleFunction(api.GoModuleFunc(func(ctx context.Context, caller api.Module, stack []uint64) {
@@ -121,11 +121,6 @@ func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinitio
 		}), f.ParamTypes(), f.ResultTypes()).
 		Export(hf.Name)
 	return nil
-}
-
-// typeCodes writes value types as the callback's signature string.
-func typeCodes(ts []api.ValueType) string {
-	return strings.Join(typeNames(ts), ",")
 }
 
 // hostFuncIndex groups the embedder's functions by import module and name.
