@@ -40,3 +40,13 @@ def test_installed_package_is_tested():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     assert "site-packages" in gowasm.__file__
     assert not os.path.abspath(gowasm.__file__).startswith(os.path.join(root, "python"))
+
+
+def test_native_imports_nothing_above_it():
+    """_native is the bottom layer: the layers above register into it
+    (on_load, on_error), so that it never imports them."""
+    import ast
+
+    tree = ast.parse(open(_native.__file__, encoding="utf-8").read())
+    relative = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level}
+    assert relative == {"_errors", "_gowasm_cffi"}

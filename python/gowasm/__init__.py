@@ -23,7 +23,7 @@ cffi. Importing gowasm is cheap: the library loads on first use.
 
 from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError, Timeout,
                       Trap, WasmError)
-from ._host import Caller
+from ._caller import Caller
 from ._memory import Memory
 from ._module import Exports, Import, Module
 from ._run import run

@@ -24,6 +24,8 @@ import threading
 import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from . import _native
+from ._caller import Caller
 from ._errors import LinkError, ModuleClosedError
 from ._func import f32_bits, f32_from_bits, f64_bits, f64_from_bits
 
@@ -37,55 +39,6 @@ _pending = threading.local()
 _fast_hosts: Dict[int, Tuple[Any, Callable[[Any], int]]] = {}
 
 _MASK64 = (1 << 64) - 1
-
-
-class Caller:
-    """The module that called a host function (ask for it by annotating the
-    first parameter ``caller: gowasm.Caller``). Valid during the call."""
-
-    def __init__(self, handle: int, owner: Any) -> None:
-        self._handle = handle
-        self._owner = owner
-        self.name: str = getattr(owner, "name", "<module>")
-
-    @property
-    def memory(self) -> Any:
-        """The calling module's memory (a :class:`gowasm.Memory`)."""
-        from ._memory import open_memory
-
-        return open_memory(self)
-
-    @property
-    def module(self) -> Any:
-        """The calling :class:`gowasm.Module` (None while it initialises)."""
-        owner = self._owner
-        return owner if owner is not None and getattr(owner, "_handle", None) == self._handle else None
-
-    def read_bytes(self, ptr: int, size: int) -> bytes:
-        return self._read(ptr, size)
-
-    def read_string(self, ptr: int, size: int, encoding: str = "utf-8") -> str:
-        return self._read(ptr, size).decode(encoding)
-
-    def write(self, ptr: int, data: Any) -> None:
-        from ._memory import CopiedMemory
-
-        CopiedMemory(self).write(ptr, data)
-
-    def _read(self, ptr: int, size: int) -> bytes:
-        from ._memory import CopiedMemory
-
-        return CopiedMemory(self).read(ptr, size)
-
-    def _memory_map(self) -> Any:
-        owner = self._owner
-        if owner is not None and getattr(owner, "_handle", None) == self._handle:
-            return owner._memory_map()
-        from ._memory import map_reservation
-
-        if not hasattr(self, "_map"):
-            self._map = map_reservation(self)
-        return self._map
 
 
 class HostFunction:
@@ -389,8 +342,10 @@ def take_pending() -> Optional[BaseException]:
     return e
 
 
-def install(ffi: Any, lib: Any) -> None:
-    """Registers the host call callback with cffi (once, at library load)."""
+def install(ffi: Any, lib: Any, callbacks: Any) -> None:
+    """Registers the host call callback with cffi and in callbacks (once, at
+    library load): the C one (gwpy_host_call_c) where the fast-call module
+    is built, which calls plain numeric functions (_publish) itself."""
 
     global _ffi
     _ffi = ffi
@@ -406,7 +361,17 @@ def install(ffi: Any, lib: Any) -> None:
     def gwpy_host_call(fid: int, module: int, stack: Any, sig: Any) -> int:
         return invokers[fid](stack, module, sig)
 
+    callbacks.host_call = lib.gwpy_host_call
+    fast = _native.fastcall
+    if fast is not None and hasattr(fast, "set_host_table") and hasattr(lib, "gwpy_host_call_c"):
+        fast.set_host_table(_fast_hosts, keep_pending)
+        callbacks.host_call = ffi.addressof(lib, "gwpy_host_call_c")
+
 
 def _on_error(exc_type: Any, exc: Any, tb: Any) -> int:
     _pending.exception = exc  # no call: see _trampoline
     return 1
+
+
+_native.on_load(install)
+_native.on_error(take_pending)

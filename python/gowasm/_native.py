@@ -8,7 +8,7 @@ imports gowasm but never loads a module pays nothing.
 import os
 import sys
 import threading
-from typing import Any, NoReturn, Tuple
+from typing import Any, Callable, List, NoReturn, Optional, Tuple
 
 from ._errors import ForkError, error_from
 
@@ -47,6 +47,30 @@ fastcall: Any = None
 
 #: Set in a child forked after the library loaded (see ForkError).
 forked = False
+
+# The layers above register here, at their import, what the library needs
+# of them: so this bottom layer imports nothing above it, and gowasm's
+# __init__ (which imports them all) guarantees they have registered before
+# anything can load the library.
+_installers: List[Callable[[Any, Any, Any], None]] = []
+_take_pending: Optional[Callable[[], Optional[BaseException]]] = None
+
+
+def on_load(install: Callable[[Any, Any, Any], None]) -> None:
+    """Has install(ffi, lib, callbacks) run as the library loads, before
+    gowasm_init: it defines its cffi callbacks and sets their slots in
+    callbacks (a ``gowasm_callbacks *``)."""
+    if _loaded is not None:
+        raise RuntimeError("gowasm: on_load after the native library loaded")
+    _installers.append(install)
+
+
+def on_error(take_pending: Callable[[], Optional[BaseException]]) -> None:
+    """Sets how raise_error finds the exception a host function or stdio
+    stream raised on this thread (GOWASM_ERR_HOST): take_pending() returns
+    it, once, or None."""
+    global _take_pending
+    _take_pending = take_pending
 
 
 def _after_fork_in_child() -> None:
@@ -100,21 +124,14 @@ def _load() -> Tuple[Any, Any]:
             "gowasm: the native library is not built or cannot be loaded (%s). "
             "Install gowasm with pip (a source build needs Go 1.25+ and a C compiler)." % e
         ) from e
-    from . import _host, _streams
-
     if lib.GOWASM_FAILED_INT != FAILED_INT:
         raise ImportError("gowasm: the native library does not match this Python package; reinstall gowasm")
-    _streams.install(ffi, lib)
-    _host.install(ffi, lib)
+    _install_fast(ffi, lib)
     callbacks = ffi.new("gowasm_callbacks *")
-    callbacks.write = lib.gwpy_write
-    callbacks.read = lib.gwpy_read
-    callbacks.host_call = lib.gwpy_host_call
-    fast = _install_fast(ffi, lib)
-    if fast is not None and hasattr(fast, "set_host_table") and hasattr(lib, "gwpy_host_call_c"):
-        # Plain numeric host functions are called from C (_host._publish).
-        fast.set_host_table(_host._fast_hosts, _host.keep_pending)
-        callbacks.host_call = ffi.addressof(lib, "gwpy_host_call_c")
+    for install in _installers:
+        install(ffi, lib, callbacks)
+    if ffi.NULL in (callbacks.write, callbacks.read, callbacks.host_call):
+        raise ImportError("gowasm: internal error: the native library loaded before gowasm finished importing")
     err = ffi.new("gowasm_error *")
     if lib.gowasm_init(err, callbacks) != 0:
         raise_error(ffi, lib, err)
@@ -127,13 +144,12 @@ def _load() -> Tuple[Any, Any]:
     return ffi, lib
 
 
-def _install_fast(ffi: Any, lib: Any) -> Any:
-    """gowasm._fastcall: METH_FASTCALL twins of the fast calls, typed calls,
-    map and the host-call table (_ffi_build.py), or None."""
+def _install_fast(ffi: Any, lib: Any) -> None:
+    """Sets fastcall: gowasm._fastcall, METH_FASTCALL twins of the fast
+    calls, typed calls, map and the host-call table (_ffi_build.py)."""
     global fastcall
     if hasattr(lib, "gwpy_install_fast") and lib.gwpy_install_fast() == 0:
         fastcall = sys.modules.get("gowasm._fastcall")
-    return fastcall
 
 
 def take_message(ffi: Any, lib: Any, err: Any) -> str:
@@ -153,9 +169,7 @@ def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
         raise ForkError()
     code, message = err.code, take_message(ffi, lib, err)
     if code == HOST_FAILED:
-        from ._host import take_pending
-
-        pending = take_pending()
+        pending = _take_pending() if _take_pending is not None else None
         if pending is None:
             # Nothing kept: the host function was nested too deep to be called
             # (gowasm refused it to save the C stack, or Python's recursion

@@ -25,6 +25,7 @@ import sys
 import threading
 from typing import Any, Callable, Dict, Optional
 
+from . import _native
 from ._host import keep_pending
 
 # subprocess.PIPE, STDOUT and DEVNULL (their documented values; importing
@@ -210,8 +211,9 @@ def _lookup(sid: int) -> Optional[Stream]:
     return _current.get(sid) or _streams.get(sid)
 
 
-def install(ffi: Any, lib: Any) -> None:
-    """Registers the stdio callbacks with cffi (once, at library load)."""
+def install(ffi: Any, lib: Any, callbacks: Any) -> None:
+    """Registers the stdio callbacks with cffi and in callbacks (once, at
+    library load)."""
 
     @ffi.def_extern(onerror=_on_write_error)  # type: ignore[untyped-decorator]
     def gwpy_write(sid: int, data: Any, size: int) -> int:
@@ -238,6 +240,9 @@ def install(ffi: Any, lib: Any) -> None:
         ffi.memmove(buf, data, n)
         return n
 
+    callbacks.write = lib.gwpy_write
+    callbacks.read = lib.gwpy_read
+
 
 def _keep(e: BaseException, stream: Optional[Stream]) -> None:
     """Keeps a stream's exception for the guest call it aborts to re-raise
@@ -260,3 +265,6 @@ def _on_read_error(exc_type: Any, exc: Any, tb: Any) -> int:
     if exc is not None:
         _keep(exc, None)
     return -1
+
+
+_native.on_load(install)

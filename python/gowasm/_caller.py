@@ -1,0 +1,54 @@
+"""Caller: what a host function gets of the module that called it (its
+memory), public as :class:`gowasm.Caller`. Apart from the host-call
+machinery (_host.py), which only makes one per call."""
+
+from typing import Any
+
+
+class Caller:
+    """The module that called a host function (ask for it by annotating the
+    first parameter ``caller: gowasm.Caller``). Valid during the call."""
+
+    def __init__(self, handle: int, owner: Any) -> None:
+        self._handle = handle
+        self._owner = owner
+        self.name: str = getattr(owner, "name", "<module>")
+
+    @property
+    def memory(self) -> Any:
+        """The calling module's memory (a :class:`gowasm.Memory`)."""
+        from ._memory import open_memory
+
+        return open_memory(self)
+
+    @property
+    def module(self) -> Any:
+        """The calling :class:`gowasm.Module` (None while it initialises)."""
+        owner = self._owner
+        return owner if owner is not None and getattr(owner, "_handle", None) == self._handle else None
+
+    def read_bytes(self, ptr: int, size: int) -> bytes:
+        return self._read(ptr, size)
+
+    def read_string(self, ptr: int, size: int, encoding: str = "utf-8") -> str:
+        return self._read(ptr, size).decode(encoding)
+
+    def write(self, ptr: int, data: Any) -> None:
+        from ._memory import CopiedMemory
+
+        CopiedMemory(self).write(ptr, data)
+
+    def _read(self, ptr: int, size: int) -> bytes:
+        from ._memory import CopiedMemory
+
+        return CopiedMemory(self).read(ptr, size)
+
+    def _memory_map(self) -> Any:
+        owner = self._owner
+        if owner is not None and getattr(owner, "_handle", None) == self._handle:
+            return owner._memory_map()
+        from ._memory import map_reservation
+
+        if not hasattr(self, "_map"):
+            self._map = map_reservation(self)
+        return self._map
