@@ -111,26 +111,42 @@ class ForkError(WasmError):
             "modules in the workers from their path or bytes; forking before gowasm is first used works too."))
 
 
-# Codes of gohost/gowasm.h (GOWASM_ERR_*).
-(_COMPILE, _LINK, _TRAP, _EXIT, _CLOSED, _ARGUMENT, _USAGE, _INTERNAL, _HOST, _DEADLOCK,
- _INTERRUPTED, _TIMEOUT, _GUEST) = range(1, 14)  # _GUEST: a pointer outside the guest's memory: WasmError
-
-_CLASSES: "dict[int, type[BaseException]]" = {
-    _COMPILE: CompileError,
-    _LINK: LinkError,
-    _TRAP: Trap,
-    _CLOSED: ModuleClosedError,
-    _ARGUMENT: OverflowError,
-    _USAGE: ValueError,
-    _DEADLOCK: RuntimeError,  # like threading's "cannot join current thread"
-    _INTERRUPTED: KeyboardInterrupt,  # Ctrl-C stopped the guest: what Python raises for it
-    _TIMEOUT: Timeout,
+# gowasm.h is the one source of the error codes: Python knows them by name
+# (GOWASM_ERR_<name>) and reads their numbers from the native library as it
+# loads (bind_codes), so they cannot drift, and ``import gowasm`` does not
+# load the library to learn them (an error comes from the loaded library).
+_CLASSES: "dict[str, type[BaseException]]" = {
+    "COMPILE": CompileError,
+    "LINK": LinkError,
+    "TRAP": Trap,
+    "CLOSED": ModuleClosedError,
+    "ARGUMENT": OverflowError,
+    "USAGE": ValueError,
+    "DEADLOCK": RuntimeError,  # like threading's "cannot join current thread"
+    "INTERRUPTED": KeyboardInterrupt,  # Ctrl-C stopped the guest: what Python raises for it
+    "TIMEOUT": Timeout,
+    # INTERNAL, and GUEST (a pointer outside the guest's memory): WasmError
 }
+
+#: The name of each code (without GOWASM_ERR_), once the library loaded.
+_names: "dict[int, str]" = {}
+
+
+def bind_codes(lib: Any) -> None:
+    """Learns the codes' numbers from the native library (as it loads)."""
+    prefix = "GOWASM_ERR_"
+    _names.update((getattr(lib, name), name[len(prefix):]) for name in dir(lib) if name.startswith(prefix))
+
+
+def code_name(code: int) -> str:
+    """The name of gowasm.h's error code (``GOWASM_ERR_HOST`` is "HOST")."""
+    return _names.get(code, "?")
 
 
 def error_from(code: int, message: str, exit_code: int = 0) -> BaseException:
     """The exception for an error the native library reported."""
-    if code == _EXIT:
+    name = code_name(code)
+    if name == "EXIT":
         return ExitError(exit_code, message)
-    cls = _CLASSES.get(code, WasmError)
+    cls = _CLASSES.get(name, WasmError)
     return cls(message)

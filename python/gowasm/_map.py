@@ -175,7 +175,7 @@ def _note(e: BaseException, note: str) -> None:
 
 def raise_at(ffi: Any, lib: Any, err: Any, index: int, sig: str) -> None:
     """Raises a map's error, naming the element it failed at."""
-    if err.code in (_native.HOST_FAILED, lib.GWPY_ERR_FORKED):
+    if err.code in (lib.GOWASM_ERR_HOST, lib.GWPY_ERR_FORKED):
         try:
             _native.raise_error(ffi, lib, err)
         except BaseException as e:

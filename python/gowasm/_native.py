@@ -10,7 +10,7 @@ import sys
 import threading
 from typing import Any, Callable, List, NoReturn, Optional, Tuple
 
-from ._errors import ForkError, error_from
+from ._errors import ForkError, bind_codes, error_from
 
 
 def check_libc() -> None:
@@ -34,9 +34,6 @@ check_libc()
 
 _lock = threading.Lock()
 _loaded: Any = None
-
-#: GOWASM_ERR_HOST of gowasm.h: a host function failed.
-HOST_FAILED = 9
 
 #: GOWASM_FAILED_INT of gowasm.h: an integer fast call's failure hint.
 FAILED_INT = -792353564
@@ -126,6 +123,7 @@ def _load() -> Tuple[Any, Any]:
         ) from e
     if lib.GOWASM_FAILED_INT != FAILED_INT:
         raise ImportError("gowasm: the native library does not match this Python package; reinstall gowasm")
+    bind_codes(lib)
     _install_fast(ffi, lib)
     callbacks = ffi.new("gowasm_callbacks *")
     for install in _installers:
@@ -168,7 +166,7 @@ def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
     if err.code == lib.GWPY_ERR_FORKED:
         raise ForkError()
     code, message = err.code, take_message(ffi, lib, err)
-    if code == HOST_FAILED:
+    if code == lib.GOWASM_ERR_HOST:
         pending = _take_pending() if _take_pending is not None else None
         if pending is None:
             # Nothing kept: the host function was nested too deep to be called

@@ -23,6 +23,8 @@ import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple
 
+from ._errors import code_name
+
 if TYPE_CHECKING:
     import pickle
 
@@ -174,13 +176,13 @@ def load(path: Optional[str], sha256: str, data: Optional[bytes], options: Dict[
 #: gowasm.h's error codes after which a module refuses further calls: link
 #: (a stub called), trap, exit, closed, host function failed, interrupted,
 #: timed out.
-_FATAL = frozenset((2, 3, 4, 5, 9, 11, 12))
+_FATAL = frozenset(("LINK", "TRAP", "EXIT", "CLOSED", "HOST", "INTERRUPTED", "TIMEOUT"))
 
 
 def failed(module: Any, code: int) -> None:
     """A call on ``module`` failed with ``code``: if that left it unusable,
     the next unpickling of it in this process loads a new instance."""
-    if code in _FATAL:
+    if code_name(code) in _FATAL:
         with _lock:
             for memo in (_live, _recent):
                 for key in [k for k, m in list(memo.items()) if m is module]:
