@@ -11,6 +11,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.mark.slow  # ~17 s: the benchmark suite in subprocesses
 @pytest.mark.skipif(shutil.which("go") is None, reason="the suite builds its Go guest")
 def test_suite_quick_runs(tmp_path):
     out = tmp_path / "suite.json"

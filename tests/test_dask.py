@@ -24,6 +24,7 @@ def test_tokens_are_stable_and_need_no_pickling(reactor_wasm):
             assert tokenize(typed) == tokenize(m.add.typed(int, int, returns=int)) != tokenize(m.add)
 
 
+@pytest.mark.slow  # ~3 s: starts a cluster of 2 worker processes
 def test_client_map_on_a_local_cluster(reactor_wasm):
     m = Module(reactor_wasm)
     with warnings.catch_warnings():

@@ -10,6 +10,8 @@ from conftest import ROOT
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
+pytestmark = pytest.mark.slow  # ~4-10 s a test: each starts a real kernel process
+
 
 def test_a_kernel_interrupt_stops_the_guest_and_the_kernel_lives_on():
     cell = nbformat.v4.new_code_cell

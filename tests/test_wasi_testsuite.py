@@ -99,6 +99,7 @@ def test_run(suite, name, tmp_path):
     assert not case.failures(*result)
 
 
+@pytest.mark.slow  # ~6 s: one `gowasm run` process per case
 def test_cli(suite, tmp_path):
     """All of them through ``gowasm run`` (two at a time), with a report."""
     def one(name):
