@@ -100,6 +100,19 @@ def test_invalid_utf8_result_names_the_function(m):
         m.Latin1()
 
 
+def test_python_keywords_as_go_parameter_names(m):
+    import inspect
+
+    assert str(inspect.signature(m.Span)) == "(from_: int, to: int, lambda_: float) -> float"
+    assert m.Span(1, 3, 0.5) == 1.0
+    assert m.Span(from_=1, to=5, lambda_=2.0) == 8.0
+
+
+def test_argument_errors_show_the_python_signature(m):
+    with pytest.raises(TypeError, match=r"^Norm\(p: Any\) -> float: argument 1 cannot be sent as JSON"):
+        m.Norm({1, 2})
+
+
 def test_variadic_functions_take_separate_arguments(m):
     import inspect
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from . import _frames
 from ._func import described_owner_of, too_many_arguments
-from ._typed import make_typed
+from ._typed import make_typed, python_names
 from ._types import ExportedFunction
 
 if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
@@ -28,6 +28,18 @@ _NARROW = {
     "int8": (-(1 << 7), (1 << 7) - 1), "int16": (-(1 << 15), (1 << 15) - 1), "int32": (-(1 << 31), (1 << 31) - 1),
     "uint8": (0, (1 << 8) - 1), "uint16": (0, (1 << 16) - 1), "uint32": (0, (1 << 32) - 1),
 }
+# How messages show the description's types: as Python annotations.
+_SHOWN = {"int": "int", "float": "float", "bool": "bool", "str": "str", "bytes": "bytes", "json": "Any"}
+
+
+def _shown_results(results: Sequence[str]) -> str:
+    if not results:
+        return "None"
+    if len(results) == 1:
+        return _SHOWN[results[0]]
+    return "Tuple[%s]" % ", ".join(_SHOWN[r] for r in results)
+
+
 # 64-bit unsigned results travel as an i64, which Python reads as signed.
 _UNSIGNED64 = ("uint", "uint64", "uintptr")
 _PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
@@ -65,9 +77,14 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     framed = bool(spec.get("frame"))
     if not framed and len(results) > 1:
         raise ValueError("%d results without a frame" % len(results))
-    typed = make_typed(raw, params, "bytes" if framed else (results[0] if results else None),
-                       names=spec.get("names"))
     go = spec.get("go")
+    names = python_names(spec.get("names"), len(params))
+    shown = None
+    if go:  # messages show what Python sees (a framed function's bytes are not)
+        shown = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % (n, _SHOWN[k]) for n, k in zip(names, params)),
+                                  _shown_results(results))
+    typed = make_typed(raw, params, "bytes" if framed else (results[0] if results else None), names=names,
+                       signature=shown)
     if not go:
         return typed
     go_params = list(go.get("params") or [])

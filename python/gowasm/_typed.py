@@ -121,21 +121,35 @@ def _check_signature(raw: Any, params: Sequence[str], result: Optional[str]) -> 
             % (raw.wasm_signature, want, result or "None"))
 
 
+def python_names(names: Optional[Sequence[str]], count: int) -> List[str]:
+    """Parameter names for Python: the guest's, with a trailing _ where one
+    is a Python keyword or a name the generated function uses (``from`` ->
+    ``from_``, as PEP 8 does), ``p0``, ``p1``... where there are none, or
+    where they are not identifiers or repeat."""
+    if not names or len(names) != count:
+        return ["p%d" % i for i in range(count)]
+    out = []
+    for i, n in enumerate(str(n) for n in names):
+        if keyword.iskeyword(n) or n == "raw":  # the generated functions' other names start with _gowasm_
+            n += "_"
+        out.append(n if n.isidentifier() else "p%d" % i)
+    return out if len(set(out)) == count else ["p%d" % i for i in range(count)]
+
+
 def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: Optional[Sequence[str]] = None,
-               allocator: Optional[Tuple[str, str]] = None) -> ExportedFunction:
-    """Builds the typed Python function for raw export ``raw``."""
+               allocator: Optional[Tuple[str, str]] = None, signature: Optional[str] = None) -> ExportedFunction:
+    """Builds the typed Python function for raw export ``raw``. Messages
+    name it by ``signature`` (default: its name and types, as
+    ``greet(name: str) -> str``)."""
     kinds = [type_name(p) for p in params]
     result = None if returns is None else type_name(returns)
     _check_signature(raw, kinds, result)
     module = raw.module
     needs_memory = result in _MEMORY_TYPES or any(k in _MEMORY_TYPES for k in kinds)
     alloc: Any = module._allocator(allocator) if needs_memory else None
-    names = [str(n) for n in names] if names and len(names) == len(kinds) else ["p%d" % i for i in range(len(kinds))]
-    reserved = ("raw",)  # the generated functions' other names start with _gowasm_
-    names = [n if n.isidentifier() and not keyword.iskeyword(n) and n not in reserved else "p%d" % i for i, n in enumerate(names)]
-    if len(set(names)) != len(names):
-        names = ["p%d" % i for i in range(len(kinds))]
-    signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
+    names = python_names(names, len(kinds))
+    if signature is None:
+        signature = "%s(%s) -> %s" % (raw.name, ", ".join("%s: %s" % nk for nk in zip(names, kinds)), result or "None")
     spec = (raw, kinds, result, names, allocator)
     if not needs_memory:
         return _describe(_scalar_wrapper(raw, kinds, result, names, signature), spec, signature)

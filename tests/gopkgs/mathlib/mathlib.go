@@ -129,6 +129,10 @@ func Explode(msg string) int { panic("exploded: " + msg) }
 // Latin1 returns bytes that are not UTF-8 as a string.
 func Latin1() string { return "caf\xe9" }
 
+// Span has parameters named as Python keywords: Python calls them from_
+// and lambda_.
+func Span(from, to int, lambda float64) float64 { return float64(to-from) * lambda }
+
 // Nothing returns nothing.
 func Nothing() {}
 
