@@ -70,7 +70,6 @@ class Toolchain:
     """The Go (or TinyGo) toolchain on PATH, and its version."""
 
     def __init__(self, tinygo: bool = False) -> None:
-        self.tinygo = tinygo
         go = shutil.which("go")
         if go is None:
             raise GoBuildError(_NO_GO.format(minimum="%d.%d" % GO_MINIMUM, found="none"))
@@ -94,7 +93,7 @@ class Toolchain:
             self.version += " " + _run([self.tinygo_path, "version"], None, env, "tinygo version").strip()
 
     @staticmethod
-    def env(host: bool = False, overrides: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    def env(host: bool = False) -> Dict[str, str]:
         """The environment of Go commands: the wasm target unless ``host``,
         no workspace, module mode (whatever GO111MODULE the user left set for
         GOPATH work), and go.mod updates allowed in gowasm's own modules."""
@@ -104,7 +103,6 @@ class Toolchain:
         env.update(GOWORK="off", GO111MODULE="on")
         if not host:
             env.update(GOOS="wasip1", GOARCH="wasm", GOFLAGS="-mod=mod", CGO_ENABLED="0")
-        env.update(overrides or {})
         return env
 
 
