@@ -195,3 +195,32 @@ def test_symlink_times_and_links_stay_inside(data):
         after = os.lstat(p)
         assert (after.st_mtime_ns, after.st_nlink) == (st.st_mtime_ns, st.st_nlink), p
     assert (outside / "secret.txt").read_text() == "secret"
+
+
+def clock_sub(userdata, ns):
+    """A poll_oneoff subscription: a relative clock of ns nanoseconds."""
+    return userdata.to_bytes(8, "little") + bytes(8) + bytes(8) + ns.to_bytes(8, "little") + bytes(16)
+
+
+def test_poll_oneoff_sleep_is_stopped_by_the_timeout(data):
+    import time
+    import gowasm
+
+    # A guest sleeping in poll_oneoff (Rust's thread::sleep, C's nanosleep) must not outlive its
+    # timeout: the sleep is in Go, where the guest's interrupt checks never run.
+    g = Guest({"/": data}, timeout=0.5)
+    g.mem.write(7000, clock_sub(9, 60 * 10**9))
+    start = time.monotonic()
+    with pytest.raises(gowasm.Timeout):
+        g.poll_oneoff(7000, 8000, 1, 4004)
+    assert time.monotonic() - start < 10
+
+
+def test_poll_oneoff_clock_beyond_int64_is_long_not_none(data):
+    # 2^64-1 ns (Rust's sleep(Duration::MAX)) is a wait that never ends, not no wait: the nearer
+    # clock is the one reported, after its time.
+    g = Guest({"/": data})
+    g.mem.write(7000, clock_sub(1, 10**6) + clock_sub(2, 2**64 - 1))
+    assert g.poll_oneoff(7000, 8000, 2, 4004) == 0
+    assert int.from_bytes(g.mem.read(4004, 4), "little") == 1
+    assert g.mem.read(8000, 8) == (1).to_bytes(8, "little")
