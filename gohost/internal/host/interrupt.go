@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"sync"
@@ -160,6 +161,13 @@ func (m *Module) poll(mod api.Module) {
 		in.attach(mod)
 	}
 	in.flag.Set(0)
+	m.stopIfAsked()
+}
+
+// stopIfAsked stops the call (by panicking with the error it then fails
+// with) if it was asked to stop: Close, its timeout, Ctrl-C.
+func (m *Module) stopIfAsked() {
+	in := &m.intr
 	if atomic.LoadUint32(&in.closing) != 0 {
 		panic(errorf(ErrClosed, "gowasm: %s was closed while this call ran; the call was stopped", m.cfg.displayName()))
 	}
@@ -289,4 +297,28 @@ func instrumentCached(wasm []byte) (out []byte, err error) {
 	c.bytes[key] = out
 	c.size += len(out)
 	return out, nil
+}
+
+// wasiSleep is poll_oneoff's sleep: in slices of at most a watcher tick,
+// after each of which the call stops if asked (timeout, Close, Ctrl-C).
+// The guest's own interrupt checks do not run while Go sleeps for it, and
+// a guest may ask for centuries. Deterministic guests' sleep is wazero's
+// fake one, which returns at once.
+func (m *Module) wasiSleep(sys sysMethods, ns int64) {
+	if m.cfg.Deterministic {
+		sys.Nanosleep(ns)
+		return
+	}
+	end := monotonic() + ns
+	if end < 0 { // overflowed: as long as can be
+		end = math.MaxInt64
+	}
+	for {
+		left := end - monotonic()
+		if left <= 0 {
+			return
+		}
+		sys.Nanosleep(min(left, int64(10*time.Millisecond)))
+		m.stopIfAsked()
+	}
 }

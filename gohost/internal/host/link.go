@@ -72,7 +72,7 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 		provider := ""
 		switch {
 		case wasiModules[mod]:
-			exportWASI(b)
+			exportWASI(b, m.wasiSleep)
 			provider = "wasi"
 		case mod == "env" && isAssemblyScript(byModule[mod]):
 			assemblyscript.NewFunctionExporter().WithTraceToStdout().ExportFunctions(b)

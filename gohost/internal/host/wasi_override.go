@@ -61,7 +61,8 @@ var le = binary.LittleEndian
 
 // exportWASI adds WASI preview 1 to b: wazero's, with gowasm's functions
 // in place of some (see wasiOverrides).
-func exportWASI(b wazero.HostModuleBuilder) {
+// sleep is poll_oneoff's sleep (nil: the guest's configured Nanosleep).
+func exportWASI(b wazero.HostModuleBuilder, sleep func(sysMethods, int64)) {
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
 	for _, o := range wasiOverrides {
 		fn := o.fn
@@ -73,7 +74,7 @@ func exportWASI(b wazero.HostModuleBuilder) {
 					if !ok {
 						panic(errorf(ErrInternal, "gowasm: cannot reach wazero's WASI descriptors (wazero changed?)"))
 					}
-					cache = wasiCall{mod: mod, fds: fds}
+					cache = wasiCall{mod: mod, fds: fds, sleep: sleep}
 				}
 				cache.mem = mod.Memory()
 				stack[0] = uint64(fn(&cache, stack))
@@ -85,9 +86,10 @@ func exportWASI(b wazero.HostModuleBuilder) {
 // wasiCall is what a WASI function works with: the calling guest, its
 // memory and its descriptors.
 type wasiCall struct {
-	mod api.Module
-	mem api.Memory
-	fds fdTable
+	mod   api.Module
+	mem   api.Memory
+	fds   fdTable
+	sleep func(sysMethods, int64)
 }
 
 // atDir is the directory descriptor a path is relative to.

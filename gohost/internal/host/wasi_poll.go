@@ -87,7 +87,11 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 	}
 	if nevents == 0 && timeout >= 0 {
 		if len(pollables) == 0 {
-			c.fds.sys.Nanosleep(int64(timeout))
+			if c.sleep != nil {
+				c.sleep(c.fds.sys, int64(timeout))
+			} else {
+				c.fds.sys.Nanosleep(int64(timeout))
+			}
 		}
 		for _, sub := range clocks {
 			if time.Duration(le.Uint64(sub[24:])) == timeout {
