@@ -1,6 +1,7 @@
 package host
 
 import (
+	"math"
 	"time"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
@@ -48,7 +49,7 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 			default:
 				return errnoInval
 			}
-			if d := time.Duration(le.Uint64(arg[8:])); timeout < 0 || d < timeout {
+			if d := clockTimeout(sub); timeout < 0 || d < timeout {
 				timeout = d
 			}
 			clocks = append(clocks, sub)
@@ -94,7 +95,7 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 			}
 		}
 		for _, sub := range clocks {
-			if time.Duration(le.Uint64(sub[24:])) == timeout {
+			if clockTimeout(sub) == timeout {
 				event(sub, 0)
 			}
 		}
@@ -103,6 +104,13 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 		return errnoFault
 	}
 	return 0
+}
+
+// clockTimeout is a clock subscription's timeout; one past what a
+// Duration holds (2^63 ns, 292 years) is the longest one (not negative:
+// no timeout).
+func clockTimeout(sub []byte) time.Duration {
+	return time.Duration(min(le.Uint64(sub[24:]), math.MaxInt64))
 }
 
 // pollMillis is a wait for Pollable.Poll: -1 for none.
