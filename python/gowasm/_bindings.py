@@ -28,8 +28,9 @@ _NARROW = {
     "int8": (-(1 << 7), (1 << 7) - 1), "int16": (-(1 << 15), (1 << 15) - 1), "int32": (-(1 << 31), (1 << 31) - 1),
     "uint8": (0, (1 << 8) - 1), "uint16": (0, (1 << 16) - 1), "uint32": (0, (1 << 32) - 1),
 }
-# How messages show the description's types: as Python annotations.
-_SHOWN = {"int": "int", "float": "float", "bool": "bool", "str": "str", "bytes": "bytes", "json": "Any"}
+_PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
+# How messages show the description's types: as the annotations above.
+_SHOWN = {k: "Any" if v is Any else v.__name__ for k, v in _PY.items()}
 
 
 def _shown_results(results: Sequence[str]) -> str:
@@ -42,7 +43,6 @@ def _shown_results(results: Sequence[str]) -> str:
 
 # 64-bit unsigned results travel as an i64, which Python reads as signed.
 _UNSIGNED64 = ("uint", "uint64", "uintptr")
-_PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
 
 
 def parse(data: bytes) -> Dict[str, Any]:
@@ -91,7 +91,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     go_results = [k for k in go.get("results") or [] if k != "error"]
     if len(go_params) != len(params) or len(go_results) != len(results):
         raise ValueError("its Go kinds do not match its parameters and results")
-    checks = [(i, _NARROW[k]) for i, k in enumerate(go_params) if k in _NARROW]
+    checks = [(i, k) for i, k in enumerate(go_params) if k in _NARROW]
     unsigned = not framed and len(go_results) == 1 and go_results[0] in _UNSIGNED64
     variadic = bool(spec.get("variadic"))
     if variadic and (not params or params[-1] not in ("json", "bytes")):
@@ -120,7 +120,7 @@ def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_
 """
 
 
-def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], frame: Optional[Callable[[bytes], Any]],
+def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optional[Callable[[bytes], Any]],
           unsigned: bool, variadic: Optional[str]) -> Callable[..., Any]:
     """A generated exact-arity function around ``typed``: range checks of
     narrow Go integers (a fast comparison, the slow path only on a miss),
@@ -136,7 +136,8 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
         params[-1] = "*" + names[-1]
         args[-1] = ("_gowasm_bytes(%s)" if variadic == "bytes" else "_gowasm_list(%s)") % names[-1]
     lines = []
-    for i, (lo, hi) in checks:
+    for i, kind in checks:
+        lo, hi = _NARROW[kind]
         p = names[i]
         lines.append("        if _gowasm_type(%s) is not _gowasm_int or not %d <= %s <= %d:\n"
                      "            %s = _gowasm_check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
@@ -151,24 +152,20 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, Tuple[int, int]]], 
     source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
-    ranges = dict(checks)
+    kinds = dict(checks)
 
     def check(i: int, value: Any) -> int:
         if isinstance(value, float) or not hasattr(value, "__index__"):
             raise TypeError("%s: argument %s must be int, not %s" % (name, names[i], type(value).__name__))
         v = value.__index__()
-        lo, hi = ranges[i]
+        lo, hi = _NARROW[kinds[i]]
         if not lo <= v <= hi:
             raise OverflowError("%s: argument %s=%d is out of range for Go's %s (%d..%d)" % (
-                name, names[i], v, _narrow_name(lo, hi), lo, hi))
+                name, names[i], v, kinds[i], lo, hi))
         return int(v)
 
     too_many = functools.partial(too_many_arguments, name, len(names))
     return namespace["make"](typed, frame, check, (1 << 64) - 1, too_many)  # type: ignore[no-any-return]
-
-
-def _narrow_name(lo: int, hi: int) -> str:
-    return next(k for k, r in _NARROW.items() if r == (lo, hi))
 
 
 def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,

@@ -213,6 +213,16 @@ class Source:
         return self.module_path != _VIRTUAL_MODULE
 
     @property
+    def name(self) -> str:
+        """What the module is called in messages: its directory's name, or
+        its path's last element that is not a major version suffix
+        (.../semver/v3 is semver)."""
+        if self.directory is not None:
+            return os.path.basename(self.directory)
+        parts = self.import_path.split("/")
+        return parts[-2] if len(parts) > 2 and re.fullmatch(r"v[2-9]|v[1-9][0-9]+", parts[-1]) else parts[-1]
+
+    @property
     def label(self) -> str:
         """The package as messages name it: its import path, or its
         directory when it has no go.mod (not the module made up for it)."""
@@ -305,10 +315,11 @@ def guest_module(cache_dir: Optional[str] = None) -> str:
     return Stage(Toolchain(), _root(cache_dir)).module
 
 
-def build(spec: str, *, tinygo: bool = False, flags: Sequence[str] = (), cache_dir: Optional[str] = None) -> str:
-    """Builds ``spec`` (a directory or a module path) with bindings and
-    returns the path of the .wasm in the cache."""
-    src = Source(spec)
+def build(spec: "str | Source", *, tinygo: bool = False, flags: Sequence[str] = (),
+          cache_dir: Optional[str] = None) -> str:
+    """Builds ``spec`` (a directory or a module path, or its Source) with
+    bindings and returns the path of the .wasm in the cache."""
+    src = spec if isinstance(spec, Source) else Source(spec)
     tools = Toolchain(tinygo)
     root = _root(cache_dir)
     # Of the environment, what changes the code Go writes for wasm (the rest

@@ -3,7 +3,6 @@
 import json
 import mmap
 import os
-import re
 import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
@@ -142,7 +141,6 @@ class Module:
                  interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        self._go_built = self._GO_BUILDID in wasm
         # What pickling needs (gowasm._pickle): the bytes' origin and hash,
         # and the options, which recreate the module in another process.
         self._origin = _pickle.Origin.of(source, wasm)
@@ -186,7 +184,7 @@ class Module:
         self._finalizer.atexit = False
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
-        self._describe(self._info(ffi, lib), host_ids)
+        self._describe(self._info(ffi, lib), host_ids, wasm)
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
@@ -218,18 +216,12 @@ class Module:
         """
         from . import _gobuild  # only from_go needs it
 
-        spec = os.fspath(source)
+        src = _gobuild.Source(os.fspath(source))
         cache = kwargs.get("cache", True)
         cache_dir = resolve_cache_dir(cache) if cache not in (False, None) else None
         flags = _gobuild.check_flags(build_flags)
-        wasm = _gobuild.build(spec, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
-        if os.path.isdir(spec):
-            name = os.path.basename(os.path.abspath(spec))
-        else:
-            # The last element that is not a major version suffix: .../semver/v3 is semver.
-            parts = spec.partition("@")[0].split("/")
-            name = parts[-2] if len(parts) > 2 and re.fullmatch(r"v[2-9]|v[1-9][0-9]+", parts[-1]) else parts[-1]
-        kwargs.setdefault("name", name)
+        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
+        kwargs.setdefault("name", src.name)
         try:
             return cls(wasm, **kwargs)
         except CompileError as e:
@@ -241,9 +233,9 @@ class Module:
                 os.remove(wasm)
             except OSError:
                 raise e from None
-            return cls(_gobuild.build(spec, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
+            return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
 
-    def _describe(self, info: Dict[str, Any], host_ids: List[int]) -> None:
+    def _describe(self, info: Dict[str, Any], host_ids: List[int], wasm: bytes) -> None:
         """Builds kind, imports, exports and their functions from the native
         library's description of the module."""
         self.kind: str = info["kind"]
@@ -260,7 +252,8 @@ class Module:
                 functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
         self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
         self.exports: Exports = Exports(self, functions)
-        if self.kind == "command" and len(functions) > 1 and self._go_built:
+        # Scanning the bytes only where it can matter: not on every load.
+        if self.kind == "command" and len(functions) > 1 and self._GO_BUILDID in wasm:
             _refuse_go_command_exports(functions)
         elif DESCRIBE_EXPORT in functions:
             self._apply_description(functions)
