@@ -224,3 +224,27 @@ def test_poll_oneoff_clock_beyond_int64_is_long_not_none(data):
     assert g.poll_oneoff(7000, 8000, 2, 4004) == 0
     assert int.from_bytes(g.mem.read(4004, 4), "little") == 1
     assert g.mem.read(8000, 8) == (1).to_bytes(8, "little")
+
+
+def test_close_stops_a_guest_sleeping_in_poll_oneoff(data):
+    import threading
+    import gowasm
+
+    g = Guest({"/": data})
+    g.mem.write(7000, clock_sub(9, 2**64 - 1))  # forever
+    raised = []
+
+    def sleep():
+        try:
+            g.poll_oneoff(7000, 8000, 1, 4004)
+        except gowasm.ModuleClosedError as e:
+            raised.append(e)
+
+    sleeper = threading.Thread(target=sleep, daemon=True)
+    sleeper.start()
+    sleeper.join(0.3)
+    closer = threading.Thread(target=g.m.close, daemon=True)
+    closer.start()
+    closer.join(10)
+    sleeper.join(10)
+    assert not closer.is_alive() and not sleeper.is_alive() and len(raised) == 1
