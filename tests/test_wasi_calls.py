@@ -24,6 +24,7 @@ CALLS = {
     "fd_fdstat_get": "i32 i32",
     "fd_fdstat_set_rights": "i32 i64 i64",
     "fd_filestat_set_size": "i32 i64",
+    "fd_allocate": "i32 i64 i64",
     "poll_oneoff": "i32 i32 i32 i32",
 }
 SHIM = wat("(module\n%s\n(memory (export \"memory\") 1)\n%s)" % (
@@ -248,3 +249,13 @@ def test_close_stops_a_guest_sleeping_in_poll_oneoff(data):
     closer.join(10)
     sleeper.join(10)
     assert not closer.is_alive() and not sleeper.is_alive() and len(raised) == 1
+
+
+def test_fd_allocate_past_the_largest_offset_is_refused(data):
+    # offset + len wrapping around 2^64 is no size the file already has: EINVAL, not success.
+    g = Guest({"/": data})
+    errno, fd = g.open("f.txt", FD_READ | FD_WRITE)
+    assert errno == 0
+    assert g.fd_allocate(fd, 2**64 - 1, 2) == EINVAL
+    assert g.fd_allocate(fd, 2**63 - 1, 1) == EINVAL
+    assert g.fd_allocate(fd, 0, 3) == 0 and (data / "f.txt").read_text() == "hello"
