@@ -2,6 +2,7 @@ package host
 
 import (
 	"io"
+	"math"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 	"github.com/tetratelabs/wazero/sys"
@@ -250,10 +251,11 @@ func fdAllocate(c *wasiCall, p []uint64) wasiErrno {
 	if base&rightFdAllocate == 0 {
 		return errnoNotcapable
 	}
-	end := int64(p[1] + p[2])
-	if end < 0 {
-		return errnoInval
+	offset, length := p[1], p[2]
+	if offset > math.MaxInt64 || length > math.MaxInt64-offset {
+		return errnoInval // past the largest file size (the sum would wrap)
 	}
+	end := int64(offset + length)
 	if st.Size >= end {
 		return 0
 	}
