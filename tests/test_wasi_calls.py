@@ -273,3 +273,27 @@ def test_a_directory_descriptor_names_the_directory_not_its_path(data):
     (data / "sub" / "g.txt").write_text("another directory")
     errno, fd = g.open("g.txt", FD_READ, dirfd=sub)
     assert errno == 0 and g.read(fd) == (0, b"beneath")
+
+
+def test_poll_oneoff_costs_the_host_little_memory_per_subscription(tmp_path):
+    # A guest's memory of zeros is that many clock subscriptions (relative, 0 ns): the host must not
+    # spend much more than the guest's own memory (memory_limit bounds only that) to answer them.
+    import subprocess
+    import sys
+
+    script = tmp_path / "poll.py"
+    script.write_text(
+        "import resource, sys\n"
+        "sys.path.insert(0, %r)\n"
+        "from gowasm import Module\n"
+        "from conftest import wat\n"
+        "pages = 1600\n"
+        "m = Module(wat('(module (import \"wasi_snapshot_preview1\" \"poll_oneoff\" (func $p (param i32 i32 i32 i32) (result i32)))'\n"
+        "  ' (memory (export \"memory\") %%d) (func (export \"p\") (param i32 i32 i32 i32) (result i32)'\n"
+        "  ' local.get 0 local.get 1 local.get 2 local.get 3 call $p))' %% pages))\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "assert m.exports['p'](0, 0, pages * 65536 // 48, 0) == 0\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024 / (pages * 65536))\n"
+        % os.path.dirname(__file__))
+    grew = float(subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout)
+    assert grew < 1.3, "the host grew by %.1fx the guest's memory" % grew
