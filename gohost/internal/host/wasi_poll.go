@@ -35,8 +35,9 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 		nevents++
 	}
 	timeout := time.Duration(-1) // none
-	var clocks, waiting [][]byte
-	var pollables []experimentalsys.Pollable
+	// Subscriptions are kept by index (4 bytes each): a guest's memory
+	// holds up to 89 million of them.
+	var clocks, waiting []uint32
 	for i := uint32(0); i < n; i++ {
 		sub := inBuf[i*48 : (i+1)*48]
 		arg := sub[16:]
@@ -52,7 +53,7 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 			if d := clockTimeout(sub); timeout < 0 || d < timeout {
 				timeout = d
 			}
-			clocks = append(clocks, sub)
+			clocks = append(clocks, i)
 		case eventtypeFdRead, eventtypeFdWrite:
 			fd := int32(le.Uint32(arg))
 			if fd < 0 {
@@ -64,10 +65,8 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 				continue
 			}
 			f := unwrap(e.File())
-			pollable, canPoll := f.(experimentalsys.Pollable)
-			if sub[8] == eventtypeFdRead && canPoll && !isNonblock(f) {
-				waiting = append(waiting, sub)
-				pollables = append(pollables, pollable)
+			if _, canPoll := f.(experimentalsys.Pollable); sub[8] == eventtypeFdRead && canPoll && !isNonblock(f) {
+				waiting = append(waiting, i)
 				continue
 			}
 			event(sub, 0)
@@ -75,27 +74,40 @@ func pollOneoff(c *wasiCall, p []uint64) wasiErrno {
 			return errnoInval
 		}
 	}
-	for i, pollable := range pollables {
+	for i, at := range waiting {
+		sub := inBuf[at*48 : (at+1)*48]
+		// (Read again: events written over an overlapping input may have
+		// changed it.)
+		e, ok := c.fds.get(int32(le.Uint32(sub[16:])))
+		if !ok {
+			event(sub, errnoBadf)
+			continue
+		}
+		pollable, ok := unwrap(e.File()).(experimentalsys.Pollable)
+		if !ok {
+			event(sub, 0)
+			continue
+		}
 		wait := int32(0)
 		if nevents == 0 && i == 0 {
 			wait = pollMillis(timeout)
 		}
 		if ready, errno := pollable.Poll(experimentalsys.POLLIN, wait); errno != 0 {
-			event(waiting[i], errnoFrom(errno))
+			event(sub, errnoFrom(errno))
 		} else if ready {
-			event(waiting[i], 0)
+			event(sub, 0)
 		}
 	}
 	if nevents == 0 && timeout >= 0 {
-		if len(pollables) == 0 {
+		if len(waiting) == 0 {
 			if c.sleep != nil {
 				c.sleep(c.fds.sys, int64(timeout))
 			} else {
 				c.fds.sys.Nanosleep(int64(timeout))
 			}
 		}
-		for _, sub := range clocks {
-			if clockTimeout(sub) == timeout {
+		for _, at := range clocks {
+			if sub := inBuf[at*48 : (at+1)*48]; clockTimeout(sub) == timeout {
 				event(sub, 0)
 			}
 		}
