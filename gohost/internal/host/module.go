@@ -158,6 +158,9 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	return 0, err
 }
 
+// coreFeatures are the WebAssembly features gowasm enables.
+const coreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
+
 func newRuntime(cfg Config) (wazero.Runtime, error) {
 	cache, err := compilationCache(cfg.CacheDir)
 	if err != nil {
@@ -166,7 +169,7 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 	rtCfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
 		WithMemoryLimitPages(cfg.memoryPages()).
-		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesThreads)
+		WithCoreFeatures(coreFeatures)
 	return wazero.NewRuntimeWithConfig(context.Background(), rtCfg), nil
 }
 
@@ -242,30 +245,17 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
 	if !m.cfg.NoInterrupts {
 		if instrumented, err := instrumentCached(wasm); err == nil {
-			if compiled, err := compileModule(ctx, m.rt, instrumented); err == nil {
+			if compiled, err := compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
 				m.intr.instrumented = true
 				return compiled, nil
 			}
 		}
 	}
-	compiled, err := compileModule(ctx, m.rt, wasm)
+	compiled, err := compileModule(ctx, m.rt, wasm, m.cfg.CacheDir)
 	if err != nil {
 		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
 	}
 	return compiled, nil
-}
-
-// compileModule is rt.CompileModule, reporting a panic of wazero's decoder
-// or validator as the invalid module that caused it: a function whose type
-// index is out of range makes wazero v1.12 index out of range instead of
-// returning an error.
-func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
-		}
-	}()
-	return rt.CompileModule(experimental.WithCompilationWorkers(ctx, compileWorkers()), wasm)
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {

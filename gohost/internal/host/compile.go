@@ -1,0 +1,106 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// Compiling a module, and not validating it twice.
+//
+// wazero's CompileModule decodes the binary, validates every function body,
+// and only then looks for compiled code in its cache. For a 2 MB Go module
+// loaded from a warm disk cache, validation is over half of the load
+// (~14 of ~25 ms here; RATIONALE.md, "Loading from the cache"). Validation
+// depends on nothing but the bytes and the enabled features, so once wazero
+// has validated a module, gowasm remembers its SHA-256 (in the process and,
+// with a cache directory, as an empty file beside wazero's cache), and the
+// next load of the same bytes skips the function bodies' validation
+// (trustedCompile, below). Everything else CompileModule does still runs:
+// decoding, the module-level checks, the cache lookup.
+//
+// A marker is trusted as much as the cache directory it sits in: whoever
+// can write there can already plant compiled machine code in wazero's cache.
+
+// trustedCompiles counts the loads that skipped validation (for tests).
+var trustedCompiles atomic.Int64
+
+// validated remembers, for this process, the modules wazero has validated.
+var validated struct {
+	sync.Mutex
+	sums map[[sha256.Size]byte]bool
+}
+
+// validatedDir is the marker directory inside a cache directory. Its name
+// holds what validation depends on besides the bytes: wazero's version
+// and the features gowasm enables.
+func validatedDir(cacheDir string) string {
+	return filepath.Join(cacheDir, fmt.Sprintf("validated-%s-%x", trusted().version, uint64(coreFeatures)))
+}
+
+func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
+	validated.Lock()
+	ok := validated.sums[sum]
+	validated.Unlock()
+	if ok || cacheDir == "" {
+		return ok
+	}
+	_, err := os.Stat(filepath.Join(validatedDir(cacheDir), hex.EncodeToString(sum[:])))
+	return err == nil
+}
+
+// rememberValidated records that wazero validated the module: in the
+// process, and in the cache directory if there is one (best effort: a
+// read-only cache only makes the next process's load slower).
+func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
+	validated.Lock()
+	if validated.sums == nil {
+		validated.sums = map[[sha256.Size]byte]bool{}
+	}
+	validated.sums[sum] = true
+	validated.Unlock()
+	if cacheDir == "" {
+		return
+	}
+	dir := validatedDir(cacheDir)
+	if os.MkdirAll(dir, 0o755) == nil {
+		if f, err := os.OpenFile(filepath.Join(dir, hex.EncodeToString(sum[:])), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			f.Close()
+		}
+	}
+}
+
+// compileModule compiles wasm in rt, through wazero's own CompileModule the
+// first time and without re-validating its function bodies after that.
+// A panic of wazero's decoder or validator is reported as the invalid
+// module that caused it: a function whose type index is out of range makes
+// wazero v1.12 index out of range instead of returning an error.
+func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir string) (compiled wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
+		}
+	}()
+	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
+	sum := sha256.Sum256(wasm)
+	if trusted().ok && isValidated(sum, cacheDir) {
+		// Any error (a memory above this runtime's limit, say) is
+		// reported the usual way, by wazero's own CompileModule below.
+		if compiled, err := trustedCompile(ctx, rt, wasm); err == nil {
+			trustedCompiles.Add(1)
+			return compiled, nil
+		}
+	}
+	if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
+		rememberValidated(sum, cacheDir)
+	}
+	return compiled, err
+}

@@ -1,0 +1,180 @@
+package host
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// goModWazero is the wazero version go.mod requires.
+func goModWazero() string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "go.mod"))
+	if err != nil {
+		return ""
+	}
+	m := regexp.MustCompile(`(?m)^\s*(?:require\s+)?github\.com/tetratelabs/wazero\s+(v\S+)`).FindSubmatch(b)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}
+
+func init() { testBuildWazero = goModWazero() }
+
+func callAdd(t *testing.T, m *Module) int64 {
+	t.Helper()
+	args := [4]uint64{2, 3}
+	raw, typ, err := CallFast(funcNamed(m, "add").handle, &args, 2, 0, ResultInt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DecodeInt(raw, typ)
+}
+
+// TestTrustedCompileEnabled fails when a wazero upgrade turns the trusted
+// compile path off: re-read compile_trusted.go against the new wazero's
+// runtime.CompileModule, then update mirroredWazero.
+func TestTrustedCompileEnabled(t *testing.T) {
+	if v := goModWazero(); v != mirroredWazero {
+		t.Fatalf("go.mod requires wazero %q; compile_trusted.go mirrors %s's CompileModule: re-read it against the new version", v, mirroredWazero)
+	}
+	if m := trusted(); !m.ok {
+		t.Fatalf("the trusted compile path is off: %s", m.why)
+	}
+}
+
+// moduleOf is the *wasm.Module inside a compiled module, for comparing.
+func moduleOf(c wazero.CompiledModule) any {
+	m := trusted()
+	return field(reflect.ValueOf(c).UnsafePointer(), m.cm["module"]).Interface()
+}
+
+// TestTrustedCompileMatchesWazero compiles modules both ways, each in a
+// fresh runtime, and compares what wazero keeps of them: field by field,
+// the decoded module (with its ID, the cache key) and the type IDs.
+func TestTrustedCompileMatchesWazero(t *testing.T) {
+	modules := map[string][]byte{"testWasm": testWasm}
+	for _, rel := range []string{"go/add_reactor.wasm", "rust/fibonacci.wasm", "c/pthread_reactor.wasm",
+		"tinygo/greet_reactor.wasm", "assemblyscript/hello_trace.wasm", "emscripten/grow.wasm"} {
+		modules[rel] = corpus(t, rel)
+	}
+	ctx := context.Background()
+	for name, wasm := range modules {
+		rtA, err := newRuntime(Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rtB, _ := newRuntime(Config{})
+		want, err := rtA.CompileModule(ctx, wasm)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := trustedCompile(ctx, rtB, wasm)
+		if err != nil {
+			t.Fatalf("%s: trustedCompile: %v", name, err)
+		}
+		if !reflect.DeepEqual(moduleOf(got), moduleOf(want)) {
+			t.Errorf("%s: the module trustedCompile decoded differs from wazero's", name)
+		}
+		cm := trusted().cm["typeIDs"]
+		if a, b := field(reflect.ValueOf(got).UnsafePointer(), cm).Interface(), field(reflect.ValueOf(want).UnsafePointer(), cm).Interface(); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s: type IDs %v, wazero's %v", name, a, b)
+		}
+		rtA.Close(ctx)
+		rtB.Close(ctx)
+	}
+}
+
+// TestTrustedCompileStillChecksTheModule: only function bodies go
+// unvalidated; the module-level checks and the decoder still run.
+func TestTrustedCompileStillChecksTheModule(t *testing.T) {
+	rt, _ := newRuntime(Config{})
+	defer rt.Close(context.Background())
+	if _, err := trustedCompile(context.Background(), rt, testWasm[:15]); err == nil {
+		t.Error("a truncated module compiled")
+	}
+	// Two exports of one name: a module-level rule.
+	dup := []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x04\x01\x60\x00\x00" + // type () -> ()
+		"\x03\x03\x02\x00\x00" + // two functions
+		"\x07\x09\x02\x01a\x00\x00\x01a\x00\x01" + // export "a" twice
+		"\x0a\x07\x02\x02\x00\x0b\x02\x00\x0b")
+	if _, err := rt.CompileModule(context.Background(), dup); err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Fatalf("wazero accepted the duplicate export (%v): the test module is wrong", err)
+	}
+	if _, err := trustedCompile(context.Background(), rt, dup); err == nil || !strings.Contains(err.Error(), "duplicate") {
+		t.Errorf("trustedCompile accepted a duplicate export: %v", err)
+	}
+}
+
+// TestLoadsRememberValidation: a load validates and leaves a marker; the
+// next load of the same bytes (in a new process: the marker) compiles
+// without validating bodies and works; an invalid module leaves none.
+func TestLoadsRememberValidation(t *testing.T) {
+	dir := t.TempDir()
+	wasm := corpus(t, "go/add_reactor.wasm")
+	sum := sha256.Sum256(wasm)
+	forget := func() {
+		validated.Lock()
+		delete(validated.sums, sum)
+		validated.Unlock()
+	}
+	forget()
+	if isValidated(sum, dir) {
+		t.Fatal("validated before any load")
+	}
+	for i := 0; i < 2; i++ {
+		before := trustedCompiles.Load()
+		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trusted := trustedCompiles.Load() > before; trusted != (i > 0) {
+			t.Fatalf("load %d: validation skipped: %v", i, trusted)
+		}
+		if got := callAdd(t, m); got != 5 {
+			t.Fatalf("load %d: add(2, 3) = %d", i, got)
+		}
+		m.Free()
+		if !isValidated(sum, dir) {
+			t.Fatalf("load %d left no marker", i)
+		}
+		forget() // as a new process would: only the marker remains
+	}
+	if _, err := os.Stat(filepath.Join(validatedDir(dir), strings.Repeat("0", 64))); err == nil {
+		t.Fatal("stray marker")
+	}
+
+	bad := append([]byte(nil), testWasm...)
+	bad[len(bad)-40] = 0xff // an invalid opcode in a body
+	badSum := sha256.Sum256(bad)
+	if _, err := NewModule(bad, Config{CacheDir: dir}); err == nil {
+		t.Fatal("an invalid module loaded")
+	}
+	if isValidated(badSum, dir) {
+		t.Fatal("an invalid module was remembered as valid")
+	}
+}
+
+// TestValidatedModuleErrorsAsBefore: a remembered module that this
+// runtime refuses (its memory is above the limit) fails with wazero's own
+// message, from the usual path.
+func TestValidatedModuleErrorsAsBefore(t *testing.T) {
+	wasm := corpus(t, "go/add_reactor.wasm")
+	m, err := NewModule(wasm, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	_, err = NewModule(wasm, Config{MemoryLimit: 1 << 16})
+	if err == nil || !strings.Contains(err.Error(), "memory") {
+		t.Fatalf("got %v", err)
+	}
+}
