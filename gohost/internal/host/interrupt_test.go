@@ -13,12 +13,12 @@ import (
 // poll only as long as nothing stops the world while the guest runs (the
 // point of the real watcher being a C thread), so the GC is off meanwhile.
 func goWatcher(t *testing.T) {
-	gc := debug.SetGCPercent(-1)
-	releasePaused.Store(true)
+	pauseReleases(true)
+	gc := debug.SetGCPercent(-1) // also waits for a GC under way
 	stop := StartGoWatcher(WatchTick)
 	t.Cleanup(func() {
 		stop()
-		releasePaused.Store(false)
+		pauseReleases(false)
 		debug.SetGCPercent(gc)
 	})
 }

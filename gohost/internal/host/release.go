@@ -2,7 +2,7 @@ package host
 
 import (
 	"runtime/debug"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -18,9 +18,23 @@ const releaseInterval = time.Second
 
 var releases = make(chan struct{}, 1)
 
-// releasePaused stops releases: go test's stand-in for the watcher is a
-// goroutine, which cannot ask a guest to poll while a forced GC waits for it.
-var releasePaused atomic.Bool
+// releases are paused (pauseReleases) for go test's stand-in for the
+// watcher: a goroutine, which cannot ask a guest to poll while a forced GC
+// waits for it. The mutex makes pausing wait for a release under way: a
+// flag alone let a release that had just read it start its GC while the
+// test's guest spun, and both waited for ever.
+var release struct {
+	sync.Mutex
+	paused bool
+}
+
+// pauseReleases pauses or resumes releases; pausing returns once no
+// release is running.
+func pauseReleases(paused bool) {
+	release.Lock()
+	release.paused = paused
+	release.Unlock()
+}
 
 func init() { go releaseLoop() }
 
@@ -35,11 +49,12 @@ func releaseSoon() {
 
 func releaseLoop() {
 	for range releases {
-		if releasePaused.Load() {
-			continue
-		}
 		start := time.Now()
-		debug.FreeOSMemory()
+		release.Lock()
+		if !release.paused {
+			debug.FreeOSMemory()
+		}
+		release.Unlock()
 		time.Sleep(max(releaseInterval, 10*time.Since(start)))
 	}
 }
