@@ -263,7 +263,9 @@ def test_fd_allocate_past_the_largest_offset_is_refused(data):
 
 @pytest.mark.xfail(strict=True, reason="a directory descriptor opened by path_open resolves by its path from the mount "
                    "(wazero's FileEntry.Name), not from the directory it opened: renamed, its descriptor follows the "
-                   "name. Confined to the mount all the same. Not fixed: needs an os.Root per directory descriptor")
+                   "name. Kept: an os.Root per directory descriptor (tried) follows the directory out of the mount "
+                   "when the host moves it there (test_run.py::test_directory_moved_out_while_held_open); "
+                   "RATIONALE.md, 'The sandbox'")
 def test_a_directory_descriptor_names_the_directory_not_its_path(data):
     g = Guest({"/": data})
     errno, sub = g.open("sub", PATH_OPEN, ALL, oflags=O_DIRECTORY)
