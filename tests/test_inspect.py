@@ -1,4 +1,5 @@
-"""gowasm._inspect: the pure-Python module inspector behind `gowasm inspect`.
+"""gowasm._inspect: the module inspector behind `gowasm inspect` (a pure-Python
+reader; the kind is asked of the engine's rules, gowasm_classify).
 
 Checked against every file of ../shared/wasm-corpus (MANIFEST.tsv says what
 each imports and exports), WAT modules, and malformed bytes: truncations and
