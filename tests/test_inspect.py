@@ -648,3 +648,14 @@ def test_loading_finds_the_kind_inspect_reports(rel):
         pytest.skip("does not load: %s" % str(e).splitlines()[0])
     with m:
         assert m.kind == inspect_module(data, rel).kind
+
+
+def test_gowasm_classify_refuses_what_is_not_a_description():
+    from gowasm import _native
+
+    ffi, lib = _native.load()
+    out = ffi.new("char **")
+    for arg, message in ((b"[", "not valid JSON"), (b'{"exports": "_start"}', "not valid JSON"),
+                         (ffi.NULL, "needs a description")):
+        with pytest.raises(ValueError, match=message):  # GOWASM_ERR_USAGE
+            _native.check_call(lib.gowasm_classify, arg, out)
