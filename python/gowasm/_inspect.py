@@ -298,7 +298,7 @@ def _limits_text(lo: Optional[int], hi: Optional[int], unit: str) -> str:
     return "%s..%s%s" % (lo, "" if hi is None else hi, unit)
 
 
-def _describe(name: str, item: Any) -> str:
+def _describe(name: str, item: Import | Export) -> str:
     """One import or export, e.g. `sum(i32, i32) -> i32` or `memory (memory, 17.. pages)`."""
     name = _show(name)
     if item.kind == "func":
