@@ -88,6 +88,20 @@ func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc 
 	})
 }
 
+//export gowasm_classify
+func gowasm_classify(e *C.gowasm_error, namesJSON *C.char, out **C.char) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	if namesJSON == nil {
+		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_classify needs a description"})
+	}
+	kind, err := host.ClassifyJSON([]byte(C.GoString(namesJSON)))
+	if err != nil {
+		return setError(e, err)
+	}
+	*out = C.CString(string(kind))
+	return C.GOWASM_OK
+}
+
 //export gowasm_module_close
 func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)

@@ -102,6 +102,14 @@ int32_t gowasm_run(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
    in *json_out, to be freed with gowasm_free. */
 int32_t gowasm_module_info(gowasm_error *err, uint64_t module, char **json_out);
 
+/* The kind of a module ("reactor", "command", "tinygo-js", "go-js" or
+   "library": how it is initialised) from the functions it imports and
+   exports, given as JSON: {"imports": [{"module": m, "name": n}, ...],
+   "exports": [name, ...]}. These are gowasm's one set of kind rules, which
+   gowasm_module_new applies too; a module need not be valid to be
+   classified. *kind_out is to be freed with gowasm_free. */
+int32_t gowasm_classify(gowasm_error *err, char *names_json, char **kind_out);
+
 /* Closes a module: waits for a running call, then releases the runtime and
    the guest's memory. Its handles stay valid (calls fail with
    GOWASM_ERR_CLOSED) until gowasm_module_free. */

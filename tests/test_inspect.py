@@ -1,4 +1,5 @@
-"""gowasm._inspect: the pure-Python module inspector behind `gowasm inspect`.
+"""gowasm._inspect: the module inspector behind `gowasm inspect` (a pure-Python
+reader; the kind is asked of the engine's rules, gowasm_classify).
 
 Checked against every file of ../shared/wasm-corpus (MANIFEST.tsv says what
 each imports and exports), WAT modules, and malformed bytes: truncations and
@@ -13,7 +14,9 @@ import time
 import pytest
 
 from gowasm import CompileError
-from gowasm._inspect import ExportInfo, ImportInfo, ModuleInfo, format_text, inspect_module, to_json
+from gowasm import Import
+from gowasm._description import Export, classify
+from gowasm._inspect import Inspection, format_text, inspect_module, to_json
 from conftest import corpus_manifest, corpus_path, wat
 
 MANIFEST = corpus_manifest()
@@ -311,14 +314,14 @@ def test_rust_types_signatures():
     assert "  i32_i64_f32_f64_f64(i32, i64, f32, f64) -> f64\n" in text
     assert "  void() -> None\n" in text
     assert "  memory (memory, 17.. pages)\n" in text
-    assert ExportInfo("sum", "func", 0, ("i32", "i32"), ("i32",)) in info.exports
+    assert Export("sum", "func", ("i32", "i32"), ("i32",), index=0) in info.exports
     globals_ = [(e.name, e.type) for e in info.exports if e.kind == "global"]
     assert globals_ == [("__heap_base", "i32"), ("__data_end", "i32")]
 
 
 def test_shared_imported_memory_and_start_section():
     info = inspect_corpus("c/pthread_reactor.wasm")
-    assert info.imports[0] == ImportInfo("env", "memory", "memory", min=2, max=2, shared=True)
+    assert info.imports[0] == Import("env", "memory", kind="memory", min=2, max=2, shared=True)
     assert info.memories == []
     assert (info.has_start_section, info.start_function, info.start_function_name) == (True, 4, "__wasm_init_memory")
     text = format_text(info)
@@ -380,8 +383,8 @@ def test_tables_and_globals():
           (export "tbl" (table 0))
           (func $init)
           (start $init))"""), "tables.wasm")
-    assert info.imports[0] == ImportInfo("env", "tbl", "table", min=1, max=None, type="externref")
-    assert info.imports[1] == ImportInfo("env", "g", "global", type="i32", mutable=False)
+    assert info.imports[0] == Import("env", "tbl", kind="table", min=1, max=None, type="externref")
+    assert info.imports[1] == Import("env", "g", kind="global", type="i32", mutable=False)
     assert [(t.type, t.min, t.max) for t in info.tables] == [("funcref", 2, 10)]
     assert [(g.type, g.mutable, g.init) for g in info.globals] == [
         ("i32", True, "i32.const 42"), ("i64", False, "i64.const -7"), ("f64", False, "f64.const 1.5"),
@@ -416,6 +419,34 @@ def test_tables_and_globals():
 ])
 def test_kinds(src, kind):
     assert inspect_module(wat("(module %s)" % src)).kind == kind
+
+
+def test_the_kind_rules_are_the_engines():
+    # Python has no kind rules of its own: the inspector asks Go's.
+    import gowasm._inspect
+
+    assert not hasattr(gowasm._inspect, "_kind")
+    assert classify([Import("gojs", "x")], []) == "go-js"
+    assert classify([Import("gojs", "x", kind="global")], [Export("_start", "func")]) == "command"
+    assert classify([], [Export("_initialize", "global"), Export("_start", "func"), Export("resume", "func")]) \
+        == "tinygo-js"
+    assert classify([], []) == "library"
+
+
+@pytest.mark.parametrize("src,kind", [
+    # wazero rejects both (a table and a global import nothing provides; an
+    # invalid function body): the inspector still says what they are.
+    ('(import "env" "t" (table 1 funcref)) (import "env" "g" (global i32)) (func (export "_initialize"))',
+     "reactor"),
+    ('(func (export "_start") (result i32))', "command"),
+])
+def test_kinds_of_modules_loading_rejects(src, kind):
+    data = wat("(module %s)" % src)
+    from gowasm import Module, WasmError
+
+    with pytest.raises(WasmError):
+        Module(data)
+    assert inspect_module(data).kind == kind
 
 
 @pytest.mark.parametrize("src,toolchain,evidence", [
@@ -596,7 +627,7 @@ def test_random_byte_flips_only_raise_compile_error(seed):
             outcomes["rejected"] += 1
         else:
             outcomes["parsed"] += 1
-            assert isinstance(info, ModuleInfo)
+            assert isinstance(info, Inspection)
             format_text(info)
             json.dumps(to_json(info))
     assert time.perf_counter() - start < 2.0
@@ -605,10 +636,9 @@ def test_random_byte_flips_only_raise_compile_error(seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rel", sorted(k for k, v in KINDS.items() if v != "go-js"))
-def test_the_loader_and_the_inspector_agree_on_kinds(rel):
-    # The kind rules are written twice, in Go (gohost/internal/host/kind.go:
-    # what a load runs) and here (what inspect says without loading): this
-    # fails when the two drift apart.
+def test_loading_finds_the_kind_inspect_reports(rel):
+    # Both ask the same rules (gohost/internal/host/kind.go): a behaviour
+    # test of the whole path, file to loaded module.
     from gowasm import Module, WasmError
 
     data = corpus_bytes(rel)
@@ -618,3 +648,14 @@ def test_the_loader_and_the_inspector_agree_on_kinds(rel):
         pytest.skip("does not load: %s" % str(e).splitlines()[0])
     with m:
         assert m.kind == inspect_module(data, rel).kind
+
+
+def test_gowasm_classify_refuses_what_is_not_a_description():
+    from gowasm import _native
+
+    ffi, lib = _native.load()
+    out = ffi.new("char **")
+    for arg, message in ((b"[", "not valid JSON"), (b'{"exports": "_start"}', "not valid JSON"),
+                         (ffi.NULL, "needs a description")):
+        with pytest.raises(ValueError, match=message):  # GOWASM_ERR_USAGE
+            _native.check_call(lib.gowasm_classify, arg, out)

@@ -25,7 +25,8 @@ from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError,
                       Trap, WasmError)
 from ._caller import Caller
 from ._memory import Memory
-from ._module import Exports, Import, Module
+from ._description import Import
+from ._module import Exports, Module
 from ._run import run
 from ._types import ExportedFunction
 from ._wasi import Mount

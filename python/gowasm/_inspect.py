@@ -1,7 +1,9 @@
 """Describes a WebAssembly module without running it: which kind of module it
 is, which toolchain probably built it, what to do about it, and the text and
 JSON that ``gowasm inspect FILE`` prints. The binary itself is read by
-:mod:`gowasm._wasmbin` (malformed input: :class:`~gowasm.CompileError`).
+:mod:`gowasm._wasmbin` (malformed input: :class:`~gowasm.CompileError`);
+the kind comes from the engine's rules (:func:`gowasm._description.classify`),
+so that it is the one loading would find, even for modules loading rejects.
 
 >>> info = inspect_module(open("lol.wasm", "rb").read(), "lol.wasm")  # doctest: +SKIP
 >>> print(format_text(info))                                           # doctest: +SKIP
@@ -12,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from ._wasmbin import ExportInfo, GlobalInfo, ImportInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
+from ._description import Export, Import, classify
+from ._wasmbin import GlobalInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
 
 __all__ = [
     "inspect_module", "format_text", "to_json",
-    "ModuleInfo", "ImportInfo", "ExportInfo", "MemoryInfo", "TableInfo", "GlobalInfo",
+    "Inspection", "Import", "Export", "MemoryInfo", "TableInfo", "GlobalInfo",
 ]
 
 # What gowasm links in: WASI preview 1 under either module name, and the runtime
@@ -64,7 +67,7 @@ _COMMAND_ADVICE = {
 
 
 @dataclass(frozen=True)
-class ModuleInfo:
+class Inspection:
     """What :func:`inspect_module` found in a module."""
 
     name: str
@@ -72,8 +75,8 @@ class ModuleInfo:
     kind: str  # "command", "reactor", "tinygo-js", "go-js" or "library"
     toolchain: str
     toolchain_evidence: str
-    imports: List[ImportInfo]
-    exports: List[ExportInfo]
+    imports: List[Import]  # every kind; provided_by is None
+    exports: List[Export]
     memories: List[MemoryInfo]
     tables: List[TableInfo]
     globals: List[GlobalInfo]
@@ -85,22 +88,6 @@ class ModuleInfo:
     producers: Dict[str, List[Tuple[str, str]]]
     custom_sections: List[Tuple[str, int]]  # (name, payload size) in file order
     advice: List[str]
-
-
-def _kind(p: Parsed) -> str:
-    """How the module is driven; the same rules as gowasm's loader (kind.go)."""
-    for i in p.imports:
-        if i.kind == "func" and (i.module == "gojs" or (
-                i.module == "go" and i.name.startswith(("runtime.", "syscall/js.")))):
-            return "go-js"
-    funcs = {e.name for e in p.exports if e.kind == "func"}
-    if "_initialize" in funcs:
-        return "reactor"
-    if "_start" in funcs and ({"resume", "go_scheduler"} & funcs):
-        return "tinygo-js"
-    if "_start" in funcs:
-        return "command"
-    return "library"
 
 
 def _producer(p: Parsed, key: str, name: str, exact: bool = False) -> Optional[str]:
@@ -184,7 +171,7 @@ def _guess_toolchain(p: Parsed, data: bytes) -> Tuple[str, str, str]:
     return language, why, language
 
 
-def _provided(i: ImportInfo, env_provider: Optional[str]) -> bool:
+def _provided(i: Import, env_provider: Optional[str]) -> bool:
     """Whether gowasm links this import in (gohost/internal/host/link.go)."""
     if i.kind == "memory":
         return True
@@ -199,7 +186,7 @@ def _provided(i: ImportInfo, env_provider: Optional[str]) -> bool:
     return False
 
 
-def _env_provider(imports: List[ImportInfo]) -> Optional[str]:
+def _env_provider(imports: List[Import]) -> Optional[str]:
     """Which toolchain runtime gowasm would provide module "env" as."""
     env = [i for i in imports if i.module == "env" and i.kind == "func"]
     if any(i.name == "abort" and len(i.params) == 4 and not i.results for i in env):
@@ -267,7 +254,7 @@ def _advice(p: Parsed, kind: str, toolchain: str, language: str) -> List[str]:
     return advice
 
 
-def inspect_module(data: bytes, name: str = "<bytes>") -> ModuleInfo:
+def inspect_module(data: bytes, name: str = "<bytes>") -> Inspection:
     """Parses a WebAssembly binary and describes it.
 
     Raises :class:`~gowasm.CompileError` (one line: what is wrong, at which
@@ -276,9 +263,9 @@ def inspect_module(data: bytes, name: str = "<bytes>") -> ModuleInfo:
     data = bytes(data)
     name = " ".join(str(name).split()) or "<bytes>"  # messages stay on one line
     p = parse(data, name)
-    kind = _kind(p)
+    kind = classify(p.imports, p.exports)  # Go's rules (kind.go), as loading applies them
     toolchain, evidence, language = _guess_toolchain(p, data)
-    return ModuleInfo(
+    return Inspection(
         name=name,
         size=len(data),
         kind=kind,
@@ -311,7 +298,7 @@ def _limits_text(lo: Optional[int], hi: Optional[int], unit: str) -> str:
     return "%s..%s%s" % (lo, "" if hi is None else hi, unit)
 
 
-def _describe(name: str, item: Any) -> str:
+def _describe(name: str, item: Import | Export) -> str:
     """One import or export, e.g. `sum(i32, i32) -> i32` or `memory (memory, 17.. pages)`."""
     name = _show(name)
     if item.kind == "func":
@@ -326,7 +313,7 @@ def _describe(name: str, item: Any) -> str:
     return "%s (global, %s%s)" % (name, "mut " if item.mutable else "", item.type)
 
 
-def format_text(info: ModuleInfo) -> str:
+def format_text(info: Inspection) -> str:
     """A readable report of :func:`inspect_module`'s findings."""
     lines = [
         "%s: %d bytes" % (info.name, info.size),
@@ -337,7 +324,7 @@ def format_text(info: ModuleInfo) -> str:
         lines.append("module name: %s" % _show(info.module_name))
     lines.append("")
     lines.append("imports (%d):" % len(info.imports) if info.imports else "imports: none")
-    modules: Dict[str, List[ImportInfo]] = {}
+    modules: Dict[str, List[Import]] = {}
     for imp in info.imports:
         modules.setdefault(imp.module, []).append(imp)
     for module, imports in modules.items():
@@ -377,7 +364,7 @@ def format_text(info: ModuleInfo) -> str:
     return "\n".join(lines)
 
 
-def to_json(info: ModuleInfo) -> Dict[str, Any]:
+def to_json(info: Inspection) -> Dict[str, Any]:
     """``info`` as JSON-serializable data, every key always present."""
 
     def item(x: Any, *keys: str) -> Dict[str, Any]:

@@ -5,10 +5,11 @@ import mmap
 import os
 import warnings
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
+from ._description import Import, Info, loaded_info
 from ._errors import CompileError, WasmError
 from ._func import is_attribute_name, make_function
 from ._types import ExportedFunction
@@ -29,17 +30,6 @@ _EXPORT_HOWTO = (
     "from TinyGo, mark them //export name (or //go:wasmexport name) and build with "
     "`tinygo build -target=wasip1 -buildmode=c-shared`."
 )
-
-
-class Import(NamedTuple):
-    """An imported function and what satisfies it: ``"wasi"``,
-    ``"assemblyscript"``, ``"emscripten"`` or ``"stub"`` (fails if called)."""
-
-    module: str
-    name: str
-    params: Tuple[str, ...]
-    results: Tuple[str, ...]
-    provided_by: str
 
 
 class Exports(Mapping[str, ExportedFunction]):
@@ -184,7 +174,7 @@ class Module:
         self._finalizer.atexit = False
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
-        self._describe(self._info(ffi, lib), host_ids, wasm)
+        self._describe(loaded_info(self._handle), host_ids, wasm)
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
@@ -235,22 +225,19 @@ class Module:
                 raise e from None
             return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
 
-    def _describe(self, info: Dict[str, Any], host_ids: List[int], wasm: bytes) -> None:
+    def _describe(self, info: Info, host_ids: List[int], wasm: bytes) -> None:
         """Builds kind, imports, exports and their functions from the native
         library's description of the module."""
-        self.kind: str = info["kind"]
+        self.kind: str = info.kind
         # Go functions Module.from_go could not bind, and why.
         self.skipped: Dict[str, str] = {}
-        self.imports: List[Import] = [
-            Import(i["module"], i["name"], tuple(i["params"]), tuple(i["results"]), i["provided_by"])
-            for i in info.get("imports") or ()
-        ]
+        self.imports: List[Import] = info.imports
         _host.check_imports(host_ids, self.imports)
         functions: Dict[str, ExportedFunction] = {}
-        for e in info.get("exports") or ():
-            if e["kind"] == "func":
-                functions[e["name"]] = make_function(self, e["name"], e.get("params", ()), e.get("results", ()), e["handle"])
-        self._memories = [e["name"] for e in info.get("exports") or () if e["kind"] == "memory"]
+        for e in info.exports:
+            if e.kind == "func":
+                functions[e.name] = make_function(self, e.name, e.params, e.results, cast(int, e.handle))
+        self._memories = [e.name for e in info.exports if e.kind == "memory"]
         self.exports: Exports = Exports(self, functions)
         # Scanning the bytes only where it can matter: not on every load.
         if self.kind == "command" and len(functions) > 1 and self._GO_BUILDID in wasm:
@@ -265,15 +252,6 @@ class Module:
     # Every module Go builds has this custom section; its name is stored as
     # is, so finding it in the bytes is enough.
     _GO_BUILDID = b"\x0ago:buildid"
-
-    def _info(self, ffi: Any, lib: Any) -> Dict[str, Any]:
-        out = ffi.new("char **")
-        _native.check_call(lib.gowasm_module_info, self._handle, out)
-        try:
-            info: Dict[str, Any] = json.loads(ffi.string(out[0]))
-            return info
-        finally:
-            lib.gowasm_free(out[0])
 
     def _apply_description(self, functions: Dict[str, ExportedFunction]) -> None:
         """Types the exports a guest describes (gowasm's guest package

@@ -99,7 +99,7 @@ class Capture(Stream):
         self.data += data
 
 
-class Reader(Stream):
+class InputReader(Stream):
     """Reads from a file (text or binary) or from bytes given as input."""
 
     def __init__(self, source: Callable[[], Any]) -> None:
@@ -167,17 +167,17 @@ def input_stream(spec: Any, data: Any, default: int, own: bool = False) -> "tupl
             raise ValueError("stdin and input arguments may not both be used")
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         buf = io.BytesIO(raw)
-        stream: Stream = Reader(lambda: buf)
+        stream: Stream = InputReader(lambda: buf)
         return register(stream, "stdin"), stream
     if spec is None:
         if not own or default == DISCARD:
             return default, None
-        stream = Reader(_current[default]._source)  # type: ignore[attr-defined]
+        stream = InputReader(_current[default]._source)  # type: ignore[attr-defined]
         return register(stream, "stdin"), stream
     if spec in (_SP_DEVNULL, _SP_PIPE):
         return DISCARD, None  # PIPE without input= is empty, as in subprocess
     if hasattr(spec, "read"):
-        stream = Reader(lambda: spec)
+        stream = InputReader(lambda: spec)
         return register(stream, "stdin"), stream
     raise TypeError("stdin must be None, subprocess.DEVNULL or a file object, not %s" % type(spec).__name__)
 
@@ -201,7 +201,7 @@ _NAMES = {STDOUT: "stdout", STDERR: "stderr", STDIN: "stdin"}
 _current: Dict[int, Stream] = {
     STDOUT: TextWriter(lambda: sys.stdout),
     STDERR: TextWriter(lambda: sys.stderr),
-    STDIN: Reader(lambda: sys.stdin),
+    STDIN: InputReader(lambda: sys.stdin),
 }
 for _sid, _stream in _current.items():
     _stream.name = _NAMES[_sid]

@@ -1,13 +1,17 @@
 """The WebAssembly binary reader of ``gowasm inspect`` (:mod:`gowasm._inspect`):
 sections, imports and exports with their signatures, memories, tables,
-globals, names and producers, read without running anything.
+globals, names and producers, read from a file without loading or compiling
+it, so that it describes modules the engine rejects too. Imports and exports
+are :class:`gowasm.Import` and :mod:`gowasm._description`'s ``Export``, the
+types that describe a loaded module's.
 
 Pure Python, standard library only. Malformed input raises
 :class:`~gowasm.CompileError` with a one-line message naming the problem and
 its byte offset; every length is checked against the bytes that are left, so
 no input can make it crash, loop or allocate much. (The engine has its own
-reader of the few sections it must see before wazero compiles a module:
-gohost/internal/host/wasmbin.go.)
+reader, for the facts wazero does not expose and for instrumentation:
+gohost/internal/host/wasmbin.go. RATIONALE.md, "One description of a
+module", says who describes what.)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Dict, List, NoReturn, Optional, Tuple
 
+from ._description import Export, Import
 from ._errors import CompileError
 
 _VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
@@ -26,42 +31,6 @@ _SECTIONS = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: 
 # The order non-custom sections must come in (tag sits between memory and global).
 _ORDER = {sid: rank for rank, sid in enumerate([1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11])}
 _MAX_PAGES = 65536  # 4 GiB of 64 KiB pages
-
-
-@dataclass(frozen=True)
-class ImportInfo:
-    """One import. ``params``/``results`` are set for funcs (and tags);
-    ``min``/``max`` (pages for memories, elements for tables) and ``shared``
-    for memories and tables; ``type`` is a global's value type or a table's
-    element type, ``mutable`` whether a global is mutable."""
-
-    module: str
-    name: str
-    kind: str  # "func", "table", "memory", "global" or "tag"
-    params: Tuple[str, ...] = ()
-    results: Tuple[str, ...] = ()
-    min: Optional[int] = None
-    max: Optional[int] = None
-    shared: bool = False
-    type: Optional[str] = None
-    mutable: bool = False
-
-
-@dataclass(frozen=True)
-class ExportInfo:
-    """One export, with what it refers to (``index`` in its kind's index
-    space); the other fields as in :class:`ImportInfo`."""
-
-    name: str
-    kind: str
-    index: int
-    params: Tuple[str, ...] = ()
-    results: Tuple[str, ...] = ()
-    min: Optional[int] = None
-    max: Optional[int] = None
-    shared: bool = False
-    type: Optional[str] = None
-    mutable: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,7 +156,7 @@ class Parsed:
     """What the section readers collect."""
 
     types: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = field(default_factory=list)
-    imports: List[ImportInfo] = field(default_factory=list)
+    imports: List[Import] = field(default_factory=list)
     func_types: List[int] = field(default_factory=list)  # type index per function, imports first
     defined_functions: int = 0
     code_bodies: Optional[int] = None
@@ -198,7 +167,7 @@ class Parsed:
     globals: List[GlobalInfo] = field(default_factory=list)
     all_globals: List[GlobalInfo] = field(default_factory=list)
     tags: List[int] = field(default_factory=list)
-    exports: List[ExportInfo] = field(default_factory=list)
+    exports: List[Export] = field(default_factory=list)
     start: Optional[int] = None
     custom: List[Tuple[str, int]] = field(default_factory=list)
     producers: Dict[str, List[Tuple[str, str]]] = field(default_factory=dict)
@@ -308,16 +277,16 @@ def _import_section(r: Reader, p: Parsed) -> None:
             index = _func_type(r, p, what)
             (p.func_types if kind == 0 else p.tags).append(index)
             params, results = p.types[index]
-            p.imports.append(ImportInfo(module, name, _KINDS[kind], params, results))
+            p.imports.append(Import(module, name, params, results, kind=_KINDS[kind]))
         elif kind == 1:
             elem = _ref_type(r, what)
             lim = _limits(r, "table", memory=False)
             p.all_tables.append(TableInfo(elem, lim.min, lim.max))
-            p.imports.append(ImportInfo(module, name, "table", min=lim.min, max=lim.max, type=elem))
+            p.imports.append(Import(module, name, kind="table", min=lim.min, max=lim.max, type=elem))
         elif kind == 2:
             lim = _limits(r, "memory", memory=True)
             p.all_memories.append(lim)
-            p.imports.append(ImportInfo(module, name, "memory", min=lim.min, max=lim.max, shared=lim.shared))
+            p.imports.append(Import(module, name, kind="memory", min=lim.min, max=lim.max, shared=lim.shared))
             if lim.memory64:
                 p.notes.append("imports a 64-bit memory %s.%s, which wazero does not support"
                                % (show(module), show(name)))
@@ -327,7 +296,7 @@ def _import_section(r: Reader, p: Parsed) -> None:
             if mut > 1:
                 r.fail("unknown global mutability 0x%02x in %s" % (mut, what), r.pos - 1)
             p.all_globals.append(GlobalInfo(vt, bool(mut), "imported"))
-            p.imports.append(ImportInfo(module, name, "global", type=vt, mutable=bool(mut)))
+            p.imports.append(Import(module, name, kind="global", type=vt, mutable=bool(mut)))
         else:
             r.fail("unknown import kind 0x%02x for %s" % (kind, what), at)
 
@@ -391,16 +360,16 @@ def _export_section(r: Reader, p: Parsed) -> None:
                    % (show(name, 40), _KINDS[kind], index, spaces[kind]), iat)
         if kind in (0, 4):
             params, results = p.types[(p.func_types if kind == 0 else p.tags)[index]]
-            p.exports.append(ExportInfo(name, _KINDS[kind], index, params, results))
+            p.exports.append(Export(name, _KINDS[kind], params, results, index))
         elif kind == 1:
             t = p.all_tables[index]
-            p.exports.append(ExportInfo(name, "table", index, min=t.min, max=t.max, type=t.type))
+            p.exports.append(Export(name, "table", index=index, min=t.min, max=t.max, type=t.type))
         elif kind == 2:
             m = p.all_memories[index]
-            p.exports.append(ExportInfo(name, "memory", index, min=m.min, max=m.max, shared=m.shared))
+            p.exports.append(Export(name, "memory", index=index, min=m.min, max=m.max, shared=m.shared))
         else:
             g = p.all_globals[index]
-            p.exports.append(ExportInfo(name, "global", index, type=g.type, mutable=g.mutable))
+            p.exports.append(Export(name, "global", index=index, type=g.type, mutable=g.mutable))
 
 
 def _start_section(r: Reader, p: Parsed) -> None:

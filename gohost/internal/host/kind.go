@@ -1,6 +1,8 @@
 package host
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -28,16 +30,44 @@ const (
 	KindLibrary Kind = "library"
 )
 
-func classify(c wazero.CompiledModule) Kind {
+// FuncNames are all the kind rules look at: the functions a module imports,
+// as (module, name), and the names of the functions it exports. The loader
+// takes them from wazero's CompiledModule; the inspector (which reads files
+// wazero may reject) sends them as JSON through gowasm_classify, so these
+// rules are written once.
+type FuncNames struct {
+	Imports []ImportName `json:"imports"`
+	Exports []string     `json:"exports"`
+}
+
+// ImportName names an imported function.
+type ImportName struct {
+	Module string `json:"module"`
+	Name   string `json:"name"`
+}
+
+// funcNames are the function names of a compiled module.
+func funcNames(c wazero.CompiledModule) FuncNames {
+	var n FuncNames
 	for _, f := range c.ImportedFunctions() {
 		mod, name, _ := f.Import()
+		n.Imports = append(n.Imports, ImportName{mod, name})
+	}
+	for name := range c.ExportedFunctions() {
+		n.Exports = append(n.Exports, name)
+	}
+	return n
+}
+
+// Classify says which kind of module imports and exports these functions.
+func (n FuncNames) Classify() Kind {
+	for _, f := range n.Imports {
 		// Go 1.21+ imports from "gojs"; Go 1.11-1.20 from "go".
-		if mod == "gojs" || (mod == "go" && (strings.HasPrefix(name, "runtime.") || strings.HasPrefix(name, "syscall/js."))) {
+		if f.Module == "gojs" || (f.Module == "go" && (strings.HasPrefix(f.Name, "runtime.") || strings.HasPrefix(f.Name, "syscall/js."))) {
 			return KindGoJS
 		}
 	}
-	exports := c.ExportedFunctions()
-	has := func(name string) bool { _, ok := exports[name]; return ok }
+	has := func(name string) bool { return slices.Contains(n.Exports, name) }
 	switch {
 	case has("_initialize"):
 		return KindReactor
@@ -47,6 +77,16 @@ func classify(c wazero.CompiledModule) Kind {
 		return KindCommand
 	}
 	return KindLibrary
+}
+
+// ClassifyJSON is Classify of FuncNames given as JSON (the C ABI's
+// gowasm_classify).
+func ClassifyJSON(data []byte) (Kind, error) {
+	var n FuncNames
+	if err := json.Unmarshal(data, &n); err != nil {
+		return "", errorf(ErrUsage, "gowasm: classifying a module: the description is not valid JSON of {\"imports\": [{\"module\", \"name\"}], \"exports\": [names]}: %v", err)
+	}
+	return n.Classify(), nil
 }
 
 // startFunctions are the exports run at instantiation, per kind.

@@ -67,12 +67,12 @@ type Module struct {
 type Info struct {
 	Name    string       `json:"name"`
 	Kind    Kind         `json:"kind"`
-	Exports []ExportInfo `json:"exports"`
+	Exports []Export `json:"exports"`
 	Imports []Import     `json:"imports"`
 }
 
-// ExportInfo describes one export; Handle names a function for calls.
-type ExportInfo struct {
+// Export describes one export; Handle names a function for calls.
+type Export struct {
 	Name    string   `json:"name"`
 	Kind    string   `json:"kind"` // "func" or "memory"
 	Params  []string `json:"params,omitempty"`
@@ -181,7 +181,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if err != nil {
 		return err
 	}
-	kind := classify(compiled)
+	kind := funcNames(compiled).Classify()
 	if kind == KindGoJS {
 		return errorf(ErrLink, "gowasm: %s was built with GOOS=js: its imports (module \"gojs\") are Go's JavaScript bridge, which only wasm_exec.js in a browser or Node can provide. "+
 			"Rebuild it for WASI: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, exporting functions with //go:wasmexport", cfg.displayName())
@@ -269,7 +269,7 @@ func (m *Module) addExports(compiled wazero.CompiledModule) {
 		f := newFunc(m, name, defs[name], m.inst.ExportedFunction(name))
 		f.handle = Funcs.Add(f)
 		m.funcs = append(m.funcs, f)
-		m.info.Exports = append(m.info.Exports, ExportInfo{Name: name, Kind: "func", Handle: f.handle,
+		m.info.Exports = append(m.info.Exports, Export{Name: name, Kind: "func", Handle: f.handle,
 			Params: typeNames(f.params), Results: typeNames(f.results)})
 	}
 	memNames := make([]string, 0)
@@ -279,7 +279,7 @@ func (m *Module) addExports(compiled wazero.CompiledModule) {
 	}
 	sort.Strings(memNames)
 	for _, name := range memNames {
-		e := ExportInfo{Name: name, Kind: "memory", Min: mems[name].Min()}
+		e := Export{Name: name, Kind: "memory", Min: mems[name].Min()}
 		if max, ok := mems[name].Max(); ok {
 			e.Max = &max
 		}

@@ -5,9 +5,17 @@ import (
 	"fmt"
 )
 
-// This file reads the few facts about a module's binary that wazero's API
-// does not expose (such as whether an imported memory is shared). It runs
-// after wazero has validated the module, so it can be simple.
+// The engine's one reader (and writer) of the WebAssembly binary format,
+// for what wazero's API does not do: the facts it does not expose (whether
+// an imported memory is shared, its limits) and the interrupt
+// instrumentation's rewrite (instrument.go reads and writes through it).
+// What a loaded module is, the engine learns from wazero (Info); files are
+// described without loading them by the Python inspector's own reader
+// (python/gowasm/_wasmbin.py). See RATIONALE.md, "One description of a
+// module". It checks lengths, not validity: linking reads modules wazero
+// has validated, and instrumentation, which reads them before, gives up on
+// what it cannot read (the original module is then compiled, and wazero
+// says what is wrong with it).
 
 var errTruncated = errors.New("truncated module")
 
@@ -77,11 +85,6 @@ func (r *reader) limits() (limits, error) {
 	return l, err
 }
 
-type memoryImport struct {
-	module, name string
-	limits       limits
-}
-
 // sections calls f with each section's id and contents.
 func sections(wasm []byte, f func(id byte, body []byte) error) error {
 	r := &reader{b: wasm, pos: 8} // past magic and version
@@ -106,8 +109,8 @@ func sections(wasm []byte, f func(id byte, body []byte) error) error {
 }
 
 // memoryImports lists the memories a module imports, with their limits.
-func memoryImports(wasm []byte) ([]memoryImport, error) {
-	var out []memoryImport
+func memoryImports(wasm []byte) ([]importEntry, error) {
+	var out []importEntry
 	err := sections(wasm, func(id byte, body []byte) error {
 		if id != 2 { // the import section
 			return nil
@@ -115,7 +118,7 @@ func memoryImports(wasm []byte) ([]memoryImport, error) {
 		imports, err := readImports(body)
 		for _, imp := range imports {
 			if imp.kind == 2 {
-				out = append(out, memoryImport{imp.module, imp.name, imp.limits})
+				out = append(out, imp)
 			}
 		}
 		return err
