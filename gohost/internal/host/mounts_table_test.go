@@ -501,10 +501,13 @@ func TestMountTimes(t *testing.T) {
 	check()
 }
 
-// TestMountReadOnlyErrnos: a read-only mount answers each write with the
-// errno WASI programs expect (EROFS; wazero's ReadFS answers ENOSYS for a
-// write open without O_CREAT or O_TRUNC, EISDIR for a directory's),
-// whatever the path, and changes nothing; reading still works.
+// TestMountReadOnlyErrnos: a read-only mount answers each write with an
+// error, whatever the path, and changes nothing; reading still works. The
+// errnos are EROFS, but for a write open without O_CREAT or O_TRUNC, which
+// wazero's ReadFS answers with ENOSYS (EISDIR for a directory): a guest's
+// path_open for writing then gets ENOSYS where open(2) would say EROFS.
+// Pinned as it is; making it EROFS (ENOENT for a missing file, as open(2))
+// would be a change of behaviour, not made here.
 func TestMountReadOnlyErrnos(t *testing.T) {
 	dir := t.TempDir()
 	mustMount(t, os.WriteFile(filepath.Join(dir, "f.txt"), []byte("precious"), 0o644))
