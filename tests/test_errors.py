@@ -12,6 +12,8 @@ def test_hierarchy():
     for cls in (CompileError, LinkError, Trap, ExitError, ModuleClosedError):
         assert issubclass(cls, WasmError)
         assert getattr(gowasm, cls.__name__) is cls
+    # Memory.read/write's IndexError, and what a guest's bad pointer is.
+    assert issubclass(gowasm.OutOfBoundsError, WasmError) and issubclass(gowasm.OutOfBoundsError, IndexError)
 
 
 @pytest.mark.parametrize("data", [b"", b"garbage", b"\0asm\x01\0\0\0\x01\xff"])

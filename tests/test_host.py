@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from gowasm import Caller, LinkError, Module, ModuleClosedError
+from gowasm import Caller, LinkError, Module, ModuleClosedError, OutOfBoundsError
 from conftest import corpus_path
 
 HOST = {"env": {"log": None, "add_one": lambda x: x + 1, "scale": lambda x, by: x * by,
@@ -36,6 +36,13 @@ def test_caller_memory_and_str_annotations(hostcalls_wasm):
     def log(caller: Caller, ptr, size):
         seen.append(caller.read_string(ptr, size))
         assert caller.module is not None and len(caller.memory) > 0
+        end = len(caller.memory)
+        with pytest.raises(OutOfBoundsError, match="out of bounds: offset %d \\+ size 1" % end):
+            caller.read_bytes(end, 1)
+        with pytest.raises(OutOfBoundsError):
+            caller.write(end - 1, b"ab")
+        caller.write(end - 1, b"z")
+        assert caller.read_bytes(end - 1, 1) == b"z" == caller.memory.read(end - 1, 1)
 
     m = load(hostcalls_wasm, log=log)
     m.say.typed(str)("hi")

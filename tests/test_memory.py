@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from gowasm import Memory, Module, ModuleClosedError
+from gowasm import Memory, Module, ModuleClosedError, OutOfBoundsError, WasmError
 from conftest import corpus_path, wat
 
 MEM = wat('(module (memory (export "memory") 1 3) (func (export "load") (param i32) (result i32) local.get 0 i32.load8_u))')
@@ -32,11 +32,14 @@ def test_read_write_len_grow():
 @pytest.mark.parametrize("offset,size", [(65536, 1), (65530, 10), (-1, 1), (0, -1)])
 def test_out_of_bounds_is_index_error(offset, size):
     m = Module(MEM)
-    with pytest.raises(IndexError, match="out of bounds|not negative"):
+    with pytest.raises(IndexError, match="out of bounds|not negative") as info:
         m.memory.read(offset, size)
+    # One type for every out-of-range access, typed calls' bad pointers too.
+    assert isinstance(info.value, OutOfBoundsError) and isinstance(info.value, WasmError)
     if size >= 0:
-        with pytest.raises(IndexError):
+        with pytest.raises(OutOfBoundsError):
             m.memory.write(offset, b"x" * size)
+    assert m.memory.read(65535, 1) == b"\0"  # the last byte is inside
 
 
 def test_grow_beyond_the_maximum():

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from gowasm import Module, WasmError
+from gowasm import Module, OutOfBoundsError
 from gowasm._native import live_handles
 from conftest import ROOT, wat
 
@@ -103,11 +103,53 @@ def test_typed_calls_check_guest_pointers():
         (func (export "malloc") (param i32) (result i32) (i32.const 0)) (func (export "free") (param i32))
         (func (export "length") (param i32 i32) (result i32) (local.get 1))
         (func (export "bad") (result i64) (i64.const 0x0010000000000008)))'''))
-    with pytest.raises(WasmError, match="allocator returned 0 for 3 bytes.*out of memory"):
+    with pytest.raises(OutOfBoundsError, match="allocator returned 0 for 3 bytes.*out of memory"):
         null.length.typed(str, returns=int)("abc")
     assert null.memory.read(0, 10) == b"guest data"  # nothing written over address 0
-    with pytest.raises(WasmError, match=r"returned \(ptr 1048576, len 8\), outside its memory"):
+    with pytest.raises(OutOfBoundsError, match=r"returned \(ptr 1048576, len 8\), outside its memory"):
         null.bad.typed(returns=bytes)()
+
+
+def test_typed_calls_check_guest_pointers_on_the_python_path_too():
+    # Shapes and values the one-crossing path leaves to Python (a keyword
+    # argument, a bytearray, three memory arguments) meet the same checks,
+    # with the same exception and words (gowasm._memory.check_range).
+    null = Module(wat('''(module (memory (export "memory") 1) (data (i32.const 0) "guest data")
+        (func (export "malloc") (param i32) (result i32) (i32.const 0)) (func (export "free") (param i32))
+        (func (export "length") (param i32 i32) (result i32) (local.get 1))
+        (func (export "bad3") (param i32 i32 i32 i32 i32 i32) (result i64) (i64.const 0x0010000000000008)))'''))
+    length = null.length.typed(str, returns=int)
+    with pytest.raises(OutOfBoundsError, match="<bytes>: the guest's allocator returned 0 for 3 bytes, outside its "
+                                               r"memory \(65536 bytes\); out of memory\?"):
+        length(p0="abc")
+    with pytest.raises(OutOfBoundsError, match="allocator returned 0 for 2 bytes"):
+        null.length.typed(bytes, returns=int)(bytearray(b"ab"))
+    assert null.memory.read(0, 10) == b"guest data"
+    with pytest.raises(OutOfBoundsError, match=r"returned \(ptr 1048576, len 8\), outside its memory \(65536 bytes\)$"):
+        null.bad3.typed(str, str, str, returns=bytes)("", "", "")
+    assert length("") == 0  # still usable: nothing was read or written
+    high = Module(wat('''(module (memory (export "memory") 1)
+        (func (export "malloc") (param i32) (result i32) (i32.const 65534)) (func (export "free") (param i32))
+        (func (export "length") (param i32 i32) (result i32) (local.get 1)))'''))
+    assert high.length.typed(bytes, returns=int)(bytearray(b"ab")) == 2  # the last two bytes are inside
+    with pytest.raises(OutOfBoundsError, match="allocator returned 65534 for 3 bytes, outside its memory"):
+        high.length.typed(bytes, returns=int)(bytearray(b"abc"))
+
+
+def test_typed_bytes_from_a_memoryview_of_wider_items():
+    # A memoryview of an int array is 4 bytes an item: the guest gets all
+    # of them and their length in bytes, never the item count.
+    import array
+
+    m = Module(wat('''(module (memory (export "memory") 1) (global $next (mut i32) (i32.const 1024))
+        (func (export "malloc") (param i32) (result i32) (global.get $next)) (func (export "free") (param i32))
+        (func (export "echo") (param i32 i32) (result i64)
+          (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1)))))'''))
+    echo = m.echo.typed(bytes, returns=bytes)
+    ints = array.array("i", [1, 2])
+    assert echo(memoryview(ints)) == ints.tobytes()
+    with pytest.raises(TypeError, match="argument 1: memoryview: casts are restricted to C-contiguous"):
+        echo(memoryview(b"abcd")[::2])
 
 
 def test_memory_grow_is_serialized_with_the_guest():

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from gowasm import Module, WasmError
+from gowasm import Module, OutOfBoundsError, WasmError
 from conftest import wat
 
 # A bump allocator that counts live allocations, so tests can see that
@@ -111,7 +111,7 @@ def test_traps_and_bad_pointers(m):
     bad = Module(wat('''(module (memory (export "memory") 1)
         (func $malloc (export "malloc") (param i32) (result i32) (i32.const 65530)) (func (export "free") (param i32))
         (func (export "len") (param i32 i32) (result i32) (local.get 1)))'''))
-    with pytest.raises(WasmError, match="allocator returned 65530 for 10 bytes, outside its memory"):
+    with pytest.raises(OutOfBoundsError, match="allocator returned 65530 for 10 bytes, outside its memory"):
         bad.len.typed(str, returns=int)("x" * 10)
 
 

@@ -39,7 +39,7 @@ FOLLOW = 1
 FD_READ, FD_SEEK, FD_TELL, FD_WRITE = 1 << 1, 1 << 2, 1 << 5, 1 << 6
 PATH_OPEN, FD_READDIR, PATH_FILESTAT_GET, FD_FILESTAT_SET_SIZE = 1 << 13, 1 << 14, 1 << 18, 1 << 22
 ALL = (1 << 29) - 1
-EBADF, EINVAL, ENOTDIR, EPERM, EROFS, ENOTCAPABLE = 8, 28, 54, 63, 69, 76
+EBADF, EINVAL, EISDIR, ENOTDIR, EPERM, EROFS, ENOTCAPABLE = 8, 28, 31, 54, 63, 69, 76
 PREOPEN = 3
 MTIM = 4  # fstflags: set mtim
 
@@ -196,6 +196,18 @@ def test_symlink_times_and_links_stay_inside(data):
         after = os.lstat(p)
         assert (after.st_mtime_ns, after.st_nlink) == (st.st_mtime_ns, st.st_nlink), p
     assert (outside / "secret.txt").read_text() == "secret"
+
+
+def test_unlink_through_a_symlink_out_is_eperm(data):
+    # As every other path out of the mount: EPERM, never the EISDIR that
+    # unlink(2) of a directory gives (it answered that), and nothing removed.
+    (data / "up").symlink_to("../outside")
+    g = Guest({"/": data})
+    assert g.path_unlink_file(PREOPEN, *g.text("up/secret.txt")) == EPERM
+    assert (data.parent / "outside" / "secret.txt").read_text() == "secret"
+    assert g.path_unlink_file(PREOPEN, *g.text("sub")) == EISDIR  # a directory inside: still EISDIR
+    assert g.path_unlink_file(PREOPEN, *g.text("up")) == 0  # the link itself goes
+    assert not os.path.lexists(data / "up") and (data.parent / "outside").is_dir()
 
 
 def clock_sub(userdata, ns):

@@ -21,8 +21,8 @@ The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
-from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError, Timeout,
-                      Trap, WasmError)
+from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError,
+                      OutOfBoundsError, Timeout, Trap, WasmError)
 from ._caller import Caller
 from ._memory import Memory
 from ._description import Import
@@ -50,6 +50,7 @@ __all__ = [
     "ForkError",
     "GoError",
     "GoBuildError",
+    "OutOfBoundsError",
 ]
 
 __version__ = "0.1.0"

@@ -34,14 +34,14 @@ class Caller:
         return self._read(ptr, size).decode(encoding)
 
     def write(self, ptr: int, data: Any) -> None:
-        from ._memory import CopiedMemory
+        from ._memory import write_at
 
-        CopiedMemory(self).write(ptr, data)
+        write_at(self, ptr, data)
 
     def _read(self, ptr: int, size: int) -> bytes:
-        from ._memory import CopiedMemory
+        from ._memory import read_at
 
-        return CopiedMemory(self).read(ptr, size)
+        return read_at(self, ptr, size)
 
     def _memory_map(self) -> Any:
         owner = self._owner

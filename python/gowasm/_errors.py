@@ -7,7 +7,7 @@ Argument mistakes raise Python's own :class:`TypeError` and
 from typing import Any, Optional
 
 __all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout", "ForkError",
-           "GoError", "GoBuildError"]
+           "GoError", "GoBuildError", "OutOfBoundsError"]
 
 _TRACE_MARKER = "\nwasm stack trace:"
 
@@ -79,6 +79,17 @@ class GoBuildError(WasmError):
     be downloaded. The message carries Go's own words."""
 
 
+class OutOfBoundsError(WasmError, IndexError):
+    """gowasm was asked to read or write guest memory outside its current
+    size: ``m.memory.read``/``write`` (or a :class:`~gowasm.Caller`'s) with
+    an offset past the end or below 0, or a typed call whose guest gave a
+    pointer outside its memory (its allocator's result, or a packed
+    ``(ptr, len)`` result). Nothing was read or written, and the module
+    stays usable. An ``IndexError``, as for any sequence, and a
+    :class:`WasmError`, as for anything a guest does wrong; the guest's own
+    out-of-bounds accesses are :class:`Trap`."""
+
+
 class ModuleClosedError(WasmError):
     """The module was closed, or an earlier trap or exit made it unusable."""
 
@@ -125,7 +136,8 @@ _CLASSES: "dict[str, type[BaseException]]" = {
     "DEADLOCK": RuntimeError,  # like threading's "cannot join current thread"
     "INTERRUPTED": KeyboardInterrupt,  # Ctrl-C stopped the guest: what Python raises for it
     "TIMEOUT": Timeout,
-    # INTERNAL, and GUEST (a pointer outside the guest's memory): WasmError
+    "GUEST": OutOfBoundsError,  # a pointer outside the guest's memory, as the Python path says it
+    # INTERNAL: WasmError
 }
 
 #: The name of each code (without GOWASM_ERR_), once the library loaded.

@@ -18,6 +18,7 @@ import mmap
 from typing import Any, Optional, Union
 
 from . import _native
+from ._errors import OutOfBoundsError
 
 PAGE = 65536
 Bytes = Union[bytes, bytearray, memoryview]
@@ -28,16 +29,20 @@ class Memory:
 
     ``len(mem)`` is its current size in bytes; ``read(offset, size)`` and
     ``write(offset, data)`` copy, with bounds checked against the current
-    size (``IndexError``); ``grow(pages)`` adds 64 KiB pages. On Linux and
-    macOS the object also supports the buffer protocol: ``memoryview(mem)``
-    and ``numpy.frombuffer(mem, ...)`` see the memory itself, as long as it
-    was when ``m.memory`` was read (read ``m.memory`` again after growth).
+    size (:class:`~gowasm.OutOfBoundsError`, an ``IndexError``);
+    ``grow(pages)`` adds 64 KiB pages. On Linux and macOS ``m.memory`` also
+    supports the buffer protocol (it is a :class:`MappedMemory`):
+    ``memoryview(mem)`` and ``numpy.frombuffer(mem, ...)`` see the memory
+    itself, as long as it was when ``m.memory`` was read (read ``m.memory``
+    again after growth).
     """
 
-    _module: Any
     #: The size the object was made for (Module.memory reuses it while the
-    #: memory keeps that size).
+    #: memory keeps that size); -1: never reused, it costs nothing to make.
     mapped_size: int = -1
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
 
     def __len__(self) -> int:
         return memory_size(self._module)
@@ -59,36 +64,15 @@ class Memory:
 
     def read(self, offset: int, size: int) -> bytes:
         """Copies ``size`` bytes at ``offset`` out of the memory."""
-        self._check(offset, size)
-        full = self._module._memory_map()
-        if full is not None:
-            return bytes(full[offset : offset + size])
-        ffi, lib = _native.load()
-        buf = ffi.new("uint8_t[]", size)
-        _native.check_call(lib.gowasm_memory_read, self._module._handle, offset, buf, size)
-        return ffi.buffer(buf, size)[:]  # type: ignore[no-any-return]
+        return read_at(self._module, offset, size)
 
     def write(self, offset: int, data: Bytes) -> None:
-        """Copies ``data`` into the memory at ``offset``."""
-        data = memoryview(data).cast("B")
-        self._check(offset, len(data))
-        full = self._module._memory_map()
-        if full is not None:
-            full[offset : offset + len(data)] = data
-            return
-        ffi, lib = _native.load()
-        _native.check_call(lib.gowasm_memory_write, self._module._handle, offset, ffi.from_buffer(data), len(data))
+        """Copies ``data`` (any bytes-like object) into the memory at ``offset``."""
+        write_at(self._module, offset, data)
 
     def read_string(self, offset: int, size: int, encoding: str = "utf-8") -> str:
         """Reads ``size`` bytes at ``offset`` as text (UTF-8 by default)."""
         return self.read(offset, size).decode(encoding)
-
-    def _check(self, offset: int, size: int) -> None:
-        if offset < 0 or size < 0:
-            raise IndexError("memory offsets and sizes are not negative: offset %d, size %d" % (offset, size))
-        total = len(self)
-        if offset + size > total:
-            raise IndexError("memory access out of bounds: offset %d + size %d > memory size %d" % (offset, size, total))
 
     def __repr__(self) -> str:
         try:
@@ -98,19 +82,76 @@ class Memory:
 
 
 class MappedMemory(Memory, mmap.mmap):  # type: ignore[misc]  # read/write are Memory's, not mmap's
-    """A Memory that is also a shared mapping of the memory's pages."""
+    """A Memory that is also a shared mapping of the memory's pages, at the
+    size it had when made (a plain Memory is what a memory that cannot be
+    mapped gets: no memory file on this platform, or an empty memory).
+    Reads and writes are Memory's either way (read_at, write_at)."""
+
+    def __new__(cls, module: Any, size: int) -> "MappedMemory":
+        mapping: MappedMemory = _mapping(cls, module, size)
+        return mapping
+
+    def __init__(self, module: Any, size: int) -> None:
+        super().__init__(module)
+        self.mapped_size = size
 
     def resize(self, newsize: int) -> None:
         # mmap.resize would truncate the file the guest's memory lives in.
         raise TypeError("a guest memory cannot be resized; use grow(pages)")
 
 
-class CopiedMemory(Memory):
-    """A Memory without zero-copy access (no memory file on this platform,
-    or an empty memory, which cannot be mapped)."""
+# -- gowasm's own reads and writes ------------------------------------------
+# One implementation for every host-side access to guest memory: Memory's
+# methods, a Caller's, and the typed convention's arguments and results on
+# its Python path (the one-crossing path checks the same in Go:
+# gohost/internal/host/typed.go, pointerError). owner is a Module or a
+# Caller: what has ``_handle``, ``name`` and ``_memory_map()``.
 
-    def __init__(self, module: Any) -> None:
-        self._module = module
+def check_range(owner: Any, offset: int, size: int, pointer: Optional[str] = None) -> None:
+    """Refuses, with OutOfBoundsError, an access to ``size`` bytes at
+    ``offset`` that is not inside owner's memory at its current size: a
+    buggy guest or caller gets an error, never a read or write elsewhere.
+    ``pointer`` says where a guest's pointer came from (formatted with
+    ``(offset, size)``); such a pointer may not be 0 either, which the typed
+    convention never passes (a malloc returning 0 is out of memory)."""
+    if offset < 0 or size < 0:
+        raise OutOfBoundsError("memory offsets and sizes are not negative: offset %d, size %d" % (offset, size))
+    total = memory_size(owner)
+    if offset + size <= total and (offset or pointer is None):
+        return
+    if pointer is None:
+        raise OutOfBoundsError("memory access out of bounds: offset %d + size %d > memory size %d" % (offset, size, total))
+    raise OutOfBoundsError("%s: %s, outside its memory (%d bytes)%s" % (
+        owner.name, pointer % (offset, size), total, "" if offset else "; out of memory?"))
+
+
+def read_at(owner: Any, offset: int, size: int, pointer: Optional[str] = None) -> bytes:
+    """Copies ``size`` bytes at ``offset`` out of owner's memory, through
+    gowasm's mapping of it where there is one, else through the C ABI;
+    bounds checked first (check_range)."""
+    check_range(owner, offset, size, pointer)
+    full = owner._memory_map()
+    if full is not None:
+        data: bytes = full[offset : offset + size]
+        return data
+    ffi, lib = _native.load()
+    buf = ffi.new("uint8_t[]", size)
+    _native.check_call(lib.gowasm_memory_read, owner._handle, offset, buf, size)
+    return ffi.buffer(buf, size)[:]  # type: ignore[no-any-return]
+
+
+def write_at(owner: Any, offset: int, data: Any, pointer: Optional[str] = None) -> None:
+    """Copies ``data`` (bytes-like) into owner's memory at ``offset``, as
+    read_at reads; bounds checked first (check_range)."""
+    if not isinstance(data, (bytes, bytearray)):
+        data = memoryview(data).cast("B")  # len() in bytes, whatever the format
+    check_range(owner, offset, len(data), pointer)
+    full = owner._memory_map()
+    if full is not None:
+        full[offset : offset + len(data)] = data
+        return
+    ffi, lib = _native.load()
+    _native.check_call(lib.gowasm_memory_write, owner._handle, offset, ffi.from_buffer(data), len(data))
 
 
 def memory_size(owner: Any) -> int:
@@ -123,16 +164,12 @@ def memory_size(owner: Any) -> int:
 
 
 def open_memory(module: Any) -> Memory:
-    """A Memory for ``module`` at its current size."""
-    mem: Memory = CopiedMemory(module)
-    size = mem.mapped_size = len(mem)
+    """A Memory for ``module`` at its current size: a MappedMemory where
+    the memory can be mapped."""
+    size = memory_size(module)
     if size == 0 or memory_map(module, None, 0) is None:
-        mem.mapped_size = -1  # never reused: a copying Memory costs nothing to make
-        return mem
-    view: Memory = _mapping(MappedMemory, module, size)
-    view._module = module
-    view.mapped_size = size
-    return view
+        return Memory(module)
+    return MappedMemory(module, size)
 
 
 def memory_map(module: Any, dst: Optional[mmap.mmap], length: int) -> Optional[int]:
@@ -156,13 +193,14 @@ def memory_map(module: Any, dst: Optional[mmap.mmap], length: int) -> Optional[i
 
 
 def _mapping(cls: Any, module: Any, length: int) -> Any:
-    """A ``cls`` (an ``mmap.mmap``) of ``length`` bytes showing the module's
+    """A new ``cls`` (an ``mmap.mmap``, made by mmap's own constructor: a
+    MappedMemory's is this) of ``length`` bytes showing the module's
     memory. It starts as an anonymous private mapping, reserving no swap
     (``MAP_NORESERVE``: it may be 4 GiB), whose pages Go replaces; CPython
     unmaps it when the object goes, and holds no descriptor for it, where a
     mapping of the memory file would hold a dup of it for its lifetime."""
     _, lib = _native.load()
-    mapping = cls(-1, length, flags=mmap.MAP_PRIVATE | lib.GWPY_MAP_NORESERVE)
+    mapping = mmap.mmap.__new__(cls, -1, length, flags=mmap.MAP_PRIVATE | lib.GWPY_MAP_NORESERVE)
     try:
         if memory_map(module, mapping, length) is None:
             raise RuntimeError("gowasm: the memory of %s cannot be mapped" % module.name)

@@ -23,12 +23,13 @@ import keyword
 import operator
 import threading
 import types
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
 from ._func import acall_of, too_many_arguments
+from ._memory import read_at, write_at
 from ._typedcall import fast_typed, typed_map
 from ._types import ExportedFunction
 
@@ -41,6 +42,10 @@ _NAMES: Dict[Any, str] = {
 _PY: Dict[str, Any] = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
 _MEMORY_TYPES = ("str", "bytes", "json")
 _SCALAR_WASM = {"int": ("i32", "i64"), "bool": ("i32", "i64"), "float": ("f32", "f64")}
+
+# What a guest's pointer was, for OutOfBoundsError (as Go's path words it).
+_ALLOCATED = "the guest's allocator returned %d for %d bytes"
+_RETURNED = "the guest returned (ptr %d, len %d)"
 
 # Allocator export pairs, most common first; free may take (ptr) or (ptr, len).
 ALLOCATORS = (("malloc", "free"), ("allocate", "deallocate"), ("alloc", "dealloc"), ("gowasm_malloc", "gowasm_free"))
@@ -313,6 +318,14 @@ def _to_str(value: Any, sig: str, i: int) -> bytes:
 def _to_bytes(value: Any, sig: str, i: int) -> Any:
     if isinstance(value, str) or not isinstance(value, (bytes, bytearray, memoryview)):
         raise TypeError("%s: argument %d must be bytes-like, not %s" % (sig, i + 1, type(value).__name__))
+    if isinstance(value, memoryview):
+        # Its len() must be its size in bytes: that is the length the guest
+        # gets, and what its allocation is made for (a view of an int array
+        # counts items).
+        try:
+            return value.cast("B")
+        except TypeError as e:
+            raise TypeError("%s: argument %d: %s" % (sig, i + 1, e)) from None
     return value
 
 
@@ -380,7 +393,7 @@ def _lay_out(values: List[Any], in_memory: List[bool], module: Any, place: Calla
             out += [0, 0]
         else:
             ptr = place(len(value))
-            _memory_write(module, ptr, value)
+            write_at(module, ptr, value, _ALLOCATED)
             out += [ptr, len(value)]
     return out
 
@@ -413,7 +426,7 @@ def _read_packed(r: int, alloc: Any, module: Any) -> bytes:
     ptr, size = packed >> 32, packed & 0xFFFFFFFF
     if ptr == 0 and size == 0:
         return b""
-    data = _memory_read(module, ptr, size)
+    data = read_at(module, ptr, size, _RETURNED)
     alloc.release(ptr, size)
     return data
 
@@ -441,31 +454,3 @@ _LIFT: Dict[Optional[str], Callable[[Any, Any, Any], Any]] = {
     "bytes": _read_packed,
     "json": _lift_json,
 }
-
-
-# -- memory access ------------------------------------------------------------
-
-def _memory_write(module: Any, ptr: int, data: Union[bytes, bytearray, memoryview]) -> None:
-    _check_range(module, ptr, len(data), "the guest's allocator returned %d for %d bytes")
-    full = module._memory_map()
-    if full is None:
-        module.memory.write(ptr, data)
-    else:
-        full[ptr:ptr + len(data)] = data
-
-
-def _memory_read(module: Any, ptr: int, size: int) -> bytes:
-    _check_range(module, ptr, size, "the guest returned (ptr %d, len %d)")
-    full = module._memory_map()
-    if full is None:
-        return bytes(module.memory.read(ptr, size))
-    return bytes(full[ptr:ptr + size])
-
-
-def _check_range(module: Any, ptr: int, size: int, what: str) -> None:
-    """Pointers from a guest are checked against its memory's current size:
-    a buggy guest gets an error, never a read or write elsewhere."""
-    if ptr == 0 or ptr + size > module._memory_size():
-        raise WasmError("%s: %s, outside its memory (%d bytes)%s" % (
-            module.name, what % (ptr, size), module._memory_size(),
-            "; out of memory?" if ptr == 0 else ""))

@@ -247,14 +247,18 @@ func (r *rootFS) Rmdir(p string) experimentalsys.Errno {
 	return errno
 }
 
-// Unlink implements experimentalsys.FS.
+// Unlink implements experimentalsys.FS. unlink(2) of a directory is EPERM
+// on some systems (macOS), EISDIR as WASI and wazero's DirFS say; only the
+// system call's EPERM is that: the root's EPERM (a path out) stays EPERM.
 func (r *rootFS) Unlink(p string) experimentalsys.Errno {
-	ok, errno := r.inParent(p, func(dir *os.File, name string) error { return removeAt(dir, name, false) })
-	switch {
-	case !ok:
+	ok, errno := r.inParent(p, func(dir *os.File, name string) error {
+		if err := removeAt(dir, name, false); !errors.Is(err, syscall.EPERM) {
+			return err
+		}
+		return syscall.EISDIR
+	})
+	if !ok {
 		return experimentalsys.EISDIR // ".", ".." or the mount itself: directories
-	case errno == experimentalsys.EPERM:
-		return experimentalsys.EISDIR // POSIX unlink of a directory, as wazero's DirFS
 	}
 	return errno
 }
