@@ -65,12 +65,30 @@ func newMountFS(m Mount) (experimentalsys.FS, error) {
 // readOnlyFS is wazero's sysfs.ReadFS, which refuses every write but one:
 // it judges an open by its access mode alone, and path_open with O_CREAT or
 // O_TRUNC but only the read right asks for O_RDONLY|O_CREAT|O_TRUNC, which
-// creates files and truncates them. Those flags are refused here.
+// creates files and truncates them. Those flags are refused here. An open
+// for writing answers as open(2) on a read-only filesystem: EROFS for a
+// file, EISDIR for a directory, the lookup's error (ENOENT...) for what is
+// not there (wazero's ReadFS said ENOSYS, which tells a guest the call is
+// not implemented).
 type readOnlyFS struct{ *sysfs.ReadFS }
 
 // OpenFile implements experimentalsys.FS.
 func (r readOnlyFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
 	if flag&(experimentalsys.O_CREAT|experimentalsys.O_TRUNC) != 0 {
+		return nil, experimentalsys.EROFS
+	}
+	if flag&(experimentalsys.O_WRONLY|experimentalsys.O_RDWR) != 0 {
+		stat := r.ReadFS.FS.Stat
+		if flag&experimentalsys.O_NOFOLLOW != 0 {
+			stat = r.ReadFS.FS.Lstat
+		}
+		st, errno := stat(p)
+		switch {
+		case errno != 0:
+			return nil, errno
+		case st.Mode.IsDir():
+			return nil, experimentalsys.EISDIR
+		}
 		return nil, experimentalsys.EROFS
 	}
 	return r.ReadFS.OpenFile(p, flag, perm)

@@ -503,11 +503,9 @@ func TestMountTimes(t *testing.T) {
 
 // TestMountReadOnlyErrnos: a read-only mount answers each write with an
 // error, whatever the path, and changes nothing; reading still works. The
-// errnos are EROFS, but for a write open without O_CREAT or O_TRUNC, which
-// wazero's ReadFS answers with ENOSYS (EISDIR for a directory): a guest's
-// path_open for writing then gets ENOSYS where open(2) would say EROFS.
-// Pinned as it is; making it EROFS (ENOENT for a missing file, as open(2))
-// would be a change of behaviour, not made here.
+// errnos are EROFS, as open(2) on a read-only filesystem: EISDIR for a
+// directory opened for writing, ENOENT for a missing file (wazero's ReadFS
+// answered ENOSYS to a write open).
 func TestMountReadOnlyErrnos(t *testing.T) {
 	dir := t.TempDir()
 	mustMount(t, os.WriteFile(filepath.Join(dir, "f.txt"), []byte("precious"), 0o644))
@@ -542,8 +540,12 @@ func TestMountReadOnlyErrnos(t *testing.T) {
 		{"truncate through a symlink", open("l", rd|trunc), experimentalsys.EROFS},
 		{"truncate, no follow", open("l", rd|trunc|experimentalsys.O_NOFOLLOW), experimentalsys.EROFS},
 		{"create in a subdirectory", open("d/new.txt", rd|creat), experimentalsys.EROFS},
-		{"open for writing", open("f.txt", wr), experimentalsys.ENOSYS},
-		{"open for reading and writing", open("f.txt", rw), experimentalsys.ENOSYS},
+		{"open for writing", open("f.txt", wr), experimentalsys.EROFS},
+		{"open for reading and writing", open("f.txt", rw), experimentalsys.EROFS},
+		{"open a missing file for writing", open("missing.txt", wr), experimentalsys.ENOENT},
+		{"open for writing through a symlink", open("l", wr), experimentalsys.EROFS},
+		{"open a symlink for writing, no follow", open("l", wr|experimentalsys.O_NOFOLLOW), experimentalsys.EROFS},
+		{"open an escaping path for writing", open("../x", wr), experimentalsys.EPERM},
 		{"create for writing", open("new.txt", wr|creat), experimentalsys.EROFS},
 		{"open a directory for writing", open("d", wr|experimentalsys.O_DIRECTORY), experimentalsys.EISDIR},
 		{"mkdir", fsys.Mkdir("nd", 0o755), experimentalsys.EROFS},
