@@ -26,6 +26,7 @@ CALLS = {
     "fd_filestat_set_size": "i32 i64",
     "fd_allocate": "i32 i64 i64",
     "poll_oneoff": "i32 i32 i32 i32",
+    "fd_close": "i32",
 }
 SHIM = wat("(module\n%s\n(memory (export \"memory\") 1)\n%s)" % (
     "\n".join('(import "wasi_snapshot_preview1" "%s" (func $%s (param %s) (result i32)))' % (n, n, p)
@@ -311,3 +312,32 @@ def test_poll_oneoff_costs_the_host_little_memory_per_subscription(tmp_path):
         % os.path.dirname(__file__))
     grew = float(subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout)
     assert grew < 1.3, "the host grew by %.1fx the guest's memory" % grew
+
+
+def test_a_guest_cannot_take_every_descriptor_of_the_process(tmp_path, data):
+    # With a limit of 256 descriptors, a guest may hold 128 (half):
+    # the next path_open is EMFILE, the process still opens files, and a
+    # closed descriptor can be opened again.
+    import subprocess
+    import sys
+
+    script = tmp_path / "fds.py"
+    script.write_text(
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # hard too: Go raises the soft one to it\n"
+        "sys.path.insert(0, %r)\n"
+        "from test_wasi_calls import Guest, FD_READ\n"
+        "g = Guest({'/': %r})\n"
+        "fds = []\n"
+        "while len(fds) < 1000:\n"
+        "    errno, fd = g.open('f.txt', FD_READ)\n"
+        "    if errno:\n"
+        "        break\n"
+        "    fds.append(fd)\n"
+        "open(__file__).close()  # the process still has descriptors\n"
+        "assert g.fd_close(fds[0]) == 0\n"
+        "again = g.open('f.txt', FD_READ)\n"
+        "print(errno, len(fds), max(fds), again[0], g.read(again[1])[1].decode())\n"
+        % (os.path.dirname(__file__), str(data)))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["33", str(128 - 4), "127", "0", "hello"], out  # EMFILE; stdio and the mount hold 0-3

@@ -17,6 +17,7 @@ const (
 	errnoFault       wasiErrno = 21
 	errnoInval       wasiErrno = 28
 	errnoIo          wasiErrno = 29
+	errnoMfile       wasiErrno = 33
 	errnoNametoolong wasiErrno = 37
 	errnoNosys       wasiErrno = 52
 	errnoNotdir      wasiErrno = 54

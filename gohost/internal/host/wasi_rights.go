@@ -338,6 +338,12 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 	if errno2 != 0 {
 		return errnoFrom(errno2)
 	}
+	if fd >= maxOpenFiles() {
+		// wazero gives the lowest free number: fd is past the limit only
+		// when every number below it is open.
+		_ = c.fds.fsc.CloseFile(fd)
+		return errnoMfile
+	}
 	if !c.mem.WriteUint32Le(uint32(p[8]), uint32(fd)) {
 		_ = c.fds.fsc.CloseFile(fd)
 		return errnoFault
