@@ -65,10 +65,10 @@ type Module struct {
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
 type Info struct {
-	Name    string       `json:"name"`
-	Kind    Kind         `json:"kind"`
+	Name    string   `json:"name"`
+	Kind    Kind     `json:"kind"`
 	Exports []Export `json:"exports"`
-	Imports []Import     `json:"imports"`
+	Imports []Import `json:"imports"`
 }
 
 // Export describes one export; Handle names a function for calls.
