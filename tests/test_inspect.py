@@ -636,18 +636,26 @@ def test_random_byte_flips_only_raise_compile_error(seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("rel", sorted(k for k, v in KINDS.items() if v != "go-js"))
-def test_loading_finds_the_kind_inspect_reports(rel):
-    # Both ask the same rules (gohost/internal/host/kind.go): a behaviour
-    # test of the whole path, file to loaded module.
+def test_loading_finds_the_kind_and_providers_inspect_reports(rel):
+    # The kind: both ask the same rules (gohost/internal/host/kind.go), a
+    # behaviour test of the whole path, file to loaded module. Which imports
+    # gowasm provides: the inspector's advice keeps its own copy of link.go's
+    # rules (_inspect._provided), which this checks import by import.
     from gowasm import Module, WasmError
+    from gowasm._inspect import _env_provider, _provided
 
     data = corpus_bytes(rel)
     try:
         m = Module(data, name=rel)
     except WasmError as e:  # the module needs what no test gives it
         pytest.skip("does not load: %s" % str(e).splitlines()[0])
+    info = inspect_module(data, rel)
+    env = _env_provider(info.imports)
+    inspected = {(i.module, i.name): _provided(i, env) for i in info.imports if i.kind == "func"}
     with m:
-        assert m.kind == inspect_module(data, rel).kind
+        assert m.kind == info.kind
+        loaded = {(i.module, i.name): i.provided_by != "stub" for i in m.imports}
+    assert loaded == inspected
 
 
 def test_gowasm_classify_refuses_what_is_not_a_description():
