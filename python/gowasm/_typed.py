@@ -183,7 +183,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
         return lift(r, alloc, module)
 
     slow = _describe(call, spec, signature)  # also the fast one's slow path
-    fast = fast_typed(raw, kinds, result, alloc, slow, raw.name)
+    fast = fast_typed(raw, kinds, result, alloc, slow, raw.name, names)
     return slow if fast is None else _describe(fast, spec, signature)
 
 
