@@ -163,7 +163,7 @@ def test_fast_calls_use_the_fastcall_builtins():
     from gowasm import _native
     m = Module(wat('(module (func (export "add") (param i64 f64) (result f64) (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1))))'))
     fc = _native.fastcall
-    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 2  # and call_typed, call_map_lists
+    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 3  # and call_typed, call_map_lists, call_typed_map
     assert m.add(2, 0.5) == 2.5 and m.add(-1, 1) == 0.0
     with pytest.raises(TypeError, match="argument 1 must be int"):
         m.add(1.5, 1.0)

@@ -278,7 +278,7 @@ def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunct
     owner = TypedOwner(spec)
     bound = owner._gowasm_function = types.MethodType(call, owner)
     call.acall = acall_of(bound, signature)
-    call.map = typed_map(bound, raw, kinds, result, signature)
+    call.map = typed_map(bound, raw, kinds, result, signature, spec[4])
     call._repr_html_ = functools.partial(_display.export_html, call)
     return cast(ExportedFunction, bound)
 

@@ -142,23 +142,92 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
     return typed
 
 
-def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signature: str) -> Callable[..., Any]:
+def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signature: str,
+              allocator: Optional[Any] = None) -> Callable[..., Any]:
     """The ``map`` of a typed function: numbers only (no bool), the raw
-    export's map (one crossing); with str/bytes/JSON values, a call per
-    element (each in one crossing), an error naming the element."""
-    from ._map import python_map
+    export's map (one crossing); with str/bytes/JSON values, Go loops over
+    the elements in one crossing too (gowasm_call_typed_map), for the shapes
+    the one-crossing call covers; others a call per element. Errors name the
+    element. allocator: the allocator's export names, as make_typed takes."""
+    from ._map import name_element, python_map, raise_at
 
     if result in (None, "int", "float") and all(k in ("int", "float") for k in kinds):
         return raw.map  # type: ignore[no-any-return]
+    shape = shape_of(kinds, result)
+    call: Any = getattr(_native.fastcall, "call_typed_map", None)
+    func = _handle(raw)
+    fast = shape is not None and call is not None and func is not None and bool(kinds)
+    handles: List[int] = []  # malloc | free << 32, found at the first map
+    order = sorted(range(len(kinds)), key=lambda i: (not _SHAPE_PARAM[kinds[i]], i))  # memory values first
+    kind = _KIND[result]
+    what = "the str result of %s" % raw.name
+
+    def columns(iterables: Any) -> Optional[List[Any]]:
+        """The C builtin's m0, m1, i0, i1, or None when a value needs the
+        Python path (which names it)."""
+        cols: List[Any] = []
+        for i in order:
+            k, v = kinds[i], iterables[i]
+            if k == "json":
+                try:
+                    v = [_encoder.encode(x) for x in v]
+                except (TypeError, ValueError):
+                    return None
+            elif k == "bool":
+                v = [1 if x else 0 for x in v]
+            elif type(v) is not list and type(v) is not tuple:
+                v = list(v)
+            cols.append(v)
+        memory = [c for i, c in zip(order, cols) if _SHAPE_PARAM[kinds[i]]]
+        ints = [c for i, c in zip(order, cols) if not _SHAPE_PARAM[kinds[i]]]
+        return memory + [None] * (2 - len(memory)) + ints + [None] * (2 - len(ints))
 
     def map(*iterables: Any) -> Any:
         """Calls the function once per element of the iterables (one per
-        parameter, equal lengths): ``[f(x) for x in xs]``, with an error
-        naming the element."""
+        parameter, equal lengths): ``[f(x) for x in xs]``, in one call into
+        the runtime with the GIL released; an error names the element."""
         if len(iterables) != len(kinds) or not kinds:
             raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
                             % (signature, len(kinds), "" if len(kinds) == 1 else "s", len(iterables)))
-        return python_map(fn, signature, iterables)
+        if not fast:
+            return python_map(fn, signature, iterables)
+        if not handles:
+            alloc = raw.module._allocator(allocator)
+            malloc, free = _handle(alloc.malloc), _handle(alloc.free)
+            if malloc is None or free is None:
+                return python_map(fn, signature, iterables)
+            handles.append(malloc | free << 32)
+        cols = columns(iterables)
+        if cols is None:
+            return python_map(fn, signature, iterables)
+        try:
+            r = call(func, handles[0], shape, kind, *cols)
+        except (TypeError, OverflowError, UnicodeEncodeError):
+            return python_map(fn, signature, iterables)  # refused before the guest ran: names the element
+        except ValueError:
+            raise ValueError("%s.map: the iterables have different lengths (%s)"
+                             % (signature, ", ".join(str(len(c)) for c in cols if c is not None))) from None
+        if r.__class__ is list:
+            if result is None:
+                return None
+            if result == "bool":
+                return [x != 0 for x in r]
+            if result == "json":
+                return [json.loads(x) if x else None for x in r]
+            return r
+        ffi, lib = _native.load()
+        if r.__class__ is tuple:  # a str result that is not UTF-8
+            index, data = r
+            try:
+                decode_str(data, what)
+            except Exception as e:
+                name_element(e, signature, index)
+                raise
+        err = _native.take_error(ffi, lib)
+        if err.code == _ARGUMENT:  # an integer out of range, found before any guest code ran
+            _native.take_message(ffi, lib, err)
+            return python_map(fn, signature, iterables)  # words it, naming the element
+        raise_at(ffi, lib, err, r, signature)
 
     map.__qualname__ = signature + ".map"
     return map
