@@ -37,6 +37,7 @@ _GUEST = '''(module (memory (export "memory") 16)
   (func (export "take") (param i32 i32 i32) (result i64) (call $echo (local.get 0) (local.get 2)))
   (func (export "len") (param i32 i32) (result i32) (local.get 1))
   (func (export "nothing") (param i32 i32))
+  (func (export "fl") (param i32 i32 f64) (result i32) (local.get 1))
   (func (export "pick") (param i32 i32) (result i64)
     (if (i32.eq (local.get 1) (i32.const 7)) (then unreachable))
     (call $echo (local.get 0) (local.get 1)))
@@ -108,6 +109,14 @@ def test_every_shape_matches_single_calls(m):
     assert js.map(docs) == docs
     assert js.map([[]]) == [[]]
     assert m.live() == 1
+
+
+def test_shapes_outside_the_c_path_map_per_call(m):
+    fl = m.fl.typed(str, float, returns=int)  # a float: the Python path, a call per element
+    out, calls = _typed_calls(fl, lambda: fl.map(["ab", "c"], [1.5, 2.0]))
+    assert out == [2, 1] and calls == 2
+    with pytest.raises(TypeError, match="element 1"):
+        fl.map(["ab", 3], [1.5, 2.0])
 
 
 def test_empty_and_mismatched_inputs(m):

@@ -158,7 +158,7 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     func = _handle(raw)
     fast = shape is not None and call is not None and func is not None and bool(kinds)
     handles: List[int] = []  # malloc | free << 32, found at the first map
-    order = sorted(range(len(kinds)), key=lambda i: (not _SHAPE_PARAM[kinds[i]], i))  # memory values first
+    order = sorted(range(len(kinds)), key=lambda i: (not _SHAPE_PARAM.get(kinds[i], 0), i))  # memory values first
     kind = _KIND[result]
     what = "the str result of %s" % raw.name
 
@@ -178,8 +178,8 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
             elif type(v) is not list and type(v) is not tuple:
                 v = list(v)
             cols.append(v)
-        memory = [c for i, c in zip(order, cols) if _SHAPE_PARAM[kinds[i]]]
-        ints = [c for i, c in zip(order, cols) if not _SHAPE_PARAM[kinds[i]]]
+        memory = [c for i, c in zip(order, cols) if _SHAPE_PARAM.get(kinds[i])]
+        ints = [c for i, c in zip(order, cols) if not _SHAPE_PARAM.get(kinds[i])]
         return memory + [None] * (2 - len(memory)) + ints + [None] * (2 - len(ints))
 
     def map(*iterables: Any) -> Any:
