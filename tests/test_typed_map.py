@@ -38,6 +38,8 @@ _GUEST = '''(module (memory (export "memory") 16)
   (func (export "len") (param i32 i32) (result i32) (local.get 1))
   (func (export "nothing") (param i32 i32))
   (func (export "fl") (param i32 i32 f64) (result i32) (local.get 1))
+  (func (export "scale") (param f64 i32) (result f64)
+    (select (f64.neg (local.get 0)) (local.get 0) (local.get 1)))
   (func (export "pick") (param i32 i32) (result i64)
     (if (i32.eq (local.get 1) (i32.const 7)) (then unreachable))
     (call $echo (local.get 0) (local.get 1)))
@@ -117,6 +119,8 @@ def test_shapes_outside_the_c_path_map_per_call(m):
     assert out == [2, 1] and calls == 2
     with pytest.raises(TypeError, match="element 1"):
         fl.map(["ab", 3], [1.5, 2.0])
+    scale = m.scale.typed(float, bool, returns=float)  # no memory values, but a bool
+    assert scale.map([2.5, 1.0], [True, False]) == [-2.5, 1.0]
 
 
 def test_empty_and_mismatched_inputs(m):

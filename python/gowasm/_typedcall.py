@@ -159,7 +159,7 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     fast = shape is not None and call is not None and func is not None and bool(kinds)
     handles: List[int] = []  # malloc | free << 32, found at the first map
     order = sorted(range(len(kinds)), key=lambda i: (not _SHAPE_PARAM.get(kinds[i], 0), i))  # memory values first
-    kind = _KIND[result]
+    kind = _KIND.get(result, 0)
     what = "the str result of %s" % raw.name
 
     def columns(iterables: Any) -> Optional[List[Any]]:
