@@ -123,6 +123,23 @@ def test_shapes_outside_the_c_path_map_per_call(m):
     assert scale.map([2.5, 1.0], [True, False]) == [-2.5, 1.0]
 
 
+def _outcome(f):
+    try:
+        return ("ok", f())
+    except Exception as e:
+        return (type(e), str(e).split(": ", 1)[-1])
+
+
+@pytest.mark.parametrize("kind,values", [
+    (bytes, ["abc"]), (bytes, [bytearray(b"ab")]), (str, [b"abc"]), (str, [type("S", (str,), {})("sub")]),
+])
+def test_values_of_other_types_behave_as_single_calls(m, kind, values):
+    echo = m.echo.typed(kind, returns=kind)
+    single = _outcome(lambda: [echo(v) for v in values])
+    mapped = _outcome(lambda: echo.map(values))
+    assert mapped[0] == single[0] and (mapped[1] == single[1] or single[1] in mapped[1])
+
+
 def test_empty_and_mismatched_inputs(m):
     echo = m.echo.typed(str, returns=str)
     assert echo.map([]) == [] and echo.map(()) == [] and echo.map(iter([])) == []

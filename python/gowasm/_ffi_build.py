@@ -274,7 +274,9 @@ done:
    call mapped over columns in one crossing (gowasm_call_typed_map;
    _typedcall.py). m0, m1: lists or tuples of str (passed as their UTF-8)
    or bytes, or None; i0, i1: lists or tuples of ints, or None; all of one
-   length. kind as for call_typed (2: results must be UTF-8). Returns the
+   length. kind as for call_typed (2: results must be UTF-8), ORed with
+   256 (512) when m0 (m1) holds bytes, else str: exactly those types, as
+   the single call's fast path takes them. Returns the
    results as a list; on a failed call the index of the failing element (an
    int; the error is this thread's, as for fast calls); for a str result
    that is not UTF-8, (index, its bytes). Raises TypeError/OverflowError
@@ -325,15 +327,15 @@ static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args,
             if (j < 2) {
                 const char *p;
                 Py_ssize_t len;
-                if (PyUnicode_Check(o)) {
+                if (!((kind >> (8 + j)) & 1) && PyUnicode_CheckExact(o)) {
                     p = PyUnicode_AsUTF8AndSize(o, &len);
                     if (p == NULL) goto done;
-                } else if (PyBytes_Check(o)) {
+                } else if (((kind >> (8 + j)) & 1) && PyBytes_CheckExact(o)) {
                     char *b;
                     if (PyBytes_AsStringAndSize(o, &b, &len) < 0) goto done;
                     p = b;
                 } else {
-                    PyErr_SetString(PyExc_TypeError, "call_typed_map takes str or bytes");
+                    PyErr_SetString(PyExc_TypeError, "call_typed_map: a value of another type");
                     goto done;
                 }
                 spans[j][i].ptr = (const uint8_t *)p;
@@ -349,7 +351,7 @@ static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args,
     if (results == NULL) { PyErr_NoMemory(); goto done; }
     if (gwpy_forked) { gwpy_fail_forked(); res = PyLong_FromLong(0); goto done; }
     Py_BEGIN_ALLOW_THREADS
-    rc = gowasm_call_typed_map(&gwpy_err, func, allocator, (uint32_t)shape, kind == 2 ? GOWASM_MAP_UTF8 : 0,
+    rc = gowasm_call_typed_map(&gwpy_err, func, allocator, (uint32_t)shape, (kind & 255) == 2 ? GOWASM_MAP_UTF8 : 0,
                                (size_t)n, spans[0], spans[1], ints[0], ints[1], results, &data, &done);
     Py_END_ALLOW_THREADS
     if (rc == GOWASM_MAP_NOT_UTF8) {
@@ -367,10 +369,10 @@ static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args,
     off = 0;
     for (i = 0; i < n; i++) {
         PyObject *v;
-        if (kind == 0) v = PyLong_FromLongLong((long long)results[i]);
-        else if (kind == 2) v = PyUnicode_DecodeUTF8(data ? (char *)data + off : "", (Py_ssize_t)results[i], NULL);
+        if ((kind & 255) == 0) v = PyLong_FromLongLong((long long)results[i]);
+        else if ((kind & 255) == 2) v = PyUnicode_DecodeUTF8(data ? (char *)data + off : "", (Py_ssize_t)results[i], NULL);
         else v = PyBytes_FromStringAndSize(data ? (char *)data + off : "", (Py_ssize_t)results[i]);
-        if (kind != 0) off += (size_t)results[i];
+        if ((kind & 255) != 0) off += (size_t)results[i];
         if (v == NULL) { Py_DECREF(res); res = NULL; goto done; }
         PyList_SetItem(res, i, v);
     }

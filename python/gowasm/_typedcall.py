@@ -160,6 +160,10 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     handles: List[int] = []  # malloc | free << 32, found at the first map
     order = sorted(range(len(kinds)), key=lambda i: (not _SHAPE_PARAM.get(kinds[i], 0), i))  # memory values first
     kind = _KIND.get(result, 0)
+    memory_kinds = [kinds[i] for i in order if _SHAPE_PARAM.get(kinds[i])]
+    for j, k in enumerate(memory_kinds[:2]):
+        if k == "bytes":
+            kind |= 256 << j  # the column holds bytes (else str: JSON is encoded to str)
     what = "the str result of %s" % raw.name
 
     def columns(iterables: Any) -> Optional[List[Any]]:
