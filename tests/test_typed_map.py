@@ -149,6 +149,11 @@ def test_empty_and_mismatched_inputs(m):
         cat.map(["a", "b"], ["a", "b", "c"])
     with pytest.raises(TypeError, match="takes 2 iterables"):
         cat.map(["a"])
+    take = m.take.typed(str, int, returns=str)
+    with pytest.raises(ValueError, match=r"different lengths \(1, 2\)"):
+        take.map(["a"], [1, 2])
+    with pytest.raises(TypeError, match=r"element 1: .*must be str"):  # a generator, read once
+        echo.map(x for x in ["a", 5])
     assert cat.map(["a"], ["b"]) == ["ab"]  # none of that harmed the module
 
 

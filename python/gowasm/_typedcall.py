@@ -179,8 +179,6 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
                     return None
             elif k == "bool":
                 v = [1 if x else 0 for x in v]
-            elif type(v) is not list and type(v) is not tuple:
-                v = list(v)
             cols.append(v)
         memory = [c for i, c in zip(order, cols) if _SHAPE_PARAM.get(kinds[i])]
         ints = [c for i, c in zip(order, cols) if not _SHAPE_PARAM.get(kinds[i])]
@@ -195,6 +193,8 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
                             % (signature, len(kinds), "" if len(kinds) == 1 else "s", len(iterables)))
         if not fast:
             return python_map(fn, signature, iterables)
+        # lists once: the per-element path may need them again after C refused one
+        iterables = tuple(v if type(v) is list or type(v) is tuple else list(v) for v in iterables)
         if not handles:
             alloc = raw.module._allocator(allocator)
             malloc, free = _handle(alloc.malloc), _handle(alloc.free)
@@ -210,7 +210,7 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
             return python_map(fn, signature, iterables)  # refused before the guest ran: names the element
         except ValueError:
             raise ValueError("%s.map: the iterables have different lengths (%s)"
-                             % (signature, ", ".join(str(len(c)) for c in cols if c is not None))) from None
+                             % (signature, ", ".join(str(len(v)) for v in iterables))) from None
         if r.__class__ is list:
             if result is None:
                 return None
