@@ -5,10 +5,12 @@ call with (ptr, len), read the packed result, free everything) took five or
 more crossings into Go per call (~5 us for ``greet("world")``). Here Go does
 all of it in one (``gowasm_call_typed`` in gohost/gowasm.h, called through
 the METH_FASTCALL builtin ``gowasm._fastcall.call_typed``, which passes a
-str's UTF-8 without a copy and makes the result's bytes or str in C). Shapes it does not cover (more than two memory values or
-integers, floats) and values of other types (a ``bytearray``, keyword
-arguments, an int out of range) take the Python path of _typed.py, which
-also words the errors.
+str's UTF-8 without a copy and makes the result's bytes or str in C). Shapes
+it does not cover (more than two memory values or integers, floats) and
+values of other types (a ``bytearray``, a missing or extra argument, an int
+out of range) take the Python path of _typed.py, which also words the
+errors. ``typed_map`` does the same for a whole map in one crossing
+(``gowasm_call_typed_map``, through ``call_typed_map``).
 """
 
 import json
