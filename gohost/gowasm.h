@@ -208,6 +208,31 @@ int64_t gowasm_call_typed(gowasm_error *err, uint64_t func, uint64_t allocator, 
 int32_t gowasm_call_map(gowasm_error *err, uint64_t func, void **columns, uint32_t *kinds,
                         size_t ncolumns, size_t n, void *results, size_t *done_out);
 
+/* A typed call mapped over n elements in one crossing: gowasm_call_typed
+   for element i of each column, in order, with the module's lock held for
+   the batch (each element is a call of its own for timeouts). shape and
+   allocator as for gowasm_call_typed; m0, m1: n memory values each (NULL
+   when the shape has fewer), i0, i1: n integers each (likewise). Each
+   result goes to results[i]: the integer result, or a memory result's
+   length, its bytes appended to *data (malloc'ed by the library, set even
+   on failure, NULL if nothing was written: free it with gowasm_free).
+   flags: GOWASM_MAP_UTF8, memory results must be UTF-8: the first that is
+   not stops the batch with GOWASM_MAP_NOT_UTF8 (its bytes the last in
+   *data). Integers out of range fail with GOWASM_ERR_ARGUMENT before any
+   guest code runs. Returns GOWASM_OK, GOWASM_MAP_NOT_UTF8 or an error
+   code; *done_out gets how many elements completed: on failure, the index
+   of the failing one. */
+typedef struct gowasm_span {
+    const uint8_t *ptr;
+    size_t len;
+} gowasm_span;
+#define GOWASM_MAP_UTF8 1
+#define GOWASM_MAP_NOT_UTF8 -2
+int32_t gowasm_call_typed_map(gowasm_error *err, uint64_t func, uint64_t allocator, uint32_t shape,
+                              uint32_t flags, size_t n, gowasm_span *m0, gowasm_span *m1,
+                              int64_t *i0, int64_t *i1, int64_t *results, uint8_t **data,
+                              size_t *done_out);
+
 /* Counts live modules and functions (to check that nothing leaks). */
 int32_t gowasm_live_handles(gowasm_error *err, uint64_t *modules_out,
                             uint64_t *funcs_out);

@@ -30,11 +30,44 @@ const (
 	checkWord = 0x676f7761 // "gowa"
 )
 
+// Small freed blocks are kept for reuse, by size class (a power of two from
+// 16 to poolLargest bytes, header included), at most poolDepth each: a typed
+// call allocates its result and the host frees it, and going through Go's
+// allocator for each (make, then the garbage collector) was a large part of
+// a short call. A reused block is zeroed, as malloc promises.
+const (
+	poolSmallest = 4 // 16 bytes
+	poolLargest  = 4096
+	poolDepth    = 8
+)
+
+var pools [13][][]byte
+
+// sizeClass is the pool of a block of n bytes (header included), n <= poolLargest.
+func sizeClass(n uint32) uint32 {
+	c := uint32(poolSmallest)
+	for uint32(1)<<c < n {
+		c++
+	}
+	return c
+}
+
 func allocate(size uint32) (uint32, []byte) {
 	if size == 0 {
 		return 0, nil
 	}
-	buf := make([]byte, uint64(size)+header)
+	var buf []byte
+	if n := uint64(size) + header; n <= poolLargest {
+		c := sizeClass(uint32(n))
+		if p := pools[c]; len(p) > 0 {
+			buf, pools[c] = p[len(p)-1][:n], p[:len(p)-1]
+			clear(buf[header:])
+		} else {
+			buf = make([]byte, n, 1<<c)
+		}
+	} else {
+		buf = make([]byte, n)
+	}
 	var idx uint32
 	if n := len(freeSlots); n > 0 {
 		idx, freeSlots = freeSlots[n-1], freeSlots[:n-1]
@@ -68,8 +101,14 @@ func release(ptr uint32) {
 		badFree(ptr)
 	}
 	putUint32(h[4:8], 0) // a second free of ptr fails the check
+	buf := slots[idx]
 	slots[idx] = nil
 	freeSlots = append(freeSlots, idx)
+	if c := uint32(cap(buf)); c <= poolLargest && c&(c-1) == 0 && c >= 1<<poolSmallest {
+		if k := sizeClass(c); len(pools[k]) < poolDepth {
+			pools[k] = append(pools[k], buf)
+		}
+	}
 }
 
 // badFree panics as TinyGo's free does: a bad free is a host bug, and

@@ -163,7 +163,7 @@ def test_fast_calls_use_the_fastcall_builtins():
     from gowasm import _native
     m = Module(wat('(module (func (export "add") (param i64 f64) (result f64) (f64.add (f64.convert_i64_s (local.get 0)) (local.get 1))))'))
     fc = _native.fastcall
-    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 2  # and call_typed, call_map_lists
+    assert fc is not None and len([n for n in dir(fc) if n.startswith("call_")]) == 93 + 3  # and call_typed, call_map_lists, call_typed_map
     assert m.add(2, 0.5) == 2.5 and m.add(-1, 1) == 0.0
     with pytest.raises(TypeError, match="argument 1 must be int"):
         m.add(1.5, 1.0)
@@ -247,3 +247,28 @@ def test_go_guest_allocator_refuses_bad_frees(greet_wasm):
     g = Module(greet_wasm)
     for _ in range(2000):  # slots are reused: nothing grows
         assert g.greet("x" * 50) == "Hello, %s!" % ("x" * 50)
+
+
+def test_go_guest_allocator_reuses_small_blocks_zeroed(greet_wasm):
+    # guest/exports_gc.go keeps small freed blocks for reuse: malloc must
+    # still give zeroed memory, and a freed block's second free still panics.
+    g = Module(greet_wasm)
+    malloc, free = g.exports["malloc"], g.exports["free"]
+    for size in (1, 8, 24, 100, 4000, 5000):
+        p = malloc(size)
+        g.memory[p:p + size] = b"\xaa" * size
+        free(p)
+        q = malloc(size)
+        assert bytes(g.memory[q:q + size]) == bytes(size)
+        if size <= 4000:
+            assert q == p  # the same block, from its size class
+            with pytest.raises(WasmError, match="not from malloc, or already freed"):
+                g2 = Module(greet_wasm)
+                r = g2.exports["malloc"](size)
+                g2.exports["free"](r)
+                g2.exports["free"](r)
+        free(q)
+    ptrs = [malloc(20) for _ in range(50)]  # more than a class keeps
+    for p in ptrs:
+        free(p)
+    assert len({malloc(20) for _ in range(50)}) == 50

@@ -113,11 +113,13 @@ def _fast_builtins(header: str) -> str:
 %s
 static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *gwpy_fast_call_map_lists(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyObject *gwpy_fast_set_host_table(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 static PyMethodDef gwpy_fast_defs[] = {
 %s
     {"call_typed", (PyCFunction)(void (*)(void))gwpy_fast_call_typed, METH_FASTCALL, NULL},
     {"call_map_lists", (PyCFunction)(void (*)(void))gwpy_fast_call_map_lists, METH_FASTCALL, NULL},
+    {"call_typed_map", (PyCFunction)(void (*)(void))gwpy_fast_call_typed_map, METH_FASTCALL, NULL},
     {"set_host_table", (PyCFunction)(void (*)(void))gwpy_fast_set_host_table, METH_FASTCALL, NULL},
     {NULL, NULL, 0, NULL}
 };
@@ -265,6 +267,120 @@ static PyObject *gwpy_fast_call_map_lists(PyObject *self, PyObject *const *args,
 done:
     for (j = 0; j < 8; j++) free(cols[j]);
     free(out);
+    return res;
+}
+
+/* call_typed_map(func, allocator, shape, kind, m0, m1, i0, i1): a typed
+   call mapped over columns in one crossing (gowasm_call_typed_map;
+   _typedcall.py). m0, m1: lists or tuples of str (passed as their UTF-8)
+   or bytes, or None; i0, i1: lists or tuples of ints, or None; all of one
+   length. kind as for call_typed (2: results must be UTF-8), ORed with
+   256 (512) when m0 (m1) holds bytes, else str: exactly those types, as
+   the single call's fast path takes them. Returns the
+   results as a list; on a failed call the index of the failing element (an
+   int; the error is this thread's, as for fast calls); for a str result
+   that is not UTF-8, (index, its bytes). Raises TypeError/OverflowError
+   for an element it cannot pass (before any guest code ran: the caller's
+   slow path names it), ValueError for different lengths. */
+static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    uint64_t func, allocator;
+    long shape, kind;
+    PyObject *cols[4] = {0}; /* tuples: they keep the values alive while the GIL is released */
+    gowasm_span *spans[2] = {0};
+    int64_t *ints[2] = {0};
+    int64_t *results = NULL;
+    uint8_t *data = NULL;
+    size_t done = 0, off;
+    Py_ssize_t n = -1, i, j;
+    int32_t rc;
+    PyObject *res = NULL;
+    (void)self;
+    if (nargs != 8) { PyErr_SetString(PyExc_TypeError, "call_typed_map takes 8 arguments"); return NULL; }
+    func = PyLong_AsUnsignedLongLong(args[0]);
+    if (func == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    allocator = PyLong_AsUnsignedLongLong(args[1]);
+    if (allocator == (uint64_t)-1 && PyErr_Occurred()) return NULL;
+    shape = PyLong_AsLong(args[2]);
+    kind = PyLong_AsLong(args[3]);
+    if ((shape == -1 || kind == -1) && PyErr_Occurred()) return NULL;
+    for (j = 0; j < 4; j++) {
+        PyObject *c = args[4 + j];
+        if (c == Py_None) continue;
+        if (!PyList_Check(c) && !PyTuple_Check(c)) { PyErr_SetString(PyExc_TypeError, "call_typed_map: lists or tuples"); goto done; }
+        cols[j] = PySequence_Tuple(c);
+        if (cols[j] == NULL) goto done;
+        if (n < 0) n = PyTuple_Size(cols[j]);
+        if (PyTuple_Size(cols[j]) != n) { PyErr_SetString(PyExc_ValueError, "call_typed_map: different lengths"); goto done; }
+    }
+    if (n < 0) n = 0;
+    for (j = 0; j < 4; j++) {
+        if (cols[j] == NULL) continue;
+        if (j < 2) {
+            spans[j] = malloc(n ? (size_t)n * sizeof(gowasm_span) : sizeof(gowasm_span));
+            if (spans[j] == NULL) { PyErr_NoMemory(); goto done; }
+        } else {
+            ints[j - 2] = malloc(n ? (size_t)n * 8 : 8);
+            if (ints[j - 2] == NULL) { PyErr_NoMemory(); goto done; }
+        }
+        for (i = 0; i < n; i++) {
+            PyObject *o = PyTuple_GetItem(cols[j], i); /* borrowed, kept by the tuple */
+            if (j < 2) {
+                const char *p;
+                Py_ssize_t len;
+                if (!((kind >> (8 + j)) & 1) && PyUnicode_CheckExact(o)) {
+                    p = PyUnicode_AsUTF8AndSize(o, &len);
+                    if (p == NULL) goto done;
+                } else if (((kind >> (8 + j)) & 1) && PyBytes_CheckExact(o)) {
+                    char *b;
+                    if (PyBytes_AsStringAndSize(o, &b, &len) < 0) goto done;
+                    p = b;
+                } else {
+                    PyErr_SetString(PyExc_TypeError, "call_typed_map: a value of another type");
+                    goto done;
+                }
+                spans[j][i].ptr = (const uint8_t *)p;
+                spans[j][i].len = (size_t)len;
+            } else {
+                long long v = gwpy_to_c_i64(o);
+                if (v == -1 && PyErr_Occurred()) goto done;
+                ints[j - 2][i] = (int64_t)v;
+            }
+        }
+    }
+    results = malloc(n ? (size_t)n * 8 : 8);
+    if (results == NULL) { PyErr_NoMemory(); goto done; }
+    if (gwpy_forked) { gwpy_fail_forked(); res = PyLong_FromLong(0); goto done; }
+    Py_BEGIN_ALLOW_THREADS
+    rc = gowasm_call_typed_map(&gwpy_err, func, allocator, (uint32_t)shape, (kind & 255) == 2 ? GOWASM_MAP_UTF8 : 0,
+                               (size_t)n, spans[0], spans[1], ints[0], ints[1], results, &data, &done);
+    Py_END_ALLOW_THREADS
+    if (rc == GOWASM_MAP_NOT_UTF8) {
+        off = 0;
+        for (i = 0; i < (Py_ssize_t)done; i++) off += (size_t)results[i];
+        {
+            PyObject *b = PyBytes_FromStringAndSize(data ? (char *)data + off : "", (Py_ssize_t)results[done]);
+            if (b != NULL) res = Py_BuildValue("(nN)", (Py_ssize_t)done, b);
+        }
+        goto done;
+    }
+    if (rc != 0) { res = PyLong_FromSize_t(done); goto done; }
+    res = PyList_New(n);
+    if (res == NULL) goto done;
+    off = 0;
+    for (i = 0; i < n; i++) {
+        PyObject *v;
+        if ((kind & 255) == 0) v = PyLong_FromLongLong((long long)results[i]);
+        else if ((kind & 255) == 2) v = PyUnicode_DecodeUTF8(data ? (char *)data + off : "", (Py_ssize_t)results[i], NULL);
+        else v = PyBytes_FromStringAndSize(data ? (char *)data + off : "", (Py_ssize_t)results[i]);
+        if ((kind & 255) != 0) off += (size_t)results[i];
+        if (v == NULL) { Py_DECREF(res); res = NULL; goto done; }
+        PyList_SetItem(res, i, v);
+    }
+done:
+    for (j = 0; j < 4; j++) Py_XDECREF(cols[j]);
+    for (j = 0; j < 2; j++) { free(spans[j]); free(ints[j]); }
+    free(results);
+    if (data) gowasm_free(data);
     return res;
 }
 

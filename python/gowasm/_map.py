@@ -159,11 +159,16 @@ def python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any = None) -> An
         try:
             out.append(fn(*args))
         except Exception as e:
-            _note(e, "in %s.map, element %d" % (sig, i))
-            if isinstance(e, (TypeError, OverflowError, ValueError)) and len(e.args) == 1 and isinstance(e.args[0], str):
-                e.args = ("element %d: %s" % (i, e.args[0]),)
+            name_element(e, sig, i)
             raise
     return out if fn.results else None
+
+
+def name_element(e: BaseException, sig: str, i: int) -> None:
+    """Makes e, raised by element i of a map, name it."""
+    _note(e, "in %s.map, element %d" % (sig, i))
+    if isinstance(e, (TypeError, OverflowError, ValueError)) and len(e.args) == 1 and isinstance(e.args[0], str):
+        e.args = ("element %d: %s" % (i, e.args[0]),)
 
 
 def _note(e: BaseException, note: str) -> None:

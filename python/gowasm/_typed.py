@@ -188,7 +188,7 @@ def make_typed(raw: Any, params: Sequence[Any], returns: Any = None, *, names: O
         return lift(r, alloc, module)
 
     slow = _describe(call, spec, signature)  # also the fast one's slow path
-    fast = fast_typed(raw, kinds, result, alloc, slow, raw.name)
+    fast = fast_typed(raw, kinds, result, alloc, slow, raw.name, names)
     return slow if fast is None else _describe(fast, spec, signature)
 
 
@@ -283,7 +283,7 @@ def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunct
     owner = TypedOwner(spec)
     bound = owner._gowasm_function = types.MethodType(call, owner)
     call.acall = acall_of(bound, signature)
-    call.map = typed_map(bound, raw, kinds, result, signature)
+    call.map = typed_map(bound, raw, kinds, result, signature, spec[4])
     call._repr_html_ = functools.partial(_display.export_html, call)
     return cast(ExportedFunction, bound)
 

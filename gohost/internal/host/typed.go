@@ -2,6 +2,8 @@ package host
 
 import (
 	"math"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -158,16 +160,42 @@ func checkTyped(f, malloc, free *Func, shape uint32) *Error {
 // an int result comes back sign-extended. Calls are serialized with the
 // module's other calls, as CallFast's are.
 func CallTyped(h, mallocH, freeH uint64, shape uint32, args *TypedArgs, sink func([]byte)) (int64, *Error) {
-	f := Funcs.Get(h)
-	if f == nil {
-		return 0, errClosedHandle
-	}
-	malloc, free := Funcs.Get(mallocH), Funcs.Get(freeH)
-	if err := checkTyped(f, malloc, free, shape); err != nil {
+	f, malloc, free, err := lookupTyped(h, mallocH, freeH, shape)
+	if err != nil {
 		return 0, err
 	}
 	// Integers are checked before any guest code runs, so that the caller
 	// can retry an argument error on its slow path for its own message.
+	if err := checkInts(f, shape, args.Ints); err != nil {
+		return 0, err
+	}
+	c, err := f.m.enterTyped()
+	if err != nil {
+		return 0, err
+	}
+	if !c.nested {
+		defer c.m.mu.Unlock()
+		c.m.intr.begin(c.m.intr.timeout)
+		defer c.m.intr.end()
+	}
+	return c.call(f, malloc, free, shape, args, sink)
+}
+
+// lookupTyped finds a typed call's functions and checks its shape.
+func lookupTyped(h, mallocH, freeH uint64, shape uint32) (f, malloc, free *Func, err *Error) {
+	f = Funcs.Get(h)
+	if f == nil {
+		return nil, nil, nil, errClosedHandle
+	}
+	malloc, free = Funcs.Get(mallocH), Funcs.Get(freeH)
+	if err := checkTyped(f, malloc, free, shape); err != nil {
+		return nil, nil, nil, err
+	}
+	return f, malloc, free, nil
+}
+
+// checkInts checks a typed call's integer values against their params.
+func checkInts(f *Func, shape uint32, ints [2]int64) *Error {
 	n := int(shape & 0xF)
 	k := 0
 	for i, j := 0, 0; i < n; i++ {
@@ -175,22 +203,33 @@ func CallTyped(h, mallocH, freeH uint64, shape uint32, args *TypedArgs, sink fun
 			j += 2
 			continue
 		}
-		if v := args.Ints[k]; f.params[j] == api.ValueTypeI32 && (v < math.MinInt32 || v > math.MaxUint32) {
-			return 0, f.rangeError(j, v)
+		if v := ints[k]; f.params[j] == api.ValueTypeI32 && (v < math.MinInt32 || v > math.MaxUint32) {
+			return f.rangeError(j, v)
 		}
 		j++
 		k++
 	}
-	m := f.m
+	return nil
+}
+
+// enterTyped starts a typed call (or a batch of them): locked unless nested
+// in a host function (the caller unlocks m.mu when c.nested is false and
+// the error nil), the instance live and with a memory.
+func (m *Module) enterTyped() (typedCall, *Error) {
 	c := typedCall{m: m, nested: m.host.reentrant()}
 	if !c.nested {
 		if err := m.lockCall(); err != nil {
-			return 0, err
+			return c, err
 		}
-		defer m.mu.Unlock()
+	}
+	fail := func(err *Error) (typedCall, *Error) {
+		if !c.nested {
+			m.mu.Unlock()
+		}
+		return c, err
 	}
 	if m.dead != nil {
-		return 0, m.dead
+		return fail(m.dead)
 	}
 	c.inst = m.inst
 	if c.inst == nil && c.nested { // a host function called by _initialize
@@ -199,16 +238,128 @@ func CallTyped(h, mallocH, freeH uint64, shape uint32, args *TypedArgs, sink fun
 		}
 	}
 	if c.inst == nil {
-		return 0, errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+		return fail(errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName()))
 	}
 	if c.inst.Memory() == nil {
-		return 0, errNoMemory
+		return fail(errNoMemory)
 	}
+	return c, nil
+}
+
+// Span is a memory value of a typed map: a C (ptr, len), as gowasm_span.
+type Span struct {
+	Ptr unsafe.Pointer
+	Len uintptr
+}
+
+// TypedColumns are a typed map's values: up to two columns of memory
+// values and two of integers (C memory, n elements each, nil when the
+// shape has fewer), in the order of the params of each kind.
+type TypedColumns struct {
+	Mem  [2]*Span
+	Ints [2]*int64
+}
+
+func (t *TypedColumns) args(i int) TypedArgs {
+	var a TypedArgs
+	for j, col := range t.Mem {
+		if col != nil {
+			s := (*Span)(unsafe.Add(unsafe.Pointer(col), uintptr(i)*unsafe.Sizeof(Span{})))
+			if s.Len > 0 {
+				a.Mem[j] = unsafe.Slice((*byte)(s.Ptr), s.Len)
+			}
+		}
+	}
+	a.Ints = t.ints(i)
+	return a
+}
+
+func (t *TypedColumns) ints(i int) (v [2]int64) {
+	for j, col := range t.Ints {
+		if col != nil {
+			v[j] = *(*int64)(unsafe.Add(unsafe.Pointer(col), uintptr(i)*8))
+		}
+	}
+	return v
+}
+
+// ErrNotUTF8 stops a typed map whose memory results must be UTF-8 at the
+// first that is not (CallTypedMap's utf8): the caller words the error.
+var ErrNotUTF8 = &Error{Code: ErrGuest, Msg: "gowasm: a str result is not UTF-8"}
+
+// CallTypedMap is CallTyped for element i of cols, for i in 0..n-1, in one
+// batch: the module's lock is held throughout; without a timeout the
+// interrupt machinery is entered once (each element gets the timeout when
+// there is one), as CallMap does. Each result goes to results[i] (an
+// integer, or a memory result's length) and a memory result's bytes to
+// sink(i, bytes), in order. With utf8, a memory result that is not UTF-8
+// stops the batch with ErrNotUTF8 (after its sink). It returns how many
+// elements completed: on an error, the failing element's index.
+func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColumns, utf8ok bool,
+	results []int64, sink func(int, []byte)) (int, *Error) {
+	f, malloc, free, err := lookupTyped(h, mallocH, freeH, shape)
+	if err != nil {
+		return 0, err
+	}
+	want := [2]int{}
+	for i := 0; i < int(shape&0xF); i++ {
+		want[(shape>>(4+2*i))&1]++
+	}
+	for j := range 2 {
+		if n > 0 && ((cols.Ints[j] != nil) != (j < want[TypedInt]) || (cols.Mem[j] != nil) != (j < want[TypedMemory])) {
+			return 0, errorf(ErrUsage, "gowasm: %s: typed map columns do not match shape %#x", f.signature(), shape)
+		}
+	}
+	if len(results) < n {
+		return 0, errorf(ErrUsage, "gowasm: typed map: results too short")
+	}
+	// Every integer is checked before any guest code runs, as for one call.
+	if want[TypedInt] > 0 {
+		for i := 0; i < n; i++ {
+			if err := checkInts(f, shape, cols.ints(i)); err != nil {
+				return i, err
+			}
+		}
+	}
+	c, err := f.m.enterTyped()
+	if err != nil {
+		return 0, err
+	}
+	m := c.m
+	perCall := m.intr.timeout > 0
 	if !c.nested {
-		m.intr.begin(m.intr.timeout)
-		defer m.intr.end()
+		defer m.mu.Unlock()
+		if !perCall {
+			m.intr.begin(0)
+			defer m.intr.end()
+		}
 	}
-	return c.call(f, malloc, free, shape, args, sink)
+	cur, bad := 0, false
+	each := func(data []byte) {
+		if utf8ok && !utf8.Valid(data) {
+			bad = true
+		}
+		sink(cur, data)
+	}
+	for i := 0; i < n; i++ {
+		cur = i
+		args := cols.args(i)
+		if perCall && !c.nested {
+			m.intr.begin(m.intr.timeout)
+		}
+		v, err := c.call(f, malloc, free, shape, &args, each)
+		if perCall && !c.nested {
+			m.intr.end()
+		}
+		if err != nil {
+			return i, err
+		}
+		results[i] = v
+		if bad {
+			return i, ErrNotUTF8
+		}
+	}
+	return n, nil
 }
 
 func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, sink func([]byte)) (int64, *Error) {
