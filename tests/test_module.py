@@ -4,6 +4,7 @@ import gc
 import inspect
 import pathlib
 import pydoc
+import os
 import subprocess
 import sys
 
@@ -90,6 +91,23 @@ def test_disk_cache_is_written_and_reused(reactor_wasm, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "3"
     assert sorted(p for p in cache.rglob("*") if p.is_file()) == files
+
+
+def test_a_validated_module_is_remembered_in_the_cache(reactor_wasm, tmp_path):
+    # wazero validates a module once: the library (as built, with its
+    # dependencies' versions) leaves a marker named by wazero's version and
+    # the module's SHA-256, which the next process's load trusts instead of
+    # validating again (gohost/internal/host/compile.go).
+    import hashlib
+    import re
+
+    cache = tmp_path / "cache"
+    Module(reactor_wasm, cache=cache).close()
+    go_mod = open(os.path.join(os.path.dirname(__file__), "..", "go.mod")).read()
+    wazero = re.search(r"github.com/tetratelabs/wazero (v\S+)", go_mod).group(1)
+    markers = [p.relative_to(cache).as_posix() for p in cache.glob("validated-*/*")]
+    digest = hashlib.sha256(open(reactor_wasm, "rb").read()).hexdigest()
+    assert len(markers) == 1 and re.fullmatch(r"validated-%s-[0-9a-f]+/%s" % (re.escape(wazero), digest), markers[0]), markers
 
 
 def test_cache_can_be_disabled_and_defaults_from_env(reactor_wasm, tmp_path, monkeypatch):

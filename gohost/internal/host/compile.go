@@ -70,9 +70,12 @@ func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
 	if cacheDir == "" {
 		return
 	}
-	dir := validatedDir(cacheDir)
-	if os.MkdirAll(dir, 0o755) == nil {
-		if f, err := os.OpenFile(filepath.Join(dir, hex.EncodeToString(sum[:])), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+	marker := filepath.Join(validatedDir(cacheDir), hex.EncodeToString(sum[:]))
+	if _, err := os.Stat(marker); err == nil {
+		return
+	}
+	if os.MkdirAll(filepath.Dir(marker), 0o755) == nil {
+		if f, err := os.OpenFile(marker, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
 			f.Close()
 		}
 	}
@@ -96,6 +99,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		// reported the usual way, by wazero's own CompileModule below.
 		if compiled, err := trustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
+			rememberValidated(sum, cacheDir) // a new cache directory learns it too
 			return compiled, nil
 		}
 	}
