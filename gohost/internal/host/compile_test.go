@@ -3,6 +3,7 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,5 +177,98 @@ func TestValidatedModuleErrorsAsBefore(t *testing.T) {
 	_, err = NewModule(wasm, Config{MemoryLimit: 1 << 16})
 	if err == nil || !strings.Contains(err.Error(), "memory") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// invalidBody is a module whose only function, f() -> i32, has the body
+// given (no locals): for modules wazero's validator refuses.
+func invalidBody(body string) []byte {
+	code := "\x00" + body
+	fn := string([]byte{byte(len(code))}) + code
+	sec := "\x01" + fn
+	return []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x05\x01\x60\x00\x01\x7f" + // type () -> i32
+		"\x03\x02\x01\x00" + // one function
+		"\x07\x05\x01\x01f\x00\x00" + // export "f"
+		"\x0a" + string([]byte{byte(len(sec))}) + sec)
+}
+
+// tooManyResults leaves two i32 where f returns one: invalid, yet it
+// compiles and runs when its body is not validated.
+var tooManyResults = invalidBody("\x41\x01\x41\x02\x0b")
+
+func forgetValidated(wasm []byte) {
+	sum := sha256.Sum256(wasm)
+	validated.Lock()
+	delete(validated.sums, sum)
+	validated.Unlock()
+}
+
+func plantMarker(t *testing.T, dir string, wasm []byte) {
+	t.Helper()
+	sum := sha256.Sum256(wasm)
+	if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestForeignMarkersNotTrusted: a marker makes gowasm compile bytes
+// without validating them, so only markers in a directory that no one
+// else can write count. A marker directory another user created first (in
+// a shared or world-writable cache directory, where wazero's own cache
+// subdirectory is still private to its owner), a symlink, or one others
+// can write to would let them have any module run unvalidated, and an
+// invalid module compiles to code that reads and writes outside the
+// sandbox.
+func TestForeignMarkersNotTrusted(t *testing.T) {
+	ctx := context.Background()
+	rt, _ := newRuntime(Config{})
+	_, err := rt.CompileModule(ctx, tooManyResults)
+	rt.Close(ctx)
+	if err == nil || !strings.Contains(err.Error(), "too many results") {
+		t.Fatalf("wazero accepted the invalid module (%v): the test module is wrong", err)
+	}
+	cases := map[string]func(t *testing.T, cacheDir, markerDir string){
+		"world-writable": func(t *testing.T, _, dir string) {
+			os.Mkdir(dir, 0o777)
+			os.Chmod(dir, 0o777)
+		},
+		"group-writable": func(t *testing.T, _, dir string) {
+			os.Mkdir(dir, 0o770)
+			os.Chmod(dir, 0o770)
+		},
+		"symlink": func(t *testing.T, cacheDir, dir string) {
+			elsewhere := filepath.Join(t.TempDir(), "markers")
+			os.Mkdir(elsewhere, 0o700)
+			if err := os.Symlink(elsewhere, dir); err != nil {
+				t.Skip(err)
+			}
+		},
+		"another user's": func(t *testing.T, _, dir string) {
+			if os.Geteuid() != 0 {
+				t.Skip("needs root to give the directory away")
+			}
+			os.Mkdir(dir, 0o755)
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Skip(err)
+			}
+		},
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			cacheDir := t.TempDir()
+			dir := validatedDir(cacheDir)
+			setup(t, cacheDir, dir)
+			plantMarker(t, dir, tooManyResults)
+			forgetValidated(tooManyResults)
+			before := trustedCompiles.Load()
+			m, err := NewModule(tooManyResults, Config{CacheDir: cacheDir, NoInterrupts: true})
+			if err == nil {
+				m.Free()
+			}
+			if trustedCompiles.Load() != before || err == nil || !strings.Contains(err.Error(), "too many results") {
+				t.Fatalf("a planted marker was trusted: the invalid module loaded without validation (err %v)", err)
+			}
+		})
 	}
 }
