@@ -27,8 +27,14 @@ import (
 // (trustedCompile, below). Everything else CompileModule does still runs:
 // decoding, the module-level checks, the cache lookup.
 //
-// A marker is trusted as much as the cache directory it sits in: whoever
-// can write there can already plant compiled machine code in wazero's cache.
+// A marker makes gowasm compile bytes without validating their bodies, and
+// an invalid body compiles to code that reads and writes outside the
+// sandbox: a marker is only trusted in a marker directory that is this
+// user's and that no one else can write to (privateDir; wazero's own cache
+// subdirectory is created private the same way). A cache directory others
+// can write to (a shared or world-writable one) could otherwise be given a
+// marker directory by someone else, before gowasm creates its own, while
+// wazero's cache beside it stays private.
 
 // trustedCompiles counts the loads that skipped validation (for tests).
 var trustedCompiles atomic.Int64
@@ -53,7 +59,11 @@ func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
 	if ok || cacheDir == "" {
 		return ok
 	}
-	_, err := os.Stat(filepath.Join(validatedDir(cacheDir), hex.EncodeToString(sum[:])))
+	dir := validatedDir(cacheDir)
+	if !privateDir(dir) {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(dir, hex.EncodeToString(sum[:])))
 	return err == nil
 }
 
@@ -71,8 +81,8 @@ func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
 		return
 	}
 	dir := validatedDir(cacheDir)
-	if os.MkdirAll(dir, 0o755) == nil {
-		if f, err := os.OpenFile(filepath.Join(dir, hex.EncodeToString(sum[:])), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+	if os.MkdirAll(dir, 0o700) == nil && privateDir(dir) {
+		if f, err := os.OpenFile(filepath.Join(dir, hex.EncodeToString(sum[:])), os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
 			f.Close()
 		}
 	}
