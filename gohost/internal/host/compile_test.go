@@ -272,3 +272,22 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 		})
 	}
 }
+
+// TestTrustedCompilePanicFallsBack: a module remembered as valid that is
+// not (a corrupt marker) makes wazero's compiler panic on bodies it never
+// checks; the load then goes the usual way, failing with wazero's own
+// message, and the marker is forgotten.
+func TestTrustedCompilePanicFallsBack(t *testing.T) {
+	bad := invalidBody("\x6a\x0b") // i32.add on an empty stack
+	dir := t.TempDir()
+	os.MkdirAll(validatedDir(dir), 0o700)
+	plantMarker(t, validatedDir(dir), bad)
+	forgetValidated(bad)
+	_, err := NewModule(bad, Config{CacheDir: dir, NoInterrupts: true})
+	if err == nil || !strings.Contains(err.Error(), "cannot pop") {
+		t.Fatalf("got %v, want wazero's validation error", err)
+	}
+	if isValidated(sha256.Sum256(bad), dir) {
+		t.Fatal("the corrupt marker is still trusted")
+	}
+}
