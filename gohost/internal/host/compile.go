@@ -101,16 +101,39 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	}()
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
 	sum := sha256.Sum256(wasm)
-	if trusted().ok && isValidated(sum, cacheDir) {
-		// Any error (a memory above this runtime's limit, say) is
-		// reported the usual way, by wazero's own CompileModule below.
-		if compiled, err := trustedCompile(ctx, rt, wasm); err == nil {
+	remembered := trusted().ok && isValidated(sum, cacheDir)
+	if remembered {
+		// Any error (a memory above this runtime's limit, say), and a
+		// panic, is reported the usual way, by wazero's own
+		// CompileModule below.
+		if compiled, err := tryTrustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
 			return compiled, nil
 		}
 	}
 	if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
 		rememberValidated(sum, cacheDir)
+	} else if remembered {
+		forgetValidated(sum, cacheDir) // a corrupt marker
 	}
 	return compiled, err
+}
+
+func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, err = nil, fmt.Errorf("trustedCompile panicked: %v", p)
+		}
+	}()
+	return trustedCompile(ctx, rt, wasm)
+}
+
+// forgetValidated forgets a module remembered as valid that wazero refuses.
+func forgetValidated(sum [sha256.Size]byte, cacheDir string) {
+	validated.Lock()
+	delete(validated.sums, sum)
+	validated.Unlock()
+	if dir := validatedDir(cacheDir); cacheDir != "" && privateDir(dir) {
+		os.Remove(filepath.Join(dir, hex.EncodeToString(sum[:])))
+	}
 }

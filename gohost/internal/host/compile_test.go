@@ -197,7 +197,7 @@ func invalidBody(body string) []byte {
 // compiles and runs when its body is not validated.
 var tooManyResults = invalidBody("\x41\x01\x41\x02\x0b")
 
-func forgetValidated(wasm []byte) {
+func forget(wasm []byte) {
 	sum := sha256.Sum256(wasm)
 	validated.Lock()
 	delete(validated.sums, sum)
@@ -260,7 +260,7 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 			dir := validatedDir(cacheDir)
 			setup(t, cacheDir, dir)
 			plantMarker(t, dir, tooManyResults)
-			forgetValidated(tooManyResults)
+			forget(tooManyResults)
 			before := trustedCompiles.Load()
 			m, err := NewModule(tooManyResults, Config{CacheDir: cacheDir, NoInterrupts: true})
 			if err == nil {
@@ -282,7 +282,7 @@ func TestTrustedCompilePanicFallsBack(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(validatedDir(dir), 0o700)
 	plantMarker(t, validatedDir(dir), bad)
-	forgetValidated(bad)
+	forget(bad)
 	_, err := NewModule(bad, Config{CacheDir: dir, NoInterrupts: true})
 	if err == nil || !strings.Contains(err.Error(), "cannot pop") {
 		t.Fatalf("got %v, want wazero's validation error", err)
