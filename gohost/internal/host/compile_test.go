@@ -291,3 +291,80 @@ func TestTrustedCompilePanicFallsBack(t *testing.T) {
 		t.Fatal("the corrupt marker is still trusted")
 	}
 }
+
+// equivalenceModules: every module of the corpus and the Python tests'
+// Go guests (in .cache/guests once the Python suite or
+// tests/conftest.py's build_guests has built them), by name.
+func equivalenceModules(t *testing.T) map[string][]byte {
+	mods := map[string][]byte{"testWasm": testWasm}
+	for _, root := range []string{corpusDir(t), filepath.Join("..", "..", "..", ".cache", "guests")} {
+		filepath.Walk(root, func(path string, fi os.FileInfo, err error) error {
+			if err == nil && strings.HasSuffix(path, ".wasm") {
+				if b, err := os.ReadFile(path); err == nil {
+					mods[path] = b
+				}
+			}
+			return nil
+		})
+	}
+	return mods
+}
+
+// TestTrustedCompileMatchesWazeroEverywhere: for every module wazero
+// accepts, as it is and instrumented, the trusted path (in a runtime with
+// an empty cache, so that its engine compiles what it did not validate)
+// keeps the same module, type IDs and definitions as wazero's own
+// CompileModule.
+func TestTrustedCompileMatchesWazeroEverywhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles every module of the corpus twice")
+	}
+	ctx := context.Background()
+	fresh := func() wazero.Runtime {
+		return wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+			WithCompilationCache(wazero.NewCompilationCache()).WithCoreFeatures(coreFeatures))
+	}
+	n := 0
+	for name, wasm := range equivalenceModules(t) {
+		variants := map[string][]byte{name: wasm}
+		if inst, err := instrument(wasm); err == nil {
+			variants[name+" (instrumented)"] = inst
+		}
+		for name, wasm := range variants {
+			rtA, rtB := fresh(), fresh()
+			want, err := rtA.CompileModule(ctx, wasm)
+			if err != nil {
+				t.Logf("%s: wazero refuses it: %v", name, err)
+				rtA.Close(ctx)
+				rtB.Close(ctx)
+				continue
+			}
+			got, err := trustedCompile(ctx, rtB, wasm)
+			if err != nil {
+				t.Fatalf("%s: trustedCompile: %v", name, err)
+			}
+			n++
+			if !reflect.DeepEqual(moduleOf(got), moduleOf(want)) {
+				t.Errorf("%s: the module trustedCompile decoded differs from wazero's", name)
+			}
+			cm := trusted().cm["typeIDs"]
+			if a, b := field(reflect.ValueOf(got).UnsafePointer(), cm).Interface(), field(reflect.ValueOf(want).UnsafePointer(), cm).Interface(); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: type IDs %v, wazero's %v", name, a, b)
+			}
+			if !reflect.DeepEqual(got.ExportedFunctions(), want.ExportedFunctions()) ||
+				!reflect.DeepEqual(got.ImportedFunctions(), want.ImportedFunctions()) ||
+				!reflect.DeepEqual(got.ExportedMemories(), want.ExportedMemories()) ||
+				!reflect.DeepEqual(got.ImportedMemories(), want.ImportedMemories()) ||
+				got.Name() != want.Name() || !reflect.DeepEqual(got.CustomSections(), want.CustomSections()) {
+				t.Errorf("%s: definitions differ", name)
+			}
+			// After the definitions were built: no GoFunc left behind.
+			if !reflect.DeepEqual(moduleOf(got), moduleOf(want)) {
+				t.Errorf("%s: the modules differ once their definitions are built", name)
+			}
+			rtA.Close(ctx)
+			rtB.Close(ctx)
+		}
+	}
+	t.Logf("%d modules compared", n)
+}
