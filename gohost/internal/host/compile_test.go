@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -367,4 +369,50 @@ func TestTrustedCompileMatchesWazeroEverywhere(t *testing.T) {
 		}
 	}
 	t.Logf("%d modules compared", n)
+}
+
+// TestConcurrentTrustedLoads: goroutines loading the same and different
+// modules at once, validated and not, through markers and the process's
+// memory, all work (run it with -race).
+func TestConcurrentTrustedLoads(t *testing.T) {
+	mods := [][]byte{testWasm, corpus(t, "go/add_reactor.wasm"), corpus(t, "rust/fibonacci.wasm")}
+	for _, w := range mods {
+		forget(w)
+	}
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 6; i++ {
+				w := mods[(g+i)%len(mods)]
+				cfg := Config{NoInterrupts: (g+i)%2 == 0}
+				if g%2 == 0 {
+					cfg.CacheDir = dir
+				}
+				if i == 3 {
+					forget(w) // as a new process would
+				}
+				m, err := NewModule(w, cfg)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(m.Info().Exports) == 0 {
+					errs <- errors.New("no exports")
+				}
+				m.Free()
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if trustedCompiles.Load() == 0 {
+		t.Error("no load was trusted")
+	}
 }
