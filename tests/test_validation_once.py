@@ -1,0 +1,62 @@
+"""A module wazero has validated loads without its bodies being validated
+again (gohost/internal/host/compile.go): in a new process through the
+marker in the cache directory. Everything a load gives must be the same
+as the first time, for every module of the corpus."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, corpus_manifest
+
+DESCRIBE = r'''
+import json, sys
+import gowasm
+from gowasm import Module, run, Timeout
+
+def describe(path, cache, **kw):
+    try:
+        m = Module(path, cache=cache, **kw)
+    except Exception as e:
+        return {"error": type(e).__name__ + ": " + str(e)}
+    out = {"kind": m.kind, "exports": repr(m.exports),
+           "imports": sorted((i.module, i.name, str(i.provided_by)) for i in m.imports),
+           "memory": None if m.memory is None else len(m.memory)}
+    m.close()
+    return out
+
+paths, cache = json.loads(sys.argv[1]), sys.argv[2]
+result = {}
+for p in paths:
+    result[p] = {"default": describe(p, cache), "plain": describe(p, cache, interruptible=False),
+                 "small": describe(p, cache, memory_limit=1 << 16)}
+print(json.dumps(result))
+'''
+
+
+def _describe_all(paths, cache):
+    p = subprocess.run([sys.executable, "-c", DESCRIBE, json.dumps(paths), cache],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout.splitlines()[-1])
+
+
+def test_a_remembered_module_loads_as_the_first_time(tmp_path):
+    rows = corpus_manifest()
+    if not rows:
+        pytest.skip("wasm corpus not found")
+    paths = [os.path.join(CORPUS, r["rel_path"]) for r in rows]
+    cache = str(tmp_path / "cache")
+    first = _describe_all(paths, cache)
+    markers = [d for d in os.listdir(cache) if d.startswith("validated-")]
+    assert len(markers) == 1
+    # Each module wazero compiled, as it is and instrumented, is remembered
+    # (a load that a small memory_limit refuses does not forget it).
+    loaded = sum(1 for p in paths if "error" not in first[p]["plain"])
+    assert len(os.listdir(os.path.join(cache, markers[0]))) >= loaded
+    second = _describe_all(paths, cache)
+    for p in paths:
+        assert second[p] == first[p], p
