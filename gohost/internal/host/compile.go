@@ -101,31 +101,37 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	}()
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
 	sum := sha256.Sum256(wasm)
-	remembered := trusted().ok && isValidated(sum, cacheDir)
-	if remembered {
+	panicked := false
+	if trusted().ok && isValidated(sum, cacheDir) {
 		// Any error (a memory above this runtime's limit, say), and a
 		// panic, is reported the usual way, by wazero's own
 		// CompileModule below.
-		if compiled, err := tryTrustedCompile(ctx, rt, wasm); err == nil {
+		var compiled wazero.CompiledModule
+		var err error
+		if compiled, err, panicked = tryTrustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
 			return compiled, nil
 		}
 	}
 	if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
 		rememberValidated(sum, cacheDir)
-	} else if remembered {
-		forgetValidated(sum, cacheDir) // a corrupt marker
+	} else if panicked {
+		// Not a refusal of this runtime's (a memory limit, which
+		// another load may not have) but wazero failing on bodies it
+		// did not validate, and now refuses: a corrupt marker.
+		forgetValidated(sum, cacheDir)
 	}
 	return compiled, err
 }
 
-func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error) {
+func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error, panicked bool) {
 	defer func() {
 		if p := recover(); p != nil {
-			compiled, err = nil, fmt.Errorf("trustedCompile panicked: %v", p)
+			compiled, err, panicked = nil, fmt.Errorf("trustedCompile panicked: %v", p), true
 		}
 	}()
-	return trustedCompile(ctx, rt, wasm)
+	compiled, err = trustedCompile(ctx, rt, wasm)
+	return compiled, err, false
 }
 
 // forgetValidated forgets a module remembered as valid that wazero refuses.
