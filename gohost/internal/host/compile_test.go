@@ -420,3 +420,42 @@ func TestConcurrentTrustedLoads(t *testing.T) {
 		t.Error("no load was trusted")
 	}
 }
+
+// TestTrustedLoadLeavesMarker: a module validated in this process and
+// then loaded with another cache directory is remembered there too; and a
+// marker with no compiled code beside it (wazero's cache emptied) makes
+// the engine compile the validated bytes, which works.
+func TestTrustedLoadLeavesMarker(t *testing.T) {
+	wasm := corpus(t, "go/add_reactor.wasm")
+	sum := sha256.Sum256(wasm)
+	a, b := t.TempDir(), t.TempDir()
+	forget(wasm)
+	for i, dir := range []string{a, b} {
+		before := trustedCompiles.Load()
+		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trusted := trustedCompiles.Load() > before; trusted != (i == 1) || callAdd(t, m) != 5 {
+			t.Fatalf("load %d: trusted %v", i, trusted)
+		}
+		m.Free()
+	}
+	forget(wasm) // a new process
+	if !isValidated(sum, b) {
+		t.Error("the second cache directory has no marker: the next process validates again")
+	}
+	// Only the marker, in a new cache directory: nothing compiled yet.
+	c := t.TempDir()
+	os.MkdirAll(validatedDir(c), 0o700)
+	plantMarker(t, validatedDir(c), wasm)
+	before := trustedCompiles.Load()
+	m, err := NewModule(wasm, Config{CacheDir: c, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if trustedCompiles.Load() == before || callAdd(t, m) != 5 {
+		t.Fatal("a trusted load with no cached code failed")
+	}
+}
