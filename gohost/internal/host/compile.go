@@ -52,19 +52,26 @@ func validatedDir(cacheDir string) string {
 	return filepath.Join(cacheDir, fmt.Sprintf("validated-%s-%x", trusted().version, uint64(coreFeatures)))
 }
 
+// isValidated says whether wazero validated the module before: in this
+// process, or, as a marker in cacheDir says, in another.
 func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
+	inProcess, onDisk := validatedWhere(sum, cacheDir)
+	return inProcess || onDisk
+}
+
+func validatedWhere(sum [sha256.Size]byte, cacheDir string) (inProcess, onDisk bool) {
 	validated.Lock()
-	ok := validated.sums[sum]
+	inProcess = validated.sums[sum]
 	validated.Unlock()
-	if ok || cacheDir == "" {
-		return ok
+	if cacheDir == "" {
+		return inProcess, false
 	}
 	dir := validatedDir(cacheDir)
 	if !privateDir(dir) {
-		return false
+		return inProcess, false
 	}
 	_, err := os.Lstat(filepath.Join(dir, hex.EncodeToString(sum[:])))
-	return err == nil
+	return inProcess, err == nil
 }
 
 // rememberValidated records that wazero validated the module: in the
@@ -102,7 +109,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
 	sum := sha256.Sum256(wasm)
 	panicked := false
-	if trusted().ok && isValidated(sum, cacheDir) {
+	if inProcess, onDisk := validatedWhere(sum, cacheDir); trusted().ok && (inProcess || onDisk) {
 		// Any error (a memory above this runtime's limit, say), and a
 		// panic, is reported the usual way, by wazero's own
 		// CompileModule below.
@@ -110,6 +117,12 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		var err error
 		if compiled, err, panicked = tryTrustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
+			if !onDisk && cacheDir != "" {
+				// Validated in this process, loaded with another
+				// cache directory: the next process need not
+				// validate either.
+				rememberValidated(sum, cacheDir)
+			}
 			return compiled, nil
 		}
 	}
