@@ -459,3 +459,34 @@ func TestTrustedLoadLeavesMarker(t *testing.T) {
 		t.Fatal("a trusted load with no cached code failed")
 	}
 }
+
+// TestMirrorOffLoadsAsBefore: with the trusted path off (another wazero),
+// a module with a marker loads the usual way, validated.
+func TestMirrorOffLoadsAsBefore(t *testing.T) {
+	m := trusted()
+	saved := *m
+	defer func() { *m = saved }()
+	wasm := corpus(t, "go/add_reactor.wasm")
+	dir := t.TempDir()
+	mod, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.Free()
+	*m = mirror{why: "a test", version: saved.version}
+	if _, err := trustedCompile(context.Background(), nil, wasm); err == nil {
+		t.Fatal("trustedCompile ran with the mirror off")
+	}
+	before := trustedCompiles.Load()
+	mod, err = NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mod.Free()
+	if trustedCompiles.Load() != before || callAdd(t, mod) != 5 {
+		t.Fatal("the trusted path ran with the mirror off")
+	}
+	if _, err := NewModule(tooManyResults, Config{CacheDir: dir, NoInterrupts: true}); err == nil {
+		t.Fatal("an invalid module loaded")
+	}
+}
