@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -488,5 +490,91 @@ func TestMirrorOffLoadsAsBefore(t *testing.T) {
 	}
 	if _, err := NewModule(tooManyResults, Config{CacheDir: dir, NoInterrupts: true}); err == nil {
 		t.Fatal("an invalid module loaded")
+	}
+}
+
+func leb128(n int) []byte {
+	var out []byte
+	for {
+		b := byte(n & 0x7f)
+		if n >>= 7; n == 0 {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
+
+// manyTypes is a module with n distinct function types and one function,
+// f() -> i32: wazero compiles an entry preamble per type.
+func manyTypes(n int) []byte {
+	vts := []byte{0x7f, 0x7e, 0x7d, 0x7c}
+	types := []byte{0x60, 0, 1, 0x7f} // type 0: () -> i32
+	for i := 1; i < n; i++ {
+		var params []byte
+		for x := i; x > 0; x /= 4 {
+			params = append(params, vts[x%4])
+		}
+		types = append(append(append(append(types, 0x60), leb128(len(params))...), params...), 1, 0x7f)
+	}
+	sec := func(id byte, body []byte) []byte {
+		return append(append([]byte{id}, leb128(len(body))...), body...)
+	}
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	out = append(out, sec(1, append(leb128(n), types...))...)
+	out = append(out, sec(3, []byte{1, 0})...)
+	out = append(out, sec(7, []byte{1, 1, 'f', 0, 0})...)
+	return append(out, sec(10, []byte{1, 4, 0, 0x41, 7, 0x0b})...)
+}
+
+// TestConcurrentLoadsFromDiskCache: two loads of one module in a new
+// process, from a warm disk cache, the second starting while the first
+// is in wazero. wazero v1.12.0's engine publishes a module read from its
+// file cache before it compiles the module's entry preambles (wazevo
+// engine_cache.go, getCompiledModule), so the second load, finding it
+// compiled, instantiated it without them: "index out of range" in
+// moduleEngine.NewFunction (seen from Python threads loading a Go module),
+// or a call through a nil preamble. Skipping validation made the second
+// load arrive sooner, and this likelier.
+func TestConcurrentLoadsFromDiskCache(t *testing.T) {
+	wasm := manyTypes(16000) // ~50-100 ms of preambles
+	dir := t.TempDir()
+	m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	caches.Lock()
+	saved := caches.dirs[dir]
+	caches.Unlock()
+	defer func() {
+		caches.Lock()
+		caches.dirs[dir] = saved
+		caches.Unlock()
+	}()
+	for _, after := range []time.Duration{0, 5, 10, 20, 40, 60} {
+		caches.Lock()
+		delete(caches.dirs, dir) // a new process: a new engine, reading its file cache
+		caches.Unlock()
+		done := make(chan error, 2)
+		load := func() {
+			defer func() {
+				if p := recover(); p != nil {
+					done <- fmt.Errorf("panic: %v", p)
+				}
+			}()
+			m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+			if err == nil {
+				m.Free()
+			}
+			done <- err
+		}
+		go load()
+		time.Sleep(after * time.Millisecond)
+		go load()
+		for i := 0; i < 2; i++ {
+			if err := <-done; err != nil {
+				t.Errorf("a second load %d ms after the first: %v", after, err)
+			}
+		}
 	}
 }
