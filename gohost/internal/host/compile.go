@@ -108,6 +108,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	}()
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
 	sum := sha256.Sum256(wasm)
+	defer lockCompile(cacheDir, sum)()
 	panicked := false
 	if inProcess, onDisk := validatedWhere(sum, cacheDir); trusted().ok && (inProcess || onDisk) {
 		// Any error (a memory above this runtime's limit, say), and a
@@ -154,5 +155,52 @@ func forgetValidated(sum [sha256.Size]byte, cacheDir string) {
 	validated.Unlock()
 	if dir := validatedDir(cacheDir); cacheDir != "" && privateDir(dir) {
 		os.Remove(filepath.Join(dir, hex.EncodeToString(sum[:])))
+	}
+}
+
+// One load at a time compiles given bytes with a given cache (one wazero
+// engine: the in-memory one, or a directory's). wazero v1.12.0's engine
+// publishes a module it read from its file cache before it compiles the
+// module's entry preambles (wazevo engine_cache.go, getCompiledModule):
+// another load of the same bytes found it compiled and instantiated it
+// without them (an index out of range, or a call through a nil preamble).
+// Loads of the same bytes wait for the first, which they would otherwise
+// have compiled again; others do not wait.
+var compiling struct {
+	sync.Mutex
+	keys map[compileKey]*compileLock
+}
+
+type compileKey struct {
+	cacheDir string
+	sum      [sha256.Size]byte
+}
+
+type compileLock struct {
+	sync.Mutex
+	users int
+}
+
+func lockCompile(cacheDir string, sum [sha256.Size]byte) (unlock func()) {
+	key := compileKey{cacheDir, sum}
+	compiling.Lock()
+	if compiling.keys == nil {
+		compiling.keys = map[compileKey]*compileLock{}
+	}
+	l := compiling.keys[key]
+	if l == nil {
+		l = &compileLock{}
+		compiling.keys[key] = l
+	}
+	l.users++
+	compiling.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		compiling.Lock()
+		if l.users--; l.users == 0 {
+			delete(compiling.keys, key)
+		}
+		compiling.Unlock()
 	}
 }
