@@ -163,7 +163,8 @@ func forgetValidated(sum [sha256.Size]byte, cacheDir string) {
 // publishes a module it read from its file cache before it compiles the
 // module's entry preambles (wazevo engine_cache.go, getCompiledModule):
 // another load of the same bytes found it compiled and instantiated it
-// without them (an index out of range, or a call through a nil preamble).
+// without them (an index out of range, or a call through a nil preamble;
+// wazero issue #2547, open).
 // Loads of the same bytes wait for the first, which they would otherwise
 // have compiled again; others do not wait.
 var compiling struct {
