@@ -116,7 +116,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		// CompileModule below.
 		var compiled wazero.CompiledModule
 		var err error
-		if compiled, err, panicked = tryTrustedCompile(ctx, rt, wasm); err == nil {
+		if compiled, panicked, err = tryTrustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
 			if !onDisk && cacheDir != "" {
 				// Validated in this process, loaded with another
@@ -138,14 +138,14 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	return compiled, err
 }
 
-func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, err error, panicked bool) {
+func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, panicked bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			compiled, err, panicked = nil, fmt.Errorf("trustedCompile panicked: %v", p), true
+			compiled, panicked, err = nil, true, fmt.Errorf("trustedCompile panicked: %v", p)
 		}
 	}()
 	compiled, err = trustedCompile(ctx, rt, wasm)
-	return compiled, err, false
+	return compiled, false, err
 }
 
 // forgetValidated forgets a module remembered as valid that wazero refuses.
