@@ -28,17 +28,31 @@ def describe(path, cache, **kw):
     m.close()
     return out
 
-paths, cache = json.loads(sys.argv[1]), sys.argv[2]
+paths, cache, corpus = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 result = {}
 for p in paths:
     result[p] = {"default": describe(p, cache), "plain": describe(p, cache, interruptible=False),
                  "small": describe(p, cache, memory_limit=1 << 16)}
+calls = {}
+add = Module(corpus + "go/add_reactor.wasm", cache=cache)
+calls["add"] = [add.add(2, 3), add.add(2147483647, 1)]
+fib = Module(corpus + "rust/fibonacci.wasm", cache=cache, interruptible=False)
+calls["fibonacci"] = fib.fibonacci(20)
+try:
+    run(corpus + "wat/infinite_loop.wasm", cache=cache, timeout=0.2, capture_output=True)
+except Timeout as e:
+    calls["timeout"] = type(e).__name__
+try:
+    run(corpus + "c/crunch_numbers_infinite.wasm", cache=cache, timeout=0.2, capture_output=True)
+except Timeout as e:
+    calls["timeout_c"] = type(e).__name__
+result["calls"] = calls
 print(json.dumps(result))
 '''
 
 
 def _describe_all(paths, cache):
-    p = subprocess.run([sys.executable, "-c", DESCRIBE, json.dumps(paths), cache],
+    p = subprocess.run([sys.executable, "-c", DESCRIBE, json.dumps(paths), cache, CORPUS + os.sep],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout.splitlines()[-1])
@@ -60,3 +74,6 @@ def test_a_remembered_module_loads_as_the_first_time(tmp_path):
     second = _describe_all(paths, cache)
     for p in paths:
         assert second[p] == first[p], p
+    assert first["calls"] == {"add": [5, -2147483648], "fibonacci": first["calls"]["fibonacci"],
+                              "timeout": "Timeout", "timeout_c": "Timeout"}
+    assert second["calls"] == first["calls"]
