@@ -27,8 +27,14 @@ import (
 // (trustedCompile, below). Everything else CompileModule does still runs:
 // decoding, the module-level checks, the cache lookup.
 //
-// A marker is trusted as much as the cache directory it sits in: whoever
-// can write there can already plant compiled machine code in wazero's cache.
+// A marker makes gowasm compile bytes without validating their bodies, and
+// an invalid body compiles to code that reads and writes outside the
+// sandbox: a marker is only trusted in a marker directory that is this
+// user's and that no one else can write to (privateDir; wazero's own cache
+// subdirectory is created private the same way). A cache directory others
+// can write to (a shared or world-writable one) could otherwise be given a
+// marker directory by someone else, before gowasm creates its own, while
+// wazero's cache beside it stays private.
 
 // trustedCompiles counts the loads that skipped validation (for tests).
 var trustedCompiles atomic.Int64
@@ -46,15 +52,26 @@ func validatedDir(cacheDir string) string {
 	return filepath.Join(cacheDir, fmt.Sprintf("validated-%s-%x", trusted().version, uint64(coreFeatures)))
 }
 
+// isValidated says whether wazero validated the module before: in this
+// process, or, as a marker in cacheDir says, in another.
 func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
+	inProcess, onDisk := validatedWhere(sum, cacheDir)
+	return inProcess || onDisk
+}
+
+func validatedWhere(sum [sha256.Size]byte, cacheDir string) (inProcess, onDisk bool) {
 	validated.Lock()
-	ok := validated.sums[sum]
+	inProcess = validated.sums[sum]
 	validated.Unlock()
-	if ok || cacheDir == "" {
-		return ok
+	if cacheDir == "" {
+		return inProcess, false
 	}
-	_, err := os.Stat(filepath.Join(validatedDir(cacheDir), hex.EncodeToString(sum[:])))
-	return err == nil
+	dir := validatedDir(cacheDir)
+	if !privateDir(dir) {
+		return inProcess, false
+	}
+	_, err := os.Lstat(filepath.Join(dir, hex.EncodeToString(sum[:])))
+	return inProcess, err == nil
 }
 
 // rememberValidated records that wazero validated the module: in the
@@ -70,12 +87,9 @@ func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
 	if cacheDir == "" {
 		return
 	}
-	marker := filepath.Join(validatedDir(cacheDir), hex.EncodeToString(sum[:]))
-	if _, err := os.Stat(marker); err == nil {
-		return
-	}
-	if os.MkdirAll(filepath.Dir(marker), 0o755) == nil {
-		if f, err := os.OpenFile(marker, os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+	dir := validatedDir(cacheDir)
+	if os.MkdirAll(dir, 0o700) == nil && privateDir(dir) {
+		if f, err := os.OpenFile(filepath.Join(dir, hex.EncodeToString(sum[:])), os.O_CREATE|os.O_WRONLY, 0o600); err == nil {
 			f.Close()
 		}
 	}
@@ -94,17 +108,100 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	}()
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
 	sum := sha256.Sum256(wasm)
-	if trusted().ok && isValidated(sum, cacheDir) {
-		// Any error (a memory above this runtime's limit, say) is
-		// reported the usual way, by wazero's own CompileModule below.
-		if compiled, err := trustedCompile(ctx, rt, wasm); err == nil {
+	defer lockCompile(cacheDir, sum)()
+	panicked := false
+	if inProcess, onDisk := validatedWhere(sum, cacheDir); trusted().ok && (inProcess || onDisk) {
+		// Any error (a memory above this runtime's limit, say), and a
+		// panic, is reported the usual way, by wazero's own
+		// CompileModule below.
+		var compiled wazero.CompiledModule
+		var err error
+		if compiled, panicked, err = tryTrustedCompile(ctx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
-			rememberValidated(sum, cacheDir) // a new cache directory learns it too
+			if !onDisk && cacheDir != "" {
+				// Validated in this process, loaded with another
+				// cache directory: the next process need not
+				// validate either.
+				rememberValidated(sum, cacheDir)
+			}
 			return compiled, nil
 		}
 	}
 	if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
 		rememberValidated(sum, cacheDir)
+	} else if panicked {
+		// Not a refusal of this runtime's (a memory limit, which
+		// another load may not have) but wazero failing on bodies it
+		// did not validate, and now refuses: a corrupt marker.
+		forgetValidated(sum, cacheDir)
 	}
 	return compiled, err
+}
+
+func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, panicked bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, panicked, err = nil, true, fmt.Errorf("trustedCompile panicked: %v", p)
+		}
+	}()
+	compiled, err = trustedCompile(ctx, rt, wasm)
+	return compiled, false, err
+}
+
+// forgetValidated forgets a module remembered as valid that wazero refuses.
+func forgetValidated(sum [sha256.Size]byte, cacheDir string) {
+	validated.Lock()
+	delete(validated.sums, sum)
+	validated.Unlock()
+	if dir := validatedDir(cacheDir); cacheDir != "" && privateDir(dir) {
+		os.Remove(filepath.Join(dir, hex.EncodeToString(sum[:])))
+	}
+}
+
+// One load at a time compiles given bytes with a given cache (one wazero
+// engine: the in-memory one, or a directory's). wazero v1.12.0's engine
+// publishes a module it read from its file cache before it compiles the
+// module's entry preambles (wazevo engine_cache.go, getCompiledModule):
+// another load of the same bytes found it compiled and instantiated it
+// without them (an index out of range, or a call through a nil preamble;
+// wazero issue #2547, open).
+// Loads of the same bytes wait for the first, which they would otherwise
+// have compiled again; others do not wait.
+var compiling struct {
+	sync.Mutex
+	keys map[compileKey]*compileLock
+}
+
+type compileKey struct {
+	cacheDir string
+	sum      [sha256.Size]byte
+}
+
+type compileLock struct {
+	sync.Mutex
+	users int
+}
+
+func lockCompile(cacheDir string, sum [sha256.Size]byte) (unlock func()) {
+	key := compileKey{cacheDir, sum}
+	compiling.Lock()
+	if compiling.keys == nil {
+		compiling.keys = map[compileKey]*compileLock{}
+	}
+	l := compiling.keys[key]
+	if l == nil {
+		l = &compileLock{}
+		compiling.keys[key] = l
+	}
+	l.users++
+	compiling.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		compiling.Lock()
+		if l.users--; l.users == 0 {
+			delete(compiling.keys, key)
+		}
+		compiling.Unlock()
+	}
 }

@@ -3,12 +3,17 @@ package host
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 )
@@ -168,13 +173,414 @@ func TestLoadsRememberValidation(t *testing.T) {
 // message, from the usual path.
 func TestValidatedModuleErrorsAsBefore(t *testing.T) {
 	wasm := corpus(t, "go/add_reactor.wasm")
-	m, err := NewModule(wasm, Config{})
+	m, err := NewModule(wasm, Config{NoInterrupts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Free()
-	_, err = NewModule(wasm, Config{MemoryLimit: 1 << 16})
+	_, err = NewModule(wasm, Config{MemoryLimit: 1 << 16, NoInterrupts: true})
 	if err == nil || !strings.Contains(err.Error(), "memory") {
 		t.Fatalf("got %v", err)
+	}
+	// The bytes are no less valid for that.
+	if !isValidated(sha256.Sum256(wasm), "") {
+		t.Fatal("a module this runtime's limit refuses is no longer remembered as valid")
+	}
+}
+
+// invalidBody is a module whose only function, f() -> i32, has the body
+// given (no locals): for modules wazero's validator refuses.
+func invalidBody(body string) []byte {
+	code := "\x00" + body
+	fn := string([]byte{byte(len(code))}) + code
+	sec := "\x01" + fn
+	return []byte("\x00asm\x01\x00\x00\x00" +
+		"\x01\x05\x01\x60\x00\x01\x7f" + // type () -> i32
+		"\x03\x02\x01\x00" + // one function
+		"\x07\x05\x01\x01f\x00\x00" + // export "f"
+		"\x0a" + string([]byte{byte(len(sec))}) + sec)
+}
+
+// tooManyResults leaves two i32 where f returns one: invalid, yet it
+// compiles and runs when its body is not validated.
+var tooManyResults = invalidBody("\x41\x01\x41\x02\x0b")
+
+func forget(wasm []byte) {
+	sum := sha256.Sum256(wasm)
+	validated.Lock()
+	delete(validated.sums, sum)
+	validated.Unlock()
+}
+
+func plantMarker(t *testing.T, dir string, wasm []byte) {
+	t.Helper()
+	sum := sha256.Sum256(wasm)
+	if err := os.WriteFile(filepath.Join(dir, hex.EncodeToString(sum[:])), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestForeignMarkersNotTrusted: a marker makes gowasm compile bytes
+// without validating them, so only markers in a directory that no one
+// else can write count. A marker directory another user created first (in
+// a shared or world-writable cache directory, where wazero's own cache
+// subdirectory is still private to its owner), a symlink, or one others
+// can write to would let them have any module run unvalidated, and an
+// invalid module compiles to code that reads and writes outside the
+// sandbox.
+func TestForeignMarkersNotTrusted(t *testing.T) {
+	ctx := context.Background()
+	rt, _ := newRuntime(Config{})
+	_, err := rt.CompileModule(ctx, tooManyResults)
+	rt.Close(ctx)
+	if err == nil || !strings.Contains(err.Error(), "too many results") {
+		t.Fatalf("wazero accepted the invalid module (%v): the test module is wrong", err)
+	}
+	cases := map[string]func(t *testing.T, cacheDir, markerDir string){
+		"world-writable": func(t *testing.T, _, dir string) {
+			os.Mkdir(dir, 0o777)
+			os.Chmod(dir, 0o777)
+		},
+		"group-writable": func(t *testing.T, _, dir string) {
+			os.Mkdir(dir, 0o770)
+			os.Chmod(dir, 0o770)
+		},
+		"symlink": func(t *testing.T, cacheDir, dir string) {
+			elsewhere := filepath.Join(t.TempDir(), "markers")
+			os.Mkdir(elsewhere, 0o700)
+			if err := os.Symlink(elsewhere, dir); err != nil {
+				t.Skip(err)
+			}
+		},
+		"another user's": func(t *testing.T, _, dir string) {
+			if os.Geteuid() != 0 {
+				t.Skip("needs root to give the directory away")
+			}
+			os.Mkdir(dir, 0o755)
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Skip(err)
+			}
+		},
+	}
+	for name, setup := range cases {
+		t.Run(name, func(t *testing.T) {
+			cacheDir := t.TempDir()
+			dir := validatedDir(cacheDir)
+			setup(t, cacheDir, dir)
+			plantMarker(t, dir, tooManyResults)
+			forget(tooManyResults)
+			before := trustedCompiles.Load()
+			m, err := NewModule(tooManyResults, Config{CacheDir: cacheDir, NoInterrupts: true})
+			if err == nil {
+				m.Free()
+			}
+			if trustedCompiles.Load() != before || err == nil || !strings.Contains(err.Error(), "too many results") {
+				t.Fatalf("a planted marker was trusted: the invalid module loaded without validation (err %v)", err)
+			}
+		})
+	}
+}
+
+// TestTrustedCompilePanicFallsBack: a module remembered as valid that is
+// not (a corrupt marker) makes wazero's compiler panic on bodies it never
+// checks; the load then goes the usual way, failing with wazero's own
+// message, and the marker is forgotten.
+func TestTrustedCompilePanicFallsBack(t *testing.T) {
+	bad := invalidBody("\x6a\x0b") // i32.add on an empty stack
+	dir := t.TempDir()
+	os.MkdirAll(validatedDir(dir), 0o700)
+	plantMarker(t, validatedDir(dir), bad)
+	forget(bad)
+	_, err := NewModule(bad, Config{CacheDir: dir, NoInterrupts: true})
+	if err == nil || !strings.Contains(err.Error(), "cannot pop") {
+		t.Fatalf("got %v, want wazero's validation error", err)
+	}
+	if isValidated(sha256.Sum256(bad), dir) {
+		t.Fatal("the corrupt marker is still trusted")
+	}
+}
+
+// equivalenceModules: every module of the corpus and the Python tests'
+// Go guests (in .cache/guests once the Python suite or
+// tests/conftest.py's build_guests has built them), by name.
+func equivalenceModules(t *testing.T) map[string][]byte {
+	mods := map[string][]byte{"testWasm": testWasm}
+	for _, root := range []string{corpusDir(t), filepath.Join("..", "..", "..", ".cache", "guests")} {
+		filepath.Walk(root, func(path string, fi os.FileInfo, err error) error {
+			if err == nil && strings.HasSuffix(path, ".wasm") {
+				if b, err := os.ReadFile(path); err == nil {
+					mods[path] = b
+				}
+			}
+			return nil
+		})
+	}
+	return mods
+}
+
+// TestTrustedCompileMatchesWazeroEverywhere: for every module wazero
+// accepts, as it is and instrumented, the trusted path (in a runtime with
+// an empty cache, so that its engine compiles what it did not validate)
+// keeps the same module, type IDs and definitions as wazero's own
+// CompileModule.
+func TestTrustedCompileMatchesWazeroEverywhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles every module of the corpus twice")
+	}
+	ctx := context.Background()
+	// wazero's side in the interpreter (the decoded module does not depend
+	// on the engine, and it compiles faster); the trusted side with an
+	// empty cache, so that its engine compiles what it did not validate.
+	reference := func() wazero.Runtime {
+		return wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithCoreFeatures(coreFeatures))
+	}
+	fresh := func() wazero.Runtime {
+		return wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().
+			WithCompilationCache(wazero.NewCompilationCache()).WithCoreFeatures(coreFeatures))
+	}
+	n := 0
+	for name, wasm := range equivalenceModules(t) {
+		variants := map[string][]byte{name: wasm}
+		if inst, err := instrument(wasm); err == nil {
+			variants[name+" (instrumented)"] = inst
+		}
+		for name, wasm := range variants {
+			rtA, rtB := reference(), fresh()
+			want, err := rtA.CompileModule(ctx, wasm)
+			if err != nil {
+				t.Logf("%s: wazero refuses it: %v", name, err)
+				rtA.Close(ctx)
+				rtB.Close(ctx)
+				continue
+			}
+			got, err := trustedCompile(ctx, rtB, wasm)
+			if err != nil {
+				t.Fatalf("%s: trustedCompile: %v", name, err)
+			}
+			n++
+			if !reflect.DeepEqual(moduleOf(got), moduleOf(want)) {
+				t.Errorf("%s: the module trustedCompile decoded differs from wazero's", name)
+			}
+			cm := trusted().cm["typeIDs"]
+			if a, b := field(reflect.ValueOf(got).UnsafePointer(), cm).Interface(), field(reflect.ValueOf(want).UnsafePointer(), cm).Interface(); !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: type IDs %v, wazero's %v", name, a, b)
+			}
+			if !reflect.DeepEqual(got.ExportedFunctions(), want.ExportedFunctions()) ||
+				!reflect.DeepEqual(got.ImportedFunctions(), want.ImportedFunctions()) ||
+				!reflect.DeepEqual(got.ExportedMemories(), want.ExportedMemories()) ||
+				!reflect.DeepEqual(got.ImportedMemories(), want.ImportedMemories()) ||
+				got.Name() != want.Name() || !reflect.DeepEqual(got.CustomSections(), want.CustomSections()) {
+				t.Errorf("%s: definitions differ", name)
+			}
+			// After the definitions were built: no GoFunc left behind.
+			if !reflect.DeepEqual(moduleOf(got), moduleOf(want)) {
+				t.Errorf("%s: the modules differ once their definitions are built", name)
+			}
+			rtA.Close(ctx)
+			rtB.Close(ctx)
+		}
+	}
+	t.Logf("%d modules compared", n)
+}
+
+// TestConcurrentTrustedLoads: goroutines loading the same and different
+// modules at once, validated and not, through markers and the process's
+// memory, all work (run it with -race).
+func TestConcurrentTrustedLoads(t *testing.T) {
+	mods := [][]byte{testWasm, corpus(t, "go/add_reactor.wasm"), corpus(t, "rust/fibonacci.wasm")}
+	for _, w := range mods {
+		forget(w)
+	}
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 6; i++ {
+				w := mods[(g+i)%len(mods)]
+				cfg := Config{NoInterrupts: (g+i)%2 == 0}
+				if g%2 == 0 {
+					cfg.CacheDir = dir
+				}
+				if i == 3 {
+					forget(w) // as a new process would
+				}
+				m, err := NewModule(w, cfg)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(m.Info().Exports) == 0 {
+					errs <- errors.New("no exports")
+				}
+				m.Free()
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if trustedCompiles.Load() == 0 {
+		t.Error("no load was trusted")
+	}
+}
+
+// TestTrustedLoadLeavesMarker: a module validated in this process and
+// then loaded with another cache directory is remembered there too; and a
+// marker with no compiled code beside it (wazero's cache emptied) makes
+// the engine compile the validated bytes, which works.
+func TestTrustedLoadLeavesMarker(t *testing.T) {
+	wasm := corpus(t, "go/add_reactor.wasm")
+	sum := sha256.Sum256(wasm)
+	a, b := t.TempDir(), t.TempDir()
+	forget(wasm)
+	for i, dir := range []string{a, b} {
+		before := trustedCompiles.Load()
+		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trusted := trustedCompiles.Load() > before; trusted != (i == 1) || callAdd(t, m) != 5 {
+			t.Fatalf("load %d: trusted %v", i, trusted)
+		}
+		m.Free()
+	}
+	forget(wasm) // a new process
+	if !isValidated(sum, b) {
+		t.Error("the second cache directory has no marker: the next process validates again")
+	}
+	// Only the marker, in a new cache directory: nothing compiled yet.
+	c := t.TempDir()
+	os.MkdirAll(validatedDir(c), 0o700)
+	plantMarker(t, validatedDir(c), wasm)
+	before := trustedCompiles.Load()
+	m, err := NewModule(wasm, Config{CacheDir: c, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if trustedCompiles.Load() == before || callAdd(t, m) != 5 {
+		t.Fatal("a trusted load with no cached code failed")
+	}
+}
+
+// TestMirrorOffLoadsAsBefore: with the trusted path off (another wazero),
+// a module with a marker loads the usual way, validated.
+func TestMirrorOffLoadsAsBefore(t *testing.T) {
+	m := trusted()
+	saved := *m
+	defer func() { *m = saved }()
+	wasm := corpus(t, "go/add_reactor.wasm")
+	dir := t.TempDir()
+	mod, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.Free()
+	*m = mirror{why: "a test", version: saved.version}
+	if _, err := trustedCompile(context.Background(), nil, wasm); err == nil {
+		t.Fatal("trustedCompile ran with the mirror off")
+	}
+	before := trustedCompiles.Load()
+	mod, err = NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mod.Free()
+	if trustedCompiles.Load() != before || callAdd(t, mod) != 5 {
+		t.Fatal("the trusted path ran with the mirror off")
+	}
+	if _, err := NewModule(tooManyResults, Config{CacheDir: dir, NoInterrupts: true}); err == nil {
+		t.Fatal("an invalid module loaded")
+	}
+}
+
+func leb128(n int) []byte {
+	var out []byte
+	for {
+		b := byte(n & 0x7f)
+		if n >>= 7; n == 0 {
+			return append(out, b)
+		}
+		out = append(out, b|0x80)
+	}
+}
+
+// manyTypes is a module with n distinct function types and one function,
+// f() -> i32: wazero compiles an entry preamble per type.
+func manyTypes(n int) []byte {
+	vts := []byte{0x7f, 0x7e, 0x7d, 0x7c}
+	types := []byte{0x60, 0, 1, 0x7f} // type 0: () -> i32
+	for i := 1; i < n; i++ {
+		var params []byte
+		for x := i; x > 0; x /= 4 {
+			params = append(params, vts[x%4])
+		}
+		types = append(append(append(append(types, 0x60), leb128(len(params))...), params...), 1, 0x7f)
+	}
+	sec := func(id byte, body []byte) []byte {
+		return append(append([]byte{id}, leb128(len(body))...), body...)
+	}
+	out := []byte("\x00asm\x01\x00\x00\x00")
+	out = append(out, sec(1, append(leb128(n), types...))...)
+	out = append(out, sec(3, []byte{1, 0})...)
+	out = append(out, sec(7, []byte{1, 1, 'f', 0, 0})...)
+	return append(out, sec(10, []byte{1, 4, 0, 0x41, 7, 0x0b})...)
+}
+
+// TestConcurrentLoadsFromDiskCache: two loads of one module in a new
+// process, from a warm disk cache, the second starting while the first
+// is in wazero. wazero v1.12.0's engine publishes a module read from its
+// file cache before it compiles the module's entry preambles (wazevo
+// engine_cache.go, getCompiledModule), so the second load, finding it
+// compiled, instantiated it without them: "index out of range" in
+// moduleEngine.NewFunction (seen from Python threads loading a Go module),
+// or a call through a nil preamble. Skipping validation made the second
+// load arrive sooner, and this likelier.
+func TestConcurrentLoadsFromDiskCache(t *testing.T) {
+	wasm := manyTypes(16000) // ~50-100 ms of preambles
+	dir := t.TempDir()
+	m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	caches.Lock()
+	saved := caches.dirs[dir]
+	caches.Unlock()
+	defer func() {
+		caches.Lock()
+		caches.dirs[dir] = saved
+		caches.Unlock()
+	}()
+	for _, after := range []time.Duration{0, 5, 10, 20, 40, 60} {
+		caches.Lock()
+		delete(caches.dirs, dir) // a new process: a new engine, reading its file cache
+		caches.Unlock()
+		done := make(chan error, 2)
+		load := func() {
+			defer func() {
+				if p := recover(); p != nil {
+					done <- fmt.Errorf("panic: %v", p)
+				}
+			}()
+			m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+			if err == nil {
+				m.Free()
+			}
+			done <- err
+		}
+		go load()
+		time.Sleep(after * time.Millisecond)
+		go load()
+		for i := 0; i < 2; i++ {
+			if err := <-done; err != nil {
+				t.Errorf("a second load %d ms after the first: %v", after, err)
+			}
+		}
 	}
 }
