@@ -5,7 +5,11 @@ package main
 */
 import "C"
 
-import "github.com/gowasm/gowasm/gohost/internal/host"
+import (
+	"unsafe"
+
+	"github.com/gowasm/gowasm/gohost/internal/host"
+)
 
 // Each host.Code is the gowasm.h constant of its name: gowasm.h is the one
 // source of the numbers, and a difference fails to compile here (one of
@@ -39,4 +43,15 @@ const (
 	_ = uint(host.ErrTimeout - C.GOWASM_ERR_TIMEOUT)
 	_ = uint(C.GOWASM_ERR_GUEST - host.ErrGuest)
 	_ = uint(host.ErrGuest - C.GOWASM_ERR_GUEST)
+)
+
+// host.Span is gowasm.h's gowasm_span, which gowasm_call_typed_map casts
+// (typed.go): a difference of size or offset fails to compile here.
+const (
+	_ = uint(unsafe.Sizeof(C.gowasm_span{}) - unsafe.Sizeof(host.Span{}))
+	_ = uint(unsafe.Sizeof(host.Span{}) - unsafe.Sizeof(C.gowasm_span{}))
+	_ = uint(unsafe.Offsetof(C.gowasm_span{}.len) - unsafe.Offsetof(host.Span{}.Len))
+	_ = uint(unsafe.Offsetof(host.Span{}.Len) - unsafe.Offsetof(C.gowasm_span{}.len))
+	_ = uint(unsafe.Sizeof(C.gowasm_span{}.len) - unsafe.Sizeof(host.Span{}.Len))
+	_ = uint(unsafe.Sizeof(host.Span{}.Len) - unsafe.Sizeof(C.gowasm_span{}.len))
 )
