@@ -106,8 +106,8 @@ class Module:
             Ctrl-C on the main thread (``KeyboardInterrupt``), ``close()``
             from another thread, and Go's garbage collector getting through
             while it runs (else a long call stalls other threads' loads).
-            The checks cost up to ~2.3x on tight loops (~1.0x on fib or
-            sha256), so the default (None) is on only where a person waits
+            The checks cost up to ~2.8x on tight loops (1.0-1.3x on fib
+            or sha256), so the default (None) is on only where a person waits
             (REPL, IPython, Jupyter; ``$GOWASM_INTERRUPTIBLE=1`` elsewhere)
             or with a ``timeout``.
 

@@ -50,7 +50,7 @@ type Config struct {
 	MemoryLimit uint64 `json:"memory_limit"`
 	// NoInterrupts leaves the module uninstrumented: it runs without the
 	// checks that stop it (timeouts, Ctrl-C, close during a call), which
-	// cost up to ~2.3x on tight loops, ~1.0x on fib or sha256 (see
+	// cost up to ~2.8x on tight loops, 1.0-1.3x on fib or sha256 (see
 	// RATIONALE.md, "Stopping guests").
 	NoInterrupts bool `json:"no_interrupts"`
 }
