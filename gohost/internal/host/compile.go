@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -127,7 +128,11 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 			return compiled, nil
 		}
 	}
-	if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
+	compiled, err = rt.CompileModule(ctx, wasm)
+	if err != nil && strings.HasPrefix(err.Error(), "compilationcache: ") && dropCacheEntry(rt, wasm, cacheDir) {
+		compiled, err = rt.CompileModule(ctx, wasm) // compiles afresh, and caches again
+	}
+	if err == nil {
 		rememberValidated(sum, cacheDir)
 	} else if panicked {
 		// Not a refusal of this runtime's (a memory limit, which
@@ -204,4 +209,26 @@ func lockCompile(cacheDir string, sum [sha256.Size]byte) (unlock func()) {
 		}
 		compiling.Unlock()
 	}
+}
+
+// dropCacheEntry removes wasm's compiled code from cacheDir after wazero
+// failed to read it ("compilationcache: checksum mismatch", or a short
+// file): wazero reports that as the load's error, every time, until the
+// entry is gone, where a stale entry (another wazero version's) it deletes
+// itself and compiles again. The entry is looked for in every wazero
+// version's subdirectory; it reports whether one was removed.
+func dropCacheEntry(rt wazero.Runtime, wasm []byte, cacheDir string) bool {
+	if cacheDir == "" {
+		return false
+	}
+	name, err := cacheEntryName(rt, wasm)
+	if err != nil {
+		return false
+	}
+	entries, _ := filepath.Glob(filepath.Join(cacheDir, "wazero-*", name))
+	removed := false
+	for _, e := range entries {
+		removed = os.Remove(e) == nil || removed
+	}
+	return removed
 }

@@ -584,3 +584,55 @@ func TestConcurrentLoadsFromDiskCache(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptCacheEntryIsReplaced: wazero refuses a cache entry it cannot
+// read (a flipped byte: checksum mismatch; a short file) as the load's
+// error, every time until the file goes; the load now removes it and
+// compiles again, and the next process finds a good entry.
+func TestCorruptCacheEntryIsReplaced(t *testing.T) {
+	wasm := corpus(t, "go/add_reactor.wasm")
+	dir := t.TempDir()
+	fresh := func() { // as a new process: wazero's in-memory copy forgotten
+		caches.Lock()
+		delete(caches.dirs, dir)
+		caches.Unlock()
+	}
+	load := func(what string) {
+		t.Helper()
+		fresh()
+		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		defer m.Free()
+		if got := callAdd(t, m); got != 5 {
+			t.Fatalf("%s: add(2, 3) = %d", what, got)
+		}
+	}
+	load("first load")
+	entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries: %v", entries)
+	}
+	entry := entries[0]
+	for _, damage := range []struct {
+		what string
+		do   func(b []byte) []byte
+	}{
+		{"a flipped byte", func(b []byte) []byte { b[len(b)/2] ^= 0xff; return b }},
+		{"a short file", func(b []byte) []byte { return b[:len(b)/3] }},
+	} {
+		b, err := os.ReadFile(entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(entry, damage.do(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		load("the load after " + damage.what)
+		if after, err := os.ReadFile(entry); err != nil || len(after) != len(b) {
+			t.Fatalf("after %s the entry was not written again (%d bytes, was %d): %v", damage.what, len(after), len(b), err)
+		}
+		load("the load after that")
+	}
+}

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"reflect"
 	"runtime/debug"
@@ -282,4 +283,36 @@ func trustedCompile(ctx context.Context, r wazero.Runtime, binary []byte) (wazer
 		return nil, err
 	}
 	return c.Interface().(wazero.CompiledModule), nil
+}
+
+// fileCacheKey is wazero's internal/engine/wazevo.fileCacheKey: the name
+// (hex) of a module's entry in a cache directory. filecache.Key is a
+// [32]byte; its argument a *wasm.Module, typed here as unsafe.Pointer.
+//
+//go:linkname fileCacheKey github.com/tetratelabs/wazero/internal/engine/wazevo.fileCacheKey
+func fileCacheKey(module unsafe.Pointer) [32]byte
+
+// cacheEntryName is the file name wazero gives binary's compiled code in a
+// cache directory (in its version's subdirectory), as r would compile it.
+func cacheEntryName(r wazero.Runtime, binary []byte) (string, error) {
+	m := trusted()
+	if !m.ok {
+		return "", errors.New("gowasm: the mirror of wazero is off: " + m.why)
+	}
+	rv := reflect.ValueOf(r)
+	if rv.Type() != reflect.PointerTo(m.runtime) {
+		return "", errors.New("gowasm: not wazero's runtime")
+	}
+	rp := rv.UnsafePointer()
+	get := func(name string) reflect.Value { return field(rp, m.rt[name]) }
+	modPtr, err := decodeModule(binary, api.CoreFeatures(get("enabledFeatures").Uint()), uint32(get("memoryLimitPages").Uint()),
+		get("memoryCapacityFromMax").Bool(), !get("dwarfDisabled").Bool(), get("storeCustomSections").Bool())
+	if err != nil {
+		return "", err
+	}
+	var noListeners []experimental.FunctionListener
+	reflect.NewAt(m.module, modPtr).MethodByName("AssignModuleID").Call([]reflect.Value{
+		reflect.ValueOf(binary), reflect.ValueOf(noListeners), reflect.ValueOf(get("ensureTermination").Bool())})
+	key := fileCacheKey(modPtr)
+	return hex.EncodeToString(key[:]), nil
 }
