@@ -22,48 +22,58 @@ static size_t gw_watch_flag_offset(void) { return offsetof(struct gw_watch, flag
 static size_t gw_watch_running_offset(void) { return offsetof(struct gw_watch, running); }
 static size_t gw_watch_calls_offset(void) { return offsetof(struct gw_watch, calls); }
 
+// The watcher's thread, lock and sleep: Win32's on Windows, POSIX's
+// elsewhere. Ctrl-C (SIGINT, below) is counted only where there are
+// POSIX signals; on Windows Ctrl-C is Python's alone.
 #ifdef _WIN32
-// No C watcher on Windows yet: startWatcher runs the Go one (which cannot
-// get through a stop-the-world waiting for a guest), and Ctrl-C is Python's.
-static void gw_watch_add(struct gw_watch *w) {}
-static void gw_watch_remove(struct gw_watch *w) {}
-static int gw_watcher_start(long tick_ns) { return 0; }
-uint32_t gw_sigints;
+#include <windows.h>
+static SRWLOCK gw_mu = SRWLOCK_INIT;
+static void gw_lock(void) { AcquireSRWLockExclusive(&gw_mu); }
+static void gw_unlock(void) { ReleaseSRWLockExclusive(&gw_mu); }
+static void gw_sleep_ns(long ns) { Sleep((DWORD)(ns / 1000000L)); }
+static void gw_rechain_sigint(void) {}
 #else
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+static pthread_mutex_t gw_mu = PTHREAD_MUTEX_INITIALIZER;
+static void gw_lock(void) { pthread_mutex_lock(&gw_mu); }
+static void gw_unlock(void) { pthread_mutex_unlock(&gw_mu); }
+static void gw_sleep_ns(long ns) {
+    struct timespec tick = {ns / 1000000000L, ns % 1000000000L};
+    nanosleep(&tick, NULL);
+}
+static void gw_rechain_sigint(void);
+#endif
 
 static long gw_tick_ns; // how long a call runs before it is asked to poll (host.WatchTick)
 
-static pthread_mutex_t gw_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct gw_watch **gw_watches;
 static uint32_t *gw_seen; // calls seen at the last tick, per watch
 static size_t gw_n, gw_cap;
 uint32_t gw_sigints; // SIGINTs seen (read by Go through host.Sigints; not static: cgo takes its address)
 static uint32_t gw_sigints_seen;
-static void gw_rechain_sigint(void);
 
 static void gw_watch_add(struct gw_watch *w) {
-    pthread_mutex_lock(&gw_mu);
+    gw_lock();
     if (gw_n == gw_cap) {
         size_t cap = gw_cap ? 2 * gw_cap : 64;
         struct gw_watch **ws = realloc(gw_watches, cap * sizeof *ws);
         uint32_t *seen = realloc(gw_seen, cap * sizeof *seen);
         if (ws) gw_watches = ws;
         if (seen) gw_seen = seen;
-        if (!ws || !seen) { pthread_mutex_unlock(&gw_mu); return; } // unwatched: still runs, only not stopped
+        if (!ws || !seen) { gw_unlock(); return; } // unwatched: still runs, only not stopped
         gw_cap = cap;
     }
     gw_watches[gw_n] = w;
     gw_seen[gw_n] = w->calls - 1;
     gw_n++;
-    pthread_mutex_unlock(&gw_mu);
+    gw_unlock();
 }
 
 // After gw_watch_remove returns, the watcher never touches w again.
 static void gw_watch_remove(struct gw_watch *w) {
-    pthread_mutex_lock(&gw_mu);
+    gw_lock();
     for (size_t i = 0; i < gw_n; i++) {
         if (gw_watches[i] == w) {
             gw_n--;
@@ -72,31 +82,45 @@ static void gw_watch_remove(struct gw_watch *w) {
             break;
         }
     }
-    pthread_mutex_unlock(&gw_mu);
+    gw_unlock();
 }
 
-static void *gw_watcher(void *arg) {
-    for (;;) {
-        // Idle (no module) it wakes ten times a second only.
-        long ns = gw_n ? gw_tick_ns : 10 * gw_tick_ns;
-        struct timespec tick = {ns / 1000000000L, ns % 1000000000L};
-        nanosleep(&tick, NULL);
-        gw_rechain_sigint();
-        pthread_mutex_lock(&gw_mu);
-        uint32_t sigints = __atomic_load_n(&gw_sigints, __ATOMIC_RELAXED);
-        int sigint = sigints != gw_sigints_seen;
-        gw_sigints_seen = sigints;
-        for (size_t i = 0; i < gw_n; i++) {
-            struct gw_watch *w = gw_watches[i];
-            uint32_t calls = __atomic_load_n(&w->calls, __ATOMIC_RELAXED);
-            int running = __atomic_load_n(&w->running, __ATOMIC_RELAXED);
-            // A call seen running at two ticks, or any on Ctrl-C, polls.
-            if (running && w->flag && (sigint || calls == gw_seen[i]))
-                __atomic_store_n(w->flag, 1, __ATOMIC_RELAXED); // any nonzero value asks for a poll
-            gw_seen[i] = calls;
-        }
-        pthread_mutex_unlock(&gw_mu);
+static void gw_watch_tick(void) {
+    // Idle (no module) it wakes ten times a second only.
+    gw_sleep_ns(gw_n ? gw_tick_ns : 10 * gw_tick_ns);
+    gw_rechain_sigint();
+    gw_lock();
+    uint32_t sigints = __atomic_load_n(&gw_sigints, __ATOMIC_RELAXED);
+    int sigint = sigints != gw_sigints_seen;
+    gw_sigints_seen = sigints;
+    for (size_t i = 0; i < gw_n; i++) {
+        struct gw_watch *w = gw_watches[i];
+        uint32_t calls = __atomic_load_n(&w->calls, __ATOMIC_RELAXED);
+        int running = __atomic_load_n(&w->running, __ATOMIC_RELAXED);
+        // A call seen running at two ticks, or any on Ctrl-C, polls.
+        if (running && w->flag && (sigint || calls == gw_seen[i]))
+            __atomic_store_n(w->flag, 1, __ATOMIC_RELAXED); // any nonzero value asks for a poll
+        gw_seen[i] = calls;
     }
+    gw_unlock();
+}
+
+#ifdef _WIN32
+static DWORD WINAPI gw_watcher(LPVOID arg) {
+    for (;;) gw_watch_tick();
+    return 0;
+}
+
+static int gw_watcher_start(long tick_ns) {
+    gw_tick_ns = tick_ns;
+    HANDLE t = CreateThread(NULL, 0, gw_watcher, NULL, 0, NULL);
+    if (t == NULL) return (int)GetLastError();
+    CloseHandle(t);
+    return 0;
+}
+#else
+static void *gw_watcher(void *arg) {
+    for (;;) gw_watch_tick();
     return NULL;
 }
 
@@ -167,7 +191,6 @@ import "C"
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 	"unsafe"
 
@@ -189,10 +212,6 @@ func startWatcher(mainThread uint64) error {
 	var err error
 	watcherOnce.Do(func() {
 		host.Sigints = (*uint32)(unsafe.Pointer(&C.gw_sigints))
-		if runtime.GOOS == "windows" {
-			host.StartGoWatcher(host.WatchTick)
-			return
-		}
 		if rc := C.gw_watcher_start(C.long(host.WatchTick.Nanoseconds())); rc != 0 {
 			err = fmt.Errorf("gowasm: starting the interrupt watcher failed (%d)", rc)
 			return

@@ -54,10 +54,10 @@ func SetWatcher(w WatchFuncs) { watchFuncs.Store(&w) }
 // longest a running guest holds up Go's garbage collector.
 const WatchTick = 10 * time.Millisecond
 
-// StartGoWatcher runs the watcher as a goroutine, where no thread of the
-// cgo layer's can (Windows, for now, and go test, which cannot use cgo). It
-// does what the C one does, but it cannot help while Go's garbage collector
-// waits for a running guest: then it waits too.
+// StartGoWatcher runs the watcher as a goroutine, for go test, which
+// cannot use cgo (the library runs the C one, gohost/watcher.go, on every
+// platform). It does what the C one does, but it cannot help while Go's
+// garbage collector waits for a running guest: then it waits too.
 func StartGoWatcher(tick time.Duration) (stop func()) {
 	var mu sync.Mutex
 	seen := map[*Watch]uint32{}
