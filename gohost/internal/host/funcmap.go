@@ -172,6 +172,9 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 	}
 	fn, ctx := f.fn, m.ctx
 	for i := 0; i < n; i++ {
+		if m.dead != nil { // a nested call killed the instance during an earlier element
+			return i, m.dead
+		}
 		for j, c := range cols {
 			v, ok := c.load(i, f.params[j])
 			if !ok {

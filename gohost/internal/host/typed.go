@@ -342,6 +342,12 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 		sink(cur, data)
 	}
 	for i := 0; i < n; i++ {
+		// A nested call (a host function's) that trapped kills the instance
+		// while the outer element's call goes on: no later element starts a
+		// call on it, as no later single call does.
+		if m.dead != nil {
+			return i, m.dead
+		}
 		cur = i
 		args := cols.args(i)
 		if perCall && !c.nested {
@@ -478,6 +484,9 @@ func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, s
 	}
 	data, _ := mem.Read(ptr, size)
 	sink(data)
+	if m.dead != nil { // as release: no guest code runs on a dead instance
+		return int64(size), nil
+	}
 	if err := c.free(free, ptr, size); err != nil {
 		return 0, err
 	}
