@@ -112,3 +112,36 @@ def corpus_manifest():
         return []
     with open(path, newline="") as f:
         return list(csv.DictReader(f, delimiter="\t"))
+
+
+# The typed convention's test guest, as WAT: a bump allocator that counts
+# live allocations (so a test can see that everything the host allocated was
+# freed), and echo/cat/take/len over (ptr, len) values. test_typed_fast.py
+# and test_typed_map.py each add the functions they need before the final ")".
+TYPED_GUEST_BASE = '''(module (memory (export "memory") 16)
+  (global $next (mut i32) (i32.const 1024)) (global $live (mut i32) (i32.const 0))
+  (func $malloc (export "malloc") (param i32) (result i32) (local $p i32)
+    global.get $next local.set $p
+    (global.set $next (i32.and (i32.add (i32.add (global.get $next) (local.get 0)) (i32.const 15)) (i32.const -16)))
+    (global.set $live (i32.add (global.get $live) (i32.const 1)))
+    (if (i32.gt_u (global.get $next) (i32.const 600000)) (then (global.set $next (i32.const 1024))))
+    local.get $p)
+  (func (export "free") (param i32) (global.set $live (i32.sub (global.get $live) (i32.const 1))))
+  (func (export "live") (result i32) global.get $live)
+  (func $pack (param i32 i32) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1))))
+  ;; echo(s) returns a copy of s made with malloc
+  (func $echo (export "echo") (param i32 i32) (result i64) (local $p i32)
+    (local.set $p (call $malloc (local.get 1)))
+    (memory.copy (local.get $p) (local.get 0) (local.get 1))
+    (call $pack (local.get $p) (local.get 1)))
+  ;; cat(a, b) -> a + b
+  (func (export "cat") (param i32 i32 i32 i32) (result i64) (local $p i32)
+    (local.set $p (call $malloc (i32.add (local.get 1) (local.get 3))))
+    (memory.copy (local.get $p) (local.get 0) (local.get 1))
+    (memory.copy (i32.add (local.get $p) (local.get 1)) (local.get 2) (local.get 3))
+    (call $pack (local.get $p) (i32.add (local.get 1) (local.get 3))))
+  ;; take(s, n) -> the first n bytes of s (n an i32), as a new allocation
+  (func (export "take") (param i32 i32 i32) (result i64) (call $echo (local.get 0) (local.get 2)))
+  (func (export "len") (param i32 i32) (result i32) (local.get 1))
+'''

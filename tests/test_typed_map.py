@@ -7,36 +7,13 @@ import threading
 import pytest
 
 from gowasm import Module, Timeout, Trap, WasmError
-from conftest import wat
+from conftest import TYPED_GUEST_BASE, wat
 
-# A bump allocator that counts live allocations (as in test_typed_fast), and
+# conftest's typed guest (a counting bump allocator, echo, cat...) and
 # functions that misbehave on one length: pick traps on a 7-byte value, wild
 # returns a pointer outside memory for one, latin returns a byte that is not
 # UTF-8 for one, spin loops n times.
-_GUEST = '''(module (memory (export "memory") 16)
-  (global $next (mut i32) (i32.const 1024)) (global $live (mut i32) (i32.const 0))
-  (func $malloc (export "malloc") (param i32) (result i32) (local $p i32)
-    global.get $next local.set $p
-    (global.set $next (i32.and (i32.add (i32.add (global.get $next) (local.get 0)) (i32.const 15)) (i32.const -16)))
-    (global.set $live (i32.add (global.get $live) (i32.const 1)))
-    (if (i32.gt_u (global.get $next) (i32.const 600000)) (then (global.set $next (i32.const 1024))))
-    local.get $p)
-  (func (export "free") (param i32) (global.set $live (i32.sub (global.get $live) (i32.const 1))))
-  (func (export "live") (result i32) global.get $live)
-  (func $pack (param i32 i32) (result i64)
-    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32)) (i64.extend_i32_u (local.get 1))))
-  (func $echo (export "echo") (param i32 i32) (result i64) (local $p i32)
-    (local.set $p (call $malloc (local.get 1)))
-    (memory.copy (local.get $p) (local.get 0) (local.get 1))
-    (call $pack (local.get $p) (local.get 1)))
-  (func (export "cat") (param i32 i32 i32 i32) (result i64) (local $p i32)
-    (local.set $p (call $malloc (i32.add (local.get 1) (local.get 3))))
-    (memory.copy (local.get $p) (local.get 0) (local.get 1))
-    (memory.copy (i32.add (local.get $p) (local.get 1)) (local.get 2) (local.get 3))
-    (call $pack (local.get $p) (i32.add (local.get 1) (local.get 3))))
-  (func (export "take") (param i32 i32 i32) (result i64) (call $echo (local.get 0) (local.get 2)))
-  (func (export "len") (param i32 i32) (result i32) (local.get 1))
-  (func (export "nothing") (param i32 i32))
+_GUEST = TYPED_GUEST_BASE + '''  (func (export "nothing") (param i32 i32))
   (func (export "fl") (param i32 i32 f64) (result i32) (local.get 1))
   (func (export "scale") (param f64 i32) (result f64)
     (select (f64.neg (local.get 0)) (local.get 0) (local.get 1)))
