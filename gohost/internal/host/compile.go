@@ -53,13 +53,8 @@ func validatedDir(cacheDir string) string {
 	return filepath.Join(cacheDir, fmt.Sprintf("validated-%s-%x", trusted().version, uint64(coreFeatures)))
 }
 
-// isValidated says whether wazero validated the module before: in this
+// validatedWhere says whether wazero validated the module before: in this
 // process, or, as a marker in cacheDir says, in another.
-func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
-	inProcess, onDisk := validatedWhere(sum, cacheDir)
-	return inProcess || onDisk
-}
-
 func validatedWhere(sum [sha256.Size]byte, cacheDir string) (inProcess, onDisk bool) {
 	validated.Lock()
 	inProcess = validated.sums[sum]

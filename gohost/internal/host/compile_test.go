@@ -34,6 +34,12 @@ func goModWazero() string {
 
 func init() { testBuildWazero = goModWazero() }
 
+// isValidated says whether a load would skip validating the module.
+func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
+	inProcess, onDisk := validatedWhere(sum, cacheDir)
+	return inProcess || onDisk
+}
+
 func callAdd(t *testing.T, m *Module) int64 {
 	t.Helper()
 	args := [4]uint64{2, 3}

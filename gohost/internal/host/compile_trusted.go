@@ -215,29 +215,36 @@ func callErr(out []reflect.Value) error {
 // validation skips code whose GoFunc is set (host functions).
 var skipBody any = struct{}{}
 
+// decodeAs decodes binary with wazero's decoder as runtime r's
+// CompileModule would (its features, memory limits and section options),
+// returning the *wasm.Module and a reader of r's fields.
+func decodeAs(r wazero.Runtime, binary []byte) (m *mirror, module unsafe.Pointer, get func(string) reflect.Value, err error) {
+	m = trusted()
+	if !m.ok {
+		return nil, nil, nil, errors.New("gowasm: the mirror of wazero is off: " + m.why)
+	}
+	rv := reflect.ValueOf(r)
+	if rv.Type() != reflect.PointerTo(m.runtime) {
+		return nil, nil, nil, errors.New("gowasm: not wazero's runtime")
+	}
+	rp := rv.UnsafePointer()
+	get = func(name string) reflect.Value { return field(rp, m.rt[name]) }
+	module, err = decodeModule(binary, api.CoreFeatures(get("enabledFeatures").Uint()), uint32(get("memoryLimitPages").Uint()),
+		get("memoryCapacityFromMax").Bool(), !get("dwarfDisabled").Bool(), get("storeCustomSections").Bool())
+	return m, module, get, err
+}
+
 // trustedCompile: see the top of the file, and wazero v1.12.0's
 // runtime.CompileModule, which it follows line by line.
 func trustedCompile(ctx context.Context, r wazero.Runtime, binary []byte) (wazero.CompiledModule, error) {
-	m := trusted()
-	if !m.ok {
-		return nil, errors.New("gowasm: the trusted compile path is off: " + m.why)
-	}
 	// gowasm sets no function listeners, so CompileModule's
 	// buildFunctionListeners would return none: noListeners below.
-	rv := reflect.ValueOf(r)
-	if rv.Type() != reflect.PointerTo(m.runtime) {
-		return nil, errors.New("gowasm: not wazero's runtime")
-	}
-	rp := rv.UnsafePointer()
-	get := func(name string) reflect.Value { return field(rp, m.rt[name]) }
-	features := api.CoreFeatures(get("enabledFeatures").Uint())
-	ensureTermination := get("ensureTermination").Bool()
-
-	modPtr, err := decodeModule(binary, features, uint32(get("memoryLimitPages").Uint()),
-		get("memoryCapacityFromMax").Bool(), !get("dwarfDisabled").Bool(), get("storeCustomSections").Bool())
+	m, modPtr, get, err := decodeAs(r, binary)
 	if err != nil {
 		return nil, err
 	}
+	features := api.CoreFeatures(get("enabledFeatures").Uint())
+	ensureTermination := get("ensureTermination").Bool()
 	mod := reflect.NewAt(m.module, modPtr)
 
 	// Validate everything but the function bodies.
@@ -295,18 +302,7 @@ func fileCacheKey(module unsafe.Pointer) [32]byte
 // cacheEntryName is the file name wazero gives binary's compiled code in a
 // cache directory (in its version's subdirectory), as r would compile it.
 func cacheEntryName(r wazero.Runtime, binary []byte) (string, error) {
-	m := trusted()
-	if !m.ok {
-		return "", errors.New("gowasm: the mirror of wazero is off: " + m.why)
-	}
-	rv := reflect.ValueOf(r)
-	if rv.Type() != reflect.PointerTo(m.runtime) {
-		return "", errors.New("gowasm: not wazero's runtime")
-	}
-	rp := rv.UnsafePointer()
-	get := func(name string) reflect.Value { return field(rp, m.rt[name]) }
-	modPtr, err := decodeModule(binary, api.CoreFeatures(get("enabledFeatures").Uint()), uint32(get("memoryLimitPages").Uint()),
-		get("memoryCapacityFromMax").Bool(), !get("dwarfDisabled").Bool(), get("storeCustomSections").Bool())
+	m, modPtr, get, err := decodeAs(r, binary)
 	if err != nil {
 		return "", err
 	}
