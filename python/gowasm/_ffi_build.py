@@ -134,6 +134,18 @@ static PyMethodDef gwpy_fast_defs[] = {
 /* In the stable ABI since 3.10, but cffi's Py_LIMITED_API (no version)
    hides the declaration: without it the pointer would be truncated to int. */
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+/* The first four arguments of call_typed and call_typed_map: the export's
+   and the allocator's handles, the shape and the result kind. */
+static int gwpy_typed_head(PyObject *const *args, uint64_t *func, uint64_t *allocator, long *shape, long *kind) {
+    *func = PyLong_AsUnsignedLongLong(args[0]);
+    if (*func == (uint64_t)-1 && PyErr_Occurred()) return -1;
+    *allocator = PyLong_AsUnsignedLongLong(args[1]);
+    if (*allocator == (uint64_t)-1 && PyErr_Occurred()) return -1;
+    *shape = PyLong_AsLong(args[2]);
+    *kind = PyLong_AsLong(args[3]);
+    if ((*shape == -1 || *kind == -1) && PyErr_Occurred()) return -1;
+    return 0;
+}
 static int gwpy_typed_arg(PyObject *o, const char **p, Py_ssize_t *n) {
     if (o == Py_None) { *p = NULL; *n = 0; return 0; }
     if (PyUnicode_Check(o)) { *p = PyUnicode_AsUTF8AndSize(o, n); return *p == NULL ? -1 : 0; }
@@ -152,13 +164,7 @@ static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_
     PyObject *res;
     (void)self;
     if (nargs != 8) { PyErr_SetString(PyExc_TypeError, "call_typed takes 8 arguments"); return NULL; }
-    func = PyLong_AsUnsignedLongLong(args[0]);
-    if (func == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    allocator = PyLong_AsUnsignedLongLong(args[1]);
-    if (allocator == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    shape = PyLong_AsLong(args[2]);
-    kind = PyLong_AsLong(args[3]);
-    if ((shape == -1 || kind == -1) && PyErr_Occurred()) return NULL;
+    if (gwpy_typed_head(args, &func, &allocator, &shape, &kind) < 0) return NULL;
     if (gwpy_typed_arg(args[4], &p0, &n0) < 0 || gwpy_typed_arg(args[5], &p1, &n1) < 0) return NULL;
     i0 = gwpy_to_c_i64(args[6]);
     if (i0 == -1 && PyErr_Occurred()) return NULL;
@@ -296,13 +302,7 @@ static PyObject *gwpy_fast_call_typed_map(PyObject *self, PyObject *const *args,
     PyObject *res = NULL;
     (void)self;
     if (nargs != 8) { PyErr_SetString(PyExc_TypeError, "call_typed_map takes 8 arguments"); return NULL; }
-    func = PyLong_AsUnsignedLongLong(args[0]);
-    if (func == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    allocator = PyLong_AsUnsignedLongLong(args[1]);
-    if (allocator == (uint64_t)-1 && PyErr_Occurred()) return NULL;
-    shape = PyLong_AsLong(args[2]);
-    kind = PyLong_AsLong(args[3]);
-    if ((shape == -1 || kind == -1) && PyErr_Occurred()) return NULL;
+    if (gwpy_typed_head(args, &func, &allocator, &shape, &kind) < 0) return NULL;
     for (j = 0; j < 4; j++) {
         PyObject *c = args[4 + j];
         if (c == Py_None) continue;
