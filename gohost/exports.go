@@ -102,6 +102,17 @@ func gowasm_classify(e *C.gowasm_error, namesJSON *C.char, out **C.char) (rc C.i
 	return C.GOWASM_OK
 }
 
+//export gowasm_cache_dir
+func gowasm_cache_dir(e *C.gowasm_error, dir *C.char, out **C.char) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	if dir == nil {
+		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_cache_dir needs a directory"})
+	}
+	choice, _ := json.Marshal(host.UsableCacheDir(C.GoString(dir)))
+	*out = C.CString(string(choice))
+	return C.GOWASM_OK
+}
+
 //export gowasm_module_close
 func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)

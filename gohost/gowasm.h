@@ -110,6 +110,15 @@ int32_t gowasm_module_info(gowasm_error *err, uint64_t module, char **json_out);
    classified. *kind_out is to be freed with gowasm_free. */
 int32_t gowasm_classify(gowasm_error *err, char *names_json, char **kind_out);
 
+/* The directory gowasm keeps compiled code in when asked for `dir` (its one
+   rule: the directory must be this user's and no one else's to change;
+   else gowasm's own subdirectory gowasm-<uid> of it; else none), as JSON
+   in *json_out, to be freed with gowasm_free: {"dir": d} ("" for none:
+   compile in memory) and, when dir is not used and nothing took its
+   place, "problem": a message saying why. Loading applies the same rule
+   to its configuration's cache_dir; the answer is kept per process. */
+int32_t gowasm_cache_dir(gowasm_error *err, char *dir, char **json_out);
+
 /* Closes a module: waits for a running call, then releases the runtime and
    the guest's memory. Its handles stay valid (calls fail with
    GOWASM_ERR_CLOSED) until gowasm_module_free. */

@@ -21,7 +21,7 @@ The engine is wazero (Go), embedded as a shared library and called through
 cffi. Importing gowasm is cheap: the library loads on first use.
 """
 
-from ._errors import (CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError,
+from ._errors import (CacheWarning, CompileError, ExitError, ForkError, GoBuildError, GoError, LinkError, ModuleClosedError,
                       OutOfBoundsError, Timeout, Trap, WasmError)
 from ._caller import Caller
 from ._memory import Memory
@@ -51,6 +51,7 @@ __all__ = [
     "GoError",
     "GoBuildError",
     "OutOfBoundsError",
+    "CacheWarning",
 ]
 
 __version__ = "0.1.0"

@@ -2,15 +2,31 @@
 
 Compiling a 2 MB Go module takes ~0.7-2 s; loading it from wazero's cache
 takes ~35 ms, so the disk cache is on by default.
+
+Compiled code in a cache directory is machine code the process runs, so a
+directory is used only when it is the user's own and no one else can change
+it; the rule is the engine's (gohost/internal/host/cachedir.go, asked
+through ``gowasm_cache_dir``), and what it decides is used for
+:meth:`gowasm.Module.from_go`'s builds too.
 """
 
+import json
 import os
 import sys
-from typing import Optional, Union
+import threading
+import warnings
+from typing import Optional, Set, Union
+
+from . import _native
+from ._errors import CacheWarning
 
 CACHE_ENV = "GOWASM_CACHE_DIR"
 
 CacheOption = Union[bool, None, str, "os.PathLike[str]"]
+
+_warned: Set[str] = set()
+_warned_lock = threading.Lock()
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def default_cache_dir() -> Optional[str]:
@@ -29,10 +45,41 @@ def default_cache_dir() -> Optional[str]:
 
 
 def resolve_cache_dir(cache: CacheOption) -> Optional[str]:
-    """Turns the ``cache=`` argument into a directory, or None for no disk
-    cache (compiled code is then still shared within the process)."""
+    """Turns the ``cache=`` argument into the directory to use, or None for
+    no disk cache (compiled code is then still shared within the process):
+    True is :func:`default_cache_dir`, False, None and ``""`` are none, and
+    a directory is used if :func:`usable_dir` allows it."""
     if cache is True:
-        return default_cache_dir()
-    if cache is False or cache is None:
+        directory = default_cache_dir()
+    elif cache is False or cache is None:
         return None
-    return os.path.abspath(os.fspath(cache))
+    else:
+        directory = os.fspath(cache)
+    if not directory:
+        return None
+    return usable_dir(os.path.abspath(directory))
+
+
+def usable_dir(directory: str) -> Optional[str]:
+    """The directory gowasm may keep code in when asked for ``directory``:
+    itself if it is the user's alone, else gowasm's private subdirectory
+    ``gowasm-<uid>`` of it, else None, with a :class:`gowasm.CacheWarning`
+    (once per directory) saying why."""
+    ffi, lib = _native.load()
+    choice = json.loads(_native.string_call(ffi, lib, lib.gowasm_cache_dir, os.fsencode(directory)))
+    problem = choice.get("problem")
+    if problem:
+        with _warned_lock:
+            first = directory not in _warned
+            _warned.add(directory)
+        if first:
+            warnings.warn(problem, CacheWarning, stacklevel=_caller_level())
+    return choice["dir"] or None
+
+
+def _caller_level() -> int:
+    """The stacklevel of the first frame outside gowasm (the user's call)."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+        level, frame = level + 1, frame.f_back
+    return level

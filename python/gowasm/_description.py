@@ -98,21 +98,10 @@ def _decode(data: Any) -> Info:
     )
 
 
-def _string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:
-    """Calls an ABI function whose last parameter receives a C string, and
-    returns that string (freed here)."""
-    out = ffi.new("char **")
-    _native.check_call_with(ffi, lib, function, *args, out)
-    try:
-        return str(ffi.string(out[0]).decode("utf-8"))
-    finally:
-        lib.gowasm_free(out[0])
-
-
 def loaded_info(handle: int) -> Info:
     """The engine's description of the loaded module ``handle``."""
     ffi, lib = _native.load()
-    return _decode(json.loads(_string_call(ffi, lib, lib.gowasm_module_info, handle)))
+    return _decode(json.loads(_native.string_call(ffi, lib, lib.gowasm_module_info, handle)))
 
 
 def classify(imports: Iterable[Import], exports: Iterable[Export]) -> str:
@@ -124,4 +113,4 @@ def classify(imports: Iterable[Import], exports: Iterable[Export]) -> str:
         "exports": [e.name for e in exports if e.kind == "func"],
     }
     ffi, lib = _native.load()
-    return _string_call(ffi, lib, lib.gowasm_classify, json.dumps(names).encode())
+    return _native.string_call(ffi, lib, lib.gowasm_classify, json.dumps(names).encode())

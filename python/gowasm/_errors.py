@@ -7,7 +7,7 @@ Argument mistakes raise Python's own :class:`TypeError` and
 from typing import Any, Optional
 
 __all__ = ["WasmError", "CompileError", "LinkError", "Trap", "ExitError", "ModuleClosedError", "Timeout", "ForkError",
-           "GoError", "GoBuildError", "OutOfBoundsError"]
+           "GoError", "GoBuildError", "OutOfBoundsError", "CacheWarning"]
 
 _TRACE_MARKER = "\nwasm stack trace:"
 
@@ -104,6 +104,12 @@ class Timeout(WasmError, TimeoutError):
         super().__init__(message)
         self.stdout = stdout
         self.stderr = stderr
+
+
+class CacheWarning(RuntimeWarning):
+    """A cache directory was not used (it is not yours alone, or cannot be
+    written to), so modules are compiled in memory, once per process. The
+    message says why and what to do; it is given once per directory."""
 
 
 class ForkError(WasmError):

@@ -30,7 +30,7 @@ import tempfile
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ._cache import default_cache_dir
+from ._cache import CACHE_ENV, resolve_cache_dir, usable_dir
 from ._errors import GoBuildError
 
 #: The oldest Go that builds bindings: //go:wasmexport came in Go 1.24.
@@ -303,8 +303,16 @@ def _replaces(gomod: str, root: str) -> List[Tuple[str, str]]:
 
 
 def _root(cache_dir: Optional[str]) -> str:
-    root = os.path.join(cache_dir or default_cache_dir() or os.path.join(tempfile.gettempdir(), "gowasm"), "go")
-    os.makedirs(root, exist_ok=True)
+    """The directory stages and builds live in: ``go`` in the cache
+    directory ``cache_dir`` (None: the default one), where the cache rule
+    allows it. Everything from_go runs (bindgen) and loads (the .wasm) comes
+    from there, so it must be the user's alone: never a shared temporary
+    path, where another user could plant them first."""
+    base = resolve_cache_dir(True if cache_dir is None else cache_dir)
+    root = usable_dir(os.path.join(base, "go")) if base else None
+    if root is None:
+        raise GoBuildError("building Go code needs a cache directory only you can write to, and there is none (%s is "
+                           "empty, or the directory is not yours: see the warning); set %s to one" % (CACHE_ENV, CACHE_ENV))
     return root
 
 

@@ -3,6 +3,7 @@
 import json
 import mmap
 import os
+import tempfile
 import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
@@ -207,11 +208,18 @@ class Module:
         from . import _gobuild  # only from_go needs it
 
         src = _gobuild.Source(os.fspath(source))
-        cache = kwargs.get("cache", True)
-        cache_dir = resolve_cache_dir(cache) if cache not in (False, None) else None
+        cache_dir = resolve_cache_dir(kwargs.get("cache", True))
         flags = _gobuild.check_flags(build_flags)
-        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
         kwargs.setdefault("name", src.name)
+        if cache_dir is None:
+            # No disk cache: the build runs in a private directory of its
+            # own, removed after (never a shared temporary path, where
+            # another user could plant the tools it runs).
+            with tempfile.TemporaryDirectory(prefix="gowasm-go-") as scratch:
+                with open(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=scratch), "rb") as f:
+                    built = f.read()
+            return cls(built, **kwargs)
+        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
         try:
             return cls(wasm, **kwargs)
         except CompileError as e:

@@ -205,6 +205,17 @@ def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
         raise_error(ffi, lib, err)
 
 
+def string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:
+    """Calls an ABI function whose last parameter receives a C string, and
+    returns that string (freed here)."""
+    out = ffi.new("char **")
+    check_call_with(ffi, lib, function, *args, out)
+    try:
+        return str(ffi.string(out[0]).decode("utf-8"))
+    finally:
+        lib.gowasm_free(out[0])
+
+
 def live_handles() -> Tuple[int, int]:
     """How many modules and functions the native library holds (leak checks)."""
     ffi, lib = load()

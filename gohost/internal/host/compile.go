@@ -2,6 +2,8 @@ package host
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -124,6 +126,17 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		}
 	}
 	compiled, err = rt.CompileModule(ctx, wasm)
+	if err != nil && cacheFileFailed(err) {
+		// wazero compiled the module and kept it in memory, then failed to
+		// write it to the cache directory (a full disk, a directory made
+		// read-only since it was checked): the same call finds it in
+		// memory. The failed call's reference to it is dropped (wazero's
+		// CompiledModule.Close only counts references down) so that it
+		// is freed with the last module using it.
+		if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
+			compiled.Close(ctx)
+		}
+	}
 	if err != nil && strings.HasPrefix(err.Error(), "compilationcache: ") && dropCacheEntry(rt, wasm, cacheDir) {
 		compiled, err = rt.CompileModule(ctx, wasm) // compiles afresh, and caches again
 	}
@@ -146,6 +159,15 @@ func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (com
 	}()
 	compiled, err = trustedCompile(ctx, rt, wasm)
 	return compiled, false, err
+}
+
+// cacheFileFailed says whether err is wazero failing to read or write a
+// file of its cache directory (file errors come out of it unwrapped), not
+// a failure to compile.
+func cacheFileFailed(err error) bool {
+	var pe *fs.PathError
+	var le *os.LinkError
+	return errors.As(err, &pe) || errors.As(err, &le)
 }
 
 // forgetValidated forgets a module remembered as valid that wazero refuses.

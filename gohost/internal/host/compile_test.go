@@ -79,11 +79,11 @@ func TestTrustedCompileMatchesWazero(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, wasm := range modules {
-		rtA, err := newRuntime(Config{})
+		rtA, err := newRuntime(&Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rtB, _ := newRuntime(Config{})
+		rtB, _ := newRuntime(&Config{})
 		want, err := rtA.CompileModule(ctx, wasm)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -107,7 +107,7 @@ func TestTrustedCompileMatchesWazero(t *testing.T) {
 // TestTrustedCompileStillChecksTheModule: only function bodies go
 // unvalidated; the module-level checks and the decoder still run.
 func TestTrustedCompileStillChecksTheModule(t *testing.T) {
-	rt, _ := newRuntime(Config{})
+	rt, _ := newRuntime(&Config{})
 	defer rt.Close(context.Background())
 	if _, err := trustedCompile(context.Background(), rt, testWasm[:15]); err == nil {
 		t.Error("a truncated module compiled")
@@ -237,7 +237,7 @@ func plantMarker(t *testing.T, dir string, wasm []byte) {
 // sandbox.
 func TestForeignMarkersNotTrusted(t *testing.T) {
 	ctx := context.Background()
-	rt, _ := newRuntime(Config{})
+	rt, _ := newRuntime(&Config{})
 	_, err := rt.CompileModule(ctx, tooManyResults)
 	rt.Close(ctx)
 	if err == nil || !strings.Contains(err.Error(), "too many results") {

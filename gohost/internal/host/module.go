@@ -102,7 +102,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
 		return nil, err
 	}
-	rt, err := newRuntime(cfg)
+	rt, err := newRuntime(&cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
 		return 0, err
 	}
-	rt, err := newRuntime(cfg)
+	rt, err := newRuntime(&cfg)
 	if err != nil {
 		return 0, err
 	}
@@ -161,7 +161,10 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 // coreFeatures are the WebAssembly features gowasm enables.
 const coreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 
-func newRuntime(cfg Config) (wazero.Runtime, error) {
+// newRuntime makes the runtime of a module, with cfg.CacheDir replaced by
+// the directory that may hold its compiled code (cachedir.go).
+func newRuntime(cfg *Config) (wazero.Runtime, error) {
+	cfg.CacheDir = UsableCacheDir(cfg.CacheDir).Dir
 	cache, err := compilationCache(cfg.CacheDir)
 	if err != nil {
 		return nil, err
@@ -252,6 +255,10 @@ func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModul
 		}
 	}
 	compiled, err := compileModule(ctx, m.rt, wasm, m.cfg.CacheDir)
+	if err != nil && cacheFileFailed(err) {
+		return nil, errorf(ErrUsage, "gowasm: loading %s failed on its compilation cache (the module itself is valid): %v. "+
+			"Remove the cache directory %s, or pass cache=False", m.cfg.displayName(), err, m.cfg.CacheDir)
+	}
 	if err != nil {
 		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
 	}

@@ -1,0 +1,175 @@
+package host
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Which directory holds compiled code: gowasm's one rule for it.
+//
+// A compilation cache entry is machine code that wazero maps executable and
+// runs; its CRC is no signature. Whoever can write a cache directory (or
+// rename it away and put their own in its place) chooses the code a process
+// using it runs. So a directory holds gowasm's cache (wazero's entries, the
+// validation markers, from_go's builds and tools) only when, on Unix:
+//
+//   - it is a directory, not a symbolic link (a link given by the user is
+//     resolved first, and the directory it names is what is checked),
+//     owned by this process's effective user and not writable by its group
+//     or others;
+//   - every directory above it is owned by root or this user, and is not
+//     writable by group or others unless it has the sticky bit (as /tmp
+//     does), so that no one else can rename it, or a directory above it,
+//     and put another in its place;
+//   - the subdirectories gowasm and wazero read from (wazero-*,
+//     validated-*) pass the first test too;
+//   - it can be written (wazero refuses to load what it cannot cache).
+//
+// A directory that fails is not used: gowasm uses, in its place, its own
+// subdirectory gowasm-<uid> in it (made private, and checked again after
+// it is made, since someone else may have made it first), which is how a
+// shared directory like /tmp, or one a team shares with mode 1777, serves
+// every user. When that fails too, modules are compiled in memory only, and
+// the caller is told why (Python warns once).
+//
+// On Windows gowasm does not read access-control lists: a directory is
+// used as given (the default one is in the user's profile, which only the
+// user can write to).
+
+// CacheDirChoice is what UsableCacheDir decided for a directory.
+type CacheDirChoice struct {
+	// Dir is the directory to use, "" for none (memory only).
+	Dir string `json:"dir"`
+	// Problem says why the directory asked for is not used, if it is not
+	// used and nothing took its place; "" otherwise.
+	Problem string `json:"problem,omitempty"`
+}
+
+var cacheDirs struct {
+	sync.Mutex
+	chosen map[string]CacheDirChoice
+}
+
+// UsableCacheDir applies the rule above to dir ("" is no disk cache). The
+// answer for a directory is kept for the life of the process: what the
+// rule checks cannot be changed by another user afterwards (that is what
+// it checks), and it costs a few system calls per directory level.
+func UsableCacheDir(dir string) CacheDirChoice {
+	if dir == "" {
+		return CacheDirChoice{}
+	}
+	cacheDirs.Lock()
+	defer cacheDirs.Unlock()
+	if c, ok := cacheDirs.chosen[dir]; ok {
+		return c
+	}
+	c := chooseCacheDir(dir)
+	if cacheDirs.chosen == nil {
+		cacheDirs.chosen = map[string]CacheDirChoice{}
+	}
+	cacheDirs.chosen[dir] = c
+	if c.Dir != "" && c.Dir != dir {
+		// Asking for the directory chosen is asking for itself.
+		cacheDirs.chosen[c.Dir] = CacheDirChoice{Dir: c.Dir}
+	}
+	return c
+}
+
+func chooseCacheDir(dir string) CacheDirChoice {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return noCacheDir(dir, err.Error())
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return noCacheDir(dir, "it cannot be created: "+trimPathError(err))
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return noCacheDir(dir, trimPathError(err))
+	}
+	problem := cacheDirProblem(real)
+	if problem == "" {
+		return CacheDirChoice{Dir: real}
+	}
+	own := filepath.Join(real, ownSubdir())
+	if ancestorsProblem(own) != "" {
+		// The subdirectory could be replaced as well as the directory.
+		return noCacheDir(dir, problem)
+	}
+	if err := os.Mkdir(own, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return noCacheDir(dir, fmt.Sprintf("%s, and gowasm cannot make its own subdirectory %s in it (%s)", problem, own, trimPathError(err)))
+	}
+	if ownProblem := cacheDirProblem(own); ownProblem != "" {
+		return noCacheDir(dir, fmt.Sprintf("%s, and its subdirectory %s cannot be used either: %s", problem, own, ownProblem))
+	}
+	return CacheDirChoice{Dir: own}
+}
+
+func noCacheDir(dir, why string) CacheDirChoice {
+	return CacheDirChoice{Problem: fmt.Sprintf("gowasm: not caching compiled code in %s: %s. "+
+		"Modules are compiled in memory, once per process; pass a directory only you can write to "+
+		"(cache=, GOWASM_CACHE_DIR or --cache-dir), or disable the disk cache (cache=False) to silence this",
+		dir, why)}
+}
+
+// cacheDirProblem says what makes dir, a path with no symbolic links in
+// it, unfit to hold compiled code ("" if nothing does).
+func cacheDirProblem(dir string) string {
+	if problem := ownDirProblem(dir); problem != "" {
+		return "it " + problem
+	}
+	if problem := ancestorsProblem(dir); problem != "" {
+		return problem
+	}
+	var subdirs []string
+	for _, pattern := range []string{"wazero-*", "validated-*"} {
+		found, _ := filepath.Glob(filepath.Join(dir, pattern))
+		subdirs = append(subdirs, found...)
+	}
+	for _, sub := range subdirs {
+		if problem := ownDirProblem(sub); problem != "" {
+			return fmt.Sprintf("its subdirectory %s %s", filepath.Base(sub), problem)
+		}
+	}
+	for _, d := range append([]string{dir}, subdirs...) {
+		f, err := os.CreateTemp(d, ".gowasm-probe-*")
+		if err != nil {
+			return "it cannot be written to: " + trimPathError(err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return ""
+}
+
+// ancestorsProblem says which directory above dir lets someone else
+// replace dir, and how ("" if none does).
+func ancestorsProblem(dir string) string {
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if problem := ancestorProblem(p); problem != "" {
+			return fmt.Sprintf("the directory %s above it %s, so someone else could replace it", p, problem)
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
+}
+
+// privateDir says whether dir passes the first test of the rule: the
+// validation markers in it are then this user's own (compile.go).
+func privateDir(dir string) bool { return ownDirProblem(dir) == "" }
+
+// trimPathError is an error without the Go operation's name ("open",
+// "mkdir"), which means nothing to a Python user.
+func trimPathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return strings.TrimPrefix(err.Error(), "lstat ")
+}

@@ -1,0 +1,232 @@
+//go:build unix
+
+package host
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Another local user is played by uid 65534 (nobody): files are given to it
+// with chown, which needs root.
+const otherUID = 65534
+
+func giveAway(t *testing.T, paths ...string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user")
+	}
+	for _, p := range paths {
+		if err := os.Lchown(p, otherUID, otherUID); err != nil {
+			t.Skip(err)
+		}
+	}
+}
+
+// mkdirMode makes dir with exactly mode (no umask).
+func mkdirMode(t *testing.T, dir string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestCacheDirRule(t *testing.T) {
+	own := ownSubdir()
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, base string) (asked string)
+		// want is the chosen directory relative to base ("" for none);
+		// problem a part of the reason given when there is none.
+		want, problem string
+	}{
+		{"private", func(t *testing.T, base string) string {
+			return mkdirMode(t, filepath.Join(base, "c"), 0o700)
+		}, "c", ""},
+		{"made by gowasm", func(t *testing.T, base string) string {
+			return filepath.Join(base, "new", "c")
+		}, "new/c", ""},
+		{"sticky and world-writable, like /tmp", func(t *testing.T, base string) string {
+			return mkdirMode(t, filepath.Join(base, "shared"), 0o777|os.ModeSticky)
+		}, "shared/" + own, ""},
+		{"group-writable", func(t *testing.T, base string) string {
+			return mkdirMode(t, filepath.Join(base, "g"), 0o770)
+		}, "", "can be written to by other users (mode 0770)"},
+		{"another user's, and closed to you", func(t *testing.T, base string) string {
+			d := mkdirMode(t, filepath.Join(base, "theirs"), 0o755)
+			giveAway(t, d)
+			return d
+		}, "", "belongs to another user (uid 65534"},
+		{"another user's gowasm-<uid> made first in a shared directory", func(t *testing.T, base string) string {
+			d := mkdirMode(t, filepath.Join(base, "shared"), 0o777|os.ModeSticky)
+			planted := mkdirMode(t, filepath.Join(d, own), 0o777)
+			giveAway(t, planted)
+			return d
+		}, "", "belongs to another user"},
+		{"a symbolic link made first in a shared directory, to a directory of another user", func(t *testing.T, base string) string {
+			shared := mkdirMode(t, filepath.Join(base, "tmp"), 0o777|os.ModeSticky)
+			theirs := mkdirMode(t, filepath.Join(base, "theirs"), 0o777)
+			link := filepath.Join(shared, "cache")
+			if err := os.Symlink(theirs, link); err != nil {
+				t.Fatal(err)
+			}
+			giveAway(t, theirs, link)
+			return link
+		}, "", "belongs to another user"},
+		{"a symbolic link of yours to your own directory", func(t *testing.T, base string) string {
+			real := mkdirMode(t, filepath.Join(base, "real"), 0o700)
+			link := filepath.Join(base, "link")
+			if err := os.Symlink(real, link); err != nil {
+				t.Fatal(err)
+			}
+			return link
+		}, "real", ""},
+		{"under a directory anyone can rename in", func(t *testing.T, base string) string {
+			open := mkdirMode(t, filepath.Join(base, "open"), 0o777)
+			return mkdirMode(t, filepath.Join(open, "c"), 0o700)
+		}, "", "has no sticky bit"},
+		{"under a directory of another user", func(t *testing.T, base string) string {
+			theirs := mkdirMode(t, filepath.Join(base, "theirs"), 0o755)
+			c := mkdirMode(t, filepath.Join(theirs, "c"), 0o700)
+			giveAway(t, theirs)
+			return c
+		}, "", "above it belongs to another user"},
+		{"with wazero's subdirectory made by another user", func(t *testing.T, base string) string {
+			c := mkdirMode(t, filepath.Join(base, "c"), 0o700)
+			planted := mkdirMode(t, filepath.Join(c, "wazero-v1.12.0-amd64-linux"), 0o755)
+			giveAway(t, planted)
+			return c
+		}, "c/" + own, ""},
+		{"with a marker directory others can write to", func(t *testing.T, base string) string {
+			c := mkdirMode(t, filepath.Join(base, "c"), 0o700)
+			mkdirMode(t, validatedDir(c), 0o777)
+			return c
+		}, "c/" + own, ""},
+		{"a file", func(t *testing.T, base string) string {
+			f := filepath.Join(base, "f")
+			if err := os.WriteFile(f, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}, "", "cannot be created"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// The temporary directory's parents must pass the rule
+			// themselves (/tmp is sticky; TMPDIR elsewhere may not be).
+			base, err := filepath.EvalSymlinks(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
+				t.Skipf("the test directory itself fails the rule: %s", p)
+			}
+			asked := c.setup(t, base)
+			got := chooseCacheDir(asked)
+			want := ""
+			if c.want != "" {
+				want = filepath.Join(base, c.want)
+			}
+			if got.Dir != want {
+				t.Fatalf("chose %q (problem %q), want %q", got.Dir, got.Problem, want)
+			}
+			if want == "" && !strings.Contains(got.Problem, c.problem) {
+				t.Fatalf("the reason %q does not say %q", got.Problem, c.problem)
+			}
+			if want != "" {
+				if p := ownDirProblem(want); p != "" {
+					t.Fatalf("the chosen directory %s %s", want, p)
+				}
+				if got.Problem != "" {
+					t.Fatalf("a problem reported for a directory used: %s", got.Problem)
+				}
+			}
+		})
+	}
+}
+
+// TestCacheDirProbeLeavesNothing: checking that a directory can be written
+// to leaves no file behind.
+func TestCacheDirProbeLeavesNothing(t *testing.T) {
+	d := t.TempDir()
+	if got := chooseCacheDir(d); got.Dir == "" {
+		t.Skip(got.Problem)
+	}
+	entries, _ := os.ReadDir(d)
+	if len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+// TestPlantedCacheEntryNotRun is the attack: another user makes wazero's
+// subdirectory of a shared cache directory first and puts compiled code in
+// it under the name a module's own code would have. Loading the module
+// with that directory must run the module's own code (here: the code of a
+// module that returns 2, planted as that of one returning 1).
+func TestPlantedCacheEntryNotRun(t *testing.T) {
+	one, two := constModule(1), constModule(2)
+	entryOf := func(wasm []byte) (name string, content []byte) {
+		dir := t.TempDir()
+		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Free()
+		entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
+		if len(entries) != 1 {
+			t.Fatalf("cache entries: %v", entries)
+		}
+		content, err = os.ReadFile(entries[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, _ := filepath.Rel(dir, entries[0])
+		return sub, content
+	}
+	oneName, _ := entryOf(one)
+	_, twoCode := entryOf(two)
+
+	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
+	planted := filepath.Join(shared, oneName)
+	mkdirMode(t, filepath.Dir(planted), 0o755)
+	if err := os.WriteFile(planted, twoCode, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	giveAway(t, filepath.Dir(planted), planted)
+
+	m, err := NewModule(one, Config{CacheDir: shared, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if got := callConst(t, m); got != 1 {
+		t.Fatalf("f() = %d: the process ran the code another user planted", got)
+	}
+}
+
+// constModule is a module exporting f() -> i32 returning n (n < 64).
+func constModule(n byte) []byte {
+	return []byte{
+		0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+		0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type: () -> i32
+		0x03, 0x02, 0x01, 0x00, // one function of type 0
+		0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00, // export "f"
+		0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, n, 0x0b, // body: i32.const n
+	}
+}
+
+func callConst(t *testing.T, m *Module) int64 {
+	t.Helper()
+	var args [4]uint64
+	raw, typ, err := CallFast(funcNamed(m, "f").handle, &args, 0, 0, ResultInt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DecodeInt(raw, typ)
+}
