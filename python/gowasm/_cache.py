@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 import warnings
+from types import FrameType
 from typing import Optional, Set, Union
 
 from . import _native
@@ -79,7 +80,8 @@ def usable_dir(directory: str) -> Optional[str]:
 
 def _caller_level() -> int:
     """The stacklevel of the first frame outside gowasm (the user's call)."""
-    level, frame = 1, sys._getframe(1)
+    level: int = 1
+    frame: Optional[FrameType] = sys._getframe(1)
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
         level, frame = level + 1, frame.f_back
     return level
