@@ -18,7 +18,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Dict, NoReturn, Optional, Sequence
+import warnings
+from typing import Any, Callable, Dict, NoReturn, Optional, Sequence, TextIO, Type, Union
 
 from ._errors import CompileError, LinkError, Timeout, WasmError
 from ._wasi import Mount
@@ -307,6 +308,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ns = _parser().parse_args(argv)
     handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call, "stubs": _cmd_stubs,
                "guest-module": _cmd_guest_module}[ns.command]
+    with warnings.catch_warnings():
+        # A warning is one line on stderr, as an error is, not Python's
+        # "file:line: Category: message" pointing into gowasm.
+        warnings.showwarning = _show_warning
+        return _dispatch(handler, ns)
+
+
+def _show_warning(message: Union[Warning, str], category: Type[Warning], filename: str, lineno: int,
+                  file: Optional[TextIO] = None, line: Optional[str] = None) -> None:
+    print("gowasm: warning: %s" % _unprefixed(str(message)), file=sys.stderr)
+
+
+def _dispatch(handler: Callable[[argparse.Namespace], int], ns: argparse.Namespace) -> int:
     try:
         return handler(ns)
     except KeyboardInterrupt:
