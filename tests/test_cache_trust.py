@@ -168,6 +168,14 @@ def test_a_second_user_of_the_same_cache_directory_loads_modules(tmp_path):
         readonly = os.path.join(base, "readonly")
         os.mkdir(readonly, 0o500)
         os.chown(readonly, OTHER, OTHER)
+        # A directory of the user's that turns read-only after gowasm
+        # checked it (a full disk fails the same way): a load still works.
+        later = os.path.join(base, "later")
+        os.mkdir(later, 0o700)
+        os.chown(later, OTHER, OTHER)
+        other_wasm = os.path.join(base, "m2.wasm")
+        with open(other_wasm, "wb") as f:
+            f.write(const_module(8))
         child = textwrap.dedent("""
             import json, os, sys, warnings
             import gowasm
@@ -180,12 +188,21 @@ def test_a_second_user_of_the_same_cache_directory_loads_modules(tmp_path):
                     warnings.simplefilter("always")
                     with gowasm.Module(sys.argv[1], cache=cache) as m:
                         results.append([m.f(), [str(x.message) for x in w if x.category is gowasm.CacheWarning]])
+            later, other = os.environ["LATER"], os.environ["OTHER_WASM"]
+            gowasm.Module(sys.argv[1], cache=later).close()
+            for d in [later] + [os.path.join(later, n) for n in os.listdir(later)]:
+                os.chmod(d, 0o500)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with gowasm.Module(other, cache=later) as m:
+                    results.append([m.f(), []])
             print(json.dumps(results))
         """ % (OTHER, OTHER))
-        out = subprocess.run([sys.executable, "-c", child, wasm, first, readonly], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-c", child, wasm, first, readonly], capture_output=True, text=True,
+                             env=dict(os.environ, LATER=later, OTHER_WASM=other_wasm))
         assert out.returncode == 0, out.stderr
-        (f1, w1), (f2, w2) = json.loads(out.stdout)
-        assert f1 == f2 == 6
+        (f1, w1), (f2, w2), (f3, _) = json.loads(out.stdout)
+        assert (f1, f2, f3) == (6, 6, 8)
         assert len(w1) == 1 and "belongs to another user (uid 0" in w1[0]
         assert len(w2) == 1 and "cannot be written to" in w2[0] and "permission denied" in w2[0]
     finally:

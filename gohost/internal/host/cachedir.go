@@ -113,7 +113,7 @@ func chooseCacheDir(dir string) CacheDirChoice {
 func noCacheDir(dir, why string) CacheDirChoice {
 	return CacheDirChoice{Problem: fmt.Sprintf("gowasm: not caching compiled code in %s: %s. "+
 		"Modules are compiled in memory, once per process; pass a directory only you can write to "+
-		"(cache=, GOWASM_CACHE_DIR or --cache-dir), or disable the disk cache to silence this (cache=False, GOWASM_CACHE_DIR="" or --no-cache)",
+		"(cache=, GOWASM_CACHE_DIR or --cache-dir), or disable the disk cache to silence this (cache=False, an empty GOWASM_CACHE_DIR, or --no-cache)",
 		dir, why)}
 }
 
