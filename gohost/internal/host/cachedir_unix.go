@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"strconv"
 	"syscall"
 )
@@ -29,8 +30,8 @@ func ownDirProblem(dir string) string {
 	if uid := int(st.Uid); uid != os.Geteuid() {
 		return fmt.Sprintf("belongs to another user (uid %d; you are uid %d)", uid, os.Geteuid())
 	}
-	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
-		return fmt.Sprintf("can be written to by other users (mode %04o)", perm|sticky(fi))
+	if perm := fi.Mode().Perm(); perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup(int(st.Gid)) {
+		return fmt.Sprintf("can be written to by other users (mode %04o, group %d)", perm|sticky(fi), st.Gid)
 	}
 	return ""
 }
@@ -49,10 +50,31 @@ func ancestorProblem(dir string) string {
 	if uid := int(st.Uid); uid != 0 && uid != os.Geteuid() {
 		return fmt.Sprintf("belongs to another user (uid %d)", uid)
 	}
-	if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0 {
-		return fmt.Sprintf("can be written to by other users and has no sticky bit (mode %04o)", fi.Mode().Perm())
+	perm := fi.Mode().Perm()
+	if perm&0o002 != 0 && fi.Mode()&fs.ModeSticky == 0 {
+		return fmt.Sprintf("can be written to by other users and has no sticky bit (mode %04o)", perm)
+	}
+	if perm&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 && !ownGroup(int(st.Gid)) {
+		return fmt.Sprintf("can be written to by its group (gid %d) and has no sticky bit (mode %04o)", st.Gid, perm)
 	}
 	return ""
+}
+
+// ownGroup says whether gid is this user's private group: the user's
+// primary group, named as the user is. Systems that give each user such a
+// group (Fedora, RHEL, Debian's USERGROUPS_ENAB) set umask 002, so the
+// directories a user makes, ~/.cache among them, are group-writable: only
+// to that user.
+func ownGroup(gid int) bool {
+	if gid != os.Getegid() {
+		return false
+	}
+	g, err := user.LookupGroupId(strconv.Itoa(gid))
+	if err != nil {
+		return false
+	}
+	u, err := user.LookupId(strconv.Itoa(os.Geteuid()))
+	return err == nil && g.Name == u.Username
 }
 
 // sticky is the sticky bit of fi as a mode number, for messages.

@@ -25,6 +25,14 @@ func giveAway(t *testing.T, paths ...string) {
 	}
 }
 
+// giveGroup gives path to group gid, keeping its owner.
+func giveGroup(t *testing.T, path string, gid int) {
+	t.Helper()
+	if err := os.Lchown(path, -1, gid); err != nil {
+		t.Skip(err)
+	}
+}
+
 // mkdirMode makes dir with exactly mode (no umask).
 func mkdirMode(t *testing.T, dir string, mode os.FileMode) string {
 	t.Helper()
@@ -55,9 +63,22 @@ func TestCacheDirRule(t *testing.T) {
 		{"sticky and world-writable, like /tmp", func(t *testing.T, base string) string {
 			return mkdirMode(t, filepath.Join(base, "shared"), 0o777|os.ModeSticky)
 		}, "shared/" + own, ""},
-		{"group-writable", func(t *testing.T, base string) string {
-			return mkdirMode(t, filepath.Join(base, "g"), 0o770)
-		}, "", "can be written to by other users (mode 0770)"},
+		{"group-writable, by another group", func(t *testing.T, base string) string {
+			d := mkdirMode(t, filepath.Join(base, "g"), 0o770)
+			giveGroup(t, d, otherUID)
+			return d
+		}, "", "can be written to by other users (mode 0770, group 65534)"},
+		{"group-writable, by the user's private group (umask 002)", func(t *testing.T, base string) string {
+			if !ownGroup(os.Getegid()) {
+				t.Skip("this user has no private group")
+			}
+			return mkdirMode(t, filepath.Join(mkdirMode(t, filepath.Join(base, "home"), 0o775), "c"), 0o770)
+		}, "home/c", ""},
+		{"under a directory another group can write to", func(t *testing.T, base string) string {
+			d := mkdirMode(t, filepath.Join(base, "g"), 0o775)
+			giveGroup(t, d, otherUID)
+			return mkdirMode(t, filepath.Join(d, "c"), 0o700)
+		}, "", "can be written to by its group (gid 65534) and has no sticky bit"},
 		{"another user's, and closed to you", func(t *testing.T, base string) string {
 			d := mkdirMode(t, filepath.Join(base, "theirs"), 0o755)
 			giveAway(t, d)
