@@ -6,7 +6,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -236,6 +239,30 @@ func TestDamagedCacheEntries(t *testing.T) {
 			}
 			replace(func(entry string) error { return os.Symlink(fifo, entry) })(t, dir, entry, b)
 		}},
+		{"a sparse 64 GiB file", func(t *testing.T, dir, entry string, b []byte) {
+			if err := os.Truncate(entry, 64<<30); err != nil {
+				t.Skip(err)
+			}
+		}},
+		{"wazero's own entry (no digest)", edit(func(t *testing.T, b []byte) []byte {
+			return b[:len(b)-entryTrailerSize]
+		})},
+		{"an entry with its digest that wazero panics on", func(t *testing.T, dir, entry string, b []byte) {
+			// Written by a wazero with a bug, or forged: no code, and a
+			// source map into it (an index out of range in wazero).
+			_, offsets, _ := entryLayout(t, b)
+			head := binary.LittleEndian.AppendUint64(bytes.Clone(b[:offsets+16]), 0)
+			tail := binary.LittleEndian.AppendUint64([]byte{1}, 1)
+			tail = append(tail, make([]byte, 16+4)...)
+			key, err := hex.DecodeString(filepath.Base(entry))
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := append(append(append(head, tail...), entryTag...), entryDigest([32]byte(key), head, tail)...)
+			if err := os.WriteFile(entry, forged, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
 		{"another module's entry", func(t *testing.T, dir, entry string, b []byte) {
 			// Same shape, other constants: wazero's checks all pass.
 			_, _, other := writeEntry(t, 2)
@@ -261,5 +288,80 @@ func TestDamagedCacheEntries(t *testing.T) {
 			}
 			loadInChild(t, dir, 1) // and it is good
 		})
+	}
+}
+
+// TestCacheEntryCheckEnabled fails when a wazero upgrade leaves gowasm
+// unable to check cache entries: loads then use no disk cache.
+func TestCacheEntryCheckEnabled(t *testing.T) {
+	if m := entryMirror(); !m.ok {
+		t.Fatalf("cache entries cannot be checked: %s", m.why)
+	}
+	dir := t.TempDir()
+	c, err := checkedCompilationCache(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checkedCache(dir) == nil {
+		t.Fatalf("%s's entries are not checked (%T)", dir, c)
+	}
+}
+
+// TestUncheckableEntriesNotUsed: where gowasm cannot check entries (another
+// wazero), loads use no disk cache rather than wazero's unchecked one.
+func TestUncheckableEntriesNotUsed(t *testing.T) {
+	m := entryMirror()
+	saved := *m
+	m.ok, m.why = false, "as with another wazero"
+	defer func() { *m = saved }()
+	dir := t.TempDir()
+	mod, err := NewModule(abModule(1), Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mod.Free()
+	if got := abCall(t, mod); got != abWant(1) {
+		t.Fatal(got)
+	}
+	if entries := cacheEntryFiles(t, dir); len(entries) != 0 {
+		t.Fatalf("unchecked entries were written: %v", entries)
+	}
+}
+
+// TestEntryChangedAfterCheck: what wazero reads of a checked entry is what
+// was checked, but for the code, which wazero checks against the CRC (that
+// the digest covers): an entry rewritten in place after the check (by
+// the same user) is refused all the same.
+func TestEntryChangedAfterCheck(t *testing.T) {
+	_, entry, orig := writeEntry(t, 1)
+	_, _, other := writeEntry(t, 2)
+	if len(other) != len(orig) {
+		t.Skip("the two modules' entries differ in size")
+	}
+	key, err := hex.DecodeString(filepath.Base(entry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &entryCache{dir: filepath.Dir(entry)}
+	r, ok, err := c.Get([32]byte(key))
+	if !ok || err != nil {
+		t.Fatalf("the good entry was refused: %v", err)
+	}
+	defer r.Close()
+	if err := os.WriteFile(entry, other, 0o600); err != nil { // in place: the same file
+		t.Fatal(err)
+	}
+	read, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := orig[:len(orig)-entryTrailerSize]
+	headSize, codeSize, _ := entrySplit(body, int64(len(body)))
+	if !bytes.Equal(read[:headSize], body[:headSize]) || !bytes.Equal(read[headSize+codeSize:], body[headSize+codeSize:]) {
+		t.Fatal("the head or tail wazero reads is not the one checked")
+	}
+	code, crc := read[headSize:headSize+codeSize], binary.LittleEndian.Uint32(read[headSize+codeSize:])
+	if !bytes.Equal(code, body[headSize:headSize+codeSize]) && crc32.Checksum(code, crc32.MakeTable(crc32.Castagnoli)) == crc {
+		t.Fatal("changed code passes the checked CRC")
 	}
 }

@@ -162,7 +162,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 const coreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 
 func newRuntime(cfg Config) (wazero.Runtime, error) {
-	cache, err := compilationCache(cfg.CacheDir)
+	cache, err := checkedCompilationCache(cfg.CacheDir)
 	if err != nil {
 		return nil, err
 	}
