@@ -125,7 +125,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 			return compiled, nil
 		}
 	}
-	compiled, err = rt.CompileModule(ctx, wasm)
+	compiled, wazeroPanicked, err := tryCompile(ctx, rt, wasm)
 	if err != nil && cacheFileFailed(err) {
 		// wazero compiled the module and kept it in memory, then failed to
 		// write it to the cache directory (a full disk, a directory made
@@ -133,12 +133,12 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		// memory. The failed call's reference to it is dropped (wazero's
 		// CompiledModule.Close only counts references down) so that it
 		// is freed with the last module using it.
-		if compiled, err = rt.CompileModule(ctx, wasm); err == nil {
+		if compiled, wazeroPanicked, err = tryCompile(ctx, rt, wasm); err == nil {
 			compiled.Close(ctx)
 		}
 	}
-	if err != nil && strings.HasPrefix(err.Error(), "compilationcache: ") && dropCacheEntry(rt, wasm, cacheDir) {
-		compiled, err = rt.CompileModule(ctx, wasm) // compiles afresh, and caches again
+	if err != nil && (wazeroPanicked || strings.HasPrefix(err.Error(), "compilationcache: ")) && dropCacheEntry(rt, wasm, cacheDir) {
+		compiled, _, err = tryCompile(ctx, rt, wasm) // compiles afresh, and caches again
 	}
 	if err == nil {
 		rememberValidated(sum, cacheDir)
@@ -149,6 +149,17 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 		forgetValidated(sum, cacheDir)
 	}
 	return compiled, err
+}
+
+// tryCompile is wazero's CompileModule, its panic an error.
+func tryCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, panicked bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			compiled, panicked, err = nil, true, fmt.Errorf("wazero failed on it: %v", p)
+		}
+	}()
+	compiled, err = rt.CompileModule(ctx, wasm)
+	return compiled, false, err
 }
 
 func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (compiled wazero.CompiledModule, panicked bool, err error) {
@@ -229,23 +240,17 @@ func lockCompile(cacheDir string, sum [sha256.Size]byte) (unlock func()) {
 }
 
 // dropCacheEntry removes wasm's compiled code from cacheDir after wazero
-// failed to read it ("compilationcache: checksum mismatch", or a short
-// file): wazero reports that as the load's error, every time, until the
-// entry is gone, where a stale entry (another wazero version's) it deletes
-// itself and compiles again. The entry is looked for in every wazero
-// version's subdirectory; it reports whether one was removed.
+// failed to read it ("compilationcache: ...") or panicked: wazero reports
+// that as the load's error, every time, until the entry is gone, where a
+// stale entry (another wazero version's) it deletes itself and compiles
+// again. Entries are checked before wazero reads them (cacheentry.go), so
+// only one gowasm wrote gets here: one written by a wazero with a bug, or
+// forged with its digest. It reports whether an entry was removed.
 func dropCacheEntry(rt wazero.Runtime, wasm []byte, cacheDir string) bool {
-	if cacheDir == "" {
+	c := checkedCache(cacheDir)
+	if c == nil {
 		return false
 	}
-	name, err := cacheEntryName(rt, wasm)
-	if err != nil {
-		return false
-	}
-	entries, _ := filepath.Glob(filepath.Join(cacheDir, "wazero-*", name))
-	removed := false
-	for _, e := range entries {
-		removed = os.Remove(e) == nil || removed
-	}
-	return removed
+	key, err := cacheEntryKey(rt, wasm)
+	return err == nil && c.removeEntry(key)
 }

@@ -248,9 +248,12 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 			os.Mkdir(dir, 0o777)
 			os.Chmod(dir, 0o777)
 		},
-		"group-writable": func(t *testing.T, _, dir string) {
+		"writable by another group": func(t *testing.T, _, dir string) {
 			os.Mkdir(dir, 0o770)
 			os.Chmod(dir, 0o770)
+			if err := os.Lchown(dir, -1, 65534); err != nil {
+				t.Skip(err)
+			}
 		},
 		"symlink": func(t *testing.T, cacheDir, dir string) {
 			elsewhere := filepath.Join(t.TempDir(), "markers")

@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"reflect"
 	"runtime/debug"
@@ -299,16 +298,15 @@ func trustedCompile(ctx context.Context, r wazero.Runtime, binary []byte) (wazer
 //go:linkname fileCacheKey github.com/tetratelabs/wazero/internal/engine/wazevo.fileCacheKey
 func fileCacheKey(module unsafe.Pointer) [32]byte
 
-// cacheEntryName is the file name wazero gives binary's compiled code in a
-// cache directory (in its version's subdirectory), as r would compile it.
-func cacheEntryName(r wazero.Runtime, binary []byte) (string, error) {
+// cacheEntryKey is the key (its hex the file name) under which wazero
+// caches binary's compiled code, as r would compile it.
+func cacheEntryKey(r wazero.Runtime, binary []byte) (key [32]byte, err error) {
 	m, modPtr, get, err := decodeAs(r, binary)
 	if err != nil {
-		return "", err
+		return key, err
 	}
 	var noListeners []experimental.FunctionListener
 	reflect.NewAt(m.module, modPtr).MethodByName("AssignModuleID").Call([]reflect.Value{
 		reflect.ValueOf(binary), reflect.ValueOf(noListeners), reflect.ValueOf(get("ensureTermination").Bool())})
-	key := fileCacheKey(modPtr)
-	return hex.EncodeToString(key[:]), nil
+	return fileCacheKey(modPtr), nil
 }

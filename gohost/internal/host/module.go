@@ -165,7 +165,7 @@ const coreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 // the directory that may hold its compiled code (cachedir.go).
 func newRuntime(cfg *Config) (wazero.Runtime, error) {
 	cfg.CacheDir = UsableCacheDir(cfg.CacheDir).Dir
-	cache, err := compilationCache(cfg.CacheDir)
+	cache, err := checkedCompilationCache(cfg.CacheDir)
 	if err != nil {
 		return nil, err
 	}
