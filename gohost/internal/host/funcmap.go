@@ -94,8 +94,13 @@ func (c Column) load(i int, t api.ValueType) (v uint64, ok bool) {
 	}
 	if !signed {
 		if u > math.MaxInt64 {
-			if t == api.ValueTypeI64 {
+			switch t {
+			case api.ValueTypeI64:
 				return u, true // i64 accepts the unsigned range
+			case api.ValueTypeF32:
+				return api.EncodeF32(float32(u)), true // as a call converts 2**64-1: rounded
+			case api.ValueTypeF64:
+				return math.Float64bits(float64(u)), true
 			}
 			return u, false
 		}
