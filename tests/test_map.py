@@ -206,3 +206,18 @@ def test_float16_and_longdouble_columns_are_converted(m):
     assert m.halff.map(xs).tolist() == [0.75, -0.125, 32752.0, np.inf]
     assert m.half.map(np.array([1.5, 1e300], dtype=np.longdouble)).tolist() == [0.75, 5e299]
     assert m.half.map(np.array([2**64 - 1], dtype=np.uint64)).tolist() == [float(2**63)]  # as m.half(2**64 - 1)
+
+
+class _BadIndex:
+    def __index__(self):
+        raise ValueError("no index here")
+
+
+def test_an_index_that_raises_is_raised_naming_the_element(m):
+    # It was reported as "the iterables have different lengths (2, 2)".
+    for xs in ([1, _BadIndex()], (1, _BadIndex()), iter([1, _BadIndex()])):
+        with pytest.raises(ValueError, match=r"element 1: no index here"):
+            m.add.map(xs, [0, 0])
+    with pytest.raises(ValueError, match=r"different lengths \(2, 3\)"):
+        m.add.map([1, _BadIndex()], [1, 2, 3])
+    assert m.add.map([1], [1]) == [2]
