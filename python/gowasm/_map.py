@@ -113,7 +113,8 @@ def _column(ffi: Any, value: Any, kind: str, what: str) -> Tuple[Any, int, int, 
     return ffi.from_buffer(arr), _KIND_PARAM[kind], len(arr), arr
 
 
-def _lengths_differ(sig: str, lengths: List[int]) -> ValueError:
+def lengths_differ(sig: str, lengths: List[int]) -> ValueError:
+    """The error for iterables of different lengths."""
     return ValueError("%s.map: the iterables have different lengths (%s)" % (sig, ", ".join(str(n) for n in lengths)))
 
 
@@ -144,7 +145,7 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
         ffi, lib = _native.load()
         lengths = [len(v) for v in iterables]
         if any(n != lengths[0] for n in lengths):
-            raise _lengths_differ(sig, lengths)
+            raise lengths_differ(sig, lengths)
         lists = np is None and _native.fastcall and all(type(v) in (list, tuple) for v in iterables)
         if lists and len(params) <= 8:
             try:
@@ -201,7 +202,7 @@ def python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any = None) -> An
     lists = [list(v) for v in iterables]
     n = len(lists[0])
     if any(len(v) != n for v in lists):
-        raise _lengths_differ(sig, [len(v) for v in lists])
+        raise lengths_differ(sig, [len(v) for v in lists])
     out: List[Any] = []
     for i, args in enumerate(zip(*lists)):
         try:
