@@ -465,10 +465,17 @@ func (z *wasiFuzzer) call(name string, args ...uint64) (uint64, error) {
 }
 
 // epoch makes n random calls on a fresh guest and checks nothing outside
-// changed.
+// changed, and that the guest's files left the process-wide count once
+// its module closed.
 func (z *wasiFuzzer) epoch(n int) {
+	held := guestFiles.Load()
 	z.reset()
-	defer func() { z.m.Free() }()
+	defer func() {
+		z.m.Free()
+		if now := guestFiles.Load(); now != held {
+			z.fail("files counted in guestFiles after their module closed", fmt.Sprintf("%d, want %d", now, held))
+		}
+	}()
 	for i := 0; i < n; i++ {
 		def := z.defs[z.rng.Intn(len(z.defs))]
 		if z.rng.Intn(8) == 0 { // (most opens fail: open often, for files to work on)
