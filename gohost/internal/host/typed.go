@@ -335,9 +335,12 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 	// Every value is checked before any guest code runs, as for one call:
 	// the caller words an ErrArgument by calling the elements one by one,
 	// which must not run again those that ran here.
-	for i := 0; i < n; i++ {
-		err := checkInts(f, shape, cols.ints(i))
-		if err == nil {
+	for i := 0; i < n && want[TypedInt]+want[TypedMemory] > 0; i++ {
+		var err *Error
+		if want[TypedInt] > 0 {
+			err = checkInts(f, shape, cols.ints(i))
+		}
+		if err == nil && want[TypedMemory] > 0 {
 			err = cols.checkSizes(i)
 		}
 		if err != nil {
