@@ -245,8 +245,14 @@ func (z *wasiFuzzer) reset() {
 		must(t, os.Symlink(target, filepath.Join(mnt, name)))
 	}
 	m, err := NewModule(z.wasm, Config{
-		Name:          "wasi-fuzz",
-		Deterministic: true, // (poll_oneoff's clocks then sleep for no time)
+		Name: "wasi-fuzz",
+		// Every other guest has the real clocks, randomness and sleep
+		// (poll_oneoff's clocks are below a microsecond) and stdio
+		// streams (with no embedder: discarded, and EOF).
+		Deterministic: z.modules%2 == 0,
+		Stdin:         uint64(z.modules % 2),
+		Stdout:        uint64(z.modules % 2),
+		Stderr:        uint64(z.modules % 2),
 		Args:          []string{"fuzz", "arg"},
 		Env:           []string{"K=v"},
 		Mounts:        []Mount{{Host: mnt, Guest: "/"}, {Host: filepath.Join(z.root, "ro"), Guest: "/ro", ReadOnly: true}},
