@@ -15,6 +15,12 @@ import (
 func gowasm_call_map(e *C.gowasm_error, fn C.uint64_t, columns *unsafe.Pointer, kinds *C.uint32_t, ncolumns C.size_t,
 	n C.size_t, results unsafe.Pointer, done *C.size_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
+	var count int // (deferred after guard: runs first, so a panic names its element too)
+	defer func() {
+		if done != nil {
+			*done = C.size_t(count)
+		}
+	}()
 	if ncolumns > 64 || n > 1<<48 {
 		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_call_map: too many columns or elements"})
 	}
@@ -27,11 +33,7 @@ func gowasm_call_map(e *C.gowasm_error, fn C.uint64_t, columns *unsafe.Pointer, 
 			cols[i] = host.Column{Ptr: ptrs[i], Kind: uint32(ks[i])}
 		}
 	}
-	count, err := host.CallMap(uint64(fn), cols, int(n), results)
-	if done != nil {
-		*done = C.size_t(count)
-	}
-	if err != nil {
+	if err := host.CallMap(uint64(fn), cols, int(n), results, &count); err != nil {
 		return setError(e, err)
 	}
 	return C.GOWASM_OK

@@ -54,6 +54,12 @@ func gowasm_call_typed_map(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_
 	n C.size_t, m0, m1 *C.gowasm_span, i0, i1 *C.int64_t, results *C.int64_t, data **C.uint8_t,
 	done *C.size_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
+	var count int // (deferred after guard: runs first, so a panic names its element too)
+	defer func() {
+		if done != nil {
+			*done = C.size_t(count)
+		}
+	}()
 	if data != nil {
 		*data = nil
 	}
@@ -88,11 +94,8 @@ func gowasm_call_typed_map(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_
 		copy(unsafe.Slice((*byte)(unsafe.Add(buf, used)), len(b)), b)
 		used += uintptr(len(b))
 	}
-	count, err := host.CallTypedMap(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape),
-		int(n), &cols, flags&C.GOWASM_MAP_UTF8 != 0, res, sink)
-	if done != nil {
-		*done = C.size_t(count)
-	}
+	err := host.CallTypedMap(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape),
+		int(n), &cols, flags&C.GOWASM_MAP_UTF8 != 0, res, sink, &count)
 	if err == host.ErrNotUTF8 {
 		return C.GOWASM_MAP_NOT_UTF8
 	}

@@ -2,6 +2,7 @@
 
 import array
 import sys
+import warnings
 
 import pytest
 
@@ -131,3 +132,92 @@ def test_typed_functions_map_too(greet_wasm):
         g.greet.map(["a", 5])
     with pytest.raises(TypeError, match="takes 1 iterable"):
         g.greet.map(["a"], ["b"])
+
+
+class _Index:
+    def __index__(self):
+        return 3
+
+
+class _Float:
+    def __float__(self):
+        return 2.5
+
+
+def _map_outcome(f, *args):
+    """f(*args) as a list of plain Python values, or the exception's class."""
+    try:
+        r = f(*args)
+    except Exception as e:
+        return type(e)
+    return r.tolist() if hasattr(r, "tolist") else r
+
+
+_IDENTITY = wat('''(module
+  (func (export "i32") (param i32) (result i32) local.get 0)
+  (func (export "i64") (param i64) (result i64) local.get 0)
+  (func (export "f32") (param f32) (result f32) local.get 0)
+  (func (export "f64") (param f64) (result f64) local.get 0))''')
+
+
+@pytest.mark.parametrize("param", ["i32", "i64", "f32", "f64"])
+def test_every_kind_of_input_converts_as_a_call_does(param):
+    # numpy object and text arrays used to be cast with astype: 1.7 -> 1,
+    # Decimal('9.99') -> 9, '12' -> 12 for an int parameter (and 1.7 -> 1.0
+    # for a float one); a generator whose values C refused was read twice,
+    # so the map returned []. Every input is now converted by the plain
+    # call's rules: the same result, or the same exception.
+    np = pytest.importorskip("numpy")
+    from decimal import Decimal
+    from fractions import Fraction
+    f = getattr(Module(_IDENTITY), param)
+    values = [1, True, 1.7, -2, 2**40, 2**63, np.float64(1.0), np.float32(1.5), np.float16(1.5), np.int64(3),
+              np.uint64(2**63), np.longdouble(1.5), Decimal("9.99"), Fraction(1, 2), "12", b"12", None,
+              _Index(), _Float(), complex(1, 0), np.datetime64(1, "ns")]
+    for v in values:
+        single = _map_outcome(lambda x: [f(x)], v)
+        inputs = {"list": [v], "tuple": (v,), "generator": (x for x in [v]), "object array": np.array([v], dtype=object)}
+        for what, xs in inputs.items():
+            assert _map_outcome(f.map, xs) == single, (param, v, what)
+        # (A bool array maps as 0s and 1s, as Python's bools do: numpy's
+        # bool scalar has no __index__, so a call refuses it.)
+        if not isinstance(v, (_Index, _Float, Decimal, Fraction, bool)) and v is not None:
+            xs = np.array([v])  # its element is numpy's scalar (a numpy complex converts to float, with a warning)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                assert _map_outcome(f.map, xs) == _map_outcome(lambda x: [f(x)], xs[0]), (param, v, xs.dtype)
+
+
+def test_a_float_column_for_an_int_parameter_is_a_type_error(m):
+    np = pytest.importorskip("numpy")
+    for dt in (np.float16, np.float32, np.float64, np.longdouble):
+        with pytest.raises(TypeError, match=r"add\(i32, i32\) -> i32.map: argument 2 is a numpy float\d+ array.*int"):
+            m.add.map([1, 2], np.array([1.0, 2.0], dtype=dt))
+    with pytest.raises(TypeError, match=r"argument 1 is an array.array of 'd'.*int"):
+        m.add.map(array.array("d", [1.0]), [1])
+    assert m.add.map(np.array([], dtype=np.float64), []).tolist() == []  # np.array([]): no values, nothing wrong
+    assert m.add.map([1], [1]) == [2]  # nothing ran
+
+
+def test_float16_and_longdouble_columns_are_converted(m):
+    np = pytest.importorskip("numpy")
+    xs = np.array([1.5, -0.25, 65504.0, np.inf], dtype=np.float16)
+    assert m.half.map(xs).tolist() == [0.75, -0.125, 32752.0, np.inf]
+    assert m.halff.map(xs).tolist() == [0.75, -0.125, 32752.0, np.inf]
+    assert m.half.map(np.array([1.5, 1e300], dtype=np.longdouble)).tolist() == [0.75, 5e299]
+    assert m.half.map(np.array([2**64 - 1], dtype=np.uint64)).tolist() == [float(2**63)]  # as m.half(2**64 - 1)
+
+
+class _BadIndex:
+    def __index__(self):
+        raise ValueError("no index here")
+
+
+def test_an_index_that_raises_is_raised_naming_the_element(m):
+    # It was reported as "the iterables have different lengths (2, 2)".
+    for xs in ([1, _BadIndex()], (1, _BadIndex()), iter([1, _BadIndex()])):
+        with pytest.raises(ValueError, match=r"element 1: no index here"):
+            m.add.map(xs, [0, 0])
+    with pytest.raises(ValueError, match=r"different lengths \(2, 3\)"):
+        m.add.map([1, _BadIndex()], [1, 2, 3])
+    assert m.add.map([1], [1]) == [2]

@@ -61,3 +61,21 @@ def test_a_map_stops_once_a_nested_call_killed_the_instance(typed):
     assert seen == [1, 2]  # elements 2 and 3 never ran
     with pytest.raises(ModuleClosedError):
         m.echo.typed(str, returns=str)("x")
+
+
+def test_a_value_over_4_gib_never_reruns_earlier_elements():
+    # A memory value that cannot fit in 32-bit wasm memory was refused by Go
+    # mid-batch, after the elements before it had run; the per-element path
+    # that words the error then ran them again (h saw 1, 2, 1, 2). Go now
+    # checks every value's size before any guest code runs. bytes(n) is
+    # calloc'ed: its 4 GiB are never touched, so never resident.
+    seen = []
+    m = Module(wat(_GUEST), imports={"env": {"h": lambda n: seen.append(n) or 0}})
+    echo = m.echo.typed(bytes, returns=bytes)
+    for big in ([b"a", b"bb", bytes((4 << 30) + 1), b"c"], [b"a", b"bb", b"", bytes(5 << 30)]):
+        seen.clear()
+        with pytest.raises(OverflowError, match="element %d: .*out of range" % (2 if big[2] else 3)):
+            echo.map(big)
+        assert seen == [1, 2] + ([0] if not big[2] else []), seen  # each element before it ran once
+    assert echo.map([b"ok"]) == [b"ok"]
+

@@ -243,3 +243,59 @@ def test_map_from_inside_a_host_function(guest):
     m = Module(host, imports={"env": {"h": lambda n: sum(holder[0].map(["x" * i for i in range(n)]))}})
     holder.append(m.len.typed(str, returns=int))
     assert m.f(4) == 0 + 1 + 2 + 3
+
+
+class _BadIndex:
+    def __index__(self):
+        raise ValueError("no index here")
+
+
+def test_an_index_that_raises_is_raised_naming_the_element(m):
+    # It was reported as "the iterables have different lengths (2, 2)".
+    take = m.take.typed(str, int, returns=str)
+    with pytest.raises(ValueError, match=r"element 1: no index here"):
+        take.map(["a", "b"], [1, _BadIndex()])
+    with pytest.raises(ValueError, match=r"different lengths \(2, 3\)"):
+        take.map(["a", _BadIndex()], [1, 2, 3])
+    assert take.map(["abc"], [2]) == ["ab"]
+
+
+def test_a_json_result_that_does_not_decode_names_the_element(m):
+    js = m.echo.typed(str, returns="json")
+    assert js.map(["1", "[2]", ""]) == [1, [2], None]
+    with pytest.raises(ValueError, match=r"element 1: Expecting value") as info:
+        js.map(["1", "[", "2"])
+    assert any("element 1" in n for n in getattr(info.value, "__notes__", []))
+
+
+_BIG_RESULTS = '''(module (memory (export "memory") 2100)
+  (func (export "malloc") (param i32) (result i32) i32.const 1024)
+  (func (export "free") (param i32))
+  (func (export "big") (param i32 i32) (result i64) (i64.const 0x0000040008000000)))'''  # (1024, 128 MiB)
+
+_PANIC_SCRIPT = '''
+import resource, sys
+from conftest import wat
+from gowasm import Module
+big = Module(wat(%r)).big.typed(str, returns=bytes)
+assert [len(r) for r in big.map(["a", "b"])] == [128 << 20] * 2
+with open("/proc/self/status") as f:
+    vm = next(int(line.split()[1]) << 10 for line in f if line.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (vm + (400 << 20), resource.RLIM_INFINITY))
+try:
+    big.map(["x"] * 6)
+except Exception as e:
+    print(type(e).__name__, str(e).splitlines()[0])
+''' % _BIG_RESULTS
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc: Linux")
+def test_a_go_panic_mid_batch_names_its_element():
+    # Each result is 128 MiB; the buffer they are gathered in doubles: 128,
+    # 256, then 512 MiB for element 2, which the address-space limit
+    # refuses. The panic that stops the batch named element 0.
+    import os
+    import subprocess
+    r = subprocess.run([sys.executable, "-c", _PANIC_SCRIPT], capture_output=True, text=True, timeout=300,
+                       cwd=os.path.dirname(os.path.abspath(__file__)))
+    assert "element 2: " in r.stdout and "out of memory for a typed map's results" in r.stdout, (r.stdout, r.stderr[-2000:])

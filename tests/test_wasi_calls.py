@@ -341,3 +341,37 @@ def test_a_guest_cannot_take_every_descriptor_of_the_process(tmp_path, data):
         % (os.path.dirname(__file__), str(data)))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["33", str(128 - 4), "127", "0", "hello"], out  # EMFILE; stdio and the mount hold 0-3
+
+
+def test_guests_together_cannot_take_every_descriptor_of_the_process(tmp_path, data):
+    # With a limit of 256 descriptors, all guests together may hold 128
+    # files (half), whatever the number of modules: the first takes 124
+    # (its own limit: stdio and the mount hold 0-3), the second 4, then
+    # path_open is ENFILE (41) in every module, and the process still opens
+    # files. Closing modules gives their descriptors back. Each module alone
+    # used to get 124: three took 372 of 256, and the process had none left.
+    import subprocess
+    import sys
+
+    script = tmp_path / "fds.py"
+    script.write_text(
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # hard too: Go raises the soft one to it\n"
+        "sys.path.insert(0, %r)\n"
+        "from test_wasi_calls import Guest, FD_READ\n"
+        "def fill(g):\n"
+        "    fds = []\n"
+        "    while len(fds) < 1000:\n"
+        "        errno, fd = g.open('f.txt', FD_READ)\n"
+        "        if errno:\n"
+        "            return errno, len(fds)\n"
+        "        fds.append(fd)\n"
+        "guests = [Guest({'/': %r}) for _ in range(3)]\n"
+        "got = [fill(g) for g in guests]\n"
+        "open(__file__).close()  # the process still has descriptors\n"
+        "guests[0].m.close()\n"
+        "guests[1].m.close()\n"
+        "print(got, fill(guests[2]))\n"
+        % (os.path.dirname(__file__), str(data)))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert out.stdout.strip() == "[(33, 124), (41, 4), (41, 0)] (33, 124)", (out.stdout, out.stderr[-2000:])

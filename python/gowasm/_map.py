@@ -48,18 +48,51 @@ def _array_kind(typecode: str, itemsize: int) -> Optional[int]:
     return None
 
 
-def _column(ffi: Any, value: Any, kind: str) -> Tuple[Any, int, int, Any]:
-    """(C pointer, element kind, length, owner) for one argument; raises
-    TypeError or OverflowError when a generic sequence cannot be converted."""
+class _Refused(Exception):
+    """A column refused as a whole, before any call: args[0] is the
+    exception to raise."""
+
+
+def _materialized(value: Any) -> Any:
+    """value as map reads it: lists, tuples, ranges, numeric array.arrays
+    and numeric numpy arrays as they are; anything else (a generator, a
+    numpy object or text array, an array.array of unicode) as a list of its
+    values, read once, which the plain call's rules then convert (numpy's
+    astype would truncate 1.7 and parse '12')."""
+    if type(value) in (list, tuple, range):
+        return value
+    np = _numpy_of(value)
+    if np is not None:
+        if value.ndim != 1:
+            raise ValueError("map takes 1-dimensional arrays, not %d-dimensional" % value.ndim)
+        return value if value.dtype.kind in "biuf" else list(value)
+    if hasattr(value, "buffer_info") and _array_kind(getattr(value, "typecode", ""), getattr(value, "itemsize", 0)):
+        return value
+    return list(value)
+
+
+def _column(ffi: Any, value: Any, kind: str, what: str) -> Tuple[Any, int, int, Any]:
+    """(C pointer, element kind, length, owner) for one argument (what
+    names it); raises TypeError or OverflowError (or what a value's
+    __index__ raises) when a generic sequence cannot be converted, _Refused
+    for a column of floats for an integer parameter."""
     np = _numpy_of(value)
     if np is not None:
         arr = value
-        if arr.ndim != 1:
-            raise ValueError("map takes 1-dimensional arrays, not %d-dimensional" % arr.ndim)
+        if arr.dtype.kind == "f":
+            if kind in ("i32", "i64") and len(arr):
+                raise _Refused(TypeError(
+                    "%s is a numpy %s array, but the parameter is %s, which takes int (as a call does: a float "
+                    "is a TypeError); convert it first, e.g. with .astype(numpy.int64) (which truncates)"
+                    % (what, arr.dtype.name, kind)))
+            if arr.dtype.itemsize < 4:
+                arr = arr.astype(np.float32)  # float16: exactly
+            elif arr.dtype.itemsize > 8:
+                arr = arr.astype(np.float64)  # longdouble: rounded, as float() rounds it
         if arr.dtype.kind == "b":
             arr = arr.view(np.uint8)
-        if arr.dtype.kind not in "iuf" or not arr.dtype.isnative:
-            arr = arr.astype(np.float64 if arr.dtype.kind == "f" else np.int64)
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         arr = np.ascontiguousarray(arr)
         ek = arr.dtype.itemsize | (_SIGNED if arr.dtype.kind == "i" else _FLOAT if arr.dtype.kind == "f" else 0)
         return ffi.from_buffer(arr), ek, len(arr), arr
@@ -67,15 +100,22 @@ def _column(ffi: Any, value: Any, kind: str) -> Tuple[Any, int, int, Any]:
     if typecode is not None and hasattr(value, "buffer_info"):  # array.array
         ek = _array_kind(typecode, value.itemsize)
         if ek is not None:
+            if ek & _FLOAT and kind in ("i32", "i64") and len(value):
+                raise _Refused(TypeError(
+                    "%s is an array.array of %r (floats), but the parameter is %s, which takes int (as a call "
+                    "does: a float is a TypeError)" % (what, typecode, kind)))
             return ffi.from_buffer(value), ek, len(value), value
     if type(value) is range and kind in ("i32", "i64") and len(value) and _INT64[0] <= value.start <= _INT64[1] \
             and _INT64[0] <= value[-1] <= _INT64[1] and _INT64[0] <= value.step <= _INT64[1]:
         c = ffi.new("int64_t[2]", [value.start, value.step])
         return c, _RANGE, len(value), c
-    if not isinstance(value, (list, tuple)):
-        value = list(value)
     arr = array.array(_ARRAY_PARAM[kind], value)
     return ffi.from_buffer(arr), _KIND_PARAM[kind], len(arr), arr
+
+
+def lengths_differ(sig: str, lengths: List[int]) -> ValueError:
+    """The error for iterables of different lengths."""
+    return ValueError("%s.map: the iterables have different lengths (%s)" % (sig, ", ".join(str(n) for n in lengths)))
 
 
 def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
@@ -98,31 +138,40 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
                             % (sig, len(params), "" if len(params) == 1 else "s", len(iterables)))
         if not params:
             raise TypeError("%s.map: a function without parameters has nothing to map over" % sig)
+        np = next((m for m in (_numpy_of(v) for v in iterables) if m is not None), None)
+        iterables = tuple(_materialized(v) for v in iterables)  # read once: a slow path may read them again
         if not simple:
             return python_map(fn, sig, iterables, None)
         ffi, lib = _native.load()
-        lists = _native.fastcall and all(type(v) in (list, tuple) for v in iterables)
+        lengths = [len(v) for v in iterables]
+        if any(n != lengths[0] for n in lengths):
+            raise lengths_differ(sig, lengths)
+        lists = np is None and _native.fastcall and all(type(v) in (list, tuple) for v in iterables)
         if lists and len(params) <= 8:
             try:
                 r = _native.fastcall.call_map_lists(ex.handle, list_kinds, result, *iterables)
-            except (TypeError, OverflowError):
-                return python_map(fn, sig, iterables, None)  # names the element
-            except ValueError:
-                raise ValueError("%s.map: the iterables have different lengths (%s)"
-                                 % (sig, ", ".join(str(len(v)) for v in iterables))) from None
+            except MemoryError:
+                raise
+            except Exception:
+                # It raises only while converting the values, before any
+                # guest code ran (a TypeError, an OverflowError, or what a
+                # value's __index__ raised): one call per element raises it
+                # again, naming the element.
+                return python_map(fn, sig, iterables, None)
             if r.__class__ is int:
                 err = _native.take_error(ffi, lib)
                 raise_at(ffi, lib, err, r, sig)
             return r
         try:
-            cols = [_column(ffi, v, p) for v, p in zip(iterables, params)]
-        except (TypeError, OverflowError):
+            cols = [_column(ffi, v, p, "%s.map: argument %d" % (sig, i + 1))
+                    for i, (v, p) in enumerate(zip(iterables, params))]
+        except _Refused as e:
+            raise e.args[0] from None
+        except MemoryError:
+            raise
+        except Exception:
             return python_map(fn, sig, iterables, None)  # names the element
-        n = cols[0][2]
-        if any(c[2] != n for c in cols):
-            raise ValueError("%s.map: the iterables have different lengths (%s)"
-                             % (sig, ", ".join(str(c[2]) for c in cols)))
-        np = next((m for m in (_numpy_of(v) for v in iterables) if m is not None), None)
+        n = lengths[0]
         out: Any = None
         out_c: Any = ffi.NULL
         if results:
@@ -153,7 +202,7 @@ def python_map(fn: Any, sig: str, iterables: Sequence[Any], _: Any = None) -> An
     lists = [list(v) for v in iterables]
     n = len(lists[0])
     if any(len(v) != n for v in lists):
-        raise ValueError("%s.map: the iterables have different lengths (%s)" % (sig, ", ".join(str(len(v)) for v in lists)))
+        raise lengths_differ(sig, [len(v) for v in lists])
     out: List[Any] = []
     for i, args in enumerate(zip(*lists)):
         try:

@@ -144,6 +144,20 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
     return typed
 
 
+def _loads_each(results: List[Any], signature: str) -> List[Any]:
+    """A map's JSON results, decoded; an error names the element."""
+    from ._map import name_element
+
+    out = []
+    for i, x in enumerate(results):
+        try:
+            out.append(json.loads(x) if x else None)
+        except ValueError as e:
+            name_element(e, signature, i)
+            raise
+    return out
+
+
 def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signature: str,
               allocator: Optional[Any] = None) -> Callable[..., Any]:
     """The ``map`` of a typed function: numbers only (no bool), the raw
@@ -151,7 +165,7 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     the elements in one crossing too (gowasm_call_typed_map), for the shapes
     the one-crossing call covers; others a call per element. Errors name the
     element. allocator: the allocator's export names, as make_typed takes."""
-    from ._map import name_element, python_map, raise_at
+    from ._map import lengths_differ, name_element, python_map, raise_at
 
     if result in (None, "int", "float") and all(k in ("int", "float") for k in kinds):
         return raw.map  # type: ignore[no-any-return]
@@ -197,6 +211,9 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
             return python_map(fn, signature, iterables)
         # lists once: the per-element path may need them again after C refused one
         iterables = tuple(v if type(v) is list or type(v) is tuple else list(v) for v in iterables)
+        lengths = [len(v) for v in iterables]
+        if any(n != lengths[0] for n in lengths):
+            raise lengths_differ(signature, lengths)
         if not handles:
             alloc = raw.module._allocator(allocator)
             malloc, free = _handle(alloc.malloc), _handle(alloc.free)
@@ -208,18 +225,21 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
             return python_map(fn, signature, iterables)
         try:
             r = call(func, handles[0], shape, kind, *cols)
-        except (TypeError, OverflowError, UnicodeEncodeError):
-            return python_map(fn, signature, iterables)  # refused before the guest ran: names the element
-        except ValueError:
-            raise ValueError("%s.map: the iterables have different lengths (%s)"
-                             % (signature, ", ".join(str(len(v)) for v in iterables))) from None
+        except MemoryError:
+            raise
+        except Exception:
+            # It raises only while reading the values, before any guest code
+            # ran (a value of another type, an int out of range, what a
+            # value's __index__ raised): the per-element path raises it
+            # again, naming the element.
+            return python_map(fn, signature, iterables)
         if r.__class__ is list:
             if result is None:
                 return None
             if result == "bool":
                 return [x != 0 for x in r]
             if result == "json":
-                return [json.loads(x) if x else None for x in r]
+                return _loads_each(r, signature)
             return r
         ffi, lib = _native.load()
         if r.__class__ is tuple:  # a str result that is not UTF-8

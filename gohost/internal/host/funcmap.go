@@ -94,8 +94,13 @@ func (c Column) load(i int, t api.ValueType) (v uint64, ok bool) {
 	}
 	if !signed {
 		if u > math.MaxInt64 {
-			if t == api.ValueTypeI64 {
+			switch t {
+			case api.ValueTypeI64:
 				return u, true // i64 accepts the unsigned range
+			case api.ValueTypeF32:
+				return api.EncodeF32(float32(u)), true // as a call converts 2**64-1: rounded
+			case api.ValueTypeF64:
+				return math.Float64bits(float64(u)), true
 			}
 			return u, false
 		}
@@ -134,19 +139,22 @@ func store(out unsafe.Pointer, i int, t api.ValueType, v uint64) {
 }
 
 // CallMap calls function h n times, with element i of each column as its
-// arguments, writing each result (if it has one) at element i of out. It
-// returns how many calls completed: on an error, the failing element's index.
-func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
+// arguments, writing each result (if it has one) at element i of out.
+// *done is how many calls completed: on an error, the failing element's
+// index. It is kept current, so that it names the element a panic stopped
+// the batch at too.
+func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer, done *int) *Error {
+	*done = 0
 	f := Funcs.Get(h)
 	if f == nil {
-		return 0, errClosedHandle
+		return errClosedHandle
 	}
 	if len(cols) != len(f.params) || len(f.results) > 1 || (len(f.results) == 1 && out == nil && n > 0) {
-		return 0, errorf(ErrUsage, "gowasm: %s cannot be mapped over %d columns", f.signature(), len(cols))
+		return errorf(ErrUsage, "gowasm: %s cannot be mapped over %d columns", f.signature(), len(cols))
 	}
 	for _, c := range cols {
 		if !validElem(c.Kind) || (c.Ptr == nil && n > 0) {
-			return 0, errorf(ErrUsage, "gowasm: a column of kind %d", c.Kind)
+			return errorf(ErrUsage, "gowasm: a column of kind %d", c.Kind)
 		}
 	}
 	m := f.m
@@ -156,12 +164,12 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 		st = make([]uint64, len(f.stack))
 	} else {
 		if err := m.lockCall(); err != nil {
-			return 0, err
+			return err
 		}
 		defer m.mu.Unlock()
 	}
 	if m.dead != nil {
-		return 0, m.dead
+		return m.dead
 	}
 	// Without a timeout the batch is one call to the interrupt machinery
 	// (Ctrl-C and close() stop it as a whole); with one, each element gets it.
@@ -172,13 +180,14 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 	}
 	fn, ctx := f.fn, m.ctx
 	for i := 0; i < n; i++ {
+		*done = i
 		if m.dead != nil { // a nested call killed the instance during an earlier element
-			return i, m.dead
+			return m.dead
 		}
 		for j, c := range cols {
 			v, ok := c.load(i, f.params[j])
 			if !ok {
-				return i, f.elemError(j, c, i)
+				return f.elemError(j, c, i)
 			}
 			st[j] = v
 		}
@@ -198,13 +207,14 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 			}
 		}
 		if err != nil {
-			return i, err
+			return err
 		}
 		if len(f.results) == 1 {
 			store(out, i, f.results[0], st[0])
 		}
 	}
-	return n, nil
+	*done = n
+	return nil
 }
 
 func (f *Func) elemError(j int, c Column, i int) *Error {

@@ -274,6 +274,23 @@ func (t *TypedColumns) args(i int) TypedArgs {
 	return a
 }
 
+// checkSizes refuses element i's memory values that cannot fit in 32-bit
+// wasm memory.
+func (t *TypedColumns) checkSizes(i int) *Error {
+	for _, col := range t.Mem {
+		if col != nil {
+			if s := (*Span)(unsafe.Add(unsafe.Pointer(col), uintptr(i)*unsafe.Sizeof(Span{}))); uint64(s.Len) > math.MaxUint32 {
+				return errTooLong(uint64(s.Len))
+			}
+		}
+	}
+	return nil
+}
+
+func errTooLong(n uint64) *Error {
+	return errorf(ErrArgument, "gowasm: %d bytes do not fit in 32-bit wasm memory", n)
+}
+
 func (t *TypedColumns) ints(i int) (v [2]int64) {
 	for j, col := range t.Ints {
 		if col != nil {
@@ -293,13 +310,15 @@ var ErrNotUTF8 = &Error{Code: ErrGuest, Msg: "gowasm: a str result is not UTF-8"
 // there is one), as CallMap does. Each result goes to results[i] (an
 // integer, or a memory result's length) and a memory result's bytes to
 // sink(i, bytes), in order. With utf8, a memory result that is not UTF-8
-// stops the batch with ErrNotUTF8 (after its sink). It returns how many
-// elements completed: on an error, the failing element's index.
+// stops the batch with ErrNotUTF8 (after its sink). *done is how many
+// elements completed: on an error, the failing element's index. It is kept
+// current, so that it names the element a panic stopped the batch at too.
 func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColumns, utf8ok bool,
-	results []int64, sink func(int, []byte)) (int, *Error) {
+	results []int64, sink func(int, []byte), done *int) *Error {
+	*done = 0
 	f, malloc, free, err := lookupTyped(h, mallocH, freeH, shape)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	want := [2]int{}
 	for i := 0; i < int(shape&0xF); i++ {
@@ -307,23 +326,31 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 	}
 	for j := range 2 {
 		if n > 0 && ((cols.Ints[j] != nil) != (j < want[TypedInt]) || (cols.Mem[j] != nil) != (j < want[TypedMemory])) {
-			return 0, errorf(ErrUsage, "gowasm: %s: typed map columns do not match shape %#x", f.signature(), shape)
+			return errorf(ErrUsage, "gowasm: %s: typed map columns do not match shape %#x", f.signature(), shape)
 		}
 	}
 	if len(results) < n {
-		return 0, errorf(ErrUsage, "gowasm: typed map: results too short")
+		return errorf(ErrUsage, "gowasm: typed map: results too short")
 	}
-	// Every integer is checked before any guest code runs, as for one call.
-	if want[TypedInt] > 0 {
-		for i := 0; i < n; i++ {
-			if err := checkInts(f, shape, cols.ints(i)); err != nil {
-				return i, err
-			}
+	// Every value is checked before any guest code runs, as for one call:
+	// the caller words an ErrArgument by calling the elements one by one,
+	// which must not run again those that ran here.
+	for i := 0; i < n && want[TypedInt]+want[TypedMemory] > 0; i++ {
+		var err *Error
+		if want[TypedInt] > 0 {
+			err = checkInts(f, shape, cols.ints(i))
+		}
+		if err == nil && want[TypedMemory] > 0 {
+			err = cols.checkSizes(i)
+		}
+		if err != nil {
+			*done = i
+			return err
 		}
 	}
 	c, err := f.m.enterTyped()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	m := c.m
 	perCall := m.intr.timeout > 0
@@ -342,11 +369,12 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 		sink(cur, data)
 	}
 	for i := 0; i < n; i++ {
+		*done = i
 		// A nested call (a host function's) that trapped kills the instance
 		// while the outer element's call goes on: no later element starts a
 		// call on it, as no later single call does.
 		if m.dead != nil {
-			return i, m.dead
+			return m.dead
 		}
 		cur = i
 		args := cols.args(i)
@@ -358,14 +386,15 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 			m.intr.end()
 		}
 		if err != nil {
-			return i, err
+			return err
 		}
 		results[i] = v
 		if bad {
-			return i, ErrNotUTF8
+			return ErrNotUTF8
 		}
 	}
-	return n, nil
+	*done = n
+	return nil
 }
 
 func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, sink func([]byte)) (int64, *Error) {
@@ -376,14 +405,14 @@ func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, s
 	// allocation each, freed after the call.
 	var ptrs [2]uint32
 	var owned [2]bool
-	total := uint32(0)
+	total := uint64(0) // (two values near 4 GiB would wrap a uint32)
 	for _, b := range args.Mem {
-		total += uint32(len(b)+7) &^ 7
+		total += uint64(len(b)+7) &^ 7
 	}
 	var block *scratch
 	if !c.nested && total > 0 && total <= ScratchMax {
 		block = m.scratchFor(malloc)
-		if block.size < total {
+		if block.size < uint32(total) {
 			if block.ptr != 0 {
 				p, size := block.ptr, block.size
 				block.ptr, block.size = 0, 0
@@ -391,7 +420,7 @@ func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, s
 					return 0, err
 				}
 			}
-			size := max(uint32(4096), uint32(1)<<bitLen(total-1))
+			size := max(uint32(4096), uint32(1)<<bitLen(uint32(total)-1))
 			p, err := c.malloc(malloc, size)
 			if err != nil {
 				return 0, err
@@ -425,7 +454,7 @@ func (c *typedCall) call(f, malloc, free *Func, shape uint32, args *TypedArgs, s
 		}
 		if uint64(len(b)) > math.MaxUint32 {
 			release()
-			return 0, errorf(ErrArgument, "gowasm: %d bytes do not fit in 32-bit wasm memory", len(b))
+			return 0, errTooLong(uint64(len(b)))
 		}
 		if block != nil {
 			ptrs[i] = block.ptr + off

@@ -19,6 +19,7 @@ const (
 	errnoIo          wasiErrno = 29
 	errnoMfile       wasiErrno = 33
 	errnoNametoolong wasiErrno = 37
+	errnoNfile       wasiErrno = 41
 	errnoNosys       wasiErrno = 52
 	errnoNotdir      wasiErrno = 54
 	errnoNotsock     wasiErrno = 57

@@ -21,7 +21,8 @@ import (
 // any open descriptor, readlink into a short buffer, times of a symlink
 // itself, path_link refusing to follow symlinks, fd_prestat_dir_name's
 // buffer check, fd_allocate's right, poll_oneoff on writable descriptors,
-// ENOTSOCK (see RATIONALE.md, "WASI"). Every path
+// ENOTSOCK (see RATIONALE.md, "WASI"), and fd_filestat_set_times on stdio
+// (a nil-pointer panic in wazero: a trap). Every path
 // still goes through the mount (rootFS and its os.Root); these functions
 // only decide what a guest may ask of it. The rest (fd_read, fd_write,
 // fd_readdir, clocks, args...) stays wazero's, at wazero's speed.
@@ -33,6 +34,7 @@ var wasiOverrides = []struct {
 	{"fd_allocate", fdAllocate, []api.ValueType{i32, i64, i64}},
 	{"fd_fdstat_get", fdFdstatGet, []api.ValueType{i32, i32}},
 	{"fd_fdstat_set_rights", fdFdstatSetRights, []api.ValueType{i32, i64, i64}},
+	{"fd_filestat_set_times", fdFilestatSetTimes, []api.ValueType{i32, i64, i64, i32}},
 	{"fd_prestat_dir_name", fdPrestatDirName, []api.ValueType{i32, i32, i32}},
 	{"fd_renumber", fdRenumber, []api.ValueType{i32, i32}},
 	{"path_create_directory", pathFunc(rightPathCreateDirectory, mkdir), []api.ValueType{i32, i32, i32}},
@@ -220,6 +222,31 @@ func pathFilestatSetTimes(c *wasiCall, p []uint64) wasiErrno {
 		return errnoFrom(l.Lutimens(name, atim, mtim))
 	}
 	return errnoNosys
+}
+
+// fdFilestatSetTimes sets an open file's times by its descriptor, else
+// (no futimens on this platform: ENOSYS, or EPERM) by its path in its
+// mount, as wazero does. wazero fell back to the path of stdio too, which
+// has no mount: a nil-pointer panic that killed the module; here stdio
+// answers what its file does (ENOSYS).
+func fdFilestatSetTimes(c *wasiCall, p []uint64) wasiErrno {
+	e, ok := c.fds.get(int32(p[0]))
+	if !ok {
+		return errnoBadf
+	}
+	atim, mtim, errno := c.times(int64(p[1]), int64(p[2]), uint16(p[3]))
+	if errno != 0 {
+		return errno
+	}
+	errno2 := e.File().Utimens(atim, mtim)
+	if fsys := e.FS(); fsys != nil && (errno2 == experimentalsys.ENOSYS || errno2 == experimentalsys.EPERM) {
+		name := e.Name()
+		if e.IsPreopen() {
+			name = "." // (a preopen's name is its guest path)
+		}
+		errno2 = fsys.Utimens(name, atim, mtim)
+	}
+	return errnoFrom(errno2)
 }
 
 // lutimenser sets the times of a path's last component itself.

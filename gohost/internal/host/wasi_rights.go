@@ -85,6 +85,20 @@ type descriptor struct {
 	// syncFlags are the fdflags DSYNC, RSYNC and SYNC it was opened with,
 	// which no File method reports (fd_fdstat_set_flags cannot change them).
 	syncFlags uint16
+	// counted: path_open opened it, and it counts in guestFiles until it
+	// closes.
+	counted bool
+}
+
+// Close implements experimentalsys.File. wazero closes every descriptor
+// of a guest when its module closes, so a guest's files always leave
+// guestFiles.
+func (d *descriptor) Close() experimentalsys.Errno {
+	if d.counted {
+		d.counted = false
+		guestFiles.Add(-1)
+	}
+	return d.File.Close()
 }
 
 func (d *descriptor) can(right uint64) experimentalsys.Errno {
@@ -318,8 +332,12 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 	if isDir && oflags&oflagCreat != 0 {
 		return errnoInval // path_create_directory creates directories
 	}
+	if !takeGuestFile() {
+		return errnoNfile
+	}
 	f, errno2 := dir.fs.OpenFile(name, flag, 0o600)
 	if errno2 != 0 {
+		guestFiles.Add(-1)
 		return errnoFrom(errno2)
 	}
 	st, errno2 := f.Stat()
@@ -328,12 +346,13 @@ func pathOpen(c *wasiCall, p []uint64) wasiErrno {
 	}
 	if errno2 != 0 {
 		_ = f.Close()
+		guestFiles.Add(-1)
 		return errnoFrom(errno2)
 	}
 	base, inheriting := rightsOf(f, filetypeOf(st.Mode)) // what its type can do (a directory cannot seek)
 	base &^= (rightFdRead | rightFdWrite) &^ modeRights(flag)
 	d := &descriptor{File: f, base: base & dir.inheriting, inheriting: inheriting & dir.inheriting,
-		syncFlags: fdflags & (fdflagDsync | fdflagRsync | fdflagSync)}
+		syncFlags: fdflags & (fdflagDsync | fdflagRsync | fdflagSync), counted: true}
 	fd, errno2 := c.fds.insert(dir.fs, name, d)
 	if errno2 != 0 {
 		return errnoFrom(errno2)
