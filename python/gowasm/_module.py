@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._description import Import, Info, loaded_info
-from ._errors import CompileError, WasmError
+from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._func import is_attribute_name, make_function
 from ._types import ExportedFunction
 from ._memory import Memory, map_reservation, memory_size, open_memory
@@ -174,7 +174,11 @@ class Module:
         self._finalizer.atexit = False
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
-        self._describe(loaded_info(self._handle), host_ids, wasm)
+        try:
+            self._describe(loaded_info(self._handle), host_ids, wasm)
+        except BaseException:
+            self.close()  # not left to the garbage collector: a failed load holds nothing
+            raise
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
@@ -264,12 +268,16 @@ class Module:
         try:
             if raw.params or raw.results != ("i64",):
                 raise TypeError("%s is not () -> i64" % raw.wasm_signature)
-            doc = _bindings.parse(read_packed(raw(), self._allocator(None), self))
+            data = read_packed(raw(), self._allocator(None), self)
+        except (Trap, ExitError, Timeout, LinkError, ModuleClosedError) as e:
+            # The guest died describing itself: a module that loads dead
+            # would only fail at its first call, obscurely.
+            _add_note(e, "while %s ran its gowasm_describe, as it loaded" % self.name)
+            raise
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
             return
-        self.skipped.update(doc.get("skipped") or {})
-        _bindings.apply(self, functions, doc["functions"], warn)
+        _bindings.describe(self, functions, data, warn)
 
     def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
         """The guest's allocator exports (found once)."""
@@ -405,6 +413,13 @@ def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
         refuse.__name__ = refuse.__qualname__ = fname
         refuse.__doc__ = "Cannot be called: " + GO_COMMAND_WITH_EXPORTS_ADVICE
         functions[fname] = cast(ExportedFunction, refuse)
+
+
+def _add_note(e: BaseException, note: str) -> None:
+    if hasattr(e, "add_note"):
+        e.add_note(note)
+    else:  # Python 3.10: PEP 678's attribute, kept though not printed
+        setattr(e, "__notes__", list(getattr(e, "__notes__", ())) + [note])  # noqa: B010
 
 
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
