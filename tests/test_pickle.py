@@ -254,3 +254,15 @@ def test_a_bytes_pickle_is_checked_against_its_hash(reactor_wasm):
     # The forged pickle did not take the genuine module's place in this
     # process' instances: unpickling the genuine one runs its own code.
     assert pickle.loads(pickle.dumps(genuine)).add(2, 3) == 5
+
+
+@pytest.mark.parametrize("interruptible", [False, True])
+def test_the_hash_a_module_pickles_with_is_of_the_bytes_that_loaded(reactor_wasm, interruptible):
+    import hashlib
+
+    with open(reactor_wasm, "rb") as f:
+        wasm = f.read()
+    for source in (reactor_wasm, wasm):
+        m = Module(source, interruptible=interruptible)  # instrumented or not, the hash is of the bytes given
+        assert m.__dask_tokenize__()[1] == hashlib.sha256(wasm).hexdigest()
+        assert hashlib.sha256(wasm).hexdigest().encode() in pickle.dumps(m)

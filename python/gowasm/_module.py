@@ -131,9 +131,9 @@ class Module:
                  interruptible: Optional[bool] = None) -> None:
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        # What pickling needs (gowasm._pickle): the bytes' origin and hash,
-        # and the options, which recreate the module in another process.
-        self._origin = _pickle.Origin.of(source, wasm)
+        # What pickling needs (gowasm._pickle): the bytes' origin and hash
+        # (set once loaded), and the options, which recreate the module in
+        # another process.
         self._options: Dict[str, Any] = dict(
             strict_imports=strict_imports, cache=cache, name=self.name, args=args, env=env,
             inherit_env=inherit_env, mounts=mounts, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -175,7 +175,9 @@ class Module:
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
         try:
-            self._describe(loaded_info(self._handle), host_ids, wasm)
+            info = loaded_info(self._handle)
+            self._origin = _pickle.Origin.of(source, wasm, info.sha256)
+            self._describe(info, host_ids, wasm)
         except BaseException:
             self.close()  # not left to the garbage collector: a failed load holds nothing
             raise
