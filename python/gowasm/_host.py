@@ -304,9 +304,16 @@ def register(imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]],
     keeps them alive: the registry only holds weak references) and their
     configuration. Nothing stays registered if one is invalid."""
     functions: List[HostFunction] = []
+    if imports is not None and not isinstance(imports, Mapping):
+        raise TypeError("imports must be a mapping of module name -> {name: callable}, not %s" % type(imports).__name__)
     for module, names in (imports or {}).items():
+        if not isinstance(module, str):
+            raise TypeError("imports: a module name must be str, not %s" % type(module).__name__)
         if not isinstance(names, Mapping):
             raise TypeError("imports[%r] must be a dict of name -> callable, not %s" % (module, type(names).__name__))
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError("imports[%r]: a function name must be str, not %s" % (module, type(name).__name__))
         functions += [HostFunction(module, name, fn, owner) for name, fn in names.items()]
     config = []
     with _lock:

@@ -129,6 +129,8 @@ class Module:
                  imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None,
                  timeout: Optional[float] = None, memory_limit: Optional[int] = None,
                  interruptible: Optional[bool] = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError("name must be str, not %s" % type(name).__name__)
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
         # What pickling needs (gowasm._pickle): the bytes' origin and hash
