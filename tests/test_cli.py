@@ -169,7 +169,6 @@ def test_console_script_is_installed():
     (["run", "--timeout=-1s", "{probe}"], "invalid duration '-1s': it cannot be negative"),
     (["run", "-timeout", "-1", "{probe}"], "invalid duration '-1': it cannot be negative"),
     (["run", "--timeout", "99999999999s", "{probe}"], "invalid duration '99999999999s'"),
-    (["run", "--env", "K=\0", "{probe}"], "NUL"),
     (["call", "{reactor}", "memory"], "'memory' is a memory, not a function"),
     (["run", "/tmp"], "cannot read /tmp: Is a directory"),
     (["stubs", "-o", "/no/such/dir/out.pyi", "{reactor}"], "cannot write /no/such/dir/out.pyi"),
