@@ -13,6 +13,7 @@ from ._description import Import, Info, loaded_info
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._func import is_attribute_name, make_function
 from ._types import ExportedFunction
+from ._source import read_module_file
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
@@ -382,6 +383,8 @@ class Module:
 
     def _missing_export_message(self, name: str) -> str:
         exported = list(self.exports) + self._memories
+        if name in self._memories:
+            return "%s's export %r is a memory, not a function: read it with .memory" % (self.name, name)
         msg = "%s has no export %r." % (self.name, name)
         lowered = {n.lower(): n for n in exported}
         import difflib
@@ -439,6 +442,5 @@ def read_source(source: Source) -> Tuple[bytes, str]:
         return bytes(source), "<bytes>"
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        with open(path, "rb") as f:
-            return f.read(), os.path.basename(path)
+        return read_module_file(path), os.path.basename(path)
     raise TypeError("Module() takes a path or the module's bytes, not %s" % type(source).__name__)

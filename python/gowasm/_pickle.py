@@ -76,11 +76,13 @@ class Origin:
     def _read_file(self, name: str) -> bytes:
         import pickle
 
+        from ._errors import CompileError
+        from ._source import read_module_file
+
         assert self.path is not None
         try:
-            with open(self.path, "rb") as f:
-                return f.read()
-        except OSError as e:
+            return read_module_file(self.path)
+        except (OSError, CompileError) as e:
             raise pickle.PicklingError("cannot pickle gowasm.Module %s: its file %s cannot be read again (%s)"
                                        % (name, self.path, e)) from e
 
@@ -197,10 +199,12 @@ def _read(path: Any, sha256: str, name: Any) -> bytes:
 
     advice = ("; copy it there, or pickle a module loaded from bytes (gowasm.Module(open(path, 'rb').read())), "
               "which carries its bytes")
+    from ._errors import CompileError
+    from ._source import read_module_file
+
     try:
-        with open(path, "rb") as f:
-            wasm = f.read()
-    except OSError as e:
+        wasm = read_module_file(path)
+    except (OSError, CompileError) as e:
         raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s cannot be read in this process "
                                      "(%s)%s" % (name, path, e, advice)) from e
     if _sha256(wasm).hexdigest() != sha256:
