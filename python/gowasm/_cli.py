@@ -273,6 +273,8 @@ def _cmd_call(ns: argparse.Namespace) -> int:
     except (OverflowError, TypeError, ValueError) as e:
         _fail(str(e))
     except ExitError as e:  # proc_exit (a command's _start ends in it): its code, as `gowasm run` exits
+        if e.code != 0:
+            print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return e.code
     except WasmError as e:
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
