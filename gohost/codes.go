@@ -45,6 +45,13 @@ const (
 	_ = uint(host.ErrGuest - C.GOWASM_ERR_GUEST)
 )
 
+// host.MaxModuleSize is gowasm.h's GOWASM_MAX_MODULE_SIZE, which Python
+// reads to refuse a larger file before reading it.
+const (
+	_ = uint(C.GOWASM_MAX_MODULE_SIZE - host.MaxModuleSize)
+	_ = uint(host.MaxModuleSize - C.GOWASM_MAX_MODULE_SIZE)
+)
+
 // host.Span is gowasm.h's gowasm_span, which gowasm_call_typed_map casts
 // (typed.go): a difference of size or offset fails to compile here.
 const (

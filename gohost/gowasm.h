@@ -86,9 +86,13 @@ typedef struct gowasm_callbacks {
 /* Installs the callbacks; call once before anything else. */
 int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
 
+/* The largest module gowasm loads: 1 GiB (host.MaxModuleSize, which
+   gohost/codes.go checks against this). */
+#define GOWASM_MAX_MODULE_SIZE 1073741824
+
 /* Compiles, links and instantiates a module (running _initialize for
    reactors). config_json may be NULL; see gohost/internal/host/config.go.
-   A wasm_len above host.MaxModuleSize (1 GiB) is GOWASM_ERR_COMPILE. */
+   A wasm_len above GOWASM_MAX_MODULE_SIZE is GOWASM_ERR_COMPILE. */
 int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
                           char *config_json, uint64_t *module_out);
 

@@ -154,3 +154,39 @@ def test_console_script_is_installed():
     exe = os.path.join(os.path.dirname(sys.executable), "gowasm")
     r = subprocess.run([exe, "call", corpus_path("c/add_one.wasm"), "add_one", "41"], capture_output=True, text=True)
     assert r.stdout == "42\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--cache-dir", "{file}", "{probe}"], "cache"),
+    (["call", "--cache-dir", "{file}", "{reactor}", "add", "1", "2"], "cache"),
+    (["run", "/dev/zero"], "/dev/zero: it is a character device, not a regular file"),
+    (["inspect", "/dev/zero"], "/dev/zero: it is a character device, not a regular file"),
+    (["call", "/dev/zero", "f"], "/dev/zero: it is a character device, not a regular file"),
+    (["run", "{fifo}"], "it is a FIFO (named pipe), not a regular file"),
+    (["inspect", "{fifo}"], "it is a FIFO (named pipe), not a regular file"),
+    (["run", "{file}"], "invalid magic number"),
+    (["run", "--timeout", "-1s", "{probe}"], "invalid duration '-1s': it cannot be negative"),
+    (["run", "--timeout=-1s", "{probe}"], "invalid duration '-1s': it cannot be negative"),
+    (["run", "-timeout", "-1", "{probe}"], "invalid duration '-1': it cannot be negative"),
+    (["run", "--timeout", "99999999999s", "{probe}"], "invalid duration '99999999999s'"),
+    (["call", "{reactor}", "memory"], "'memory' is a memory, not a function"),
+    (["run", "/tmp"], "cannot read /tmp: Is a directory"),
+    (["stubs", "-o", "/no/such/dir/out.pyi", "{reactor}"], "cannot write /no/such/dir/out.pyi"),
+])
+def test_every_bad_input_is_one_line_and_exit_2(tmp_path, probe_wasm, reactor_wasm, args, message):
+    file = tmp_path / "a-file"
+    file.write_text("not a directory, not a module")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    args = [a.format(file=file, fifo=fifo, probe=probe_wasm, reactor=reactor_wasm) for a in args]
+    r = gowasm(*args, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Did you mean 'memory'" not in r.stderr
+
+
+def test_call_start_returns_the_exit_code(probe_wasm):
+    # _start of a command ends in proc_exit: its code is the call's exit
+    # status, as `gowasm run` exits with it, and 0 is no error.
+    r = gowasm("call", probe_wasm, "_start")
+    assert (r.returncode, r.stderr) == (0, "")

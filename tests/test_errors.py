@@ -152,3 +152,71 @@ def test_error_codes_are_gowasm_h_s():
     _native.load()
     assert {code: _errors.code_name(code) for code in header.values()} == {v: k for k, v in header.items()}
     assert set(_errors._CLASSES) | set(_pickle._FATAL) | {"EXIT"} <= set(header)
+
+
+# A child process loads the file: the old behaviour blocked on a FIFO or
+# /dev/zero forever, and read a multi-GiB file whole (here: into an address
+# space capped at 3 GiB, a MemoryError).
+_LOAD_IN_A_CHILD = """
+import resource, sys, time
+import gowasm
+gowasm.Module(b"\\0asm\\1\\0\\0\\0")  # the Go runtime is up before the cap
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+t = time.monotonic()
+for load in (gowasm.Module, gowasm.run):
+    try:
+        load(sys.argv[1])
+    except BaseException as e:
+        print(type(e).__name__, str(e).replace("\\n", " "))
+print("seconds", time.monotonic() - t)
+"""
+
+
+def _load_in_a_child(path):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    r = subprocess.run([sys.executable, "-c", _LOAD_IN_A_CHILD, str(path)], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    *errors, seconds = r.stdout.splitlines()
+    return errors, float(seconds.split()[1])
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "sparse 3 GiB module", "sparse 3 GiB non-module"])
+def test_a_file_that_is_not_a_regular_module_file_is_refused_before_it_is_read(tmp_path, kind):
+    if kind == "fifo":
+        path = tmp_path / "fifo"
+        os.mkfifo(path)
+        message = "CompileError gowasm: cannot load %s: it is a FIFO (named pipe), not a regular file" % path
+    elif kind == "/dev/zero":
+        path = "/dev/zero"
+        message = "CompileError gowasm: cannot load /dev/zero: it is a character device, not a regular file"
+    else:
+        path = tmp_path / "big.wasm"
+        with open(path, "wb") as f:
+            f.write(b"\0asm\1\0\0\0" if kind.endswith(" module") else b"\x7fELF")
+            f.truncate(3 << 30)  # sparse: no disk space, no RAM
+        message = ("CompileError gowasm: %s is not a valid WebAssembly module: " % path) + (
+            "it is 3221225472 bytes long, and modules are at most 1073741824 bytes" if kind.endswith(" module")
+            else "invalid magic number (it starts with 7f 45 4c 46")
+    errors, seconds = _load_in_a_child(path)
+    assert len(errors) == 2 and all(e.startswith(message) for e in errors), errors
+    assert seconds < 5
+
+
+def test_a_module_file_that_grows_past_the_limit_while_read_is_refused(monkeypatch, tmp_path):
+    from gowasm import _source
+
+    # As a /proc file: its size says 8 bytes, reading gives more.
+    monkeypatch.setattr(_source, "max_module_size", lambda: 100)
+    monkeypatch.setattr(_source, "_CHUNK", 16)
+    fstat = os.fstat
+    monkeypatch.setattr(_source.os, "fstat", lambda fd: os.stat_result(fstat(fd)[:6] + (8,) + fstat(fd)[7:]))
+    path = tmp_path / "proc-like.wasm"
+    path.write_bytes(b"\0asm\1\0\0\0" + b"\0" * 200)
+    with pytest.raises(CompileError, match="it is more than 100 bytes long"):
+        _source.read_module_file(str(path))
+    path.write_bytes(b"\0asm\1\0\0\0" + b"\0" * 92)
+    assert len(_source.read_module_file(str(path))) == 100

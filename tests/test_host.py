@@ -282,3 +282,46 @@ def test_subinterpreters_are_refused_clearly(hostcalls_wasm):
         "    i.run_string(i.create(), %r)\n" % (code, code))
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "refused: gowasm: cannot be used in a subinterpreter" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+
+
+class _Index:
+    """A result that is an integer by Python's rule (operator.index)."""
+
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    def __index__(self):
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+_RESULTS = """(module
+  (import "env" "i32" (func $i32 (result i32)))
+  (import "env" "i64" (func $i64 (result i64)))
+  (import "env" "i32c" (func $i32c (result i32)))
+  (func (export "i32") (result i32) call $i32)
+  (func (export "i64") (result i64) call $i64)
+  (func (export "i32c") (result i32) call $i32c))
+"""
+
+
+@pytest.mark.parametrize("export", ["i32", "i64", "i32c"])  # i32c takes a Caller: the Python path
+def test_a_result_is_an_integer_by_its_index_and_what_that_raises_propagates(export):
+    from conftest import wat
+
+    wasm = wat(_RESULTS)
+
+    def load_returning(value):
+        return Module(wasm, imports={"env": {"i32": lambda: value, "i64": lambda: value,
+                                             "i32c": lambda caller: value}})
+
+    assert getattr(load_returning(_Index(7)), export)() == 7
+    with pytest.raises(OverflowError, match="out of range"):
+        getattr(load_returning(_Index(1 << 70)), export)()
+    for exc in (SystemExit(3), KeyboardInterrupt(), ValueError("from __index__")):
+        with pytest.raises(type(exc)) as info:
+            getattr(load_returning(_Index(exc)), export)()
+        assert info.value is exc
+    with pytest.raises(TypeError, match="must return i(32|64), not 1.5"):
+        getattr(load_returning(1.5), export)()

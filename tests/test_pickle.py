@@ -174,3 +174,95 @@ def test_a_module_left_unusable_is_not_handed_out_again(reactor_wasm):
         boom()
     fresh = pickle.loads(data)
     assert fresh is not boom and fresh.__self__._gowasm_module.add(1, 2) == 3
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _padded_to(wasm: bytes, size: int) -> bytes:
+    """``wasm`` with a custom section that makes it ``size`` bytes long."""
+    for payload in range(size - len(wasm), -1, -1):
+        content = b"\x03pad" + b"\0" * payload
+        padded = wasm + b"\x00" + _leb(len(content)) + content
+        if len(padded) == size:
+            return padded
+    raise AssertionError("cannot pad to %d bytes" % size)
+
+
+MULTIPLIES = wat('(module (func (export "add") (param i32 i32) (result i32) (i32.mul (local.get 0) (local.get 1))))')
+
+
+def test_a_file_rewritten_in_place_never_pickles_into_other_code(tmp_path, reactor_wasm):
+    # Same size, same inode, mtime put back: the pickle names the bytes that
+    # loaded (hashed then), not what the file holds when it is pickled.
+    path = tmp_path / "m.wasm"
+    shutil.copy(reactor_wasm, path)
+    m = Module(str(path))
+    before = os.stat(path)
+    with open(path, "r+b") as f:
+        f.write(_padded_to(MULTIPLIES, before.st_size))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_ino, after.st_mtime_ns) == (before.st_size, before.st_ino, before.st_mtime_ns)
+    assert Module(str(path)).add(2, 3) == 6  # the file now holds other code
+    with pytest.raises(pickle.PicklingError, match=r"changed since it was loaded"):
+        pickle.dumps(m.add)
+    assert m.add(2, 3) == 5
+
+
+def test_a_pickle_made_before_its_file_changed_does_not_unpickle(tmp_path, reactor_wasm):
+    path = tmp_path / "m.wasm"
+    shutil.copy(reactor_wasm, path)
+    data = pickle.dumps(Module(str(path)).add)
+    before = os.stat(path)
+    with open(path, "r+b") as f:
+        f.write(_padded_to(MULTIPLIES, before.st_size))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    with pytest.raises(pickle.UnpicklingError, match="not the one pickled"):
+        pickle.loads(data)
+
+
+class _Forged:
+    """Pickles as gowasm's unpickler called with the bytes of one module
+    and the hash of another."""
+
+    def __init__(self, sha256, wasm, options):
+        self.args = (None, sha256, wasm, options)
+
+    def __reduce__(self):
+        from gowasm import _pickle
+
+        return (_pickle.load, self.args)
+
+
+def test_a_bytes_pickle_is_checked_against_its_hash(reactor_wasm):
+    import hashlib
+
+    with open(reactor_wasm, "rb") as f:
+        genuine = Module(f.read(), name="genuine")
+    options = dict(genuine._options)
+    sha = hashlib.sha256(genuine._origin.data).hexdigest()
+    forged = pickle.dumps(_Forged(sha, _padded_to(MULTIPLIES, 100), options))
+    with pytest.raises(pickle.UnpicklingError, match="not the bytes pickled"):
+        pickle.loads(forged)
+    # The forged pickle did not take the genuine module's place in this
+    # process' instances: unpickling the genuine one runs its own code.
+    assert pickle.loads(pickle.dumps(genuine)).add(2, 3) == 5
+
+
+@pytest.mark.parametrize("interruptible", [False, True])
+def test_the_hash_a_module_pickles_with_is_of_the_bytes_that_loaded(reactor_wasm, interruptible):
+    import hashlib
+
+    with open(reactor_wasm, "rb") as f:
+        wasm = f.read()
+    for source in (reactor_wasm, wasm):
+        m = Module(source, interruptible=interruptible)  # instrumented or not, the hash is of the bytes given
+        assert m.__dask_tokenize__()[1] == hashlib.sha256(wasm).hexdigest()
+        assert hashlib.sha256(wasm).hexdigest().encode() in pickle.dumps(m)

@@ -452,3 +452,78 @@ def test_corpus_commands_that_need_a_special_host():
     # An Extism plugin needs Extism's kernel: the first call to it says so.
     with pytest.raises(gowasm.LinkError, match=r"extism:host/env\.\w+.*nothing provides"):
         run(corpus_path("go/extism_std_command.wasm"), capture_output=True)
+
+
+# -- type checks as subprocess.run makes them -----------------------------------
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(args=[1, None]), TypeError, r"args\[0\] must be str, bytes or os.PathLike, not int"),
+    (dict(args=["x", None]), TypeError, r"args\[1\] must be str, bytes or os.PathLike, not NoneType"),
+    (dict(args=5), TypeError, r"args must be a sequence"),
+    (dict(env={"K": None}), TypeError, r"env\['K'\] must be str, bytes or os.PathLike, not NoneType"),
+    (dict(env={1: "x"}), TypeError, r"environment variable name 1 must be str, bytes or os.PathLike, not int"),
+    (dict(env=[("K", "V")]), TypeError, r"env must be a mapping"),
+    (dict(input=5), TypeError, r"input must be bytes or a bytes-like object, not int"),
+    (dict(input=b"x", text=True), TypeError, r"input must be str when text=True"),
+    (dict(input=b"x", encoding="utf-8"), TypeError, r"input must be str when text=True"),
+    (dict(input="x"), TypeError, r"input must be bytes"),
+    (dict(input=b"x", stdin=subprocess.DEVNULL), ValueError, r"stdin and input arguments may not both be used"),
+])
+def test_run_checks_types_as_subprocess_run_does(probe_wasm, kwargs, error, message):
+    args = kwargs.pop("args", ["cat-stdin"])
+    with pytest.raises(error, match=message):
+        run(probe_wasm, args, capture_output=True, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(args=[1, None]), r"args\[0\] must be str"),
+    (dict(env={"K": None}), r"env\['K'\] must be str"),
+    (dict(env=[("K", "V")]), r"env must be a mapping"),
+    (dict(name=5), r"name must be str, not int"),
+    (dict(name=b"x"), r"name must be str, not bytes"),
+    (dict(imports=[("env", {})]), r"imports must be a mapping of module name -> \{name: callable\}, not list"),
+    (dict(imports={1: {}}), r"imports: a module name must be str, not int"),
+    (dict(imports={"env": {5: abs}}), r"imports\['env'\]: a function name must be str, not int"),
+    (dict(mounts=["/tmp"]), r"mounts must be a mapping of guest path -> host directory or Mount, not list"),
+    (dict(mounts={"/a": 5}), r"mounts\['/a'\] must be a host directory \(str or os.PathLike\) or a Mount, not int"),
+    (dict(mounts={5: "/tmp"}), r"mounts: a guest path must be str, not int"),
+])
+def test_module_options_of_the_wrong_shape_are_type_errors_naming_them(reactor_wasm, kwargs, message):
+    with pytest.raises(TypeError, match=message):
+        Module(reactor_wasm, **kwargs)
+
+
+def test_input_takes_any_bytes_like_object_and_text_uses_the_encoding(probe_wasm):
+    assert run(probe_wasm, ["cat-stdin"], input=bytearray(b"ab"), capture_output=True).stdout == b"abcat-stdin: 2\n"
+    assert run(probe_wasm, ["cat-stdin"], input=memoryview(b"abc"), capture_output=True).stdout == b"abccat-stdin: 3\n"
+    # As subprocess: input is encoded with encoding=, and the output decoded with it.
+    r = run(probe_wasm, ["cat-stdin"], input="é", encoding="latin-1", capture_output=True)
+    assert r.stdout == "écat-stdin: 1\n"
+
+
+@pytest.mark.parametrize("mounts, message", [
+    ({"/a": ".", "/a/": "."}, r"mount points '/a' and '/a/' are the same guest path"),
+    ({"/a": ".", "//a": "."}, r"mount points '/a' and '//a' are the same guest path"),
+    ({"/a": ".", "/./a": "."}, r"mount points '/a' and '/./a' are the same guest path"),
+    ({"/": ".", "//": "."}, r"mount points '/' and '//' are the same guest path"),
+    ({"/a\x00b": "."}, r"contains a NUL byte"),
+    ({"/a/../b": "."}, r"\.\."),
+])
+def test_mount_points_are_distinct_clean_guest_paths(probe_wasm, tmp_path, mounts, message):
+    mounts = {guest: tmp_path for guest in mounts}
+    with pytest.raises(ValueError, match=message):
+        run(probe_wasm, ["ls", "/a"], mounts=mounts)
+
+
+def test_a_mount_point_is_normalised(probe_wasm, tmp_path):
+    (tmp_path / "f.txt").write_text("x")
+    r = run(probe_wasm, ["ls", "/a"], mounts={"//a/./": tmp_path}, capture_output=True, text=True)
+    assert "f.txt" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_mount_readonly_is_a_bool(tmp_path):
+    with pytest.raises(TypeError, match=r"Mount\(readonly=\) takes a bool, not 'no'"):
+        Mount(tmp_path, readonly="no")
+    with pytest.raises(TypeError, match=r"Mount\(\) takes a host directory \(str or os.PathLike\), not int"):
+        Mount(5)
+    assert Mount(tmp_path, readonly=True).readonly is True and Mount(tmp_path) == (tmp_path, False)

@@ -92,7 +92,7 @@ def test_run(suite, name, tmp_path):
     try:
         r = gowasm.run(case.wasm, case.spec.get("args", []), env=case.spec.get("env", {}),
                        mounts={"/": case.root} if case.root else None,
-                       input=b"", capture_output=True, text=True, timeout=60)
+                       input="", capture_output=True, text=True, timeout=60)
         result = r.returncode, r.stdout, r.stderr
     except gowasm.Trap as e:  # a failed assertion (Rust's panic, C's abort)
         result = 1, e.stdout or "", (e.stderr or "") + "\n" + str(e)

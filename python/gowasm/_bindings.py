@@ -45,13 +45,42 @@ def _shown_results(results: Sequence[str]) -> str:
 _UNSIGNED64 = ("uint", "uint64", "uintptr")
 
 
+def _shown(value: Any) -> str:
+    """A guest's value in a message: short, whatever its size or depth."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = 60
+    return r.repr(value)
+
+
 def parse(data: bytes) -> Dict[str, Any]:
     """A ``gowasm_describe`` JSON document (version 1): ``functions`` (by
-    export name) and ``skipped`` (Go functions without a binding: why)."""
-    doc = json.loads(data)
+    export name) and ``skipped`` (Go functions without a binding: why).
+    ValueError for anything else, however it is malformed."""
+    try:
+        doc = json.loads(data)
+    except RecursionError:  # C's json refuses ~1,000 levels cleanly; a description has 5
+        raise ValueError("its JSON is nested too deep") from None
     if not isinstance(doc, dict) or doc.get("version") != 1 or not isinstance(doc.get("functions"), dict):
         raise ValueError("not a version 1 gowasm description")
+    skipped = doc.get("skipped")
+    if skipped is not None and not (isinstance(skipped, dict) and all(isinstance(v, str) for v in skipped.values())):
+        raise ValueError("its skipped is not an object of strings: %s" % _shown(skipped))
     return doc
+
+
+def describe(module: Any, functions: Dict[str, ExportedFunction], data: bytes, warn: Callable[[str], None]) -> None:
+    """Applies the description ``data`` (what ``gowasm_describe`` returned)
+    to ``functions`` and ``module.skipped``: a malformed one is ignored
+    with a warning, leaving the raw exports."""
+    try:
+        doc = parse(data)
+    except ValueError as e:  # UnicodeDecodeError and json's errors are ValueErrors too
+        warn("ignoring its gowasm_describe: %s" % e)
+        return
+    module.skipped.update(doc.get("skipped") or {})
+    apply(module, functions, doc["functions"], warn)
 
 
 def apply(module: Any, functions: Dict[str, ExportedFunction], described: Mapping[str, Any],
@@ -61,13 +90,41 @@ def apply(module: Any, functions: Dict[str, ExportedFunction], described: Mappin
     warning (the raw export stays)."""
     for fname, spec in described.items():
         if fname not in functions:
-            warn("its description names %r, which it does not export (a gowasm.Export without a "
-                 "//go:wasmexport %s?)" % (fname, fname))
+            warn("its description names %s, which it does not export (a gowasm.Export without a "
+                 "//go:wasmexport %s?)" % (_shown(fname), _shown(fname)[1:-1]))
             continue
         try:
+            _check(spec)
             functions[fname] = bind(functions[fname], spec)
         except (TypeError, KeyError, AttributeError, ValueError) as e:
             warn("ignoring the description of %s: %s" % (fname, e))
+
+
+def _check(spec: Any) -> None:
+    """ValueError unless ``spec`` has the shape :func:`bind` reads (keys it
+    does not read are ignored: later versions of the guest package may add
+    some). ``names`` are free-form: :func:`python_names` replaces bad ones."""
+    if not isinstance(spec, dict):
+        raise ValueError("not an object: %s" % _shown(spec))
+    fields = [("params", spec, _TYPES), ("results", spec, _TYPES), ("frame", spec, _BOOL), ("variadic", spec, _BOOL),
+              ("go", spec, _OBJECT)]
+    go = spec.get("go")
+    if go is not None:
+        fields += [("go.params", go, _STRINGS), ("go.results", go, _STRINGS), ("go.declaration", go, _STRING),
+                   ("go.doc", go, _STRING)]
+    for key, where, (shape, fits) in fields:
+        value = where.get(key.rpartition(".")[2])
+        if value is not None and not fits(value):
+            raise ValueError("%s is not %s: %s" % (key, shape, _shown(value)))
+
+
+_Shape = Tuple[str, Callable[[Any], bool]]
+_TYPES: _Shape = ("a list of types (%s)" % ", ".join(_PY),
+                  lambda v: isinstance(v, list) and all(isinstance(t, str) and t in _PY for t in v))
+_STRINGS: _Shape = ("a list of strings", lambda v: isinstance(v, list) and all(isinstance(t, str) for t in v))
+_STRING: _Shape = ("a string", lambda v: isinstance(v, str))
+_BOOL: _Shape = ("a bool", lambda v: isinstance(v, bool))
+_OBJECT: _Shape = ("an object", lambda v: isinstance(v, dict))
 
 
 def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
@@ -113,7 +170,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
 # Python would without the owner.
 _WRAPPER = """
 def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_many):
-    _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes = type, int, list, bytes
+    _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes, _gowasm_len = type, int, list, bytes, len
     def {name}({params}):
 {checks}        return {call}
     return {name}
@@ -147,7 +204,7 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
     elif unsigned:
         call = "%s & _gowasm_MASK" % call
     if variadic is None:
-        lines.insert(0, "        if _gowasm_extra:\n            _gowasm_too_many(len(_gowasm_extra))\n")
+        lines.insert(0, "        if _gowasm_extra:\n            _gowasm_too_many(_gowasm_len(_gowasm_extra))\n")
     params = ["_gowasm_owner", "/"] + params + ([] if variadic else ["*_gowasm_extra"])
     source = _WRAPPER.format(name="call", params=", ".join(params), checks="".join(lines), call=call)
     namespace: Dict[str, Any] = {}

@@ -19,9 +19,9 @@ import json
 import os
 import sys
 import warnings
-from typing import Any, Callable, Dict, NoReturn, Optional, Sequence, TextIO, Type, Union
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Type, Union
 
-from ._errors import CompileError, LinkError, Timeout, WasmError
+from ._errors import CompileError, ExitError, LinkError, Timeout, WasmError
 from ._wasi import Mount
 
 USAGE_ERROR = 2
@@ -56,12 +56,22 @@ def _duration(text: str) -> float:
     500ms), or a number of seconds; in seconds."""
     import re
 
+    from ._func import check_timeout
+
+    if text.startswith("-"):
+        raise argparse.ArgumentTypeError("invalid duration %r: it cannot be negative (omit --timeout for no limit)"
+                                         % text)
     if re.fullmatch(r"\d+(\.\d*)?", text):
-        return float(text)
-    parts = re.findall(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise argparse.ArgumentTypeError("invalid duration %r (e.g. 10s, 500ms, 1m30s)" % text)
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+        seconds = float(text)
+    else:
+        parts = re.findall(r"(\d+(?:\.\d*)?)(ns|us|µs|ms|s|m|h)", text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise argparse.ArgumentTypeError("invalid duration %r (e.g. 10s, 500ms, 1m30s)" % text)
+        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    try:
+        return check_timeout(seconds)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError("invalid duration %r: %s" % (text, e)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,6 +140,9 @@ def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
             _fail("invalid env: %r, want K=V" % kv)
         env[key] = value
     mounts = dict(_parse_mount(m) for m in ns.mount)
+    if ns.cache_dir and os.path.exists(ns.cache_dir) and not os.path.isdir(ns.cache_dir):
+        # A mistyped option; a directory gowasm may not use is a warning.
+        _fail("--cache-dir %s is not a directory" % ns.cache_dir)
     cache: Any = False if ns.no_cache else (ns.cache_dir or True)
     interruptible = ns.interruptible
     if interruptible is None:  # a person at a terminal can press Ctrl-C
@@ -139,11 +152,22 @@ def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _read(path: str) -> bytes:
+    from ._source import read_module_file
+
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        return read_module_file(path)
     except OSError as e:
         _fail("cannot read %s: %s" % (path, e.strerror or e))
+    except CompileError as e:
+        _fail(str(e))
+
+
+def _load_failed(path: str, e: Exception) -> NoReturn:
+    """Exits for what made a module fail to load before it ran: its file,
+    or a bad option (a cache directory that is a file, a NUL in --env)."""
+    if isinstance(e, OSError) and e.filename == path:
+        _fail("cannot read %s: %s" % (path, e.strerror or e))
+    _fail(str(e))
 
 
 def _cmd_run(ns: argparse.Namespace) -> int:
@@ -153,7 +177,7 @@ def _cmd_run(ns: argparse.Namespace) -> int:
     kwargs = _wasi_kwargs(ns)
     try:
         return run(ns.file, args, **kwargs).returncode
-    except (CompileError, LinkError) as e:
+    except (CompileError, LinkError, ValueError, TypeError) as e:
         _fail(str(e))
     except BrokenPipeError:
         _silence_stdout()
@@ -163,7 +187,7 @@ def _cmd_run(ns: argparse.Namespace) -> int:
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return TRAP_EXIT
     except OSError as e:
-        _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
+        _load_failed(ns.file, e)
     except WasmError as e:  # a trap: the program failed, as wazero's CLI reports it
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return TRAP_EXIT
@@ -232,13 +256,13 @@ def _cmd_call(ns: argparse.Namespace) -> int:
     kwargs = _wasi_kwargs(ns)
     try:
         module = Module(ns.file, **kwargs)
-    except (CompileError, LinkError) as e:
+    except (CompileError, LinkError, ValueError, TypeError) as e:
         _fail(str(e))
     except Timeout as e:  # _initialize ran too long; before OSError (a TimeoutError too)
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return TRAP_EXIT
     except OSError as e:
-        _fail("cannot read %s: %s" % (ns.file, e.strerror or e))
+        _load_failed(ns.file, e)
     try:
         fn = module.exports[ns.func]
     except KeyError as e:
@@ -252,9 +276,13 @@ def _cmd_call(ns: argparse.Namespace) -> int:
         result = fn(*args)
     except (OverflowError, TypeError, ValueError) as e:
         _fail(str(e))
+    except ExitError as e:  # proc_exit (a command's _start ends in it): its code, as `gowasm run` exits
+        if e.code != 0:
+            print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
+        return e.code
     except WasmError as e:
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
-        return getattr(e, "code", TRAP_EXIT) or TRAP_EXIT
+        return TRAP_EXIT
     if result is not None or fn.results:
         _print_result(result)
     return 0
@@ -269,13 +297,18 @@ def _cmd_stubs(ns: argparse.Namespace) -> int:
             module = Module(ns.source)
         else:
             module = Module.from_go(ns.source)
-    except WasmError as e:  # CompileError, GoBuildError...: Go's message can span lines
+    except (WasmError, ValueError, TypeError) as e:  # CompileError, GoBuildError...: Go's message can span lines
         print("gowasm: error: %s" % _unprefixed(str(e)), file=sys.stderr)
         return USAGE_ERROR
+    except OSError as e:
+        _load_failed(ns.source, e)
     text = stubs(module)
     if ns.output:
-        with open(ns.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(ns.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            _fail("cannot write %s: %s" % (ns.output, e.strerror or e))
     else:
         sys.stdout.write(text)
     return 0
@@ -304,8 +337,38 @@ def _silence_stdout() -> None:
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 
 
+# Options that take a value. argparse takes a value that starts with "-"
+# for another option (--timeout -1s: "expected one argument"); Go's flag
+# package, whose syntax these follow, takes the next word as the value.
+_VALUED = frozenset(("--mount", "-mount", "--env", "-env", "--cache-dir", "-cachedir", "--timeout", "-timeout",
+                     "-o", "--output"))
+
+
+def _joined(argv: Sequence[str]) -> List[str]:
+    """argv with each valued option before the first operand joined to its
+    value (``--timeout=-1s``); the guest's arguments are left alone."""
+    out: List[str] = []
+    words = list(argv)
+    i = 0
+    operands = 0
+    while i < len(words):
+        word = words[i]
+        if operands < 2 and word in _VALUED and i + 1 < len(words):
+            out.append("%s=%s" % (word, words[i + 1]))
+            i += 2
+            continue
+        if word == "--":
+            out += words[i:]
+            break
+        if not word.startswith("-"):
+            operands += 1  # the command, then FILE (or SOURCE)
+        out.append(word)
+        i += 1
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ns = _parser().parse_args(argv)
+    ns = _parser().parse_args(_joined(sys.argv[1:] if argv is None else argv))
     handler = {"run": _cmd_run, "inspect": _cmd_inspect, "call": _cmd_call, "stubs": _cmd_stubs,
                "guest-module": _cmd_guest_module}[ns.command]
     with warnings.catch_warnings():

@@ -83,6 +83,8 @@ class Info(NamedTuple):
     kind: str
     imports: List[Import]
     exports: List[Export]
+    #: The SHA-256 (hex) of the bytes that loaded.
+    sha256: str
 
 
 def _decode(data: Any) -> Info:
@@ -95,6 +97,7 @@ def _decode(data: Any) -> Info:
         [Export(e["name"], e["kind"], tuple(e.get("params") or ()), tuple(e.get("results") or ()),
                 handle=e["handle"] if e["kind"] == "func" else None, min=e.get("min", 0) if e["kind"] == "memory" else None, max=e.get("max"))
          for e in data.get("exports") or ()],
+        data["sha256"],
     )
 
 

@@ -19,7 +19,9 @@ signature ``sig``, calls it and writes its results back.
 - The function may call the module's exports again (re-entrancy).
 """
 
+import functools
 import itertools
+import operator
 import threading
 import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -131,9 +133,11 @@ _DECODE = {
     "f64": "_f64(%s)",
     "bool": "((%s) & 0xFFFFFFFF) != 0",
 }
+# An integer result's range (signed or unsigned) and mask, by wasm type.
+_INT_RESULTS = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _ENCODE = {  # out of range raises OverflowError, as calls into the guest do
-    "i32": "((%s) & 0xFFFFFFFF if -0x80000000 <= (%s) <= 0xFFFFFFFF else _range(%s, 'i32'))",
-    "i64": "((%s) & 0xFFFFFFFFFFFFFFFF if -0x8000000000000000 <= (%s) <= 0xFFFFFFFFFFFFFFFF else _range(%s, 'i64'))",
+    **{k: "((%%s) & %#x if %d <= (%%s) <= %#x else _range(%%s, %r))" % (hi, lo, hi, k)
+       for k, (lo, hi) in _INT_RESULTS.items()},
     "f32": "_bits32(%s)",
     "f64": "_bits64(%s)",
 }
@@ -181,11 +185,13 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
     if not results:
         body += ["if r is not None:", "    _bad_result(r)"]
     elif len(results) == 1:
-        body += ["try:", "    stack[0] = %s" % _encode_expr(results[0], "r"), "except TypeError:", "    _bad_result(r)"]
+        body += ["try:", "    stack[0] = %s" % _encode_expr(results[0], "r"), "except TypeError:",
+                 "    stack[0] = _slow(%r, r, r)" % results[0]]
     else:
         body += ["if not isinstance(r, tuple) or len(r) != %d:" % len(results), "    _bad_result(r)", "try:"]
         body += ["    stack[%d] = %s" % (j, _encode_expr(t, "r[%d]" % j)) for j, t in enumerate(results)]
-        body += ["except TypeError:", "    _bad_result(r)"]
+        body += ["except TypeError:"]
+        body += ["    stack[%d] = _slow(%r, r[%d], r)" % (j, t, j) for j, t in enumerate(results)]
     # The trampoline is what the C callback calls: it returns the status
     # and keeps an exception for the guest call to re-raise.
     lines = ["def invoke(stack, module, sig):", "    try:"]
@@ -213,6 +219,7 @@ def _trampoline(hf: HostFunction, params: List[str], results: List[str]) -> Call
     namespace = {
         "_hf": hf_ref, "_gone": _gone, "_unpack": _ffi.unpack, "_f32": f32_from_bits, "_f64": f64_from_bits, "_bits32": _bits32, "_bits64": _bits64,
         "_bad_result": bad_result, "_range": out_of_range, "_caller": caller, "_pending": _pending,
+        "_slow": functools.partial(_encode_slowly, bad_result, out_of_range),
     }
     exec(compile("\n".join(lines), "<gowasm host function %s>" % what, "exec"), namespace)
     return namespace["invoke"]  # type: ignore[no-any-return]
@@ -234,12 +241,30 @@ def _result_encoder(hf: HostFunction, results: List[str]) -> Callable[[Any], int
         body = ["def encode(r):", "    if r is not None:", "        _bad_result(r)", "    return 0"]
     else:
         body = ["def encode(r):", "    try:", "        return %s" % _encode_expr(results[0], "r"),
-                "    except TypeError:", "        _bad_result(r)"]
+                "    except TypeError:", "        return _slow(%r, r, r)" % results[0]]
     namespace: Dict[str, Any] = {"_bits32": _bits32, "_bits64": _bits64, "_bad_result": bad_result,
-                                 "_range": out_of_range}
+                                 "_range": out_of_range,
+                                 "_slow": functools.partial(_encode_slowly, bad_result, out_of_range)}
     exec(compile("\n".join(body), "<gowasm host result %s>" % what, "exec"), namespace)
     encode: Callable[[Any], int] = namespace["encode"]
     return encode
+
+
+def _encode_slowly(bad_result: Callable[[Any], Any], out_of_range: Callable[[Any, str], Any], kind: str,
+                   value: Any, r: Any) -> int:
+    """The raw value of ``value`` (the result ``r``, or one of its values)
+    that the fast expression refused: an object with ``__index__`` is an
+    integer, as Python's own integer parameters take it, and whatever its
+    ``__index__`` raises propagates (SystemExit, KeyboardInterrupt...);
+    anything else is ``bad_result(r)``'s TypeError."""
+    if kind in ("i32", "i64") and not isinstance(value, (int, float)) and hasattr(type(value), "__index__"):
+        index = operator.index(value)
+        lo, hi = _INT_RESULTS[kind]
+        if not lo <= index <= hi:
+            out_of_range(index, kind)
+        return index & hi
+    bad_result(r)
+    raise AssertionError("unreachable: bad_result raises")
 
 
 def _encode_expr(kind: str, value: str) -> str:
@@ -279,9 +304,16 @@ def register(imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]],
     keeps them alive: the registry only holds weak references) and their
     configuration. Nothing stays registered if one is invalid."""
     functions: List[HostFunction] = []
+    if imports is not None and not isinstance(imports, Mapping):
+        raise TypeError("imports must be a mapping of module name -> {name: callable}, not %s" % type(imports).__name__)
     for module, names in (imports or {}).items():
+        if not isinstance(module, str):
+            raise TypeError("imports: a module name must be str, not %s" % type(module).__name__)
         if not isinstance(names, Mapping):
             raise TypeError("imports[%r] must be a dict of name -> callable, not %s" % (module, type(names).__name__))
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError("imports[%r]: a function name must be str, not %s" % (module, type(name).__name__))
         functions += [HostFunction(module, name, fn, owner) for name, fn in names.items()]
     config = []
     with _lock:

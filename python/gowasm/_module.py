@@ -11,9 +11,10 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 from . import _bindings, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._description import Import, Info, loaded_info
-from ._errors import CompileError, WasmError
+from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._func import is_attribute_name, make_function
 from ._types import ExportedFunction
+from ._source import read_module_file
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
@@ -130,11 +131,13 @@ class Module:
                  imports: Optional[Mapping[str, Mapping[str, Callable[..., Any]]]] = None,
                  timeout: Optional[float] = None, memory_limit: Optional[int] = None,
                  interruptible: Optional[bool] = None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError("name must be str, not %s" % type(name).__name__)
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        # What pickling needs (gowasm._pickle): the bytes' origin and hash,
-        # and the options, which recreate the module in another process.
-        self._origin = _pickle.Origin.of(source, wasm)
+        # What pickling needs (gowasm._pickle): the bytes' origin and hash
+        # (set once loaded), and the options, which recreate the module in
+        # another process.
         self._options: Dict[str, Any] = dict(
             strict_imports=strict_imports, cache=cache, name=self.name, args=args, env=env,
             inherit_env=inherit_env, mounts=mounts, stdin=stdin, stdout=stdout, stderr=stderr,
@@ -175,7 +178,13 @@ class Module:
         self._finalizer.atexit = False
         self._full_map: Any = _UNSET
         self._allocators: Dict[Any, Allocator] = {}
-        self._describe(loaded_info(self._handle), host_ids, wasm)
+        try:
+            info = loaded_info(self._handle)
+            self._origin = _pickle.Origin.of(source, wasm, info.sha256)
+            self._describe(info, host_ids, wasm)
+        except BaseException:
+            self.close()  # not left to the garbage collector: a failed load holds nothing
+            raise
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
@@ -272,12 +281,16 @@ class Module:
         try:
             if raw.params or raw.results != ("i64",):
                 raise TypeError("%s is not () -> i64" % raw.wasm_signature)
-            doc = _bindings.parse(read_packed(raw(), self._allocator(None), self))
+            data = read_packed(raw(), self._allocator(None), self)
+        except (Trap, ExitError, Timeout, LinkError, ModuleClosedError) as e:
+            # The guest died describing itself: a module that loads dead
+            # would only fail at its first call, obscurely.
+            _add_note(e, "while %s ran its gowasm_describe, as it loaded" % self.name)
+            raise
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
             return
-        self.skipped.update(doc.get("skipped") or {})
-        _bindings.apply(self, functions, doc["functions"], warn)
+        _bindings.describe(self, functions, data, warn)
 
     def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
         """The guest's allocator exports (found once)."""
@@ -378,6 +391,8 @@ class Module:
 
     def _missing_export_message(self, name: str) -> str:
         exported = list(self.exports) + self._memories
+        if name in self._memories:
+            return "%s's export %r is a memory, not a function: read it with .memory" % (self.name, name)
         msg = "%s has no export %r." % (self.name, name)
         lowered = {n.lower(): n for n in exported}
         import difflib
@@ -415,6 +430,13 @@ def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
         functions[fname] = cast(ExportedFunction, refuse)
 
 
+def _add_note(e: BaseException, note: str) -> None:
+    if hasattr(e, "add_note"):
+        e.add_note(note)
+    else:  # Python 3.10: PEP 678's attribute, kept though not printed
+        setattr(e, "__notes__", list(getattr(e, "__notes__", ())) + [note])  # noqa: B010
+
+
 def _free(lib: Any, handle: int, streams: Tuple[int, ...], host_ids: List[int]) -> None:
     _streams.release(*streams)
     _host.release(host_ids)
@@ -428,6 +450,5 @@ def read_source(source: Source) -> Tuple[bytes, str]:
         return bytes(source), "<bytes>"
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        with open(path, "rb") as f:
-            return f.read(), os.path.basename(path)
+        return read_module_file(path), os.path.basename(path)
     raise TypeError("Module() takes a path or the module's bytes, not %s" % type(source).__name__)

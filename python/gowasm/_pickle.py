@@ -1,9 +1,11 @@
 """Pickling modules and their exports, and tokens for Dask.
 
 A :class:`~gowasm.Module` pickles as its code and its configuration, not
-its state: a module loaded from a file as its path and the SHA-256 of its
-bytes (checked when pickled and when unpickled), one loaded from bytes as
-its bytes; and the keyword arguments it was made with.
+its state: a module loaded from a file as its path and the SHA-256 of the
+bytes it loaded (hashed as it loads; the file is checked against it when
+pickled and when unpickled), one loaded from bytes as its bytes and their
+SHA-256 (checked when unpickled); and the keyword arguments it was made
+with.
 Host functions pickle by reference (importable, module-level functions);
 anything else that cannot cross to another process (a lambda, an open file
 as ``stdout``) raises :class:`pickle.PicklingError` naming it. An export
@@ -44,44 +46,43 @@ _recent: "OrderedDict[Tuple[str, str], Any]" = OrderedDict()
 
 
 class Origin:
-    """Where a module's bytes came from: a file (its path and ``os.stat``
-    when loaded) or bytes given (kept). The SHA-256 is taken when first
-    needed (pickling, a Dask token), not at every load (~4 ms for 2.6 MB)."""
+    """Where a module's bytes came from, a file (its path and ``os.stat``
+    when loaded) or bytes given (kept), and their SHA-256 as they loaded
+    (the native library's, which it takes anyway): a pickle names the bytes
+    that loaded, never what a file holds when it is pickled."""
 
     __slots__ = ("path", "data", "stat", "_sha256")
 
-    def __init__(self, path: Optional[str], data: Optional[bytes], sha256: Optional[str] = None) -> None:
+    def __init__(self, path: Optional[str], data: Optional[bytes], sha256: str) -> None:
         self.path, self.data, self._sha256 = path, data, sha256
         self.stat = _stat(path) if path is not None else None
 
     @classmethod
-    def of(cls, source: Any, wasm: bytes) -> "Origin":
+    def of(cls, source: Any, wasm: bytes, sha256: str) -> "Origin":
         if isinstance(source, (str, os.PathLike)):
-            return cls(os.path.abspath(os.fspath(source)), None)
-        return cls(None, wasm)
+            return cls(os.path.abspath(os.fspath(source)), None, sha256)
+        return cls(None, wasm, sha256)
 
     def sha256(self, name: str) -> str:
         """The SHA-256 of the module's bytes; for a file, PicklingError if
-        it is gone or changed since the module loaded."""
-        if self._sha256 is None:
-            self._sha256 = _sha256(self.data if self.data is not None else self._read_file(name)).hexdigest()
-        elif self.path is not None and _stat_or_none(self.path) != self.stat:
-            # Changed (or touched) since: what is there now must be what was hashed.
-            if _sha256(self._read_file(name, check=False)).hexdigest() != self._sha256:
+        it is gone, or no longer holds them (which unpickling would refuse)."""
+        if self.path is not None and _stat_or_none(self.path) != self.stat:
+            # Changed (or touched) since: what is there now must be what loaded.
+            if _sha256(self._read_file(name)).hexdigest() != self._sha256:
                 raise self._changed(name)
             self.stat = _stat(self.path)
         return self._sha256
 
-    def _read_file(self, name: str, check: bool = True) -> bytes:
+    def _read_file(self, name: str) -> bytes:
         import pickle
+
+        from ._errors import CompileError
+        from ._source import read_module_file
 
         assert self.path is not None
         try:
-            if check and _stat(self.path) != self.stat:
-                raise self._changed(name)
-            with open(self.path, "rb") as f:
-                return f.read()
-        except OSError as e:
+            return read_module_file(self.path)
+        except (OSError, CompileError) as e:
             raise pickle.PicklingError("cannot pickle gowasm.Module %s: its file %s cannot be read again (%s)"
                                        % (name, self.path, e)) from e
 
@@ -92,16 +93,17 @@ class Origin:
                                     "load it again" % (name, self.path))
 
 
-def _stat_or_none(path: str) -> Optional[Tuple[int, int, int]]:
+def _stat_or_none(path: str) -> Optional[Tuple[int, ...]]:
     try:
         return _stat(path)
     except OSError:
         return None
 
 
-def _stat(path: str) -> Tuple[int, int, int]:
+def _stat(path: str) -> Tuple[int, ...]:
+    # ctime too: a rewrite that puts the mtime back (os.utime) still moves it.
     st = os.stat(path)
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
 
 
 def _importable(fn: Any) -> bool:
@@ -160,7 +162,10 @@ def load(path: Optional[str], sha256: str, data: Optional[bytes], options: Dict[
     with _lock:
         module = _live.get(key)
     if module is None or module.closed:
-        wasm = data if data is not None else _read(path, sha256, options.get("name"))
+        # Checked before the instance is made, and so before it is kept
+        # under this hash for the next unpickling of the genuine module.
+        wasm = _checked(data, sha256, options.get("name")) if data is not None else _read(
+            path, sha256, options.get("name"))
         module = Module(wasm, **options)
         module._origin = Origin(path, None, sha256) if path is not None else Origin(None, wasm, sha256)
         with _lock:
@@ -194,16 +199,27 @@ def _read(path: Any, sha256: str, name: Any) -> bytes:
 
     advice = ("; copy it there, or pickle a module loaded from bytes (gowasm.Module(open(path, 'rb').read())), "
               "which carries its bytes")
+    from ._errors import CompileError
+    from ._source import read_module_file
+
     try:
-        with open(path, "rb") as f:
-            wasm = f.read()
-    except OSError as e:
+        wasm = read_module_file(path)
+    except (OSError, CompileError) as e:
         raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s cannot be read in this process "
                                      "(%s)%s" % (name, path, e, advice)) from e
     if _sha256(wasm).hexdigest() != sha256:
         raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its file %s is not the one pickled (its "
                                      "content differs)%s" % (name, path, advice))
     return wasm
+
+
+def _checked(data: bytes, sha256: str, name: Any) -> bytes:
+    import pickle
+
+    if _sha256(data).hexdigest() != sha256:
+        raise pickle.UnpicklingError("cannot unpickle gowasm.Module %s: its bytes are not the bytes pickled (their "
+                                     "SHA-256 differs): the pickle is damaged or forged" % name)
+    return data
 
 
 def token(module: Any) -> Tuple[Any, ...]:

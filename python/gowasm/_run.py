@@ -66,10 +66,9 @@ def run(
         if stdout is not None or stderr is not None:
             raise ValueError("stdout and stderr arguments may not be used with capture_output")
         stdout = stderr = subprocess.PIPE
-    wasm, name = read_source(source)
     decode = bool(text or encoding or errors)
-    if isinstance(input, str) and not decode:
-        raise TypeError("input must be bytes unless text=True (or encoding=) is given")
+    input = _input_bytes(input, decode, encoding, errors)
+    wasm, name = read_source(source)
     # Streams of the run's own: their decoder and read-ahead state is this run's.
     out_id = err_id = in_id = _streams.DISCARD
     try:
@@ -96,6 +95,25 @@ def run(
     if check and returncode != 0:
         raise ExitError(returncode, None, stdout=captured[0], stderr=captured[1], program=name)
     return subprocess.CompletedProcess([_display(source)] + list(args or ()), returncode, captured[0], captured[1])
+
+
+def _input_bytes(value: Any, decode: bool, encoding: Optional[str], errors: Optional[str]) -> Optional[bytes]:
+    """``input=`` as the bytes the guest reads, checked as subprocess.run
+    checks it: str in text mode (encoded with ``encoding``), else a
+    bytes-like object."""
+    if value is None:
+        return None
+    if decode:
+        if not isinstance(value, str):
+            raise TypeError("input must be str when text=True (or encoding=/errors=) is given, not %s"
+                            % type(value).__name__)
+        return value.encode(encoding or "utf-8", errors or "strict")
+    if isinstance(value, str):
+        raise TypeError("input must be bytes unless text=True (or encoding=) is given")
+    try:
+        return bytes(memoryview(value))
+    except TypeError:
+        raise TypeError("input must be bytes or a bytes-like object, not %s" % type(value).__name__) from None
 
 
 def _captured(stream: Optional[_streams.Stream], decode: bool, encoding: Optional[str], errors: Optional[str]) -> Any:

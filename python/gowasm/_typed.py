@@ -23,6 +23,7 @@ import keyword
 import operator
 import threading
 import types
+import unicodedata
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
 from . import _display
@@ -126,18 +127,20 @@ def _check_signature(raw: Any, params: Sequence[str], result: Optional[str]) -> 
             % (raw.wasm_signature, want, result or "None"))
 
 
-def python_names(names: Optional[Sequence[str]], count: int) -> List[str]:
+def python_names(names: Any, count: int) -> List[str]:
     """Parameter names for Python: the guest's, with a trailing _ where one
     is a Python keyword or a name the generated function uses (``from`` ->
     ``from_``, as PEP 8 does), ``p0``, ``p1``... where there are none, or
-    where they are not identifiers or repeat."""
-    if not names or len(names) != count:
+    where they are not identifiers, are dunders or ``_gowasm`` names (the
+    generated functions' own), or repeat. Names are NFKC-normalized, as
+    Python's parser normalizes identifiers (``\ufb01`` is ``fi``)."""
+    if not isinstance(names, (list, tuple)) or len(names) != count or not all(isinstance(n, str) for n in names):
         return ["p%d" % i for i in range(count)]
     out = []
-    for i, n in enumerate(str(n) for n in names):
-        if keyword.iskeyword(n) or n == "raw":  # the generated functions' other names start with _gowasm_
+    for i, n in enumerate(unicodedata.normalize("NFKC", n) for n in names):
+        if keyword.iskeyword(n) or n == "raw":
             n += "_"
-        out.append(n if n.isidentifier() else "p%d" % i)
+        out.append(n if n.isidentifier() and not n.startswith(("__", "_gowasm")) else "p%d" % i)
     return out if len(set(out)) == count else ["p%d" % i for i in range(count)]
 
 
@@ -208,8 +211,8 @@ def _scalar_wrapper(raw: Any, kinds: List[str], result: Optional[str], params: L
         body = "%s != 0" % body
     # _gowasm_owner: what the typed function is bound to (TypedOwner);
     # *_gowasm_extra: too many arguments, said as Python would without the owner.
-    source = ("def make(raw, _gowasm_too_many):\n    def call(%s):\n        if _gowasm_extra:\n"
-              "            _gowasm_too_many(len(_gowasm_extra))\n        return %s\n    return call\n"
+    source = ("def make(raw, _gowasm_too_many):\n    _gowasm_len = len\n    def call(%s):\n        if _gowasm_extra:\n"
+              "            _gowasm_too_many(_gowasm_len(_gowasm_extra))\n        return %s\n    return call\n"
               % (", ".join(["_gowasm_owner", "/"] + params + ["*_gowasm_extra"]), body))
     namespace: Dict[str, Any] = {}
     exec(compile(source, "<gowasm typed %s>" % signature, "exec"), namespace)

@@ -7,7 +7,12 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Uni
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-class Mount(NamedTuple):
+class _MountFields(NamedTuple):
+    host: PathLike
+    readonly: bool = False
+
+
+class Mount(_MountFields):
     """A host directory mounted into the guest's file system.
 
     ``mounts={"/data": "./data", "/ro": Mount("./ro", readonly=True)}``.
@@ -18,28 +23,65 @@ class Mount(NamedTuple):
     of ``import gowasm``.)
     """
 
-    host: PathLike
-    readonly: bool = False
+    __slots__ = ()
+
+    def __new__(cls, host: PathLike, readonly: bool = False) -> "Mount":
+        if not isinstance(host, (str, os.PathLike)):
+            raise TypeError("Mount() takes a host directory (str or os.PathLike), not %s" % type(host).__name__)
+        if not isinstance(readonly, bool):
+            raise TypeError("Mount(readonly=) takes a bool, not %r" % (readonly,))
+        return super().__new__(cls, host, readonly)
+
+
+def _guest_path(guest: Any) -> str:
+    """A mount point as one spelling of its guest path (``//a/./`` is
+    ``/a``): two that name the same directory would be two preopens of it."""
+    if not isinstance(guest, str):
+        raise TypeError("mounts: a guest path must be str, not %s" % type(guest).__name__)
+    if not guest.startswith("/"):
+        raise ValueError("gowasm: mount points are absolute guest paths like '/data', not %r" % guest)
+    if "\0" in guest:
+        raise ValueError("gowasm: mount point %r contains a NUL byte, which WASI cannot pass" % guest)
+    parts = [p for p in guest.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ValueError("gowasm: mount point %r has a .. in it; write the guest path it means" % guest)
+    return "/" + "/".join(parts)
 
 
 def mounts_config(mounts: Optional[Mapping[str, Union[PathLike, Mount]]]) -> List[Dict[str, Any]]:
     out = []
-    for guest, spec in (mounts or {}).items():
+    seen: Dict[str, str] = {}
+    for guest, spec in _mapping(mounts, "mounts", "guest path -> host directory or Mount").items():
+        path = _guest_path(guest)
+        if path in seen:
+            raise ValueError("gowasm: mount points %r and %r are the same guest path, %r" % (seen[path], guest, path))
+        seen[path] = guest
+        if not isinstance(spec, (Mount, str, os.PathLike)):
+            raise TypeError("mounts[%r] must be a host directory (str or os.PathLike) or a Mount, not %s"
+                            % (guest, type(spec).__name__))
         mount = spec if isinstance(spec, Mount) else Mount(spec)
         host = os.path.abspath(os.fspath(mount.host))
         if not os.path.isdir(host):
             raise FileNotFoundError("gowasm: cannot mount %r at %r: not a directory" % (host, guest))
-        if not str(guest).startswith("/"):
-            raise ValueError("gowasm: mount points are absolute guest paths like '/data', not %r" % guest)
-        out.append({"host": host, "guest": guest, "readonly": bool(mount.readonly)})
+        out.append({"host": host, "guest": path, "readonly": mount.readonly})
     return out
 
 
+def _mapping(value: Any, option: str, shape: str) -> Mapping[Any, Any]:
+    """``value`` (None: empty), or TypeError naming the option."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError("%s must be a mapping of %s, not %s" % (option, shape, type(value).__name__))
+    return value
+
+
 def _text(value: Any, what: str) -> str:
-    """An argument or environment string as the guest will see it. bytes (and
-    bytes paths) are taken as the bytes they are, as subprocess does, which
-    the configuration (JSON) can carry when they are UTF-8; other objects are
-    str()'d. NUL bytes are refused by the native library (config.go)."""
+    """An argument or environment string as the guest will see it: str, or
+    bytes (and bytes paths) taken as the bytes they are, as subprocess does,
+    which the configuration (JSON) can carry when they are UTF-8. Anything
+    else is a TypeError, as subprocess says it. NUL bytes are refused by the
+    native library (config.go)."""
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -48,12 +90,14 @@ def _text(value: Any, what: str) -> str:
         except UnicodeDecodeError:
             raise ValueError("gowasm: %s is not UTF-8 (%r); gowasm can pass the guest UTF-8 bytes only"
                              % (what, bytes(value))) from None
-    return value if isinstance(value, str) else str(value)
+    if not isinstance(value, str):
+        raise TypeError("%s must be str, bytes or os.PathLike, not %s" % (what, type(value).__name__))
+    return value
 
 
 def env_config(env: Optional[Mapping[Any, Any]], inherit_env: bool) -> List[str]:
     merged: Dict[str, str] = dict(os.environ) if inherit_env else {}
-    for key, value in (env or {}).items():
+    for key, value in _mapping(env, "env", "variable name -> value").items():
         merged[_text(key, "environment variable name %r" % (key,))] = _text(value, "env[%r]" % (key,))
     for key in merged:
         if not key or "=" in key:
@@ -62,8 +106,8 @@ def env_config(env: Optional[Mapping[Any, Any]], inherit_env: bool) -> List[str]
 
 
 def args_config(program: str, args: Optional[Sequence[Any]]) -> List[str]:
-    if isinstance(args, (str, bytes)):
-        raise TypeError("args must be a sequence of strings, not a single string")
+    if isinstance(args, (str, bytes)) or not (args is None or hasattr(args, "__iter__")):
+        raise TypeError("args must be a sequence of strings, not %s" % type(args).__name__)
     return [program] + [_text(a, "args[%d]" % i) for i, a in enumerate(args or ())]
 
 

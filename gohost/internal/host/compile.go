@@ -99,13 +99,18 @@ func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
 // module that caused it: a function whose type index is out of range makes
 // wazero v1.12 index out of range instead of returning an error.
 func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir string) (compiled wazero.CompiledModule, err error) {
+	return compileModuleSum(ctx, rt, wasm, sha256.Sum256(wasm), cacheDir)
+}
+
+// compileModuleSum is compileModule of wasm whose SHA-256 is sum, when the
+// caller has it already.
+func compileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [sha256.Size]byte, cacheDir string) (compiled wazero.CompiledModule, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
 		}
 	}()
 	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
-	sum := sha256.Sum256(wasm)
 	defer lockCompile(cacheDir, sum)()
 	panicked := false
 	if inProcess, onDisk := validatedWhere(sum, cacheDir); trusted().ok && (inProcess || onDisk) {

@@ -272,13 +272,12 @@ var instrumentedCache struct {
 // maxInstrumentedCache bounds the cache; past it, it starts afresh.
 const maxInstrumentedCache = 256 << 20
 
-func instrumentCached(wasm []byte) (out []byte, err error) {
+func instrumentCached(wasm []byte, key [sha256.Size]byte) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil { // a bug here must not fail the load
 			out, err = nil, fmt.Errorf("%w: %v", errNotInstrumentable, p)
 		}
 	}()
-	key := sha256.Sum256(wasm)
 	c := &instrumentedCache
 	c.Lock()
 	out, ok := c.bytes[key]

@@ -6,6 +6,8 @@ package host
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"runtime"
@@ -61,6 +63,8 @@ type Module struct {
 	intr interrupts
 	// stderr keeps the end of the guest's stderr, for panic messages.
 	stderr stderrTail
+	// sum is the SHA-256 of the module's bytes (before instrumentation).
+	sum [sha256.Size]byte
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -69,6 +73,8 @@ type Info struct {
 	Kind    Kind     `json:"kind"`
 	Exports []Export `json:"exports"`
 	Imports []Import `json:"imports"`
+	// SHA256 is the hex SHA-256 of the module's bytes as they loaded.
+	SHA256 string `json:"sha256"`
 }
 
 // Export describes one export; Handle names a function for calls.
@@ -236,7 +242,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	m.inst = inst
 	m.host.starting.Store(nil)
 	m.ctx = context.Background() // calls need no allocator
-	m.info = Info{Name: cfg.Name, Kind: kind, Imports: imports}
+	m.info = Info{Name: cfg.Name, Kind: kind, Imports: imports, SHA256: hex.EncodeToString(m.sum[:])}
 	m.addExports(compiled)
 	return nil
 }
@@ -246,15 +252,18 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 // one fails, the original is compiled to say why, and run as it is if it
 // compiles (an instrumentation bug must not make a module unusable).
 func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	// Hashed once: the compile's validation cache and instrumentation cache
+	// key on it, and Info reports it (a pickle names the bytes that loaded).
+	m.sum = sha256.Sum256(wasm)
 	if !m.cfg.NoInterrupts {
-		if instrumented, err := instrumentCached(wasm); err == nil {
+		if instrumented, err := instrumentCached(wasm, m.sum); err == nil {
 			if compiled, err := compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
 				m.intr.instrumented = true
 				return compiled, nil
 			}
 		}
 	}
-	compiled, err := compileModule(ctx, m.rt, wasm, m.cfg.CacheDir)
+	compiled, err := compileModuleSum(ctx, m.rt, wasm, m.sum, m.cfg.CacheDir)
 	if err != nil && cacheFileFailed(err) {
 		return nil, errorf(ErrUsage, "gowasm: loading %s failed on its compilation cache (the module itself is valid): %v. "+
 			"Remove the cache directory %s, or pass cache=False", m.cfg.displayName(), err, m.cfg.CacheDir)
