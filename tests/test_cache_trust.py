@@ -224,3 +224,48 @@ def test_the_command_line_warns_in_one_line_about_a_cache_directory_it_cannot_us
 def test_cache_warning_is_public():
     assert issubclass(gowasm.CacheWarning, RuntimeWarning)
     assert "CacheWarning" in gowasm.__all__
+
+
+@needs_root
+def test_a_directory_chosen_under_another_effective_uid_is_checked_again(tmp_path):
+    # A process that acts for a user by switching its effective uid to
+    # theirs (and back) asks for that user's cache directory while it is
+    # them: it is theirs, so it is used. Back as itself, the same directory
+    # is the other user's, and the code they put in it must not run.
+    one, two = const_module(1), const_module(2)
+    (name, _), = entries_of(one, str(tmp_path)).items()
+    (planted_code,) = entries_of(two, str(tmp_path)).values()
+    base = tempfile.mkdtemp()  # under /tmp, which the other user can enter
+    try:
+        os.chmod(base, 0o755)
+        theirs = os.path.join(base, "theirs")
+        planted = os.path.join(theirs, name)
+        os.makedirs(os.path.dirname(planted), 0o700)
+        with open(planted, "wb") as f:
+            f.write(planted_code)
+        for path in (theirs, os.path.dirname(planted), planted):
+            os.lchown(path, OTHER, OTHER)
+        wasm = os.path.join(base, "one.wasm")
+        with open(wasm, "wb") as f:
+            f.write(one)
+        child = textwrap.dedent("""
+            import os, sys, warnings
+            import gowasm
+            from gowasm import _cache, _native
+            _native.load()
+            os.seteuid(%d)
+            assert _cache.usable_dir(sys.argv[2]) == sys.argv[2]
+            os.seteuid(0)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                with gowasm.Module(sys.argv[1], cache=sys.argv[2]) as m:
+                    print(m.f())
+            print([str(x.message) for x in w if x.category is gowasm.CacheWarning])
+        """ % OTHER)
+        out = subprocess.run([sys.executable, "-c", child, wasm, theirs], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        result, warned = out.stdout.splitlines()
+        assert result == "1", "the process ran the code another user planted"
+        assert "belongs to another user (uid 65534" in warned
+    finally:
+        shutil.rmtree(base)

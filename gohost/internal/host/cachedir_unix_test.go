@@ -192,26 +192,8 @@ func TestCacheDirProbeLeavesNothing(t *testing.T) {
 // module that returns 2, planted as that of one returning 1).
 func TestPlantedCacheEntryNotRun(t *testing.T) {
 	one, two := constModule(1), constModule(2)
-	entryOf := func(wasm []byte) (name string, content []byte) {
-		dir := t.TempDir()
-		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Free()
-		entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
-		if len(entries) != 1 {
-			t.Fatalf("cache entries: %v", entries)
-		}
-		content, err = os.ReadFile(entries[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sub, _ := filepath.Rel(dir, entries[0])
-		return sub, content
-	}
-	oneName, _ := entryOf(one)
-	_, twoCode := entryOf(two)
+	oneName, _ := cacheEntryOf(t, one)
+	_, twoCode := cacheEntryOf(t, two)
 
 	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
 	planted := filepath.Join(shared, oneName)
@@ -250,4 +232,73 @@ func callConst(t *testing.T, m *Module) int64 {
 		t.Fatal(err)
 	}
 	return DecodeInt(raw, typ)
+}
+
+// TestCacheDirRecheckedAfterItIsReplaced: the choice of a directory is kept
+// for the process, but what it relied on can go away. gowasm's own
+// gowasm-<uid> in a shared directory like /tmp is removed (by a cleaner of
+// old files in /tmp, or by the user told to remove it), and another user,
+// who may make new names in /tmp, makes it again with compiled code of
+// their own in it. A later load in the same process must not run it.
+func TestCacheDirRecheckedAfterItIsReplaced(t *testing.T) {
+	one, two, three := constModule(1), constModule(2), constModule(3)
+	oneName, _ := cacheEntryOf(t, one)
+	_, twoCode := cacheEntryOf(t, two)
+
+	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
+	m, err := NewModule(three, Config{CacheDir: shared, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	own := filepath.Join(shared, ownSubdir())
+	if got := UsableCacheDir(shared).Dir; got != own {
+		t.Fatalf("chose %q, want %q", got, own)
+	}
+
+	if err := os.RemoveAll(own); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(own, oneName)
+	mkdirMode(t, own, 0o755)
+	mkdirMode(t, filepath.Dir(planted), 0o755)
+	if err := os.WriteFile(planted, twoCode, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	giveAway(t, own, filepath.Dir(planted), planted)
+
+	m, err = NewModule(one, Config{CacheDir: shared, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if got := callConst(t, m); got != 1 {
+		t.Fatalf("f() = %d: the process ran the code another user planted", got)
+	}
+	if c := UsableCacheDir(shared); c.Dir != "" || !strings.Contains(c.Problem, "belongs to another user") {
+		t.Fatalf("the replaced directory is still chosen: %+v", c)
+	}
+}
+
+// cacheEntryOf compiles wasm with a cache directory of its own and returns
+// its one compilation cache entry: the path relative to the directory, and
+// the content.
+func cacheEntryOf(t *testing.T, wasm []byte) (name string, content []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries: %v", entries)
+	}
+	content, err = os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ = filepath.Rel(dir, entries[0])
+	return name, content
 }
