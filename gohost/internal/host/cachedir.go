@@ -56,16 +56,21 @@ var cacheDirs struct {
 }
 
 // UsableCacheDir applies the rule above to dir ("" is no disk cache). The
-// answer for a directory is kept for the life of the process: what the
-// rule checks cannot be changed by another user afterwards (that is what
-// it checks), and it costs a few system calls per directory level.
+// answer for a directory is kept for the life of the process, but a
+// directory used is checked again at each use (its owner and mode, and the
+// directories above it: a system call a level): no other user can change
+// those, but the directory can be removed (by a cleaner of old files in
+// /tmp, or by the user) and made again by someone who can make names
+// beside it, and the process's effective user can change. The rest (its
+// subdirectories, the test write) is not repeated: what is in a directory
+// only this user could write to all along is theirs.
 func UsableCacheDir(dir string) CacheDirChoice {
 	if dir == "" {
 		return CacheDirChoice{}
 	}
 	cacheDirs.Lock()
 	defer cacheDirs.Unlock()
-	if c, ok := cacheDirs.chosen[dir]; ok {
+	if c, ok := cacheDirs.chosen[dir]; ok && (c.Dir == "" || ownDirProblem(c.Dir) == "" && ancestorsProblem(c.Dir) == "") {
 		return c
 	}
 	c := chooseCacheDir(dir)
