@@ -37,9 +37,12 @@ import (
 // every user. When that fails too, modules are compiled in memory only, and
 // the caller is told why (Python warns once).
 //
-// On Windows gowasm does not read access-control lists: a directory is
-// used as given (the default one is in the user's profile, which only the
-// user can write to).
+// On Linux a group-writable directory with an access-control list counts
+// as writable by others, whatever its group (its group bits are then the
+// list's mask, the most the users it names may do); other Unix systems'
+// lists are not read. On Windows gowasm does not read access-control
+// lists: a directory is used as given (the default one is in the user's
+// profile, which only the user can write to).
 
 // CacheDirChoice is what UsableCacheDir decided for a directory.
 type CacheDirChoice struct {

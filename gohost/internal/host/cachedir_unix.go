@@ -30,8 +30,12 @@ func ownDirProblem(dir string) string {
 	if uid := int(st.Uid); uid != os.Geteuid() {
 		return fmt.Sprintf("belongs to another user (uid %d; you are uid %d)", uid, os.Geteuid())
 	}
-	if perm := fi.Mode().Perm(); perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup(int(st.Gid)) {
+	perm := fi.Mode().Perm()
+	if perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup(int(st.Gid)) {
 		return fmt.Sprintf("can be written to by other users (mode %04o, group %d)", perm|sticky(fi), st.Gid)
+	}
+	if perm&0o020 != 0 && extendedACL(dir) {
+		return fmt.Sprintf("can be written to by the users its access control list names (mode %04o)", perm|sticky(fi))
 	}
 	return ""
 }
@@ -57,6 +61,9 @@ func ancestorProblem(dir string) string {
 	if perm&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 && !ownGroup(int(st.Gid)) {
 		return fmt.Sprintf("can be written to by its group (gid %d) and has no sticky bit (mode %04o)", st.Gid, perm)
 	}
+	if perm&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 && extendedACL(dir) {
+		return fmt.Sprintf("can be written to by the users its access control list names and has no sticky bit (mode %04o)", perm)
+	}
 	return ""
 }
 
@@ -64,7 +71,8 @@ func ancestorProblem(dir string) string {
 // primary group, named as the user is. Systems that give each user such a
 // group (Fedora, RHEL, Debian's USERGROUPS_ENAB) set umask 002, so the
 // directories a user makes, ~/.cache among them, are group-writable: only
-// to that user.
+// to that user. An access control list can let others write as well,
+// which the mode shows only as the group's bits (extendedACL).
 func ownGroup(gid int) bool {
 	if gid != os.Getegid() {
 		return false
