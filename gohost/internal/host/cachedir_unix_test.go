@@ -302,3 +302,30 @@ func cacheEntryOf(t *testing.T, wasm []byte) (name string, content []byte) {
 	name, _ = filepath.Rel(dir, entries[0])
 	return name, content
 }
+
+// TestCacheDirNotMadeWhereItCannotBeUsed: a directory the rule would refuse
+// is not made. sudo keeps HOME, so root asks for ~/.cache/gowasm in the
+// invoking user's home: making it (and ~/.cache) left root's directories
+// there, which that user cannot write to.
+func TestCacheDirNotMadeWhereItCannotBeUsed(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
+		t.Skipf("the test directory itself fails the rule: %s", p)
+	}
+	home := mkdirMode(t, filepath.Join(base, "home"), 0o755)
+	team := mkdirMode(t, filepath.Join(base, "team"), 0o777|os.ModeSticky)
+	giveAway(t, home, team)
+	for _, in := range []struct{ theirs, asked string }{{home, ".cache/gowasm"}, {team, "cache"}} {
+		asked := filepath.Join(in.theirs, in.asked)
+		got := chooseCacheDir(asked)
+		if got.Dir != "" || !strings.Contains(got.Problem, "belongs to another user (uid 65534)") {
+			t.Fatalf("%s: chose %q (problem %q)", asked, got.Dir, got.Problem)
+		}
+		if entries, _ := os.ReadDir(in.theirs); len(entries) != 0 {
+			t.Fatalf("%s: made a directory where it cannot be used: %v", asked, entries)
+		}
+	}
+}
