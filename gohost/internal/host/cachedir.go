@@ -93,6 +93,9 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	if err != nil {
 		return noCacheDir(dir, err.Error())
 	}
+	if problem := placeProblem(abs); problem != "" {
+		return noCacheDir(dir, problem)
+	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return noCacheDir(dir, "it cannot be created: "+trimPathError(err))
 	}
@@ -116,6 +119,30 @@ func chooseCacheDir(dir string) CacheDirChoice {
 		return noCacheDir(dir, fmt.Sprintf("%s, and its subdirectory %s cannot be used either: %s", problem, own, ownProblem))
 	}
 	return CacheDirChoice{Dir: own}
+}
+
+// placeProblem says why abs, if it does not exist, is not to be made: the
+// directory it would be made in fails the rule for directories above a
+// cache, and so would abs and gowasm's own subdirectory of it. Made anyway,
+// it would be left behind: sudo keeps HOME, and root's ~/.cache in the
+// invoking user's home is one that user cannot write to.
+func placeProblem(abs string) string {
+	p := abs
+	for {
+		_, err := os.Lstat(p)
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(p) == p {
+			break
+		}
+		p = filepath.Dir(p)
+	}
+	if p == abs {
+		return ""
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "" // MkdirAll says why
+	}
+	return ancestorsProblem(filepath.Join(real, filepath.Base(abs)))
 }
 
 func noCacheDir(dir, why string) CacheDirChoice {
