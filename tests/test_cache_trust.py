@@ -269,3 +269,23 @@ def test_a_directory_chosen_under_another_effective_uid_is_checked_again(tmp_pat
         assert "belongs to another user (uid 65534" in warned
     finally:
         shutil.rmtree(base)
+
+
+def test_a_cache_path_with_a_null_byte_is_refused(tmp_path, monkeypatch):
+    # C saw the path up to the null byte: the cache went to another
+    # directory ("a" for "a\0b"), silently.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="null byte"):
+        Module(const_module(9), cache="a\0b")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names there are always Unicode")
+def test_a_cache_path_that_is_not_utf8_is_not_replaced_by_another(tmp_path):
+    # The directory chosen came back with U+FFFD for each byte that is not
+    # UTF-8, and that other directory was made and used.
+    asked = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9")
+    with pytest.warns(CacheWarning, match="UTF-8"):
+        with Module(const_module(10), cache=asked) as m:
+            assert m.f() == 10
+    assert os.listdir(os.fsencode(str(tmp_path))) == []
