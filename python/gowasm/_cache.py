@@ -58,6 +58,10 @@ def resolve_cache_dir(cache: CacheOption) -> Optional[str]:
         directory = os.fspath(cache)
     if not directory:
         return None
+    if "\0" in os.fsdecode(directory):
+        # C would read the path up to it: another directory. (fsdecode: a
+        # bytes path works too.)
+        raise ValueError("gowasm: cache=%r: a path cannot contain a null byte" % (directory,))
     return usable_dir(os.path.abspath(directory))
 
 

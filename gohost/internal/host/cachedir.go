@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Which directory holds compiled code: gowasm's one rule for it.
@@ -93,6 +94,9 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	if err != nil {
 		return noCacheDir(dir, err.Error())
 	}
+	if !utf8.ValidString(abs) {
+		return noCacheDir(dir, notUTF8)
+	}
 	if problem := placeProblem(abs); problem != "" {
 		return noCacheDir(dir, problem)
 	}
@@ -102,6 +106,9 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return noCacheDir(dir, trimPathError(err))
+	}
+	if !utf8.ValidString(real) {
+		return noCacheDir(dir, notUTF8)
 	}
 	problem := cacheDirProblem(real)
 	if problem == "" {
@@ -120,6 +127,11 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	}
 	return CacheDirChoice{Dir: own}
 }
+
+// notUTF8 is why a path that is not UTF-8 is not used: the directory
+// chosen goes back to Python, and the module's configuration to the
+// engine, as JSON, which would carry another path (U+FFFD for each byte).
+const notUTF8 = "its path is not UTF-8, which gowasm cannot pass on (in JSON) unchanged"
 
 // placeProblem says why abs, if it does not exist, is not to be made: the
 // directory it would be made in fails the rule for directories above a
