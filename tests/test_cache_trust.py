@@ -7,6 +7,7 @@ which the tests have here; elsewhere they skip.
 """
 
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -53,6 +54,20 @@ def entries_of(wasm: bytes, parent: str) -> dict:
     return found
 
 
+def forged(entry: bytes, name: str) -> bytes:
+    """gowasm's cache entry ``entry`` (another module's) made into the entry
+    called ``name``, as anyone can: the digest gowasm ends an entry with
+    (cacheentry.go) is no signature, and covers the entry's key (its name),
+    its head and its tail, not the machine code."""
+    key = bytes.fromhex(os.path.basename(name))
+    entry = entry[:-(8 + 32)]  # gowasm's trailer: its tag and the SHA-256
+    count_at = 7 + entry[6]
+    head_size = count_at + 4 + 8 * int.from_bytes(entry[count_at:count_at + 4], "little") + 8
+    code_size = int.from_bytes(entry[head_size - 8:head_size], "little")
+    digest = hashlib.sha256(key + entry[:head_size] + entry[head_size + code_size:]).digest()
+    return entry + b"gowasm\x00\x01" + digest
+
+
 @needs_root
 def test_compiled_code_planted_in_a_shared_cache_directory_never_runs(tmp_path):
     # Another user creates wazero's subdirectory of a shared cache directory
@@ -67,7 +82,7 @@ def test_compiled_code_planted_in_a_shared_cache_directory_never_runs(tmp_path):
         path = os.path.join(shared, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
-            f.write(code)
+            f.write(forged(code, name))
         os.lchown(os.path.dirname(path), OTHER, OTHER)
         os.lchown(path, OTHER, OTHER)
     path = tmp_path / "one.wasm"
@@ -242,7 +257,7 @@ def test_a_directory_chosen_under_another_effective_uid_is_checked_again(tmp_pat
         planted = os.path.join(theirs, name)
         os.makedirs(os.path.dirname(planted), 0o700)
         with open(planted, "wb") as f:
-            f.write(planted_code)
+            f.write(forged(planted_code, name))
         for path in (theirs, os.path.dirname(planted), planted):
             os.lchown(path, OTHER, OTHER)
         wasm = os.path.join(base, "one.wasm")

@@ -3,6 +3,7 @@
 package host
 
 import (
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,7 +199,7 @@ func TestPlantedCacheEntryNotRun(t *testing.T) {
 	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
 	planted := filepath.Join(shared, oneName)
 	mkdirMode(t, filepath.Dir(planted), 0o755)
-	if err := os.WriteFile(planted, twoCode, 0o644); err != nil {
+	if err := os.WriteFile(planted, forgedEntry(t, twoCode, oneName), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	giveAway(t, filepath.Dir(planted), planted)
@@ -262,7 +263,7 @@ func TestCacheDirRecheckedAfterItIsReplaced(t *testing.T) {
 	planted := filepath.Join(own, oneName)
 	mkdirMode(t, own, 0o755)
 	mkdirMode(t, filepath.Dir(planted), 0o755)
-	if err := os.WriteFile(planted, twoCode, 0o644); err != nil {
+	if err := os.WriteFile(planted, forgedEntry(t, twoCode, oneName), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	giveAway(t, own, filepath.Dir(planted), planted)
@@ -328,4 +329,22 @@ func TestCacheDirNotMadeWhereItCannotBeUsed(t *testing.T) {
 			t.Fatalf("%s: made a directory where it cannot be used: %v", asked, entries)
 		}
 	}
+}
+
+// forgedEntry is gowasm's cache entry entry (another module's) made into
+// one for the entry name, as anyone can: its digest is no signature
+// (cacheentry.go), so the name's key and the digest are all it takes.
+func forgedEntry(t *testing.T, entry []byte, name string) []byte {
+	t.Helper()
+	key, err := hex.DecodeString(filepath.Base(name))
+	if err != nil || len(key) != 32 {
+		t.Fatalf("%s is not an entry's name", name)
+	}
+	entry = entry[:len(entry)-entryTrailerSize]
+	headSize, codeSize, ok := entrySplit(entry, int64(len(entry)))
+	if !ok {
+		t.Fatal("not an entry")
+	}
+	digest := entryDigest([32]byte(key), entry[:headSize], entry[headSize+codeSize:])
+	return append(append(append([]byte(nil), entry...), entryTag...), digest...)
 }
