@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -73,17 +74,29 @@ func ancestorProblem(dir string) string {
 // directories a user makes, ~/.cache among them, are group-writable: only
 // to that user. An access control list can let others write as well,
 // which the mode shows only as the group's bits (extendedACL).
+//
+// The answer is kept per user and group: the directory chosen is checked
+// again at each load (cachedir.go), and looking names up can mean asking a
+// directory service (LDAP) each time.
 func ownGroup(gid int) bool {
 	if gid != os.Getegid() {
 		return false
 	}
-	g, err := user.LookupGroupId(strconv.Itoa(gid))
-	if err != nil {
-		return false
+	key := [2]int{os.Geteuid(), gid}
+	if own, ok := ownGroups.Load(key); ok {
+		return own.(bool)
 	}
-	u, err := user.LookupId(strconv.Itoa(os.Geteuid()))
-	return err == nil && g.Name == u.Username
+	own := false
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		u, err := user.LookupId(strconv.Itoa(key[0]))
+		own = err == nil && g.Name == u.Username
+	}
+	ownGroups.Store(key, own)
+	return own
 }
+
+// ownGroups holds ownGroup's answers: [uid, gid] -> bool.
+var ownGroups sync.Map
 
 // sticky is the sticky bit of fi as a mode number, for messages.
 func sticky(fi fs.FileInfo) fs.FileMode {
