@@ -348,3 +348,33 @@ func forgedEntry(t *testing.T, entry []byte, name string) []byte {
 	digest := entryDigest([32]byte(key), entry[:headSize], entry[headSize+codeSize:])
 	return append(append(append([]byte(nil), entry...), entryTag...), digest...)
 }
+
+// TestCacheDirUnwritableAtFirstLoad: a directory checked (written to) and
+// then not writable when the process's first load with it comes (a disk
+// that filled up, a directory made read-only; here, the user's own file
+// where wazero makes its subdirectory) failed every load in the process
+// ("cannot use cache directory"), where one that fails later costs
+// nothing. The load compiles in memory instead.
+func TestCacheDirUnwritableAtFirstLoad(t *testing.T) {
+	dir := t.TempDir()
+	if got := UsableCacheDir(dir); got.Dir != dir {
+		t.Fatalf("chose %+v", got)
+	}
+	// wazero's subdirectory, named as wazero names it (its version is
+	// "dev" in go test's binaries).
+	name, _ := cacheEntryOf(t, constModule(5))
+	if err := os.WriteFile(filepath.Join(dir, filepath.Dir(name)), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		m, err := NewModule(constModule(4), Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := callConst(t, m)
+		m.Free()
+		if got != 4 {
+			t.Fatalf("f() = %d", got)
+		}
+	}
+}
