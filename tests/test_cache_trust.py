@@ -7,6 +7,7 @@ which the tests have here; elsewhere they skip.
 """
 
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -53,6 +54,20 @@ def entries_of(wasm: bytes, parent: str) -> dict:
     return found
 
 
+def forged(entry: bytes, name: str) -> bytes:
+    """gowasm's cache entry ``entry`` (another module's) made into the entry
+    called ``name``, as anyone can: the digest gowasm ends an entry with
+    (cacheentry.go) is no signature, and covers the entry's key (its name),
+    its head and its tail, not the machine code."""
+    key = bytes.fromhex(os.path.basename(name))
+    entry = entry[:-(8 + 32)]  # gowasm's trailer: its tag and the SHA-256
+    count_at = 7 + entry[6]
+    head_size = count_at + 4 + 8 * int.from_bytes(entry[count_at:count_at + 4], "little") + 8
+    code_size = int.from_bytes(entry[head_size - 8:head_size], "little")
+    digest = hashlib.sha256(key + entry[:head_size] + entry[head_size + code_size:]).digest()
+    return entry + b"gowasm\x00\x01" + digest
+
+
 @needs_root
 def test_compiled_code_planted_in_a_shared_cache_directory_never_runs(tmp_path):
     # Another user creates wazero's subdirectory of a shared cache directory
@@ -67,7 +82,7 @@ def test_compiled_code_planted_in_a_shared_cache_directory_never_runs(tmp_path):
         path = os.path.join(shared, name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:
-            f.write(code)
+            f.write(forged(code, name))
         os.lchown(os.path.dirname(path), OTHER, OTHER)
         os.lchown(path, OTHER, OTHER)
     path = tmp_path / "one.wasm"
@@ -224,3 +239,68 @@ def test_the_command_line_warns_in_one_line_about_a_cache_directory_it_cannot_us
 def test_cache_warning_is_public():
     assert issubclass(gowasm.CacheWarning, RuntimeWarning)
     assert "CacheWarning" in gowasm.__all__
+
+
+@needs_root
+def test_a_directory_chosen_under_another_effective_uid_is_checked_again(tmp_path):
+    # A process that acts for a user by switching its effective uid to
+    # theirs (and back) asks for that user's cache directory while it is
+    # them: it is theirs, so it is used. Back as itself, the same directory
+    # is the other user's, and the code they put in it must not run.
+    one, two = const_module(1), const_module(2)
+    (name, _), = entries_of(one, str(tmp_path)).items()
+    (planted_code,) = entries_of(two, str(tmp_path)).values()
+    base = tempfile.mkdtemp()  # under /tmp, which the other user can enter
+    try:
+        os.chmod(base, 0o755)
+        theirs = os.path.join(base, "theirs")
+        planted = os.path.join(theirs, name)
+        os.makedirs(os.path.dirname(planted), 0o700)
+        with open(planted, "wb") as f:
+            f.write(forged(planted_code, name))
+        for path in (theirs, os.path.dirname(planted), planted):
+            os.lchown(path, OTHER, OTHER)
+        wasm = os.path.join(base, "one.wasm")
+        with open(wasm, "wb") as f:
+            f.write(one)
+        child = textwrap.dedent("""
+            import os, sys, warnings
+            import gowasm
+            from gowasm import _cache, _native
+            _native.load()
+            os.seteuid(%d)
+            assert _cache.usable_dir(sys.argv[2]) == sys.argv[2]
+            os.seteuid(0)
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                with gowasm.Module(sys.argv[1], cache=sys.argv[2]) as m:
+                    print(m.f())
+            print([str(x.message) for x in w if x.category is gowasm.CacheWarning])
+        """ % OTHER)
+        out = subprocess.run([sys.executable, "-c", child, wasm, theirs], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        result, warned = out.stdout.splitlines()
+        assert result == "1", "the process ran the code another user planted"
+        assert "belongs to another user (uid 65534" in warned
+    finally:
+        shutil.rmtree(base)
+
+
+def test_a_cache_path_with_a_null_byte_is_refused(tmp_path, monkeypatch):
+    # C saw the path up to the null byte: the cache went to another
+    # directory ("a" for "a\0b"), silently.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="null byte"):
+        Module(const_module(9), cache="a\0b")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="file names there are always Unicode")
+def test_a_cache_path_that_is_not_utf8_is_not_replaced_by_another(tmp_path):
+    # The directory chosen came back with U+FFFD for each byte that is not
+    # UTF-8, and that other directory was made and used.
+    asked = os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9")
+    with pytest.warns(CacheWarning, match="UTF-8"):
+        with Module(const_module(10), cache=asked) as m:
+            assert m.f() == 10
+    assert os.listdir(os.fsencode(str(tmp_path))) == []

@@ -49,7 +49,8 @@ def resolve_cache_dir(cache: CacheOption) -> Optional[str]:
     """Turns the ``cache=`` argument into the directory to use, or None for
     no disk cache (compiled code is then still shared within the process):
     True is :func:`default_cache_dir`, False, None and ``""`` are none, and
-    a directory is used if :func:`usable_dir` allows it."""
+    a directory is used if :func:`usable_dir` allows it (a path with a null
+    byte is a ValueError)."""
     if cache is True:
         directory = default_cache_dir()
     elif cache is False or cache is None:
@@ -58,6 +59,10 @@ def resolve_cache_dir(cache: CacheOption) -> Optional[str]:
         directory = os.fspath(cache)
     if not directory:
         return None
+    if "\0" in os.fsdecode(directory):
+        # C would read the path up to it: another directory. (fsdecode: a
+        # bytes path works too.)
+        raise ValueError("gowasm: cache=%r: a path cannot contain a null byte" % (directory,))
     return usable_dir(os.path.abspath(directory))
 
 

@@ -30,7 +30,7 @@ func compilationCache(dir string) (wazero.CompilationCache, error) {
 	}
 	c, err := wazero.NewCompilationCacheWithDir(dir)
 	if err != nil {
-		return nil, errorf(ErrUsage, "gowasm: cannot use cache directory %q: %v (pass cache=False to disable the disk cache)", dir, err)
+		return nil, err
 	}
 	if caches.dirs == nil {
 		caches.dirs = map[string]wazero.CompilationCache{}

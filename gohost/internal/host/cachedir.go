@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Which directory holds compiled code: gowasm's one rule for it.
@@ -37,9 +38,12 @@ import (
 // every user. When that fails too, modules are compiled in memory only, and
 // the caller is told why (Python warns once).
 //
-// On Windows gowasm does not read access-control lists: a directory is
-// used as given (the default one is in the user's profile, which only the
-// user can write to).
+// On Linux a group-writable directory with an access-control list counts
+// as writable by others, whatever its group (its group bits are then the
+// list's mask, the most the users it names may do); other Unix systems'
+// lists are not read. On Windows gowasm does not read access-control
+// lists: a directory is used as given (the default one is in the user's
+// profile, which only the user can write to).
 
 // CacheDirChoice is what UsableCacheDir decided for a directory.
 type CacheDirChoice struct {
@@ -56,16 +60,21 @@ var cacheDirs struct {
 }
 
 // UsableCacheDir applies the rule above to dir ("" is no disk cache). The
-// answer for a directory is kept for the life of the process: what the
-// rule checks cannot be changed by another user afterwards (that is what
-// it checks), and it costs a few system calls per directory level.
+// answer for a directory is kept for the life of the process, but a
+// directory used is checked again at each use (its owner and mode, and the
+// directories above it: a system call a level): no other user can change
+// those, but the directory can be removed (by a cleaner of old files in
+// /tmp, or by the user) and made again by someone who can make names
+// beside it, and the process's effective user can change. The rest (its
+// subdirectories, the test write) is not repeated: what is in a directory
+// only this user could write to all along is theirs.
 func UsableCacheDir(dir string) CacheDirChoice {
 	if dir == "" {
 		return CacheDirChoice{}
 	}
 	cacheDirs.Lock()
 	defer cacheDirs.Unlock()
-	if c, ok := cacheDirs.chosen[dir]; ok {
+	if c, ok := cacheDirs.chosen[dir]; ok && (c.Dir == "" || ownDirProblem(c.Dir) == "" && ancestorsProblem(c.Dir) == "") {
 		return c
 	}
 	c := chooseCacheDir(dir)
@@ -85,12 +94,21 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	if err != nil {
 		return noCacheDir(dir, err.Error())
 	}
+	if !utf8.ValidString(abs) {
+		return noCacheDir(dir, notUTF8)
+	}
+	if problem := placeProblem(abs); problem != "" {
+		return noCacheDir(dir, problem)
+	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return noCacheDir(dir, "it cannot be created: "+trimPathError(err))
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return noCacheDir(dir, trimPathError(err))
+	}
+	if !utf8.ValidString(real) {
+		return noCacheDir(dir, notUTF8)
 	}
 	problem := cacheDirProblem(real)
 	if problem == "" {
@@ -108,6 +126,35 @@ func chooseCacheDir(dir string) CacheDirChoice {
 		return noCacheDir(dir, fmt.Sprintf("%s, and its subdirectory %s cannot be used either: %s", problem, own, ownProblem))
 	}
 	return CacheDirChoice{Dir: own}
+}
+
+// notUTF8 is why a path that is not UTF-8 is not used: the directory
+// chosen goes back to Python, and the module's configuration to the
+// engine, as JSON, which would carry another path (U+FFFD for each byte).
+const notUTF8 = "its path is not UTF-8, which gowasm cannot pass on (in JSON) unchanged"
+
+// placeProblem says why abs, if it does not exist, is not to be made: the
+// directory it would be made in fails the rule for directories above a
+// cache, and so would abs and gowasm's own subdirectory of it. Made anyway,
+// it would be left behind: sudo keeps HOME, and root's ~/.cache in the
+// invoking user's home is one that user cannot write to.
+func placeProblem(abs string) string {
+	p := abs
+	for {
+		_, err := os.Lstat(p)
+		if !errors.Is(err, fs.ErrNotExist) || filepath.Dir(p) == p {
+			break
+		}
+		p = filepath.Dir(p)
+	}
+	if p == abs {
+		return ""
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "" // MkdirAll says why
+	}
+	return ancestorsProblem(filepath.Join(real, filepath.Base(abs)))
 }
 
 func noCacheDir(dir, why string) CacheDirChoice {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"sync"
 	"syscall"
 )
 
@@ -30,8 +31,12 @@ func ownDirProblem(dir string) string {
 	if uid := int(st.Uid); uid != os.Geteuid() {
 		return fmt.Sprintf("belongs to another user (uid %d; you are uid %d)", uid, os.Geteuid())
 	}
-	if perm := fi.Mode().Perm(); perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup(int(st.Gid)) {
+	perm := fi.Mode().Perm()
+	if perm&0o002 != 0 || perm&0o020 != 0 && !ownGroup(int(st.Gid)) {
 		return fmt.Sprintf("can be written to by other users (mode %04o, group %d)", perm|sticky(fi), st.Gid)
+	}
+	if perm&0o020 != 0 && extendedACL(dir) {
+		return fmt.Sprintf("can be written to by the users its access control list names (mode %04o)", perm|sticky(fi))
 	}
 	return ""
 }
@@ -57,6 +62,9 @@ func ancestorProblem(dir string) string {
 	if perm&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 && !ownGroup(int(st.Gid)) {
 		return fmt.Sprintf("can be written to by its group (gid %d) and has no sticky bit (mode %04o)", st.Gid, perm)
 	}
+	if perm&0o020 != 0 && fi.Mode()&fs.ModeSticky == 0 && extendedACL(dir) {
+		return fmt.Sprintf("can be written to by the users its access control list names and has no sticky bit (mode %04o)", perm)
+	}
 	return ""
 }
 
@@ -64,18 +72,31 @@ func ancestorProblem(dir string) string {
 // primary group, named as the user is. Systems that give each user such a
 // group (Fedora, RHEL, Debian's USERGROUPS_ENAB) set umask 002, so the
 // directories a user makes, ~/.cache among them, are group-writable: only
-// to that user.
+// to that user. An access control list can let others write as well,
+// which the mode shows only as the group's bits (extendedACL).
+//
+// The answer is kept per user and group: the directory chosen is checked
+// again at each load (cachedir.go), and looking names up can mean asking a
+// directory service (LDAP) each time.
 func ownGroup(gid int) bool {
 	if gid != os.Getegid() {
 		return false
 	}
-	g, err := user.LookupGroupId(strconv.Itoa(gid))
-	if err != nil {
-		return false
+	key := [2]int{os.Geteuid(), gid}
+	if own, ok := ownGroups.Load(key); ok {
+		return own.(bool)
 	}
-	u, err := user.LookupId(strconv.Itoa(os.Geteuid()))
-	return err == nil && g.Name == u.Username
+	own := false
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		u, err := user.LookupId(strconv.Itoa(key[0]))
+		own = err == nil && g.Name == u.Username
+	}
+	ownGroups.Store(key, own)
+	return own
 }
+
+// ownGroups holds ownGroup's answers: [uid, gid] -> bool.
+var ownGroups sync.Map
 
 // sticky is the sticky bit of fi as a mode number, for messages.
 func sticky(fi fs.FileInfo) fs.FileMode {

@@ -3,6 +3,7 @@
 package host
 
 import (
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,31 +193,13 @@ func TestCacheDirProbeLeavesNothing(t *testing.T) {
 // module that returns 2, planted as that of one returning 1).
 func TestPlantedCacheEntryNotRun(t *testing.T) {
 	one, two := constModule(1), constModule(2)
-	entryOf := func(wasm []byte) (name string, content []byte) {
-		dir := t.TempDir()
-		m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Free()
-		entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
-		if len(entries) != 1 {
-			t.Fatalf("cache entries: %v", entries)
-		}
-		content, err = os.ReadFile(entries[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sub, _ := filepath.Rel(dir, entries[0])
-		return sub, content
-	}
-	oneName, _ := entryOf(one)
-	_, twoCode := entryOf(two)
+	oneName, _ := cacheEntryOf(t, one)
+	_, twoCode := cacheEntryOf(t, two)
 
 	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
 	planted := filepath.Join(shared, oneName)
 	mkdirMode(t, filepath.Dir(planted), 0o755)
-	if err := os.WriteFile(planted, twoCode, 0o644); err != nil {
+	if err := os.WriteFile(planted, forgedEntry(t, twoCode, oneName), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	giveAway(t, filepath.Dir(planted), planted)
@@ -250,4 +233,148 @@ func callConst(t *testing.T, m *Module) int64 {
 		t.Fatal(err)
 	}
 	return DecodeInt(raw, typ)
+}
+
+// TestCacheDirRecheckedAfterItIsReplaced: the choice of a directory is kept
+// for the process, but what it relied on can go away. gowasm's own
+// gowasm-<uid> in a shared directory like /tmp is removed (by a cleaner of
+// old files in /tmp, or by the user told to remove it), and another user,
+// who may make new names in /tmp, makes it again with compiled code of
+// their own in it. A later load in the same process must not run it.
+func TestCacheDirRecheckedAfterItIsReplaced(t *testing.T) {
+	one, two, three := constModule(1), constModule(2), constModule(3)
+	oneName, _ := cacheEntryOf(t, one)
+	_, twoCode := cacheEntryOf(t, two)
+
+	shared := mkdirMode(t, filepath.Join(t.TempDir(), "shared"), 0o777|os.ModeSticky)
+	m, err := NewModule(three, Config{CacheDir: shared, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	own := filepath.Join(shared, ownSubdir())
+	if got := UsableCacheDir(shared).Dir; got != own {
+		t.Fatalf("chose %q, want %q", got, own)
+	}
+
+	if err := os.RemoveAll(own); err != nil {
+		t.Fatal(err)
+	}
+	planted := filepath.Join(own, oneName)
+	mkdirMode(t, own, 0o755)
+	mkdirMode(t, filepath.Dir(planted), 0o755)
+	if err := os.WriteFile(planted, forgedEntry(t, twoCode, oneName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	giveAway(t, own, filepath.Dir(planted), planted)
+
+	m, err = NewModule(one, Config{CacheDir: shared, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if got := callConst(t, m); got != 1 {
+		t.Fatalf("f() = %d: the process ran the code another user planted", got)
+	}
+	if c := UsableCacheDir(shared); c.Dir != "" || !strings.Contains(c.Problem, "belongs to another user") {
+		t.Fatalf("the replaced directory is still chosen: %+v", c)
+	}
+}
+
+// cacheEntryOf compiles wasm with a cache directory of its own and returns
+// its one compilation cache entry: the path relative to the directory, and
+// the content.
+func cacheEntryOf(t *testing.T, wasm []byte) (name string, content []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+	entries, _ := filepath.Glob(filepath.Join(dir, "wazero-*", "*"))
+	if len(entries) != 1 {
+		t.Fatalf("cache entries: %v", entries)
+	}
+	content, err = os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ = filepath.Rel(dir, entries[0])
+	return name, content
+}
+
+// TestCacheDirNotMadeWhereItCannotBeUsed: a directory the rule would refuse
+// is not made. sudo keeps HOME, so root asks for ~/.cache/gowasm in the
+// invoking user's home: making it (and ~/.cache) left root's directories
+// there, which that user cannot write to.
+func TestCacheDirNotMadeWhereItCannotBeUsed(t *testing.T) {
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
+		t.Skipf("the test directory itself fails the rule: %s", p)
+	}
+	home := mkdirMode(t, filepath.Join(base, "home"), 0o755)
+	team := mkdirMode(t, filepath.Join(base, "team"), 0o777|os.ModeSticky)
+	giveAway(t, home, team)
+	for _, in := range []struct{ theirs, asked string }{{home, ".cache/gowasm"}, {team, "cache"}} {
+		asked := filepath.Join(in.theirs, in.asked)
+		got := chooseCacheDir(asked)
+		if got.Dir != "" || !strings.Contains(got.Problem, "belongs to another user (uid 65534)") {
+			t.Fatalf("%s: chose %q (problem %q)", asked, got.Dir, got.Problem)
+		}
+		if entries, _ := os.ReadDir(in.theirs); len(entries) != 0 {
+			t.Fatalf("%s: made a directory where it cannot be used: %v", asked, entries)
+		}
+	}
+}
+
+// forgedEntry is gowasm's cache entry entry (another module's) made into
+// one for the entry name, as anyone can: its digest is no signature
+// (cacheentry.go), so the name's key and the digest are all it takes.
+func forgedEntry(t *testing.T, entry []byte, name string) []byte {
+	t.Helper()
+	key, err := hex.DecodeString(filepath.Base(name))
+	if err != nil || len(key) != 32 {
+		t.Fatalf("%s is not an entry's name", name)
+	}
+	entry = entry[:len(entry)-entryTrailerSize]
+	headSize, codeSize, ok := entrySplit(entry, int64(len(entry)))
+	if !ok {
+		t.Fatal("not an entry")
+	}
+	digest := entryDigest([32]byte(key), entry[:headSize], entry[headSize+codeSize:])
+	return append(append(append([]byte(nil), entry...), entryTag...), digest...)
+}
+
+// TestCacheDirUnwritableAtFirstLoad: a directory checked (written to) and
+// then not writable when the process's first load with it comes (a disk
+// that filled up, a directory made read-only; here, the user's own file
+// where wazero makes its subdirectory) failed every load in the process
+// ("cannot use cache directory"), where one that fails later costs
+// nothing. The load compiles in memory instead.
+func TestCacheDirUnwritableAtFirstLoad(t *testing.T) {
+	dir := t.TempDir()
+	if got := UsableCacheDir(dir); got.Dir != dir {
+		t.Fatalf("chose %+v", got)
+	}
+	// wazero's subdirectory, named as wazero names it (its version is
+	// "dev" in go test's binaries).
+	name, _ := cacheEntryOf(t, constModule(5))
+	if err := os.WriteFile(filepath.Join(dir, filepath.Dir(name)), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		m, err := NewModule(constModule(4), Config{CacheDir: dir, NoInterrupts: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := callConst(t, m)
+		m.Free()
+		if got != 4 {
+			t.Fatalf("f() = %d", got)
+		}
+	}
 }

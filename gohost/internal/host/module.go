@@ -173,7 +173,12 @@ func newRuntime(cfg *Config) (wazero.Runtime, error) {
 	cfg.CacheDir = UsableCacheDir(cfg.CacheDir).Dir
 	cache, err := checkedCompilationCache(cfg.CacheDir)
 	if err != nil {
-		return nil, err
+		// wazero cannot make its subdirectory in a directory that passed
+		// the rule's test write (a disk full since, say): the load
+		// compiles in memory, as one whose cache write fails does
+		// (compile.go), and the next load tries the directory again.
+		cfg.CacheDir = ""
+		cache, _ = checkedCompilationCache("")
 	}
 	rtCfg := wazero.NewRuntimeConfig().
 		WithCompilationCache(cache).
