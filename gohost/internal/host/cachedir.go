@@ -97,6 +97,9 @@ func chooseCacheDir(dir string) CacheDirChoice {
 	if !utf8.ValidString(abs) {
 		return noCacheDir(dir, notUTF8)
 	}
+	if problem := linksProblem(abs); problem != "" {
+		return noCacheDir(dir, problem)
+	}
 	if problem := placeProblem(abs); problem != "" {
 		return noCacheDir(dir, problem)
 	}
@@ -155,6 +158,29 @@ func placeProblem(abs string) string {
 		return "" // MkdirAll says why
 	}
 	return ancestorsProblem(filepath.Join(real, filepath.Base(abs)))
+}
+
+// linksProblem says which symbolic link in abs belongs to another user
+// ("" if none does). Following it, gowasm would not run their code (where
+// it leads must pass the rule), but it would keep its cache, and sweep old
+// builds, in whichever directory of this user's they chose: in /tmp, a
+// name someone else made first.
+func linksProblem(abs string) string {
+	for p := abs; ; p = filepath.Dir(p) {
+		who := ""
+		if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			who = foreignLink(fi)
+		}
+		switch {
+		case who != "" && p == abs:
+			return fmt.Sprintf("it is a symbolic link another user (%s) made", who)
+		case who != "":
+			return fmt.Sprintf("%s in its path is a symbolic link another user (%s) made", p, who)
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }
 
 func noCacheDir(dir, why string) CacheDirChoice {

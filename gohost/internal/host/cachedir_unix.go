@@ -108,3 +108,13 @@ func sticky(fi fs.FileInfo) fs.FileMode {
 
 // ownSubdir names gowasm's private subdirectory of a shared directory.
 func ownSubdir() string { return "gowasm-" + strconv.Itoa(os.Geteuid()) }
+
+// foreignLink says who, other than root and this user, owns fi, a
+// symbolic link in the path of a cache directory ("" if no one does).
+func foreignLink(fi fs.FileInfo) string {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 || int(st.Uid) == os.Geteuid() {
+		return ""
+	}
+	return fmt.Sprintf("uid %d", st.Uid)
+}

@@ -100,7 +100,17 @@ func TestCacheDirRule(t *testing.T) {
 			}
 			giveAway(t, theirs, link)
 			return link
-		}, "", "belongs to another user"},
+		}, "", "it is a symbolic link another user (uid 65534) made"},
+		{"a symbolic link another user made in a shared directory, to a directory of yours", func(t *testing.T, base string) string {
+			shared := mkdirMode(t, filepath.Join(base, "tmp"), 0o777|os.ModeSticky)
+			yours := mkdirMode(t, filepath.Join(base, "yours"), 0o700)
+			link := filepath.Join(shared, "cache")
+			if err := os.Symlink(yours, link); err != nil {
+				t.Fatal(err)
+			}
+			giveAway(t, link)
+			return link
+		}, "", "it is a symbolic link another user (uid 65534) made"},
 		{"a symbolic link of yours to your own directory", func(t *testing.T, base string) string {
 			real := mkdirMode(t, filepath.Join(base, "real"), 0o700)
 			link := filepath.Join(base, "link")

@@ -27,3 +27,5 @@ func ancestorProblem(dir string) string { return "" }
 // ownSubdir names gowasm's subdirectory of a directory it cannot use (one
 // it cannot write to: it then cannot make this either).
 func ownSubdir() string { return "gowasm-" + os.Getenv("USERNAME") }
+
+func foreignLink(fi fs.FileInfo) string { return "" }
