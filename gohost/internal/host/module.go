@@ -6,6 +6,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -61,6 +63,13 @@ type Module struct {
 	intr interrupts
 	// stderr keeps the end of the guest's stderr, for panic messages.
 	stderr stderrTail
+	// loadThread is the thread the module is loaded on; abandoned, a
+	// compile the load stopped waiting for (see compilestop.go).
+	loadThread uint64
+	abandoned  <-chan compiled
+	// tables are the guest's tables' limits and grows its table.grow
+	// checks (see tables.go).
+	tables tableBudget
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -118,7 +127,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		if !loaded {
 			Modules.Remove(m.Handle)
 			m.intr.detach()
-			rt.Close(ctx)
+			m.closeRuntime(ctx, rt)
 			releaseSoon()
 		}
 	}()
@@ -146,7 +155,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
 	defer func() {
 		m.intr.detach() // before the runtime frees what the watcher writes to
-		rt.Close(ctx)
+		m.closeRuntime(ctx, rt)
 	}()
 	m.Handle = Modules.Add(m)
 	defer Modules.Remove(m.Handle)
@@ -177,6 +186,13 @@ func newRuntime(cfg Config) (wazero.Runtime, error) {
 // the start function of its kind, or with run, the program's _start.
 func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	cfg, rt := m.cfg, m.rt
+	// The timeout covers the whole load: compiling, then the start
+	// function in what is left of it.
+	if m.intr.timeout > 0 {
+		m.intr.deadline = monotonic() + int64(m.intr.timeout)
+	}
+	m.intr.sigints = atomic.LoadUint32(Sigints)
+	m.loadThread = ThreadID()
 	compiled, err := m.compile(ctx, wasm)
 	if err != nil {
 		return err
@@ -198,7 +214,11 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if err != nil {
 		return err
 	}
-	m.intr.begin(m.intr.timeout)
+	left := m.intr.timeout
+	if left > 0 {
+		left = max(time.Duration(m.intr.deadline-monotonic()), 1)
+	}
+	m.intr.begin(left)
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	m.intr.end()
 	if err == nil && !run && inst.IsClosed() {
@@ -242,18 +262,45 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 // and compiles it. Errors are the original module's: when the instrumented
 // one fails, the original is compiled to say why, and run as it is if it
 // compiles (an instrumentation bug must not make a module unusable).
+//
+// Before any of that, checkLimits refuses a module over gowasm's limits
+// (limits.go), on every path: wazero would allocate for it, or compile it
+// for minutes. The compile stops at the load's deadline or on Ctrl-C
+// (compilestop.go).
 func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
-	if !m.cfg.NoInterrupts {
-		if instrumented, err := instrumentCached(wasm); err == nil {
-			if compiled, err := compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
-				m.intr.instrumented = true
+	facts, err := checkLimits(wasm, m.cfg.maxTableEntries())
+	if err != nil {
+		if over := (*limitError)(nil); errors.As(err, &over) {
+			return nil, errorf(ErrCompile, "gowasm: %s is over a limit gowasm sets on modules (README, \"Hostile modules\"): %v", m.cfg.displayName(), err)
+		}
+		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
+	}
+	m.tables = newTableBudget(facts.tables, m.cfg.maxTableEntries())
+	if !m.cfg.NoInterrupts || facts.tableGrow {
+		if instrumented, err := instrumentCached(wasm, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil {
+			compiled, err := m.compileStoppable(ctx, instrumented)
+			if err == nil {
+				m.intr.instrumented = !m.cfg.NoInterrupts
+				m.tables.checked = facts.tableGrow
 				return compiled, nil
+			}
+			if e, ok := err.(*Error); ok && (e.Code == ErrTimeout || e.Code == ErrInterrupted) {
+				return nil, err
 			}
 		}
 	}
-	compiled, err := compileModule(ctx, m.rt, wasm, m.cfg.CacheDir)
+	compiled, err := m.compileStoppable(ctx, wasm)
+	if e, ok := err.(*Error); ok && (e.Code == ErrTimeout || e.Code == ErrInterrupted) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
+	}
+	if facts.tableGrow {
+		// Valid, and its table.grow could not be rewritten into a checked
+		// one: it could grow its tables past memory_limit.
+		compiled.Close(ctx)
+		return nil, errorf(ErrCompile, "gowasm: %s uses table.grow in a way gowasm cannot check against its memory_limit, so it is not loaded", m.cfg.displayName())
 	}
 	return compiled, nil
 }
@@ -361,11 +408,12 @@ func (m *Module) fail(err error) *Error {
 }
 
 // compileWorkers is how many goroutines wazero compiles a module's
-// functions with (experimental.WithCompilationWorkers). One by default:
-// on the 2-core machine this was measured on, 2 workers made a cold load
-// of a 2 MB Go module slower (1.09-1.40 s against 0.86-1.30 s, the other
-// core busy), so parallel compilation is opt-in: $GOWASM_COMPILE_WORKERS
-// (a number, or "cpus" for one per CPU).
+// functions with (experimental.WithCompilationWorkers): one, unless
+// $GOWASM_COMPILE_WORKERS says more (a number, or "cpus" for one per CPU).
+// compileModule gives modules it validates two at least (compilestop.go
+// says why); on the 2-core machine this was measured on, a cold load of a
+// 2 MB Go module took 1.38-2.09 s with one worker and 1.11-2.45 s with
+// two, the other core busy (RATIONALE.md, "Hostile modules").
 func compileWorkers() int {
 	s := os.Getenv("GOWASM_COMPILE_WORKERS")
 	if s == "cpus" {
