@@ -9,9 +9,10 @@ import (
 )
 
 // Stopping a load. Compiling runs no guest code, so there is nothing to
-// instrument: the load waits for wazero on a goroutine of its own and stops
-// waiting at the load's deadline (the module's timeout) or on Ctrl-C (on
-// the embedder's main thread), like a call. The abandoned compile is told
+// instrument: the load checks, instruments and compiles the module on a
+// goroutine of its own and stops waiting at the load's deadline (the
+// module's timeout) or on Ctrl-C (on the embedder's main thread), like a
+// call. The abandoned compile is told
 // through its context, which wazero v1.12.0 checks only between functions
 // and only when it compiles with two workers or more (wazevo engine.go,
 // compileModule): so a module it validates gets two at least
@@ -22,20 +23,29 @@ import (
 // compile.go) run on to their end. Until the compile has ended, the
 // runtime is not closed (closeRuntime).
 
-// compiled is the result of a compile the load may have abandoned.
+// compiled is the result of a compile the load may have abandoned: the
+// compiled module (or the load's error), whether it has the interrupt
+// checks, and its tables' budget.
 type compiled struct {
-	module wazero.CompiledModule
-	err    error
+	module     wazero.CompiledModule
+	err        error
+	interrupts bool
+	tables     tableBudget
 }
 
-// compileStoppable is compileModule, given up on at the load's deadline or
-// on Ctrl-C with the error the load then fails with.
-func (m *Module) compileStoppable(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+// stoppable runs work on a goroutine of its own and waits for its result,
+// or gives up on it at the load's deadline or on Ctrl-C with the error the
+// load then fails with; work's context is then canceled.
+func (m *Module) stoppable(ctx context.Context, work func(context.Context) compiled) (compiled, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan compiled, 1)
 	go func() {
-		c, err := compileModule(ctx, m.rt, wasm, m.cfg.CacheDir)
-		done <- compiled{c, err}
+		defer func() {
+			if p := recover(); p != nil { // a bug here must not end the process
+				done <- compiled{err: errorf(ErrInternal, "gowasm: loading %s failed: %v", m.cfg.displayName(), p)}
+			}
+		}()
+		done <- work(ctx)
 	}()
 	tick := time.NewTicker(WatchTick)
 	defer tick.Stop()
@@ -43,13 +53,13 @@ func (m *Module) compileStoppable(ctx context.Context, wasm []byte) (wazero.Comp
 		select {
 		case r := <-done:
 			cancel()
-			return r.module, r.err
+			return r, nil
 		case <-tick.C:
 		}
 		if err := m.loadStop(); err != nil {
 			cancel()
 			m.abandoned = done
-			return nil, err
+			return compiled{}, err
 		}
 	}
 }

@@ -259,50 +259,52 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 }
 
 // compile instruments wasm (unless configured not to, or it cannot be)
-// and compiles it. Errors are the original module's: when the instrumented
-// one fails, the original is compiled to say why, and run as it is if it
-// compiles (an instrumentation bug must not make a module unusable).
-//
-// Before any of that, checkLimits refuses a module over gowasm's limits
-// (limits.go), on every path: wazero would allocate for it, or compile it
-// for minutes. The compile stops at the load's deadline or on Ctrl-C
-// (compilestop.go).
+// and compiles it, on a goroutine the load stops waiting for at its
+// deadline or on Ctrl-C (compilestop.go). Errors are the original
+// module's: when the instrumented one fails, the original is compiled to
+// say why, and run as it is if it compiles (an instrumentation bug must not
+// make a module unusable).
 func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
-	facts, err := checkLimits(wasm, m.cfg.maxTableEntries())
+	r, err := m.stoppable(ctx, func(ctx context.Context) compiled { return m.checkAndCompile(ctx, wasm) })
 	if err != nil {
-		if over := (*limitError)(nil); errors.As(err, &over) {
-			return nil, errorf(ErrCompile, "gowasm: %s is over a limit gowasm sets on modules (README, \"Hostile modules\"): %v", m.cfg.displayName(), err)
-		}
-		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
-	}
-	m.tables = newTableBudget(facts.tables, m.cfg.maxTableEntries())
-	if !m.cfg.NoInterrupts || facts.tableGrow {
-		if instrumented, err := instrumentCached(wasm, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil {
-			compiled, err := m.compileStoppable(ctx, instrumented)
-			if err == nil {
-				m.intr.instrumented = !m.cfg.NoInterrupts
-				m.tables.checked = facts.tableGrow
-				return compiled, nil
-			}
-			if e, ok := err.(*Error); ok && (e.Code == ErrTimeout || e.Code == ErrInterrupted) {
-				return nil, err
-			}
-		}
-	}
-	compiled, err := m.compileStoppable(ctx, wasm)
-	if e, ok := err.(*Error); ok && (e.Code == ErrTimeout || e.Code == ErrInterrupted) {
 		return nil, err
 	}
+	m.intr.instrumented, m.tables = r.interrupts, r.tables
+	return r.module, r.err
+}
+
+// checkAndCompile is compile's work. Before any other, checkLimits refuses
+// a module over gowasm's limits (limits.go), on every path: wazero would
+// allocate for it, or compile it for minutes. It runs while the load may
+// have stopped waiting: it changes nothing of m's.
+func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
+	maxTables := m.cfg.maxTableEntries()
+	facts, err := checkLimits(wasm, maxTables)
 	if err != nil {
-		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
+		if over := (*limitError)(nil); errors.As(err, &over) {
+			return compiled{err: errorf(ErrCompile, "gowasm: %s is over a limit gowasm sets on modules (README, \"Hostile modules\"): %v", m.cfg.displayName(), err)}
+		}
+		return compiled{err: errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)}
+	}
+	r := compiled{tables: newTableBudget(facts.tables, maxTables)}
+	if !m.cfg.NoInterrupts || facts.tableGrow {
+		if instrumented, err := instrumentCached(wasm, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil {
+			if r.module, err = compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
+				r.interrupts, r.tables.checked = !m.cfg.NoInterrupts, facts.tableGrow
+				return r
+			}
+		}
+	}
+	if r.module, err = compileModule(ctx, m.rt, wasm, m.cfg.CacheDir); err != nil {
+		return compiled{err: errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)}
 	}
 	if facts.tableGrow {
 		// Valid, and its table.grow could not be rewritten into a checked
 		// one: it could grow its tables past memory_limit.
-		compiled.Close(ctx)
-		return nil, errorf(ErrCompile, "gowasm: %s uses table.grow in a way gowasm cannot check against its memory_limit, so it is not loaded", m.cfg.displayName())
+		r.module.Close(ctx)
+		return compiled{err: errorf(ErrCompile, "gowasm: %s uses table.grow in a way gowasm cannot check against its memory_limit, so it is not loaded", m.cfg.displayName())}
 	}
-	return compiled, nil
+	return r
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {
