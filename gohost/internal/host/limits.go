@@ -31,6 +31,12 @@ const (
 	// instrumentation adds after each, 5,000 loops took as long to compile
 	// as 20,000 blocks or br_ifs.
 	loopWeight = 4
+	// MaxFunctionCost bounds (locals + parameters)^2 x (control
+	// instructions + 1), the other way wazero's compile time explodes:
+	// each local live across a merge or a loop becomes a block parameter
+	// there, and its redundant-phi pass is quadratic in them. Real code is
+	// far below it (the C corpus peaks at 7.8e7, Go at ~1e6).
+	MaxFunctionCost = 10_000_000_000
 
 	// Per module: wasmparser's (wasmtime's), which V8 shares.
 	MaxTypes           = 1_000_000
@@ -168,6 +174,9 @@ type limitChecker struct {
 	facts    *moduleFacts
 	elements uint64
 	names    uint64
+	// params are each type's parameter counts; funcTypes, each defined
+	// function's type.
+	params, funcTypes []uint32
 }
 
 // count reads a vector's length, which must be at most limit and at most
@@ -209,10 +218,12 @@ func (c *limitChecker) section(id byte, body []byte) error {
 				}
 				return err
 			}
-			if _, err := valTypesUpTo(r, "parameters", MaxParams); err != nil {
+			n, err := valTypesUpTo(r, "parameters", MaxParams)
+			if err != nil {
 				return err
 			}
-			_, err := valTypesUpTo(r, "results", MaxResults)
+			c.params = append(c.params, n)
+			_, err = valTypesUpTo(r, "results", MaxResults)
 			return err
 		})
 	case 2:
@@ -234,7 +245,11 @@ func (c *limitChecker) section(id byte, body []byte) error {
 		}
 		return nil
 	case 3:
-		err = vectorOf(r, "functions", MaxFunctions, engines, func() error { _, err := r.u32(); return err })
+		err = vectorOf(r, "functions", MaxFunctions, engines, func() error {
+			t, err := r.u32()
+			c.funcTypes = append(c.funcTypes, t)
+			return err
+		})
 	case 4:
 		err = vectorOf(r, "tables", MaxTables, wasmtimes, func() error {
 			withInit := r.pos+1 < len(r.b) && r.b[r.pos] == 0x40 && r.b[r.pos+1] == 0x00
@@ -301,7 +316,7 @@ func (c *limitChecker) section(id byte, body []byte) error {
 			}
 			b, err := r.bytes(size)
 			if err == nil {
-				err = c.body(b)
+				err = c.body(b, c.paramsOf(i))
 			}
 			if err != nil {
 				return fmt.Errorf("function %d: %w", i, err)
@@ -474,9 +489,18 @@ func (c *limitChecker) nameSection(r *reader) error {
 	return nil
 }
 
+// paramsOf is how many parameters defined function i has (0 if the module
+// does not say: wazero refuses it).
+func (c *limitChecker) paramsOf(i int) uint32 {
+	if i < len(c.funcTypes) && int(c.funcTypes[i]) < len(c.params) {
+		return c.params[c.funcTypes[i]]
+	}
+	return 0
+}
+
 // body checks one function body: its locals, its control instructions,
-// its br_tables, and notes table.grow.
-func (c *limitChecker) body(b []byte) error {
+// its br_tables, what they cost together, and notes table.grow.
+func (c *limitChecker) body(b []byte, params uint32) error {
 	r := &reader{b: b}
 	groups, err := r.u32()
 	if err != nil {
@@ -522,6 +546,11 @@ func (c *limitChecker) body(b []byte) error {
 				c.facts.tableGrow = true
 			}
 		}
+	}
+	vars := locals + uint64(params)
+	if cost := vars * vars * uint64(control+1); cost > MaxFunctionCost {
+		return overLimit(fmt.Sprintf("(%d locals and parameters)^2 x (%d control instructions + 1)", vars, control), cost, MaxFunctionCost,
+			"gowasm's: wazero's compile time grows with it")
 	}
 	return nil
 }

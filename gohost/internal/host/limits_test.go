@@ -125,6 +125,16 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 	wantPassesCheck(t, loops(MaxFunctionControl/loopWeight))
 	wantOverLimit(t, loops(MaxFunctionControl/loopWeight+1), "control instructions (blocks, ifs, branches; a loop counts 4): 20004")
 
+	// Locals across loops: 10,000 locals read inside 100 nested loops
+	// compiled for 12-22 s.
+	phis := func(locals, loops int) []byte {
+		body := append(bytes.Repeat([]byte{0x03, 0x40}, loops), bytes.Repeat([]byte{0x20, 0, 0x1a}, locals)...)
+		return wbFunc(uint32(locals), append(body, bytes.Repeat([]byte{0x0b}, loops)...))
+	}
+	wantPassesCheck(t, phis(5000, 99)) // 5,000^2 x (99 x 4 + 1) = 9.9e9
+	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 1): 10025000000, over the limit of 10000000000")
+	wantOverLimit(t, phis(10000, 100), "(10000 locals and parameters)^2")
+
 	// A body of nops: size is what counts.
 	nops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x01}, n)) }
 	wantPassesCheck(t, nops(MaxFunctionBodySize-2)) // with its locals and end, MaxFunctionBodySize bytes
