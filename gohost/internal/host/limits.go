@@ -32,10 +32,11 @@ const (
 	// as 20,000 blocks or br_ifs.
 	loopWeight = 4
 	// MaxFunctionCost bounds (locals + parameters)^2 x (control
-	// instructions + 1), the other way wazero's compile time explodes:
-	// each local live across a merge or a loop becomes a block parameter
-	// there, and its redundant-phi pass is quadratic in them. Real code is
-	// far below it (the C corpus peaks at 7.8e7, Go at ~1e6).
+	// instructions + br_table targets + 1), the other way wazero's compile
+	// time explodes: each local live across a merge or a loop becomes a
+	// block parameter there, with an argument on every edge into it, and
+	// its redundant-phi pass is quadratic in them. Real code is far below
+	// it (the C corpus peaks at 6.6e6, Go's standard library at 4.8e5).
 	MaxFunctionCost = 10_000_000_000
 
 	// Per module: wasmparser's (wasmtime's), which V8 shares.
@@ -519,7 +520,7 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 			return err
 		}
 	}
-	control := 0
+	control, edges := 0, uint64(0)
 	for r.pos < len(b) {
 		start := r.pos
 		op, _, _, err := r.instruction()
@@ -537,9 +538,11 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 					"gowasm's: wazero's compile time grows with their square")
 			}
 			if op == 0x0e {
-				if n, _ := (&reader{b: b, pos: start + 1}).u32(); n > MaxBrTableTargets {
+				n, _ := (&reader{b: b, pos: start + 1}).u32()
+				if n > MaxBrTableTargets {
 					return overLimit(fmt.Sprintf("targets of the br_table at byte %d", start), uint64(n), MaxBrTableTargets, "V8's")
 				}
+				edges += uint64(n)
 			}
 		case 0xfc:
 			if sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub == 15 {
@@ -548,9 +551,9 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 		}
 	}
 	vars := locals + uint64(params)
-	if cost := vars * vars * uint64(control+1); cost > MaxFunctionCost {
-		return overLimit(fmt.Sprintf("(%d locals and parameters)^2 x (%d control instructions + 1)", vars, control), cost, MaxFunctionCost,
-			"gowasm's: wazero's compile time grows with it")
+	if cost := vars * vars * (uint64(control) + edges + 1); cost > MaxFunctionCost {
+		return overLimit(fmt.Sprintf("(%d locals and parameters)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
+			cost, MaxFunctionCost, "gowasm's: wazero's compile time grows with it")
 	}
 	return nil
 }

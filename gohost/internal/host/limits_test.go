@@ -132,8 +132,22 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 		return wbFunc(uint32(locals), append(body, bytes.Repeat([]byte{0x0b}, loops)...))
 	}
 	wantPassesCheck(t, phis(5000, 99)) // 5,000^2 x (99 x 4 + 1) = 9.9e9
-	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 1): 10025000000, over the limit of 10000000000")
+	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
 	wantOverLimit(t, phis(10000, 100), "(10000 locals and parameters)^2")
+	// 5,000 locals set before a br_table of 65,520 targets spread over 100
+	// blocks: 21 s.
+	brTable := func(locals, targets, blocks int) []byte {
+		body := bytes.Repeat([]byte{0x02, 0x40}, blocks)
+		body = append(body, bytes.Repeat([]byte{0x41, 1, 0x21, 0}, locals)...)
+		body = appendU32(append(body, 0x41, 0, 0x0e), uint32(targets))
+		for i := 0; i < targets; i++ {
+			body = appendU32(body, uint32(i%blocks))
+		}
+		body = append(append(body, 0), bytes.Repeat([]byte{0x0b}, blocks)...)
+		return wbFunc(uint32(locals), body)
+	}
+	wantPassesCheck(t, brTable(390, MaxBrTableTargets, 100))
+	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals and parameters)^2 x (101 control instructions + 65520 br_table targets + 1)")
 
 	// A body of nops: size is what counts.
 	nops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x01}, n)) }
