@@ -12,16 +12,15 @@ import (
 // instrument: the load checks, instruments and compiles the module on a
 // goroutine of its own and stops waiting at the load's deadline (the
 // module's timeout) or on Ctrl-C (on the embedder's main thread), like a
-// call. The abandoned compile is told
-// through its context, which wazero v1.12.0 checks only between functions
-// and only when it compiles with two workers or more (wazevo engine.go,
-// compileModule): so a module it validates gets two at least
-// (compileModule), and its compile ends within one function per worker
-// after the load gave up, which MaxFunctionControl keeps short
-// (RATIONALE.md, "Hostile modules"). Validation itself, and a module
-// compiled without validation (one wazero compiled in full before: see
-// compile.go) run on to their end. Until the compile has ended, the
-// runtime is not closed (closeRuntime).
+// call. The abandoned compile is told through its context, which wazero
+// v1.12.0 checks only between functions and only when it compiles with two
+// workers or more (wazevo engine.go, compileModule): so a module it
+// validates gets two at least (compileModule), and its compile ends within
+// one function per worker after the load gave up, which the limits keep to
+// seconds (limits.go; RATIONALE.md, "Hostile modules"). Validation itself,
+// and a module compiled without validation (one wazero compiled in full
+// before: see compile.go) run on to their end. Until the compile has
+// ended, the runtime is not closed (closeRuntime).
 
 // compiled is the result of a compile the load may have abandoned: the
 // compiled module (or the load's error), whether it has the interrupt

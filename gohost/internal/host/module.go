@@ -293,6 +293,9 @@ func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
 				r.interrupts, r.tables.checked = !m.cfg.NoInterrupts, facts.tableGrow
 				return r
 			}
+			if ctx.Err() != nil {
+				return compiled{err: ctx.Err()} // the load gave up: no second compile
+			}
 		}
 	}
 	if r.module, err = compileModule(ctx, m.rt, wasm, m.cfg.CacheDir); err != nil {
