@@ -393,3 +393,30 @@ func TestCtrlCStopsALoad(t *testing.T) {
 		t.Fatalf("got %v after %v", err, took)
 	}
 }
+
+// A table index past 63 takes two bytes as i32.const's signed immediate
+// in the rewrite.
+func TestTableGrowOfAHighTableIndex(t *testing.T) {
+	typ := wbSection(1, wbVec(1, []byte{0x60, 0, 1, 0x7f}))
+	code := append([]byte{0, 0xd0, 0x70, 0x41, 5, 0xfc, 15}, appendU32(nil, 69)...)
+	code = append(code, 0x0b)
+	wasm := wbModule(typ,
+		wbSection(3, wbVec(1, []byte{0})),
+		wbSection(4, wbVec(70, []byte{0x70, 0, 1})),
+		wbSection(7, wbVec(1, []byte{1, 'g', 0, 0})),
+		wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(code))), code...)...)))
+	for _, limit := range []uint64{8 * 75, 8 * 74} { // 70 entries to start with
+		m, err := NewModule(wasm, Config{MemoryLimit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int32(1)
+		if limit == 8*74 {
+			want = -1
+		}
+		if got := call1(t, m, "g", 0); got != want {
+			t.Fatalf("memory_limit %d: table.grow of table 69 = %d, want %d", limit, got, want)
+		}
+		m.Free()
+	}
+}
