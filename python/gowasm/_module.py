@@ -98,12 +98,15 @@ class Module:
         args, env, inherit_env, mounts, stdin, stdout, stderr, deterministic:
             the guest's WASI world, as for :func:`gowasm.run` (``stdin``
             defaults to empty here, not to Python's ``sys.stdin``).
-        timeout: seconds each call (and ``_initialize``) may run; past it
-            the guest is stopped and :class:`gowasm.Timeout` raised. One
-            call can have its own: ``m.f.call(x, timeout=2)``.
+        timeout: seconds each call (and the load: compiling and
+            ``_initialize`` together) may run; past it the guest is stopped
+            and :class:`gowasm.Timeout` raised. One call can have its own:
+            ``m.f.call(x, timeout=2)``. Ctrl-C stops a load too.
         memory_limit: bytes each memory may grow to (``256 << 20``); past
             it ``memory.grow`` fails (-1 in the guest, an allocation error
-            in Go or Rust). Default: one page below 4 GiB.
+            in Go or Rust). Default: one page below 4 GiB. The module's
+            tables together hold ``memory_limit // 8`` entries (10,000,000
+            by default): ``table.grow`` past it returns -1.
         interruptible: whether the guest can be stopped while it runs:
             Ctrl-C on the main thread (``KeyboardInterrupt``), ``close()``
             from another thread, and Go's garbage collector getting through

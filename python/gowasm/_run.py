@@ -55,10 +55,11 @@ def run(
     directories in ``mounts`` (guest path -> host path or :class:`Mount`),
     and real clocks and randomness (``deterministic=True`` fakes them).
 
-    ``timeout`` (seconds) stops a program that runs longer, raising
-    :class:`gowasm.Timeout` with what was captured; Ctrl-C stops it with
-    ``KeyboardInterrupt`` if it is ``interruptible`` (as for
-    :class:`Module`). ``memory_limit`` (bytes) caps its memory.
+    ``timeout`` (seconds) stops a program that runs longer (its compiling
+    included), raising :class:`gowasm.Timeout` with what was captured;
+    Ctrl-C stops it with ``KeyboardInterrupt`` if it is ``interruptible``
+    (as for :class:`Module`). ``memory_limit`` (bytes) caps its memory, and
+    its tables at 8 bytes an entry.
     """
     import subprocess
 

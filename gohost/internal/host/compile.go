@@ -110,7 +110,13 @@ func compileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [
 			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)
 		}
 	}()
-	ctx = experimental.WithCompilationWorkers(ctx, compileWorkers())
+	// One worker for bytes wazero validated before, whose bodies it does
+	// not validate again: a body that makes its compiler panic must do so
+	// on this goroutine, where it is recovered. Bodies it validates first
+	// get two workers at least, so that it looks at ctx between functions
+	// (compilestop.go).
+	trustedCtx := experimental.WithCompilationWorkers(ctx, compileWorkers())
+	ctx = experimental.WithCompilationWorkers(ctx, max(compileWorkers(), 2))
 	defer lockCompile(cacheDir, sum)()
 	panicked := false
 	if inProcess, onDisk := validatedWhere(sum, cacheDir); trusted().ok && (inProcess || onDisk) {
@@ -119,7 +125,7 @@ func compileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [
 		// CompileModule below.
 		var compiled wazero.CompiledModule
 		var err error
-		if compiled, panicked, err = tryTrustedCompile(ctx, rt, wasm); err == nil {
+		if compiled, panicked, err = tryTrustedCompile(trustedCtx, rt, wasm); err == nil {
 			trustedCompiles.Add(1)
 			if !onDisk && cacheDir != "" {
 				// Validated in this process, loaded with another

@@ -357,7 +357,7 @@ func TestTrustedCompileMatchesWazeroEverywhere(t *testing.T) {
 	n := 0
 	for name, wasm := range equivalenceModules(t) {
 		variants := map[string][]byte{name: wasm}
-		if inst, err := instrument(wasm); err == nil {
+		if inst, err := instrument(wasm, rewrites{interrupts: true}); err == nil {
 			variants[name+" (instrumented)"] = inst
 		}
 		for variant, wasm := range variants {

@@ -29,6 +29,13 @@ import (
 //     start with a loop: every unbounded execution passes one or the other.
 // DWARF sections (.debug_*), whose code offsets would no longer hold, are
 // dropped; the name section, renumbered, keeps function names in traces.
+//
+// The same rewrite makes table.grow checked (see tables.go), in every
+// module that has one, interruptible or not: it adds the import
+// PollModule.TableGrowName, (delta, size, table) -> delta, after poll, and
+// each `table.grow x` becomes `table.size x; i32.const x; call
+// $table_grow; table.grow x`: the host answers the delta itself, or one
+// that makes the grow fail (-1) past the module's memory_limit.
 
 // InterruptGlobal is the export name of the instrumentation's global, and
 // PollModule.PollName the import it calls when the global is not zero.
@@ -36,7 +43,12 @@ const (
 	InterruptGlobal = "__gowasm_interrupt"
 	PollModule      = "__gowasm"
 	PollName        = "poll"
+	TableGrowName   = "table_grow"
 )
+
+// rewrites are what instrument adds: the interrupt checks, the table.grow
+// checks, or both.
+type rewrites struct{ interrupts, tableGrow bool }
 
 var errNotInstrumentable = errors.New("not instrumentable")
 
@@ -52,7 +64,7 @@ type section struct {
 // instrument returns the instrumented module, or an error saying why it
 // could not be (an instruction it does not know, a name clash): the caller
 // then runs the module as it is, without interruption.
-func instrument(wasm []byte) (out []byte, err error) {
+func instrument(wasm []byte, what rewrites) (out []byte, err error) {
 	defer func() {
 		if err != nil {
 			out, err = nil, fmt.Errorf("%w: %v", errNotInstrumentable, err)
@@ -79,8 +91,20 @@ func instrument(wasm []byte) (out []byte, err error) {
 	}
 	global := m.importedGlobals + m.globals
 	rw := renumber{from: m.importedFuncs, nGlobals: global, nTypes: m.types}
-	check := appendU32(append(appendU32([]byte{0x23}, global), 0x04, 0x40, 0x10), rw.from)
-	check = append(check, 0x0b)
+	var check []byte
+	if what.interrupts {
+		rw.added++
+		check = appendU32(append(appendU32([]byte{0x23}, global), 0x04, 0x40, 0x10), rw.from)
+		check = append(check, 0x0b)
+	}
+	growType := noType
+	if what.tableGrow {
+		rw.tableGrow, rw.checkGrow = rw.from+rw.added, true
+		rw.added++
+		if !m.has[1] {
+			return nil, errors.New("table.grow in a module without types")
+		}
+	}
 
 	out = make([]byte, 0, len(wasm)+len(wasm)/8+256)
 	out = append(out, wasm[:8]...)
@@ -88,20 +112,20 @@ func instrument(wasm []byte) (out []byte, err error) {
 	added := map[byte]bool{}
 	// addMissing emits the new sections that belong before a section of rank r.
 	addMissing := func(r int) {
-		if r > sectionOrder[1] && !m.has[1] && !added[1] {
+		if r > sectionOrder[1] && !m.has[1] && !added[1] && what.interrupts {
 			added[1] = true
 			out = appendSection(out, 1, []byte{1, 0x60, 0, 0})
 			voidType = 0
 		}
 		if r > sectionOrder[2] && !m.has[2] && !added[2] {
 			added[2] = true
-			out = appendSection(out, 2, appendPollImport([]byte{1}, voidType))
+			out = appendSection(out, 2, appendImports(nil, what, voidType, growType))
 		}
-		if r > sectionOrder[6] && !m.has[6] && !added[6] {
+		if r > sectionOrder[6] && !m.has[6] && !added[6] && what.interrupts {
 			added[6] = true
 			out = appendSection(out, 6, appendGlobal([]byte{1}))
 		}
-		if r > sectionOrder[7] && !m.has[7] && !added[7] {
+		if r > sectionOrder[7] && !m.has[7] && !added[7] && what.interrupts {
 			added[7] = true
 			out = appendSection(out, 7, appendExport([]byte{1}, global))
 		}
@@ -128,20 +152,25 @@ func instrument(wasm []byte) (out []byte, err error) {
 		var err error
 		switch s.id {
 		case 1:
-			if voidType == noType {
-				body = appendVec(s.body, []byte{0x60, 0, 0})
-				voidType = m.types
+			next := m.types
+			if voidType == noType && what.interrupts {
+				body = appendVec(body, []byte{0x60, 0, 0})
+				voidType, next = next, next+1
+			}
+			if what.tableGrow {
+				body = appendVec(body, []byte{0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f})
+				growType = next
 			}
 		case 2:
-			body = appendVec(s.body, appendPollImport(nil, voidType))
+			body = appendVecs(s.body, appendImports(nil, what, voidType, growType))
 		case 4:
 			body, err = rw.tables(s.body)
 		case 6:
-			if body, err = rw.globals(s.body); err == nil {
+			if body, err = rw.globals(s.body); err == nil && what.interrupts {
 				body = appendVec(body, appendGlobal(nil))
 			}
 		case 7:
-			if body, err = rw.exports(s.body); err == nil {
+			if body, err = rw.exports(s.body); err == nil && what.interrupts {
 				body = appendVec(body, appendExport(nil, global))
 			}
 		case 8:
@@ -286,9 +315,42 @@ func appendName(out []byte, name string) []byte {
 	return append(appendU32(out, uint32(len(name))), name...)
 }
 
-func appendPollImport(out []byte, voidType uint32) []byte {
-	out = appendName(appendName(out, PollModule), PollName)
-	return appendU32(append(out, 0), voidType)
+// appendImports appends the imports instrument adds, as a vector.
+func appendImports(out []byte, what rewrites, voidType, growType uint32) []byte {
+	n := uint32(0)
+	var entries []byte
+	if what.interrupts {
+		n++
+		entries = appendU32(append(appendName(appendName(entries, PollModule), PollName), 0), voidType)
+	}
+	if what.tableGrow {
+		n++
+		entries = appendU32(append(appendName(appendName(entries, PollModule), TableGrowName), 0), growType)
+	}
+	return append(appendU32(out, n), entries...)
+}
+
+// appendVecs adds the entries of vector vec to a section that is a vector.
+func appendVecs(body, vec []byte) []byte {
+	r := &reader{b: vec}
+	n, _ := r.u32()
+	b := &reader{b: body}
+	m, _ := b.u32()
+	out := appendU32(make([]byte, 0, len(body)+len(vec)+5), m+n)
+	out = append(out, body[b.pos:]...)
+	return append(out, vec[r.pos:]...)
+}
+
+// appendS32 appends v as a signed LEB128 (i32.const's immediate).
+func appendS32(out []byte, v int32) []byte {
+	for {
+		c := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && c&0x40 == 0) || (v == -1 && c&0x40 != 0) {
+			return append(out, c)
+		}
+		out = append(out, c|0x80)
+	}
 }
 
 // appendGlobal appends the interrupt global: (mut i32) (i32.const 2). It
@@ -306,7 +368,19 @@ func appendExport(out []byte, global uint32) []byte {
 // poll import, in everything that refers to them.
 // It also checks that the module refers to no global or type past its
 // own, which the ones instrument adds would make valid.
-type renumber struct{ from, nGlobals, nTypes uint32 }
+// added is how many imports instrument adds; tableGrow, the index of
+// the table_grow import, if it adds it.
+type renumber struct {
+	from, added, tableGrow, nGlobals, nTypes uint32
+	checkGrow                                bool
+}
+
+// isTableGrow says whether the instruction at b[at:], of opcode 0xfc, is a
+// table.grow to rewrite.
+func (rw renumber) isTableGrow(b []byte, at int) bool {
+	sub, _ := (&reader{b: b, pos: at + 1}).u32()
+	return rw.checkGrow && sub == 15
+}
 
 // checkIndices checks the global or type index of the instruction of
 // opcode op at b[at:].
@@ -333,7 +407,7 @@ func (rw renumber) checkIndices(b []byte, at int, op byte) error {
 
 func (rw renumber) fn(i uint32) uint32 {
 	if i >= rw.from {
-		return i + 1
+		return i + rw.added
 	}
 	return i
 }
@@ -613,14 +687,25 @@ func (rw renumber) body(out, scratch, body, check []byte) ([]byte, []byte, error
 		case fnAt >= 0:
 			scratch = rw.copyFn(append(scratch, body[from:start]...), body, start, fnAt)
 			from = r.pos
-		case op == 0x03:
+		case op == 0x03 && len(check) > 0:
 			scratch = append(append(scratch, body[from:r.pos]...), check...)
+			from = r.pos
+		case op == 0xfc && rw.isTableGrow(body, start):
+			// table.size x; i32.const x; call $table_grow; table.grow x
+			sub := &reader{b: body, pos: start + 1}
+			sub.u32()
+			table, _ := sub.u32()
+			scratch = append(scratch, body[from:start]...)
+			scratch = appendU32(append(scratch, 0xfc, 16), table)
+			scratch = appendS32(append(scratch, 0x41), int32(table))
+			scratch = appendU32(append(scratch, 0x10), rw.tableGrow)
+			scratch = append(scratch, body[start:r.pos]...)
 			from = r.pos
 		}
 	}
 	scratch = append(scratch, body[from:]...)
 	size := locals + len(scratch)
-	entry := calls && !startsWithLoop
+	entry := calls && !startsWithLoop && len(check) > 0
 	if entry {
 		size += len(check)
 	}

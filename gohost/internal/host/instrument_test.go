@@ -41,7 +41,7 @@ func TestInstrumentCorpus(t *testing.T) {
 			return nil // not a valid module for wazero: nothing to keep working
 		}
 		orig.Close(ctx)
-		out, err := instrument(wasm)
+		out, err := instrument(wasm, rewrites{interrupts: true})
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			return nil
@@ -106,7 +106,7 @@ func pollStub(t *testing.T, ctx context.Context, rt wazero.Runtime, polls *int) 
 // of a recursive function; an endless loop can be stopped from outside.
 func TestInstrumentedGuestStopsAndYields(t *testing.T) {
 	ctx := context.Background()
-	wasm, err := instrument(spinWasm)
+	wasm, err := instrument(spinWasm, rewrites{interrupts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestInstrumentedGuestStopsAndYields(t *testing.T) {
 // named by its own entry, now one index up.
 func TestInstrumentKeepsFunctionNames(t *testing.T) {
 	ctx := context.Background()
-	wasm, err := instrument(spinWasm)
+	wasm, err := instrument(spinWasm, rewrites{interrupts: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,11 +140,22 @@ func (in *interrupts) begin(timeout time.Duration) {
 
 func (in *interrupts) end() { atomic.StoreUint32(&in.watch.Running, 0) }
 
-// addPoll provides the poll import to the instrumented guest.
+// addPoll provides the imports instrument added: poll to the
+// instrumented guest, table_grow to one whose table.grow is checked.
 func (m *Module) addPoll(ctx context.Context, rt wazero.Runtime) error {
-	_, err := rt.NewHostModuleBuilder(PollModule).NewFunctionBuilder().
-		WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, mod api.Module, _ []uint64) { m.poll(mod) }), nil, nil).
-		Export(PollName).Instantiate(ctx)
+	b := rt.NewHostModuleBuilder(PollModule)
+	if m.intr.instrumented {
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, mod api.Module, _ []uint64) { m.poll(mod) }), nil, nil).
+			Export(PollName)
+	}
+	if m.tables.checked {
+		i32 := api.ValueTypeI32
+		b.NewFunctionBuilder().
+			WithGoModuleFunction(m.tableGrowFunc(), []api.ValueType{i32, i32, i32}, []api.ValueType{i32}).
+			Export(TableGrowName)
+	}
+	_, err := b.Instantiate(ctx)
 	if err != nil {
 		return errorf(ErrInternal, "gowasm: providing the interrupt import: %v", err)
 	}
@@ -265,19 +276,25 @@ func globalAddress(g api.MutableGlobal) (addr unsafe.Pointer) {
 // Go module takes a few milliseconds, hashing it a fraction of that.
 var instrumentedCache struct {
 	sync.Mutex
-	bytes map[[32]byte][]byte
+	bytes map[instrumentKey][]byte
 	size  int
+}
+
+type instrumentKey struct {
+	sum  [32]byte
+	what rewrites
 }
 
 // maxInstrumentedCache bounds the cache; past it, it starts afresh.
 const maxInstrumentedCache = 256 << 20
 
-func instrumentCached(wasm []byte, key [sha256.Size]byte) (out []byte, err error) {
+func instrumentCached(wasm []byte, sum [sha256.Size]byte, what rewrites) (out []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil { // a bug here must not fail the load
 			out, err = nil, fmt.Errorf("%w: %v", errNotInstrumentable, p)
 		}
 	}()
+	key := instrumentKey{sum, what}
 	c := &instrumentedCache
 	c.Lock()
 	out, ok := c.bytes[key]
@@ -285,13 +302,13 @@ func instrumentCached(wasm []byte, key [sha256.Size]byte) (out []byte, err error
 	if ok {
 		return out, nil
 	}
-	if out, err = instrument(wasm); err != nil {
+	if out, err = instrument(wasm, what); err != nil {
 		return nil, err
 	}
 	c.Lock()
 	defer c.Unlock()
 	if c.bytes == nil || c.size+len(out) > maxInstrumentedCache {
-		c.bytes, c.size = map[[32]byte][]byte{}, 0
+		c.bytes, c.size = map[instrumentKey][]byte{}, 0
 	}
 	c.bytes[key] = out
 	c.size += len(out)

@@ -44,7 +44,8 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 		return nil, err
 	}
 
-	if m.intr.instrumented {
+	rewritten := m.intr.instrumented || m.tables.checked
+	if rewritten {
 		if err := m.addPoll(ctx, rt); err != nil {
 			return nil, err
 		}
@@ -53,7 +54,7 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 	var order []string
 	for _, f := range guest.ImportedFunctions() {
 		mod, _, _ := f.Import()
-		if mod == PollModule && m.intr.instrumented {
+		if mod == PollModule && rewritten {
 			continue // gowasm's own (see instrument.go), not the guest's
 		}
 		if _, seen := byModule[mod]; !seen {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -65,6 +67,13 @@ type Module struct {
 	stderr stderrTail
 	// sum is the SHA-256 of the module's bytes (before instrumentation).
 	sum [sha256.Size]byte
+	// loadThread is the thread the module is loaded on; abandoned, a
+	// compile the load stopped waiting for (see compilestop.go).
+	loadThread uint64
+	abandoned  <-chan compiled
+	// tables are the guest's tables' limits and grows its table.grow
+	// checks (see tables.go).
+	tables tableBudget
 }
 
 // Info describes a loaded module; the cgo layer hands it to the caller as JSON.
@@ -124,7 +133,7 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		if !loaded {
 			Modules.Remove(m.Handle)
 			m.intr.detach()
-			rt.Close(ctx)
+			m.closeRuntime(ctx, rt)
 			releaseSoon()
 		}
 	}()
@@ -152,7 +161,7 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
 	defer func() {
 		m.intr.detach() // before the runtime frees what the watcher writes to
-		rt.Close(ctx)
+		m.closeRuntime(ctx, rt)
 	}()
 	m.Handle = Modules.Add(m)
 	defer Modules.Remove(m.Handle)
@@ -191,6 +200,13 @@ func newRuntime(cfg *Config) (wazero.Runtime, error) {
 // the start function of its kind, or with run, the program's _start.
 func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	cfg, rt := m.cfg, m.rt
+	// The timeout covers the whole load: compiling, then the start
+	// function in what is left of it.
+	if m.intr.timeout > 0 {
+		m.intr.deadline = monotonic() + int64(m.intr.timeout)
+	}
+	m.intr.sigints = atomic.LoadUint32(Sigints)
+	m.loadThread = ThreadID()
 	compiled, err := m.compile(ctx, wasm)
 	if err != nil {
 		return err
@@ -212,7 +228,11 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if err != nil {
 		return err
 	}
-	m.intr.begin(m.intr.timeout)
+	left := m.intr.timeout
+	if left > 0 {
+		left = max(time.Duration(m.intr.deadline-monotonic()), 1)
+	}
+	m.intr.begin(left)
 	inst, err := rt.InstantiateModule(ctx, compiled, modCfg)
 	m.intr.end()
 	if err == nil && !run && inst.IsClosed() {
@@ -253,30 +273,60 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 }
 
 // compile instruments wasm (unless configured not to, or it cannot be)
-// and compiles it. Errors are the original module's: when the instrumented
-// one fails, the original is compiled to say why, and run as it is if it
-// compiles (an instrumentation bug must not make a module unusable).
+// and compiles it, on a goroutine the load stops waiting for at its
+// deadline or on Ctrl-C (compilestop.go). Errors are the original
+// module's: when the instrumented one fails, the original is compiled to
+// say why, and run as it is if it compiles (an instrumentation bug must not
+// make a module unusable).
 func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModule, error) {
+	r, err := m.stoppable(ctx, func(ctx context.Context) compiled { return m.checkAndCompile(ctx, wasm) })
+	if err != nil {
+		return nil, err
+	}
+	m.intr.instrumented, m.tables, m.sum = r.interrupts, r.tables, r.sum
+	return r.module, r.err
+}
+
+// checkAndCompile is compile's work. Before any other, checkLimits refuses
+// a module over gowasm's limits (limits.go), on every path: wazero would
+// allocate for it, or compile it for minutes. It runs while the load may
+// have stopped waiting: it changes nothing of m's.
+func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
+	maxTables := m.cfg.maxTableEntries()
+	facts, err := checkLimits(wasm, maxTables)
+	if err != nil {
+		if over := (*limitError)(nil); errors.As(err, &over) {
+			return compiled{err: errorf(ErrCompile, "gowasm: %s is over a limit gowasm sets on modules (README, \"Hostile modules\"): %v", m.cfg.displayName(), err)}
+		}
+		return compiled{err: errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)}
+	}
 	// Hashed once: the compile's validation cache and instrumentation cache
 	// key on it, and Info reports it (a pickle names the bytes that loaded).
-	m.sum = sha256.Sum256(wasm)
-	if !m.cfg.NoInterrupts {
-		if instrumented, err := instrumentCached(wasm, m.sum); err == nil {
-			if compiled, err := compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
-				m.intr.instrumented = true
-				return compiled, nil
+	r := compiled{tables: newTableBudget(facts.tables, maxTables), sum: sha256.Sum256(wasm)}
+	if !m.cfg.NoInterrupts || facts.tableGrow {
+		if instrumented, err := instrumentCached(wasm, r.sum, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil {
+			if r.module, err = compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
+				r.interrupts, r.tables.checked = !m.cfg.NoInterrupts, facts.tableGrow
+				return r
+			}
+			if ctx.Err() != nil {
+				return compiled{err: ctx.Err()} // the load gave up: no second compile
 			}
 		}
 	}
-	compiled, err := compileModuleSum(ctx, m.rt, wasm, m.sum, m.cfg.CacheDir)
-	if err != nil && cacheFileFailed(err) {
-		return nil, errorf(ErrUsage, "gowasm: loading %s failed on its compilation cache (the module itself is valid): %v. "+
-			"Remove the cache directory %s, or pass cache=False", m.cfg.displayName(), err, m.cfg.CacheDir)
+	if r.module, err = compileModuleSum(ctx, m.rt, wasm, r.sum, m.cfg.CacheDir); err != nil && cacheFileFailed(err) {
+		return compiled{err: errorf(ErrUsage, "gowasm: loading %s failed on its compilation cache (the module itself is valid): %v. "+
+			"Remove the cache directory %s, or pass cache=False", m.cfg.displayName(), err, m.cfg.CacheDir)}
+	} else if err != nil {
+		return compiled{err: errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)}
 	}
-	if err != nil {
-		return nil, errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)
+	if facts.tableGrow {
+		// Valid, and its table.grow could not be rewritten into a checked
+		// one: it could grow its tables past memory_limit.
+		r.module.Close(ctx)
+		return compiled{err: errorf(ErrCompile, "gowasm: %s uses table.grow in a way gowasm cannot check against its memory_limit, so it is not loaded", m.cfg.displayName())}
 	}
-	return compiled, nil
+	return r
 }
 
 func (m *Module) addExports(compiled wazero.CompiledModule) {
@@ -382,11 +432,12 @@ func (m *Module) fail(err error) *Error {
 }
 
 // compileWorkers is how many goroutines wazero compiles a module's
-// functions with (experimental.WithCompilationWorkers). One by default:
-// on the 2-core machine this was measured on, 2 workers made a cold load
-// of a 2 MB Go module slower (1.09-1.40 s against 0.86-1.30 s, the other
-// core busy), so parallel compilation is opt-in: $GOWASM_COMPILE_WORKERS
-// (a number, or "cpus" for one per CPU).
+// functions with (experimental.WithCompilationWorkers): one, unless
+// $GOWASM_COMPILE_WORKERS says more (a number, or "cpus" for one per CPU).
+// compileModule gives modules it validates two at least (compilestop.go
+// says why); on the 2-core machine this was measured on, a cold load of a
+// 2 MB Go module took 1.38-2.09 s with one worker and 1.11-2.45 s with
+// two, the other core busy (RATIONALE.md, "Hostile modules").
 func compileWorkers() int {
 	s := os.Getenv("GOWASM_COMPILE_WORKERS")
 	if s == "cpus" {

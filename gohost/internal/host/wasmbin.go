@@ -131,7 +131,7 @@ type importEntry struct {
 	module, name string
 	kind         byte   // 0 function, 1 table, 2 memory, 3 global, 4 tag
 	typeIndex    uint32 // a function's
-	limits       limits // a memory's
+	limits       limits // a memory's or a table's
 }
 
 // readImports decodes an import section (the one parser of it: linking
@@ -159,7 +159,7 @@ func readImports(body []byte) ([]importEntry, error) {
 			imp.typeIndex, err = r.u32()
 		case 1: // table: reftype, limits
 			if err = r.valType(); err == nil {
-				_, err = r.limits()
+				imp.limits, err = r.limits()
 			}
 		case 2: // memory
 			imp.limits, err = r.limits()

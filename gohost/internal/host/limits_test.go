@@ -1,0 +1,422 @@
+package host
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Modules built byte by byte: wb* build the binary format.
+
+func wbSection(id byte, body []byte) []byte { return appendSection(nil, id, body) }
+
+// wbVec is a vector of n copies of entry.
+func wbVec(n int, entry []byte) []byte {
+	return append(appendU32(nil, uint32(n)), bytes.Repeat(entry, n)...)
+}
+
+func wbModule(sections ...[]byte) []byte {
+	return append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Join(sections, nil)...)
+}
+
+// wbFunc is a module of one function of type [] -> [] with these locals
+// (groups of one i32 each up to 2^32-1) and body (without its end).
+func wbFunc(locals uint32, body []byte) []byte {
+	var code []byte
+	if locals > 0 {
+		code = appendU32(append(code, 1), locals)
+		code = append(code, 0x7f)
+	} else {
+		code = append(code, 0)
+	}
+	code = append(append(code, body...), 0x0b)
+	return wbModule(
+		wbSection(1, wbVec(1, []byte{0x60, 0, 0})),
+		wbSection(3, wbVec(1, []byte{0})),
+		wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(code))), code...)...)))
+}
+
+// wbBrTable is a function with one br_table of n targets.
+func wbBrTable(n int) []byte {
+	body := appendU32([]byte{0x02, 0x40, 0x41, 0x00, 0x0e}, uint32(n))
+	body = append(append(body, bytes.Repeat([]byte{0}, n+1)...), 0x0b)
+	return wbFunc(0, body)
+}
+
+// wbBlocks is a function of n empty blocks in a row.
+func wbBlocks(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x02, 0x40, 0x0b}, n)) }
+
+// wbNested is a function of n nested blocks.
+func wbNested(n int) []byte {
+	return wbFunc(0, append(bytes.Repeat([]byte{0x02, 0x40}, n), bytes.Repeat([]byte{0x0b}, n)...))
+}
+
+// wbType is a module whose one type has n parameters and m results.
+func wbType(n, m int) []byte {
+	typ := append([]byte{0x60}, wbVec(n, []byte{0x7f})...)
+	return wbModule(wbSection(1, append([]byte{1}, append(typ, wbVec(m, []byte{0x7f})...)...)))
+}
+
+func wantOverLimit(t *testing.T, wasm []byte, what string) {
+	t.Helper()
+	m, err := NewModule(wasm, Config{Name: "hostile", NoInterrupts: true})
+	if err == nil {
+		m.Free()
+		t.Fatalf("loaded; want a limit error naming %q", what)
+	}
+	e := AsError(err)
+	if e.Code != ErrCompile || !strings.Contains(e.Msg, "over a limit gowasm sets") || !strings.Contains(e.Msg, what) {
+		t.Fatalf("got %v (code %d); want a compile error over a limit naming %q", err, e.Code, what)
+	}
+}
+
+func wantLoads(t *testing.T, wasm []byte) {
+	t.Helper()
+	m, err := NewModule(wasm, Config{Name: "fine", NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Free()
+}
+
+func wantPassesCheck(t *testing.T, wasm []byte) {
+	t.Helper()
+	if _, err := checkLimits(wasm, DefaultMaxTableEntries); err != nil {
+		t.Fatalf("checkLimits refused it: %v", err)
+	}
+}
+
+// The 40-byte module of issue 20: 2^32-1 locals were Go's fatal "out of
+// memory", whatever memory_limit said.
+func TestFourBillionLocalsAreACompileError(t *testing.T) {
+	wasm, _ := hex.DecodeString("0061736d010000000105016000017f03020100070501016600000a0c010a01ffffffff0f7e41070b")
+	wantOverLimit(t, wasm, "declared locals: 4294967295, over the limit of 50000")
+	for _, cfg := range []Config{{}, {MemoryLimit: 1 << 20}} { // the instrumented path too
+		if _, err := NewModule(wasm, cfg); err == nil || AsError(err).Code != ErrCompile {
+			t.Fatalf("%+v: %v", cfg, err)
+		}
+	}
+}
+
+func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
+	wantLoads(t, wbFunc(MaxFunctionLocals, nil))
+	wantOverLimit(t, wbFunc(MaxFunctionLocals+1, nil), "declared locals: 50001")
+
+	wantLoads(t, wbType(MaxParams, MaxResults))
+	wantOverLimit(t, wbType(MaxParams+1, 0), "parameters: 1001")
+	wantOverLimit(t, wbType(0, MaxResults+1), "results: 1001")
+
+	// Compiling a br_table of 65,520 targets takes seconds: the check
+	// alone for the one under.
+	wantPassesCheck(t, wbBrTable(MaxBrTableTargets))
+	wantOverLimit(t, wbBrTable(MaxBrTableTargets+1), "targets of the br_table at byte 5: 65521")
+
+	wantPassesCheck(t, wbBlocks(MaxFunctionControl))
+	wantOverLimit(t, wbBlocks(MaxFunctionControl+1), "control instructions (blocks, ifs, branches; a loop counts 4): 20001")
+	wantPassesCheck(t, wbNested(MaxFunctionControl))
+	wantOverLimit(t, wbNested(MaxFunctionControl+1), "control instructions")
+	wantLoads(t, wbNested(1000))
+	loops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x03, 0x40, 0x0b}, n)) }
+	wantPassesCheck(t, loops(MaxFunctionControl/loopWeight))
+	wantOverLimit(t, loops(MaxFunctionControl/loopWeight+1), "control instructions (blocks, ifs, branches; a loop counts 4): 20004")
+
+	// Locals across loops: 10,000 locals read inside 100 nested loops
+	// compiled for 12-22 s.
+	phis := func(locals, loops int) []byte {
+		body := append(bytes.Repeat([]byte{0x03, 0x40}, loops), bytes.Repeat([]byte{0x20, 0, 0x1a}, locals)...)
+		return wbFunc(uint32(locals), append(body, bytes.Repeat([]byte{0x0b}, loops)...))
+	}
+	wantPassesCheck(t, phis(5000, 99)) // 5,000^2 x (99 x 4 + 1) = 9.9e9
+	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
+	wantOverLimit(t, phis(10000, 100), "(10000 locals and parameters)^2")
+	// 5,000 locals set before a br_table of 65,520 targets spread over 100
+	// blocks: 21 s.
+	brTable := func(locals, targets, blocks int) []byte {
+		body := bytes.Repeat([]byte{0x02, 0x40}, blocks)
+		body = append(body, bytes.Repeat([]byte{0x41, 1, 0x21, 0}, locals)...)
+		body = appendU32(append(body, 0x41, 0, 0x0e), uint32(targets))
+		for i := 0; i < targets; i++ {
+			body = appendU32(body, uint32(i%blocks))
+		}
+		body = append(append(body, 0), bytes.Repeat([]byte{0x0b}, blocks)...)
+		return wbFunc(uint32(locals), body)
+	}
+	wantPassesCheck(t, brTable(390, MaxBrTableTargets, 100))
+	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals and parameters)^2 x (101 control instructions + 65520 br_table targets + 1)")
+
+	// A body of nops: size is what counts.
+	nops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x01}, n)) }
+	wantPassesCheck(t, nops(MaxFunctionBodySize-2)) // with its locals and end, MaxFunctionBodySize bytes
+	wantOverLimit(t, nops(MaxFunctionBodySize-1), "function 0: body bytes: 7654322")
+}
+
+func TestEachModuleCountLimitJustUnderPassesJustOverIsAnError(t *testing.T) {
+	typ := []byte{0x60, 0, 0}
+	cases := []struct {
+		name   string
+		limit  int
+		module func(n int) []byte
+		what   string
+	}{
+		{"types", MaxTypes, func(n int) []byte { return wbModule(wbSection(1, wbVec(n, typ))) }, "types"},
+		{"functions", MaxFunctions, func(n int) []byte {
+			return wbModule(wbSection(1, wbVec(1, typ)), wbSection(3, wbVec(n, []byte{0})))
+		}, "functions"},
+		{"imports", MaxImports, func(n int) []byte {
+			return wbModule(wbSection(1, wbVec(1, typ)), wbSection(2, wbVec(n, []byte{1, 'm', 1, 'f', 0, 0})))
+		}, "imports"},
+		{"exports", MaxExports, func(n int) []byte { return wbModule(wbSection(7, wbVec(n, []byte{1, 'e', 0, 0}))) }, "exports"},
+		{"globals", MaxGlobals, func(n int) []byte {
+			return wbModule(wbSection(6, wbVec(n, []byte{0x7f, 0, 0x41, 0, 0x0b})))
+		}, "globals"},
+		{"tables", MaxTables, func(n int) []byte { return wbModule(wbSection(4, wbVec(n, []byte{0x70, 0, 0}))) }, "tables"},
+		{"memories", MaxMemories, func(n int) []byte { return wbModule(wbSection(5, wbVec(n, []byte{0, 0}))) }, "memories"},
+		{"tags", MaxTags, func(n int) []byte {
+			return wbModule(wbSection(1, wbVec(1, typ)), wbSection(13, wbVec(n, []byte{0, 0})))
+		}, "tags"},
+		{"data segments", MaxDataSegments, func(n int) []byte {
+			return wbModule(wbSection(11, wbVec(n, []byte{1, 0})))
+		}, "data segments"},
+		{"element segments", MaxElementSegments, func(n int) []byte {
+			return wbModule(wbSection(9, wbVec(n, []byte{1, 0, 0})))
+		}, "element segments"},
+		{"element entries", MaxElements, func(n int) []byte {
+			return wbModule(wbSection(9, append([]byte{1, 1, 0}, wbVec(n, []byte{0})...)))
+		}, "element segment entries"},
+		{"names", MaxFunctions + MaxImports, func(n int) []byte {
+			sub := wbVec(n, []byte{0, 0})
+			name := append([]byte{4, 'n', 'a', 'm', 'e', 1}, appendU32(nil, uint32(len(sub)))...)
+			return wbModule(wbSection(0, append(name, sub...)))
+		}, "function names"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantPassesCheck(t, c.module(c.limit))
+			wantOverLimit(t, c.module(c.limit+1), fmt.Sprintf("%s: %d, over the limit of %d", c.what, c.limit+1, c.limit))
+		})
+	}
+}
+
+// A count its bytes do not hold: wazero allocated for the count first (a
+// slice of 2^32-1 entries), then found the entries missing.
+func TestCountsBeyondTheBytesAreRefusedBeforeWazeroAllocates(t *testing.T) {
+	huge := appendU32(nil, 0xffffffff)
+	big := appendU32(nil, 900_000) // under every limit, over the bytes
+	typ := wbSection(1, wbVec(1, []byte{0x60, 0, 0}))
+	cases := map[string][]byte{
+		"functions":   wbModule(typ, wbSection(3, big)),
+		"code":        wbModule(typ, wbSection(10, big)),
+		"data bytes":  wbModule(wbSection(11, append([]byte{1, 1}, huge...))),
+		"elements":    wbModule(wbSection(9, append([]byte{1, 1, 0}, big...))),
+		"parameters":  wbModule(wbSection(1, append([]byte{1, 0x60}, appendU32(nil, 999)...))),
+		"globals":     wbModule(wbSection(6, big)),
+		"local names": wbModule(wbSection(0, append([]byte{4, 'n', 'a', 'm', 'e', 2, 6, 1, 0}, appendU32(nil, 40_000)...))),
+		"section":     append(wbModule(), append([]byte{0}, huge...)...),
+	}
+	for name, wasm := range cases {
+		t.Run(name, func(t *testing.T) {
+			m, err := NewModule(wasm, Config{Name: "short"})
+			if err == nil {
+				m.Free()
+				t.Fatal("loaded")
+			}
+			if e := AsError(err); e.Code != ErrCompile || !strings.Contains(e.Msg, "is not a valid WebAssembly module") {
+				t.Fatalf("got %v", err)
+			}
+		})
+	}
+}
+
+// The corpus loads as before: the limits are far above real modules.
+func TestCorpusModulesPassTheLimits(t *testing.T) {
+	for _, rel := range []string{"go/add_reactor.wasm", "rust/types.wasm", "c/add_one.wasm", "zig/greet.wasm", "tinygo/add_reactor.wasm"} {
+		wasm := corpus(t, rel)
+		if _, err := checkLimits(wasm, DefaultMaxTableEntries); err != nil {
+			t.Errorf("%s: %v", rel, err)
+		}
+	}
+}
+
+// tableWasm is, in WAT:
+//
+//	(module
+//	  (table $t 1 funcref)
+//	  (table $u 0 3 funcref)
+//	  (func (export "grow") (param i32) (result i32) ref.null func local.get 0 table.grow $t)
+//	  (func (export "grow_u") (param i32) (result i32) ref.null func local.get 0 table.grow $u)
+//	  (func (export "size") (result i32) table.size $t))
+var tableWasm, _ = hex.DecodeString("0061736d01000000010a0260017f017f6000017f030403000001040802700001700100030718030467726f7700000667726f775f7500010473697a6500020a1b030900d0702000fc0f000b0900d0702000fc0f010b0500fc10000b000e046e616d65050702000174010175")
+
+// tableGrow49 is issue 20's 49 bytes: a table.grow of 0x7FFFFFFF entries
+// (16 GiB), which was Go's fatal "out of memory".
+var tableGrow49, _ = hex.DecodeString("0061736d010000000105016000017f03020100040401700000070501016700000a0f010d00d07041ffffffff07fc0f000b")
+
+func call1(t *testing.T, m *Module, name string, arg uint64) int32 {
+	t.Helper()
+	args := [4]uint64{arg}
+	n := 1
+	if name == "size" || name == "g" {
+		n = 0
+	}
+	raw, _, err := CallFast(funcNamed(m, name).handle, &args, n, 0, ResultInt)
+	if err != nil {
+		t.Fatalf("%s(%d): %v", name, arg, err)
+	}
+	return int32(raw)
+}
+
+func TestTableGrowPastTheBudgetFails(t *testing.T) {
+	for _, noInterrupts := range []bool{false, true} {
+		m, err := NewModule(tableGrow49, Config{NoInterrupts: noInterrupts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := call1(t, m, "g", 0); got != -1 {
+			t.Fatalf("table.grow(0x7FFFFFFF) = %d, want -1", got)
+		}
+		m.Free()
+	}
+	// memory_limit 8,000 bytes: 1,000 entries for both tables together.
+	for _, noInterrupts := range []bool{false, true} {
+		m, err := NewModule(tableWasm, Config{MemoryLimit: 8000, NoInterrupts: noInterrupts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := []struct {
+			fn   string
+			arg  uint64
+			want int32
+		}{
+			{"grow_u", 3, 0},  // $u to its declared max
+			{"grow_u", 1, -1}, // past it: wazero's own refusal
+			{"grow", 995, 1},  // $t: 1 + 995 + 3 = 999
+			{"grow", 2, -1},   // 1,001: over the budget
+			{"grow", 1, 996},  // 1,000 exactly
+			{"grow", 1, -1},   //
+			{"grow", 0, 997},  // growing nothing is fine
+			{"size", 0, 997},  //
+			{"grow_u", 0, 3},  //
+			{"grow", 1 << 31, -1},
+		}
+		for _, s := range steps {
+			if got := call1(t, m, s.fn, s.arg); got != s.want {
+				t.Fatalf("interrupts off %v: %s(%d) = %d, want %d", noInterrupts, s.fn, s.arg, got, s.want)
+			}
+		}
+		m.Free()
+	}
+}
+
+func TestTablesOverTheBudgetDoNotLoad(t *testing.T) {
+	// 100 tables of 10,000,000 entries (8 GB) aborted the process.
+	table := []byte{0x70, 0}
+	table = appendU32(table, 10_000_000)
+	wasm := wbModule(wbSection(4, wbVec(100, table)))
+	m, err := NewModule(wasm, Config{Name: "tables"})
+	if err == nil {
+		m.Free()
+		t.Fatal("loaded")
+	}
+	if e := AsError(err); e.Code != ErrCompile || !strings.Contains(e.Msg, "its tables start with 1000000000 entries together") {
+		t.Fatalf("got %v", err)
+	}
+	// One table at exactly the budget loads; one entry more does not.
+	one := func(n uint32) []byte { return wbModule(wbSection(4, wbVec(1, appendU32([]byte{0x70, 0}, n)))) }
+	if m, err := NewModule(one(1000), Config{MemoryLimit: 8000}); err != nil {
+		t.Fatal(err)
+	} else {
+		m.Free()
+	}
+	if _, err := NewModule(one(1001), Config{MemoryLimit: 8000}); err == nil || !strings.Contains(err.Error(), "over the 1000 its memory_limit allows") {
+		t.Fatalf("got %v", err)
+	}
+	// Imported tables count too (and fail to link: nothing provides them).
+	imp := wbModule(wbSection(2, wbVec(1, appendU32([]byte{1, 'm', 1, 't', 1, 0x70, 0}, 1001))))
+	if _, err := NewModule(imp, Config{MemoryLimit: 8000}); err == nil || !strings.Contains(err.Error(), "its tables start with 1001 entries") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// slowWasm is four functions of 10,000 blocks: seconds of compiling.
+func slowWasm() []byte {
+	code := append([]byte{0}, bytes.Repeat([]byte{0x02, 0x40, 0x0b}, 10_000)...)
+	code = append(code, 0x0b)
+	entry := append(appendU32(nil, uint32(len(code))), code...)
+	return wbModule(
+		wbSection(1, wbVec(1, []byte{0x60, 0, 0})),
+		wbSection(3, wbVec(4, []byte{0})),
+		wbSection(10, wbVec(4, entry)))
+}
+
+func TestTimeoutStopsALoad(t *testing.T) {
+	start := time.Now()
+	m, err := NewModule(slowWasm(), Config{Name: "slow", Timeout: 0.2})
+	took := time.Since(start)
+	if err == nil {
+		m.Free()
+		t.Fatalf("loaded in %v", took)
+	}
+	if e := AsError(err); e.Code != ErrTimeout || !strings.Contains(e.Msg, `loading "slow" timed out`) {
+		t.Fatalf("got %v", err)
+	}
+	if took > 2*time.Second {
+		t.Fatalf("the load stopped after %v, its timeout was 0.2 s", took)
+	}
+}
+
+func TestCtrlCStopsALoad(t *testing.T) {
+	// go test has no cgo watcher: the main thread is 0, as ThreadID says.
+	MainThread.Store(ThreadID())
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		select {
+		case <-time.After(200 * time.Millisecond):
+			atomic.AddUint32(Sigints, 1)
+		case <-stop:
+		}
+	}()
+	start := time.Now()
+	m, err := NewModule(append(slowWasm(), 0, 3, 1, 'x', 'y'), Config{Name: "slow"}) // other bytes: not cached
+	took := time.Since(start)
+	if err == nil {
+		m.Free()
+		t.Fatalf("loaded in %v", took)
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != ErrInterrupted || took > 2*time.Second {
+		t.Fatalf("got %v after %v", err, took)
+	}
+}
+
+// A table index past 63 takes two bytes as i32.const's signed immediate
+// in the rewrite.
+func TestTableGrowOfAHighTableIndex(t *testing.T) {
+	typ := wbSection(1, wbVec(1, []byte{0x60, 0, 1, 0x7f}))
+	code := append([]byte{0, 0xd0, 0x70, 0x41, 5, 0xfc, 15}, appendU32(nil, 69)...)
+	code = append(code, 0x0b)
+	wasm := wbModule(typ,
+		wbSection(3, wbVec(1, []byte{0})),
+		wbSection(4, wbVec(70, []byte{0x70, 0, 1})),
+		wbSection(7, wbVec(1, []byte{1, 'g', 0, 0})),
+		wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(code))), code...)...)))
+	for _, limit := range []uint64{8 * 75, 8 * 74} { // 70 entries to start with
+		m, err := NewModule(wasm, Config{MemoryLimit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int32(1)
+		if limit == 8*74 {
+			want = -1
+		}
+		if got := call1(t, m, "g", 0); got != want {
+			t.Fatalf("memory_limit %d: table.grow of table 69 = %d, want %d", limit, got, want)
+		}
+		m.Free()
+	}
+}
