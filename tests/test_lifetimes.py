@@ -129,6 +129,8 @@ def test_close_from_another_thread_returns_at_once_while_a_host_function_blocks(
     with pytest.raises(ModuleClosedError):
         m.g()
     holder.clear()
+    inside.clear()  # their tracebacks hold the Caller, which holds the module
+    outcome.clear()
     del m, block
     gc.collect()
     assert live_handles() == before
@@ -201,7 +203,7 @@ SPIN_UNTIL_SET = wat('''(module (import "env" "ready" (func $ready))
       (i32.const 7)))''')
 
 _SIGNAL_SCRIPT = """
-    import os, signal, threading, gowasm
+    import os, signal, threading, time, gowasm
     from test_lifetimes import SPIN_UNTIL_SET
     m = gowasm.Module(SPIN_UNTIL_SET, interruptible=True, imports={"env": {"ready": lambda: ready.set()}})
     view = m.memory
@@ -210,6 +212,7 @@ _SIGNAL_SCRIPT = """
         print("handler", flush=True)
         HANDLER_BODY
     signal.signal(signal.SIGINT, handler)
+    time.sleep(0.5)  # gowasm chains its own SIGINT handler again within a watcher tick
     threading.Thread(target=lambda: (ready.wait(30), os.kill(os.getpid(), signal.SIGINT)), daemon=True).start()
     try:
         print("result", m.spin(), flush=True)

@@ -158,7 +158,7 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer) (int, *Error) {
 		if err := m.lockCall(); err != nil {
 			return 0, err
 		}
-		defer m.mu.Unlock()
+		defer m.unlock()
 	}
 	if m.dead != nil {
 		return 0, m.dead
