@@ -279,3 +279,48 @@ def test_deeply_nested_stdio_callbacks_are_a_recursion_error_not_a_crash(stream)
     assert p.returncode == 0, p.stderr[-3000:]
     assert p.stdout.startswith("RecursionError") and "nested" in p.stdout, p.stdout[-2000:]
 
+
+
+def test_close_while_the_guest_waits_for_its_stdin_returns_at_once():
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowInput:
+        def read(self, n):
+            entered.set()
+            release.wait(60)
+            return b"x"
+
+    m = Module(ECHO, stdin=SlowInput())
+    outcome = []
+
+    def call() -> None:
+        try:
+            m.take()
+            outcome.append("returned")
+        except BaseException as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=call)
+    t.start()
+    try:
+        assert entered.wait(60)
+        closer = threading.Thread(target=m.close)
+        closer.start()
+        closer.join(5)
+        returned_at_once = not closer.is_alive()
+    finally:
+        release.set()
+    t.join(60)
+    closer.join(60)
+    assert returned_at_once, "close() waited for the guest's stdin"
+    assert len(outcome) == 1 and isinstance(outcome[0], ModuleClosedError), outcome
+
+
+def test_a_stdin_read_returning_past_the_deadline_is_a_timeout():
+    class SlowInput:
+        def read(self, n):
+            time.sleep(0.5)
+            return b"x"
+
+    with pytest.raises(Timeout):
+        Module(ECHO, stdin=SlowInput(), timeout=0.1).take()

@@ -39,6 +39,10 @@ type HostCallFunc func(id, module uint64, stack []uint64, sig uint64, calls *Cal
 type Callout struct {
 	Depth  int32
 	Thread uint64
+	// after runs when a guest stdio callback has returned: it stops the
+	// call if its module was closed, or its deadline passed, meanwhile
+	// (Module.stopIfClosedOrLate; nil outside a module).
+	after func()
 }
 
 // reentrant reports whether the calling thread is inside a callout of this

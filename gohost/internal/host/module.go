@@ -194,6 +194,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
 		start = []string{"_start"}
 	}
+	m.host.calls.after = m.stopIfClosedOrLate
 	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr)
 	if err != nil {
 		return err
