@@ -324,3 +324,31 @@ def test_a_stdin_read_returning_past_the_deadline_is_a_timeout():
 
     with pytest.raises(Timeout):
         Module(ECHO, stdin=SlowInput(), timeout=0.1).take()
+
+
+def _memory_mappings() -> int:
+    with open("/proc/self/maps") as f:
+        return sum("gowasm-memory" in line for line in f)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_close_releases_every_mapping_of_the_memory_a_caller_used():
+    kept = []
+
+    def h(caller: Caller) -> None:
+        kept.append(caller)
+        assert caller.read_bytes(0, 5) == b"first"
+
+    gc.collect()
+    before = _memory_mappings()
+    src = wat('''(module (import "env" "h" (func $h))
+        (memory (export "memory") 1) (data (i32.const 0) "first")
+        (func $start (call $h)) (start $start) (func (export "f") (call $h)))''')
+    m = Module(src, imports={"env": {"h": h}})
+    m.f()  # the module's own mapping, then
+    assert m.memory.read(0, 5) == b"first"
+    m.close()
+    gc.collect()
+    assert _memory_mappings() == before  # the kept Callers hold none
+    with pytest.raises(ModuleClosedError):
+        kept[0].read_bytes(0, 5)
