@@ -318,9 +318,11 @@ class Module:
         when that call unwinds: it raises ModuleClosedError as soon as
         control is back in gowasm. Closing twice is fine."""
         if not self._closed:
-            self._closed = True
             ffi, lib = _native.load()
+            # Marked closed only once it is: refused (from inside a call to
+            # it), it stays open, and a later close() closes it.
             _native.check_call(lib.gowasm_module_close, self._handle)
+            self._closed = True
             # gowasm's own mapping of the memory (and the view m.memory
             # caches) would keep all its pages alive for as long as this
             # object lives; views the user holds keep theirs, by design.
