@@ -106,21 +106,6 @@ func (t *Table[T]) Len() int {
 	return t.live
 }
 
-// chunks returns how many chunks the table keeps (for tests).
-func (t *Table[T]) chunks() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := 0
-	if d := t.dir.Load(); d != nil {
-		for _, c := range d.chunks {
-			if c != nil {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // grow publishes a dir ending with chunk number last; the caller holds t.mu.
 func (t *Table[T]) grow(old *dir[T], last uint64) *dir[T] {
 	d := &dir[T]{base: last}

@@ -115,3 +115,18 @@ func TestHandlesAreNeverReusedAndDeadChunksAreDropped(t *testing.T) {
 		t.Fatalf("after every chunk was dropped: handle %d", h)
 	}
 }
+
+// chunks returns how many chunks the table keeps.
+func (t *Table[T]) chunks() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	if d := t.dir.Load(); d != nil {
+		for _, c := range d.chunks {
+			if c != nil {
+				n++
+			}
+		}
+	}
+	return n
+}
