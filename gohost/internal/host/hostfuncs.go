@@ -188,10 +188,10 @@ var waits struct {
 }
 
 // lockCall takes m's call lock for a call that is not re-entrant (see
-// Callout.reentrant), or fails if waiting would deadlock.
-// A closed module's calls fail at once, without waiting for a call that
-// may be blocked in a host function; one that took the lock as Close was
-// asked releases the module, and fails with m.dead.
+// Callout.reentrant), or fails if waiting would deadlock. A closed
+// module's calls fail at once, without waiting for a call that may be
+// blocked in a host function; one that took the lock as Close was asked
+// releases the module (the caller then finds m.dead set).
 func (m *Module) lockCall() *Error {
 	if m.closing() {
 		return m.closedError()
