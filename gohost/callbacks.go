@@ -26,21 +26,25 @@ static void gw_leave(int32_t *depth) { __atomic_sub_fetch(depth, 1, __ATOMIC_SEQ
 static gowasm_write_fn gw_write_fn;
 static gowasm_read_fn gw_read_fn;
 static gowasm_host_call_fn gw_host_call_fn;
+static gowasm_signals_fn gw_signals_fn;
 
 static void gw_set_callbacks(gowasm_callbacks *cbs) {
     gw_write_fn = cbs->write;
     gw_read_fn = cbs->read;
     gw_host_call_fn = cbs->host_call;
+    gw_signals_fn = cbs->signals;
 }
 
-// Re-entrancy depth. Each host function that calls back into WebAssembly
-// (any module) nests one more Python -> cffi -> Go -> host function chain on
-// the calling thread's C stack (Go code runs on its own growable stacks, but
+static int gw_has_signals(void) { return gw_signals_fn != NULL; }
+
+// Re-entrancy depth. Each host function or guest stdio callback that calls
+// back into WebAssembly (any module) nests one more Python -> cffi -> Go ->
+// callback chain on the calling thread's C stack (Go code runs on its own growable stacks, but
 // Python, cffi and the cgo transitions run on the thread's): ~1.3 KiB per
 // level on CPython 3.11, so ~6,500 levels overflowed an 8 MiB main thread and
 // killed the process. A host call made while another is in progress on the
 // same thread is refused when less than a reserve of the thread's stack is
-// left; the first level is never refused (it nests nothing). Only host calls
+// left; the first level is never refused (it nests nothing). Only callouts
 // pay, with one thread-local compare; plain export calls are untouched.
 #define GW_TOO_DEEP (-2)
 // The reserve is a quarter of the stack, at most 256 KiB: room for the host
@@ -50,7 +54,7 @@ static void gw_set_callbacks(gowasm_callbacks *cbs) {
 // KiB of stack at the measured cost per level).
 #define GW_NESTING_FALLBACK 200
 
-static __thread int32_t gw_nesting;   // host calls in progress on this thread
+static __thread int32_t gw_nesting;   // callouts in progress on this thread
 static __thread uintptr_t gw_floor;   // 0: not computed; 1: bounds unknown
 static __thread uintptr_t gw_stack_size;
 
@@ -114,17 +118,34 @@ static int32_t gw_host_call(uint64_t fn_id, uint64_t module, uint64_t *stack, ui
 
 static int32_t gw_write(uint64_t stream, uint8_t *data, size_t len, uint64_t *thread, int32_t *depth) {
     if (!gw_write_fn) return 0;
+    if (gw_too_deep()) return GW_TOO_DEEP;
+    gw_nesting++;
     gw_enter(thread, depth);
     int32_t rc = gw_write_fn(stream, data, len);
     gw_leave(depth);
+    gw_nesting--;
+    return rc;
+}
+
+// A signal handler is Python code too: it may call the module again.
+static int32_t gw_signals(uint64_t *thread, int32_t *depth) {
+    if (gw_too_deep()) return GW_TOO_DEEP;
+    gw_nesting++;
+    gw_enter(thread, depth);
+    int32_t rc = gw_signals_fn();
+    gw_leave(depth);
+    gw_nesting--;
     return rc;
 }
 
 static int64_t gw_read(uint64_t stream, uint8_t *buf, size_t len, uint64_t *thread, int32_t *depth) {
     if (!gw_read_fn) return 0;
+    if (gw_too_deep()) return GW_TOO_DEEP;
+    gw_nesting++;
     gw_enter(thread, depth);
     int64_t n = gw_read_fn(stream, buf, len);
     gw_leave(depth);
+    gw_nesting--;
     return n;
 }
 */
@@ -143,6 +164,8 @@ var (
 	errReadFailed  = errors.New("the host's input stream failed")
 	errHostFailed  = errors.New("it raised an exception")
 	errHostNotRun  = errors.New("the host could not call it (in Python: the recursion limit was reached)")
+	// The embedder keeps the handler's exception to raise.
+	errHandlerFailed = errors.New("a signal handler raised")
 )
 
 // tooDeep is the error of a host call refused by gw_too_deep.
@@ -152,7 +175,7 @@ func tooDeep() error {
 	if size > 0 {
 		where = fmt.Sprintf("this thread's %d KiB stack", size/1024)
 	}
-	return fmt.Errorf("host functions calling back into WebAssembly are nested %d deep, the most %s can hold safely "+
+	return fmt.Errorf("host functions and guest stdio callbacks calling back into WebAssembly are nested %d deep, the most %s can hold safely "+
 		"(call less deeply, or run the call in a thread with a larger stack: threading.stack_size())", depth, where)
 }
 
@@ -161,10 +184,14 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 	host.SetOutput(func(stream uint64, p []byte, calls *host.Callout) error {
 		// p is guest memory or a Go buffer: C may read it during the call only.
 		thread, depth := callout(calls)
-		if C.gw_write(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), thread, depth) != 0 {
+		switch C.gw_write(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), thread, depth) {
+		case 0:
+			return nil
+		case C.GW_TOO_DEEP:
+			return tooDeep()
+		default:
 			return errWriteFailed
 		}
-		return nil
 	})
 	host.ThreadID = func() uint64 { return uint64(C.gw_thread_id()) }
 	host.SetHostCall(func(id, module uint64, stack []uint64, sig uint64, calls *host.Callout) error {
@@ -184,9 +211,25 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 			return errHostFailed
 		}
 	})
+	if C.gw_has_signals() != 0 {
+		host.SetSignals(func(calls *host.Callout) error {
+			thread, depth := callout(calls)
+			switch C.gw_signals(thread, depth) {
+			case 0:
+				return nil
+			case C.GW_TOO_DEEP:
+				return tooDeep()
+			default:
+				return errHandlerFailed
+			}
+		})
+	}
 	host.SetInput(func(stream uint64, p []byte, calls *host.Callout) (int, error) {
 		thread, depth := callout(calls)
 		n := C.gw_read(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), thread, depth)
+		if n == C.GW_TOO_DEEP {
+			return 0, tooDeep()
+		}
 		if n < 0 || int(n) > len(p) {
 			return 0, errReadFailed
 		}

@@ -4,9 +4,10 @@
  * Shape (see RATIONALE.md for the numbers behind it):
  *  - Objects are named by uint64_t handles, never pointers: C may not keep Go
  *    pointers after a call returns. Handles are small integers (cheap to pass
- *    from Python). Like file descriptors they are reused after being freed:
- *    a closed module's handles answer GOWASM_ERR_CLOSED until
- *    gowasm_module_free, after which they must not be used.
+ *    from Python), and never reused: a closed module's handles answer
+ *    GOWASM_ERR_CLOSED, before gowasm_module_free and after it, for the
+ *    life of the process; a handle kept past its module's end never names
+ *    another module.
  *  - Every function takes a gowasm_error* first. On failure it fills it in
  *    and returns the GOWASM_ERR_* code (control plane) or a sentinel (fast
  *    calls, below). err->message is malloc'ed: free it with gowasm_free.
@@ -77,10 +78,20 @@ typedef int32_t (*gowasm_host_call_fn)(uint64_t fn_id, uint64_t module,
    stack would run out; both fail the guest call with GOWASM_ERR_HOST. */
 #define GOWASM_HOST_NOT_RUN 2
 
+/* Runs the embedder's handlers of the signals that arrived (Python:
+   PyErr_CheckSignals), on the main thread (gowasm_interrupts) while a guest
+   call of it polls after a SIGINT. Returns 0 to let the call go on, nonzero
+   when a handler failed (raised): the call then stops and fails with
+   GOWASM_ERR_INTERRUPTED, the caller keeping its own error to report. The
+   module's functions may be called re-entrantly from inside. May be NULL:
+   Ctrl-C then stops the call with GOWASM_ERR_INTERRUPTED. */
+typedef int32_t (*gowasm_signals_fn)(void);
+
 typedef struct gowasm_callbacks {
     gowasm_write_fn write;
     gowasm_read_fn read;
     gowasm_host_call_fn host_call;
+    gowasm_signals_fn signals;
 } gowasm_callbacks;
 
 /* Installs the callbacks; call once before anything else. */
@@ -123,13 +134,16 @@ int32_t gowasm_classify(gowasm_error *err, char *names_json, char **kind_out);
    to its configuration's cache_dir; the answer is kept per process. */
 int32_t gowasm_cache_dir(gowasm_error *err, char *dir, char **json_out);
 
-/* Closes a module: waits for a running call, then releases the runtime and
-   the guest's memory. Its handles stay valid (calls fail with
-   GOWASM_ERR_CLOSED) until gowasm_module_free. */
+/* Closes a module and returns at once: every later use fails with
+   GOWASM_ERR_CLOSED. The runtime and the guest's memory are released now,
+   or, while a call runs (a host function may block for ever), when that
+   call unwinds: it fails with GOWASM_ERR_CLOSED at its next poll or when
+   its host function returns. Never from inside a call to the module
+   (GOWASM_ERR_USAGE). */
 int32_t gowasm_module_close(gowasm_error *err, uint64_t module);
 
-/* Closes the module if needed and releases its handles and those of its
-   functions, which may then be reused. */
+/* Closes the module if needed (without waiting either) and forgets its
+   handles and those of its functions, which are never reused. */
 int32_t gowasm_module_free(gowasm_error *err, uint64_t module);
 
 /* The general call: stack holds the arguments as raw wasm values (i32 in the
@@ -171,9 +185,10 @@ int32_t gowasm_memory_map(gowasm_error *err, uint64_t module, uint8_t *dst,
    main_thread): a watcher thread that asks long-running calls to poll, so
    that timeouts, close() during a call and Go's garbage collector get
    through, and a SIGINT handler chained before the current one (it is
-   chained again whenever someone replaces it). Ctrl-C stops the call
-   running on main_thread (a pthread_self value), which then fails with
-   GOWASM_ERR_INTERRUPTED. */
+   chained again whenever someone replaces it). On Ctrl-C the call running
+   on main_thread (a pthread_self value) runs the embedder's signal
+   handlers at its next poll (the signals callback), and fails with
+   GOWASM_ERR_INTERRUPTED only if one fails. */
 int32_t gowasm_interrupts(gowasm_error *err, uint64_t main_thread);
 
 /* gowasm_call with a timeout of its own, in seconds: 0 for none, negative

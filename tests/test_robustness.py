@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from gowasm import Module, OutOfBoundsError
+from gowasm import Module, ModuleClosedError, OutOfBoundsError
 from gowasm._native import live_handles
 from conftest import ROOT, wat
 
@@ -57,7 +57,11 @@ def test_closing_a_module_from_its_own_host_function_is_an_error_not_a_hang():
     holder["m"] = m
     with pytest.raises(ValueError, match="cannot be closed from inside a call to it"):
         m.f()
+    assert not m.closed  # the refused close() did not mark it closed
     m.close()  # outside the call it works
+    assert m.closed
+    with pytest.raises(ModuleClosedError):
+        m.f()
 
 
 def test_closing_from_a_guest_output_callback_is_an_error_not_a_hang(reactor_wasm):

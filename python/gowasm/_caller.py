@@ -44,11 +44,12 @@ class Caller:
         return read_at(self, ptr, size)
 
     def _memory_map(self) -> Any:
+        # The module's own mapping, which its close() releases. While it
+        # loads (its _initialize calls the host function) there is none
+        # yet: reads and writes copy through the C ABI. A mapping of the
+        # Caller's own outlived close() and a failed load, keeping the
+        # guest's whole memory for as long as the Caller lived.
         owner = self._owner
         if owner is not None and getattr(owner, "_handle", None) == self._handle:
             return owner._memory_map()
-        from ._memory import map_reservation
-
-        if not hasattr(self, "_map"):
-            self._map = map_reservation(self)
-        return self._map
+        return None

@@ -9,8 +9,9 @@ Besides the ABI, the extension defines, in C:
   wrapper ``gwpy_call_*`` that passes it: Python calls the wrapper with
   scalars only (the cheapest cffi call) and, when the result is the failure
   sentinel, takes the error with ``gwpy_take_error`` on the same thread;
-- ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio, and
-  ``gwpy_host_call`` for Python host functions;
+- ``gwpy_write`` and ``gwpy_read``, the Python callbacks for guest stdio,
+  ``gwpy_host_call`` for Python host functions, and ``gwpy_signals``, which
+  runs Python's signal handlers while a guest call polls;
 - ``gwpy_to_c_i64``, which replaces cffi's converter of int64_t arguments so
   that integer parameters refuse what has ``__int__`` but no ``__index__``;
 - ``GWPY_MAP_NORESERVE``, the platform's ``MAP_NORESERVE`` (or 0);
@@ -496,6 +497,19 @@ static int32_t gwpy_host_call_c(uint64_t fid, uint64_t module, uint64_t *stack, 
     return rc;
 }
 
+/* The signals callback (gowasm_signals_fn): runs Python's handlers of the
+   signals that arrived, as the interpreter would between two bytecodes; a
+   handler's exception (KeyboardInterrupt from the default one) is kept for
+   the guest call to raise. Installed with the host table (it needs
+   gwpy_keep). */
+static int32_t gwpy_signals(void) {
+    int32_t rc = 0;
+    PyGILState_STATE st = PyGILState_Ensure();
+    if (PyErr_CheckSignals() < 0) rc = gwpy_keep_error();
+    PyGILState_Release(st);
+    return rc;
+}
+
 /* set_host_table(table, keep): installs gwpy_hosts and gwpy_keep (once). */
 static PyObject *gwpy_fast_set_host_table(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
@@ -542,6 +556,7 @@ def build_ffi(library_dir: Optional[str] = None) -> FFI:
         int gwpy_watch_fork(void);
         int gwpy_install_fast(void);
         int32_t gwpy_host_call_c(uint64_t fn_id, uint64_t module, uint64_t *stack, uint64_t sig);
+        int32_t gwpy_signals(void);
         #define GWPY_MAP_NORESERVE ...
         #define GWPY_ERR_FORKED ...
         extern "Python" int32_t gwpy_write(uint64_t stream, uint8_t *data, size_t len);

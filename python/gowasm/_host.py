@@ -398,6 +398,9 @@ def install(ffi: Any, lib: Any, callbacks: Any) -> None:
     if fast is not None and hasattr(fast, "set_host_table") and hasattr(lib, "gwpy_host_call_c"):
         fast.set_host_table(_fast_hosts, keep_pending)
         callbacks.host_call = ffi.addressof(lib, "gwpy_host_call_c")
+        # Ctrl-C during a guest call runs the program's own SIGINT handler
+        # (it keeps a handler's exception through the table's keep_pending).
+        callbacks.signals = ffi.addressof(lib, "gwpy_signals")
 
 
 def _on_error(exc_type: Any, exc: Any, tb: Any) -> int:

@@ -15,10 +15,10 @@ Elsewhere memory is copied in and out through the C ABI, and
 """
 
 import mmap
-from typing import Any, Optional, Union
+from typing import Any, NoReturn, Optional, Union
 
 from . import _native
-from ._errors import OutOfBoundsError
+from ._errors import ModuleClosedError, OutOfBoundsError
 
 PAGE = 65536
 Bytes = Union[bytes, bytearray, memoryview]
@@ -132,7 +132,10 @@ def read_at(owner: Any, offset: int, size: int, pointer: Optional[str] = None) -
     check_range(owner, offset, size, pointer)
     full = owner._memory_map()
     if full is not None:
-        data: bytes = full[offset : offset + size]
+        try:
+            data: bytes = full[offset : offset + size]
+        except ValueError:
+            _closed_meanwhile(owner, full)
         return data
     ffi, lib = _native.load()
     buf = ffi.new("uint8_t[]", size)
@@ -148,10 +151,22 @@ def write_at(owner: Any, offset: int, data: Any, pointer: Optional[str] = None) 
     check_range(owner, offset, len(data), pointer)
     full = owner._memory_map()
     if full is not None:
-        full[offset : offset + len(data)] = data
+        try:
+            full[offset : offset + len(data)] = data
+        except ValueError:
+            _closed_meanwhile(owner, full)
         return
     ffi, lib = _native.load()
     _native.check_call(lib.gowasm_memory_write, owner._handle, offset, ffi.from_buffer(data), len(data))
+
+
+def _closed_meanwhile(owner: Any, full: mmap.mmap) -> NoReturn:
+    """Re-raises the ValueError of an access through gowasm's mapping as
+    ModuleClosedError if close() (from another thread, between the bounds
+    check and the access) closed the mapping."""
+    if full.closed:
+        raise ModuleClosedError("gowasm: %s is closed" % owner.name) from None
+    raise
 
 
 def memory_size(owner: Any) -> int:

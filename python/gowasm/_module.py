@@ -101,14 +101,18 @@ class Module:
         timeout: seconds each call (and the load: compiling and
             ``_initialize`` together) may run; past it the guest is stopped
             and :class:`gowasm.Timeout` raised. One call can have its own:
-            ``m.f.call(x, timeout=2)``. Ctrl-C stops a load too.
+            ``m.f.call(x, timeout=2)``. Ctrl-C stops a load too. Python code
+            cannot be preempted: a host function (or a stdin ``read``) runs
+            to its end, and the call raises Timeout when it returns late.
         memory_limit: bytes each memory may grow to (``256 << 20``); past
             it ``memory.grow`` fails (-1 in the guest, an allocation error
             in Go or Rust). Default: one page below 4 GiB. The module's
             tables together hold ``memory_limit // 8`` entries (10,000,000
             by default): ``table.grow`` past it returns -1.
         interruptible: whether the guest can be stopped while it runs:
-            Ctrl-C on the main thread (``KeyboardInterrupt``), ``close()``
+            Ctrl-C on the main thread (the program's SIGINT handler runs
+            and the call stops if it raises: ``KeyboardInterrupt`` by
+            default), ``close()``
             from another thread, and Go's garbage collector getting through
             while it runs (else a long call stalls other threads' loads).
             The checks cost up to ~2.8x on tight loops (1.0-1.3x on fib
@@ -331,15 +335,22 @@ class Module:
     # -- lifecycle --------------------------------------------------------
 
     def close(self) -> None:
-        """Frees the module now (waiting for a call in progress). Calls after
-        this raise :class:`ModuleClosedError`. Closing twice is fine."""
+        """Closes the module at once: every later use of it (calls, memory,
+        a host function's ``Caller``, from any thread) raises
+        :class:`ModuleClosedError`. It is freed now, or, if a call is
+        running (on another thread, maybe blocked in a host function),
+        when that call unwinds: it raises ModuleClosedError as soon as
+        control is back in gowasm. Closing twice is fine."""
         if not self._closed:
-            self._closed = True
             ffi, lib = _native.load()
+            # Marked closed only once it is: refused (from inside a call to
+            # it), it stays open, and a later close() closes it.
             _native.check_call(lib.gowasm_module_close, self._handle)
-            # gowasm's own mapping of the memory would keep all its pages
-            # alive for as long as this object lives; views the user holds
-            # keep theirs, by design.
+            self._closed = True
+            # gowasm's own mapping of the memory (and the view m.memory
+            # caches) would keep all its pages alive for as long as this
+            # object lives; views the user holds keep theirs, by design.
+            self.__dict__.pop("_memory_view", None)
             full, self._full_map = self._full_map, None
             if isinstance(full, mmap.mmap):
                 full.close()

@@ -166,6 +166,15 @@ def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
     if err.code == lib.GWPY_ERR_FORKED:
         raise ForkError()
     code, message = err.code, take_message(ffi, lib, err)
+    if code == lib.GOWASM_ERR_INTERRUPTED:
+        # A SIGINT handler raised while the guest ran: its own exception
+        # (KeyboardInterrupt from Python's default handler), as Python
+        # without gowasm would raise it.
+        handler_error = _take_pending() if _take_pending is not None else None
+        if handler_error is not None:
+            _add_note(handler_error, "raised by a signal handler while WebAssembly ran; the guest call was stopped:\n"
+                      + message)
+            raise handler_error
     if code == lib.GOWASM_ERR_HOST:
         pending = _take_pending() if _take_pending is not None else None
         if pending is None:
@@ -174,13 +183,16 @@ def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
             # limit stopped it before it could report anything).
             raise RecursionError("maximum recursion depth exceeded in re-entrant host calls; the guest call was aborted:\n"
                                  + message)
-        note = "raised while WebAssembly called out to Python; the guest call was aborted:\n" + message
-        if hasattr(pending, "add_note"):
-            pending.add_note(note)
-        else:  # Python 3.10: PEP 678's attribute, kept though not printed
-            setattr(pending, "__notes__", list(getattr(pending, "__notes__", ())) + [note])  # noqa: B010
+        _add_note(pending, "raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
         raise pending
     raise error_from(code, message, err.exit_code)
+
+
+def _add_note(e: BaseException, note: str) -> None:
+    if hasattr(e, "add_note"):
+        e.add_note(note)
+    else:  # Python 3.10: PEP 678's attribute, kept though not printed
+        setattr(e, "__notes__", list(getattr(e, "__notes__", ())) + [note])  # noqa: B010
 
 
 def take_error(ffi: Any, lib: Any) -> Any:

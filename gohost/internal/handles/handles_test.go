@@ -19,8 +19,8 @@ func TestAddGetRemove(t *testing.T) {
 		t.Fatal("removed handle still resolves")
 	}
 	c := "c"
-	if hc := tb.Add(&c); hc != ha || tb.Get(hc) != &c { // reuses a's slot
-		t.Fatalf("slot of a removed handle not reused: %x, %x", ha, hc)
+	if hc := tb.Add(&c); hc == ha || hc == hb || tb.Get(hc) != &c || tb.Get(ha) != nil {
+		t.Fatalf("a removed handle was reused: %x, %x", ha, hc)
 	}
 	if ha >= 1<<30 || hb >= 1<<30 {
 		t.Fatalf("handles should be small integers: %x %x", ha, hb)
@@ -68,4 +68,65 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal("nil")
 		}
 	}
+}
+
+// A handle is never handed out twice, and chunks whose handles are all
+// gone are dropped, so the table stays as small as its live handles.
+func TestHandlesAreNeverReusedAndDeadChunksAreDropped(t *testing.T) {
+	var tb Table[int]
+	seen := map[uint64]bool{}
+	keep := 0
+	kept := tb.Add(&keep) // a long-lived handle in the first chunk
+	seen[kept] = true
+	for round := 0; round < 10; round++ {
+		var hs []uint64
+		for i := 0; i < chunkSize+7; i++ {
+			v := i
+			h := tb.Add(&v)
+			if seen[h] {
+				t.Fatalf("handle %d handed out twice", h)
+			}
+			seen[h] = true
+			hs = append(hs, h)
+		}
+		for _, h := range hs {
+			if tb.Remove(h) == nil || tb.Get(h) != nil {
+				t.Fatalf("handle %d: Remove/Get", h)
+			}
+		}
+		if n := tb.chunks(); n > 3 {
+			t.Fatalf("round %d: %d chunks kept for 1 live handle", round, n)
+		}
+	}
+	if tb.Get(kept) != &keep || tb.Len() != 1 {
+		t.Fatal("the long-lived handle was lost")
+	}
+	for h := range seen {
+		if h != kept && tb.Get(h) != nil {
+			t.Fatalf("removed handle %d resolves", h)
+		}
+	}
+	tb.Remove(kept)
+	if tb.chunks() > 1 {
+		t.Fatalf("%d chunks kept with no live handle", tb.chunks())
+	}
+	v := 1
+	if h := tb.Add(&v); seen[h] || tb.Get(h) != &v {
+		t.Fatalf("after every chunk was dropped: handle %d", h)
+	}
+}
+
+// chunks returns how many chunks the table keeps.
+func (t *Table[T]) chunks() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	if d := t.dir.Load(); d != nil {
+		for _, c := range d.chunks {
+			if c != nil {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -71,17 +71,21 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 		return f.callReentrant(args, n)
 	}
 	st := f.stack
+	if m.closing() { // not waiting for a call that may never return
+		return 0, 0, m.closedError()
+	}
 	if !m.mu.TryLock() { // unlocked by hand, not deferred: this is the hot path
 		if err := m.waitLock(); err != nil {
 			return 0, 0, err
 		}
 	}
-	if m.dead != nil {
-		m.mu.Unlock()
-		return 0, 0, m.dead
+	if m.dead != nil || m.closing() {
+		err := m.deadLocked()
+		m.unlock()
+		return 0, 0, err
 	}
 	if err := f.encodeArgs(st, args, n); err != nil {
-		m.mu.Unlock()
+		m.unlock()
 		return 0, 0, err
 	}
 	// wazero recovers guest traps and host panics into err, so nothing
@@ -91,14 +95,14 @@ func CallFast(h uint64, args *[4]uint64, n int, floatMask uint32, result byte) (
 	m.intr.end()
 	if err != nil {
 		e := m.fail(err)
-		m.mu.Unlock()
+		m.unlock()
 		return 0, 0, e
 	}
 	var raw uint64
 	if len(f.results) > 0 {
 		raw = st[0]
 	}
-	m.mu.Unlock()
+	m.unlock()
 	return raw, f.resultType(), nil
 }
 
@@ -124,6 +128,9 @@ func (f *Func) callReentrant(args *[4]uint64, n int) (uint64, api.ValueType, *Er
 // callNested calls on a fresh wazero function, without the module lock.
 func (f *Func) callNested(st []uint64) *Error {
 	m := f.m
+	if m.closing() { // the outer call holds the lock: it releases the module
+		return m.closedError()
+	}
 	if m.dead != nil {
 		return m.dead
 	}
@@ -171,7 +178,7 @@ func CallTimeout(h uint64, stack []uint64, timeout float64) *Error {
 	if err := m.lockCall(); err != nil {
 		return err
 	}
-	defer m.mu.Unlock()
+	defer m.unlock()
 	if m.dead != nil {
 		return m.dead
 	}

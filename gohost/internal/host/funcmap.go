@@ -166,7 +166,7 @@ func CallMap(h uint64, cols []Column, n int, out unsafe.Pointer, done *int) *Err
 		if err := m.lockCall(); err != nil {
 			return err
 		}
-		defer m.mu.Unlock()
+		defer m.unlock()
 	}
 	if m.dead != nil {
 		return m.dead

@@ -39,6 +39,10 @@ type HostCallFunc func(id, module uint64, stack []uint64, sig uint64, calls *Cal
 type Callout struct {
 	Depth  int32
 	Thread uint64
+	// after runs when a guest stdio callback has returned: it stops the
+	// call if its module was closed, or its deadline passed, meanwhile
+	// (Module.stopIfClosedOrLate; nil outside a module).
+	after func()
 }
 
 // reentrant reports whether the calling thread is inside a callout of this
@@ -118,6 +122,9 @@ func (m *Module) addHostFunc(b wazero.HostModuleBuilder, f api.FunctionDefinitio
 			if err := (*call)(hf.ID, m.Handle, stack, sig, &m.host.calls); err != nil {
 				panic(&Error{Code: ErrHost, Msg: fmt.Sprintf("gowasm: host function %s failed: %v", what, err)})
 			}
+			// Back in gowasm: a Close or a deadline that came while Python
+			// ran (which nothing can preempt) stops the call here.
+			m.stopIfClosedOrLate()
 		}), f.ParamTypes(), f.ResultTypes()).
 		Export(hf.Name)
 	return nil
@@ -181,12 +188,32 @@ var waits struct {
 }
 
 // lockCall takes m's call lock for a call that is not re-entrant (see
-// Callout.reentrant), or fails if waiting would deadlock.
+// Callout.reentrant), or fails if waiting would deadlock. A closed
+// module's calls fail at once, without waiting for a call that may be
+// blocked in a host function; one that took the lock as Close was asked
+// releases the module (the caller then finds m.dead set).
 func (m *Module) lockCall() *Error {
-	if m.mu.TryLock() {
-		return nil
+	if m.closing() {
+		return m.closedError()
 	}
-	return m.waitLock()
+	if !m.mu.TryLock() {
+		if err := m.waitLock(); err != nil {
+			return err
+		}
+	}
+	if m.closing() {
+		m.release()
+	}
+	return nil
+}
+
+// deadLocked releases the module if Close was asked and returns m.dead;
+// the caller holds m.mu.
+func (m *Module) deadLocked() *Error {
+	if m.closing() {
+		m.release()
+	}
+	return m.dead
 }
 
 func (m *Module) waitLock() *Error {

@@ -106,3 +106,74 @@ func TestSigCode(t *testing.T) {
 		t.Error("externref packed")
 	}
 }
+
+// Close from another thread while a host function blocks returns at once;
+// the module is released only when the call unwinds, and the call fails
+// with ErrClosed as soon as the host function returns.
+func TestCloseDoesNotWaitForABlockedHostFunction(t *testing.T) {
+	inside, release := make(chan struct{}), make(chan struct{})
+	var m *Module
+	var during *Error
+	withHostCalls(t, map[uint64]func() error{1: func() error {
+		close(inside)
+		<-release
+		// Closed meanwhile: the guest's memory is still there, but refused.
+		_, during = m.MemorySize()
+		return nil
+	}})
+	run, nop := calloutModule(t, "A", 1)
+	m = run.m
+	ran := make(chan *Error, 1)
+	go func() { ran <- call(run) }()
+	<-inside
+	if err := within(t, func() *Error { return asError(m.Close()) }); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if e := call(nop); e == nil || e.Code != ErrClosed {
+		t.Fatalf("a call after Close: %v", e)
+	}
+	if m.mu.TryLock() {
+		t.Fatal("the call lock is free while the call runs")
+	}
+	close(release)
+	err := within(t, func() *Error { return <-ran })
+	if err == nil || err.Code != ErrClosed || !strings.Contains(err.Msg, "closed while this call ran") {
+		t.Fatalf("the running call: %v", err)
+	}
+	if during == nil || during.Code != ErrClosed {
+		t.Fatalf("memory from the host function after Close: %v", during)
+	}
+	m.mu.Lock()
+	released := m.rt == nil
+	m.mu.Unlock()
+	if !released {
+		t.Fatal("the module was not released when its call unwound")
+	}
+}
+
+// Free does not wait for a running call either, and its handles never
+// name anything again.
+func TestFreeDuringACallForgetsTheHandlesAtOnce(t *testing.T) {
+	inside, release := make(chan struct{}), make(chan struct{})
+	withHostCalls(t, map[uint64]func() error{1: func() error { close(inside); <-release; return nil }})
+	run, nop := calloutModule(t, "A", 1)
+	m := run.m
+	ran := make(chan *Error, 1)
+	go func() { ran <- call(run) }()
+	<-inside
+	within(t, func() *Error { return asError(m.Free()) })
+	if Modules.Get(m.Handle) != nil || Funcs.Get(nop.handle) != nil {
+		t.Fatal("Free left handles behind")
+	}
+	close(release)
+	if err := within(t, func() *Error { return <-ran }); err == nil || err.Code != ErrClosed {
+		t.Fatalf("the running call: %v", err)
+	}
+}
+
+func asError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	return AsError(err)
+}

@@ -179,14 +179,47 @@ func (m *Module) poll(mod api.Module) {
 // with) if it was asked to stop: Close, its timeout, Ctrl-C.
 func (m *Module) stopIfAsked() {
 	in := &m.intr
+	m.stopIfClosedOrLate()
+	if n := atomic.LoadUint32(Sigints); n != in.sigints && ThreadID() == MainThread.Load() {
+		in.sigints = n
+		m.handleSignals()
+	}
+}
+
+// SignalsFunc runs the embedder's signal handlers (see gowasm_signals_fn),
+// marking calls around them (see Callout); an error means one failed.
+type SignalsFunc func(calls *Callout) error
+
+var signals atomic.Pointer[SignalsFunc]
+
+// SetSignals installs the signal handlers' callback (once, at
+// initialization).
+func SetSignals(f SignalsFunc) { signals.Store(&f) }
+
+// handleSignals runs on the main thread when a SIGINT arrived during the
+// call: the embedder's own handlers run (Python's: KeyboardInterrupt by
+// default, or whatever the program installed with signal.signal), and the
+// call stops only if one fails, with its error; Python without gowasm does
+// the same. Without the embedder's callback, Ctrl-C stops the call.
+func (m *Module) handleSignals() {
+	f := signals.Load()
+	if f == nil {
+		panic(errorf(ErrInterrupted, "gowasm: %s was interrupted (Ctrl-C) and stopped", m.cfg.displayName()))
+	}
+	if err := (*f)(&m.host.calls); err != nil {
+		panic(errorf(ErrInterrupted, "gowasm: %s was interrupted and stopped: %v", m.cfg.displayName(), err))
+	}
+}
+
+// stopIfClosedOrLate stops the call if Close was asked or its deadline
+// passed.
+func (m *Module) stopIfClosedOrLate() {
+	in := &m.intr
 	if atomic.LoadUint32(&in.closing) != 0 {
 		panic(errorf(ErrClosed, "gowasm: %s was closed while this call ran; the call was stopped", m.cfg.displayName()))
 	}
 	if in.deadline != 0 && monotonic() >= in.deadline {
 		panic(errorf(ErrTimeout, "gowasm: %s timed out: the call ran longer than its timeout and was stopped", m.cfg.displayName()))
-	}
-	if atomic.LoadUint32(Sigints) != in.sigints && ThreadID() == MainThread.Load() {
-		panic(errorf(ErrInterrupted, "gowasm: %s was interrupted (Ctrl-C) and stopped", m.cfg.displayName()))
 	}
 }
 

@@ -36,11 +36,14 @@ var errNoMemory = errorf(ErrUsage, "gowasm: the module has no memory")
 
 // memoryOp runs f on the module's memory, refusing once the module is
 // closed: memory ops do not take the call lock (a host function reads the
-// memory of the call that is running), only memMu, which Close takes
+// memory of the call that is running), only memMu, which release takes
 // before freeing the memory.
 func (m *Module) memoryOp(f func(mem memoryAPI) *Error) *Error {
 	m.memMu.RLock()
 	defer m.memMu.RUnlock()
+	if m.closing() { // not released yet while a call unwinds, but closed
+		return m.closedError()
+	}
 	inst := m.inst
 	if inst == nil {
 		if starting := m.host.starting.Load(); starting != nil {
@@ -73,7 +76,7 @@ func (m *Module) MemoryGrow(delta uint32) (previous uint32, err *Error) {
 		if err := m.lockCall(); err != nil {
 			return 0, err
 		}
-		defer m.mu.Unlock()
+		defer m.unlock()
 	}
 	err = m.memoryOp(func(mem memoryAPI) *Error {
 		var ok bool

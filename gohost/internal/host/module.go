@@ -224,6 +224,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 	if _, ok := compiled.ExportedFunctions()["_start"]; ok && run {
 		start = []string{"_start"}
 	}
+	m.host.calls.after = m.stopIfClosedOrLate
 	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr)
 	if err != nil {
 		return err
@@ -361,25 +362,51 @@ func (m *Module) addExports(compiled wazero.CompiledModule) {
 // Info returns the module's description.
 func (m *Module) Info() Info { return m.info }
 
-// Close releases the runtime (and the guest's memory) now. It waits for a
-// call in progress to finish, and is idempotent. The module's handles stay
+// Close marks the module closed and returns at once: every later use of
+// it fails with ErrClosed. Its runtime and the guest's memory are released
+// now if no call is running, else when the running call unwinds (it is
+// asked to stop: at its next poll, or when a host function it is in
+// returns), never while a host function of it may still read them; a host
+// function that never returns keeps them, but no longer holds up Close
+// (it waited for it, and two modules closing each other from their host
+// functions waited for ever). Idempotent. The module's handles stay
 // reserved, answering ErrClosed, until Free.
 func (m *Module) Close() error {
 	if m.host.reentrant() {
 		// The outer call holds the lock and is still running the guest.
 		return errorf(ErrUsage, "gowasm: %s cannot be closed from inside a call to it (a host function or its output); close it after the call returns", m.cfg.displayName())
 	}
+	return m.markClosed()
+}
+
+// markClosed sets the closing flag (which every entry point checks, under
+// the call lock or, nested in a host function, before it runs anything),
+// then releases the module unless a call holds the lock: that call does it
+// as it unlocks (see unlock).
+func (m *Module) markClosed() error {
+	atomic.StoreUint32(&m.intr.closing, 1)
 	if !m.mu.TryLock() {
-		// A call is running: ask it to stop (it polls within two watcher
-		// ticks), then wait for it.
-		atomic.StoreUint32(&m.intr.closing, 1)
-		m.mu.Lock()
+		return nil
 	}
 	defer m.mu.Unlock()
+	return m.release()
+}
+
+// closing reports whether Close was asked for.
+func (m *Module) closing() bool { return atomic.LoadUint32(&m.intr.closing) != 0 }
+
+// closedError is what a use of a closed module fails with.
+func (m *Module) closedError() *Error {
+	return errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+}
+
+// release frees the runtime and the guest's memory of a module being
+// closed, once; the caller holds m.mu.
+func (m *Module) release() error {
 	if m.rt == nil {
 		return nil
 	}
-	m.dead = errorf(ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
+	m.dead = m.closedError()
 	for _, f := range m.funcs {
 		f.fn = nil
 	}
@@ -393,19 +420,26 @@ func (m *Module) Close() error {
 	return err
 }
 
-// Free closes the module and releases its handles and its functions'
-// handles, which may then be reused: the owner must not use them again.
-func (m *Module) Free() error {
-	err := m.Close()
-	if e, ok := err.(*Error); ok && e.Code == ErrUsage {
-		return err
+// unlock ends what holds the call lock: it unlocks, then releases the
+// module if Close was asked meanwhile. Close sets the flag before it tries
+// the lock and this reads it after unlocking, so one of them releases.
+func (m *Module) unlock() {
+	m.mu.Unlock()
+	if m.closing() && m.mu.TryLock() {
+		m.release()
+		m.mu.Unlock()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, f := range m.funcs {
+}
+
+// Free closes the module and forgets its handles and its functions'
+// handles, for good (they are never reused: see package handles), without
+// waiting for a running call either: that call holds the module itself,
+// and releases it as it unwinds.
+func (m *Module) Free() error {
+	err := m.markClosed()
+	for _, f := range m.funcs { // written only while loading
 		Funcs.Remove(f.handle)
 	}
-	m.funcs = nil
 	Modules.Remove(m.Handle)
 	return err
 }

@@ -39,6 +39,9 @@ func (s streamWriter) Write(p []byte) (int, error) {
 	if err := (*f)(s.stream, p, s.calls); err != nil {
 		panic(streamFailed("writing the guest's output", err))
 	}
+	if s.calls.after != nil {
+		s.calls.after()
+	}
 	return len(p), nil
 }
 
@@ -66,6 +69,9 @@ func (s streamReader) Read(p []byte) (int, error) {
 	n, err := (*f)(s.stream, p, s.calls)
 	if err != nil {
 		panic(streamFailed("reading the guest's input", err))
+	}
+	if s.calls.after != nil {
+		s.calls.after() // a read may block for as long as the embedder's file does
 	}
 	if n == 0 {
 		return 0, io.EOF

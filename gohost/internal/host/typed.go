@@ -174,7 +174,7 @@ func CallTyped(h, mallocH, freeH uint64, shape uint32, args *TypedArgs, sink fun
 		return 0, err
 	}
 	if !c.nested {
-		defer c.m.mu.Unlock()
+		defer c.m.unlock()
 		c.m.intr.begin(c.m.intr.timeout)
 		defer c.m.intr.end()
 	}
@@ -224,7 +224,7 @@ func (m *Module) enterTyped() (typedCall, *Error) {
 	}
 	fail := func(err *Error) (typedCall, *Error) {
 		if !c.nested {
-			m.mu.Unlock()
+			m.unlock()
 		}
 		return c, err
 	}
@@ -355,7 +355,7 @@ func CallTypedMap(h, mallocH, freeH uint64, shape uint32, n int, cols *TypedColu
 	m := c.m
 	perCall := m.intr.timeout > 0
 	if !c.nested {
-		defer m.mu.Unlock()
+		defer m.unlock()
 		if !perCall {
 			m.intr.begin(0)
 			defer m.intr.end()
