@@ -233,6 +233,21 @@ func ancestorsProblem(dir string) string {
 	}
 }
 
+// realDir is dir's information if it is a directory, not a symbolic link;
+// else why not.
+func realDir(dir string) (fs.FileInfo, string) {
+	fi, err := os.Lstat(dir)
+	switch {
+	case err != nil:
+		return nil, "cannot be examined: " + trimPathError(err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, "is a symbolic link"
+	case !fi.IsDir():
+		return nil, "is not a directory"
+	}
+	return fi, ""
+}
+
 // privateDir says whether dir passes the first test of the rule: the
 // validation markers in it are then this user's own (compile.go).
 func privateDir(dir string) bool { return ownDirProblem(dir) == "" }

@@ -15,14 +15,9 @@ import (
 // ownDirProblem says why dir is not a directory (not a symbolic link) that
 // this user owns and no one else can write to, or "".
 func ownDirProblem(dir string) string {
-	fi, err := os.Lstat(dir)
-	switch {
-	case err != nil:
-		return "cannot be examined: " + trimPathError(err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return "is a symbolic link"
-	case !fi.IsDir():
-		return "is not a directory"
+	fi, problem := realDir(dir)
+	if problem != "" {
+		return problem
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {

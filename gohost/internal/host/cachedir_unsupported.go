@@ -10,16 +10,8 @@ import (
 // ownDirProblem: without reading access-control lists (see cachedir.go),
 // gowasm checks only that dir is a directory.
 func ownDirProblem(dir string) string {
-	fi, err := os.Lstat(dir)
-	switch {
-	case err != nil:
-		return "cannot be examined: " + trimPathError(err)
-	case fi.Mode()&fs.ModeSymlink != 0:
-		return "is a symbolic link"
-	case !fi.IsDir():
-		return "is not a directory"
-	}
-	return ""
+	_, problem := realDir(dir)
+	return problem
 }
 
 func ancestorProblem(dir string) string { return "" }
