@@ -1,6 +1,7 @@
 package host
 
 import (
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
@@ -14,7 +15,15 @@ import (
 // point of the real watcher being a C thread), so the GC is off meanwhile.
 func goWatcher(t *testing.T) {
 	pauseReleases(true)
-	gc := debug.SetGCPercent(-1) // also waits for a GC under way
+	gc := debug.SetGCPercent(-1) // also waits for a GC's marking under way
+	// ... but not for its last step, which asks every P to flush its
+	// caches after the world restarted: a guest spinning from now on would
+	// hold its P from that, the GC would hold the other P waiting, and
+	// this watcher, a goroutine, would get none (the suite hung so, now
+	// and then, on a loaded machine). Stopping the world waits for that
+	// step to end.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
 	stop := StartGoWatcher(WatchTick)
 	t.Cleanup(func() {
 		stop()
