@@ -50,7 +50,9 @@ func TestTimeoutStopsAnEndlessCall(t *testing.T) {
 	if e == nil || e.Code != ErrTimeout || !strings.Contains(e.Msg, "timed out") {
 		t.Fatalf("an endless call with a timeout: %v", e)
 	}
-	if d := time.Since(start); d > 5*time.Second {
+	// A bound that says "it stopped", not how fast: a loaded 2-core
+	// machine has taken 6.8 s (the goroutine watcher waits for a P).
+	if d := time.Since(start); d > 60*time.Second {
 		t.Errorf("stopped after %v", d)
 	}
 	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != ErrClosed || !strings.Contains(e.Msg, "stopped midway") {
