@@ -23,7 +23,8 @@ const (
 	MaxResults          = 1_000     // a function type's (V8, wasmtime)
 	// MaxFunctionControl bounds a function's control instructions (block,
 	// loop, if, else, try, try_table, br_if, br_table, br_on_*; a loop
-	// counts loopWeight times), and so its nesting depth: wazero's compile
+	// counts loopWeight times, and so do memory.fill and table.fill, which
+	// wazero compiles into loops), and so its nesting depth: wazero's compile
 	// time grows with their square. Go's standard library tests peak at
 	// 2,620 in a function (depth 549).
 	MaxFunctionControl = 20_000
@@ -527,16 +528,12 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 		if err != nil {
 			return fmt.Errorf("at byte %d: %w", start, err)
 		}
+		weight := 0
 		switch op {
-		case 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0x1f, 0xd5, 0xd6:
-			control++
-			if op == 0x03 {
-				control += loopWeight - 1
-			}
-			if control > MaxFunctionControl {
-				return overLimit("control instructions (blocks, ifs, branches; a loop counts 4)", uint64(control), MaxFunctionControl,
-					"gowasm's: wazero's compile time grows with their square")
-			}
+		case 0x03:
+			weight = loopWeight
+		case 0x02, 0x04, 0x05, 0x06, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0x1f, 0xd5, 0xd6:
+			weight = 1
 			if op == 0x0e {
 				n, _ := (&reader{b: b, pos: start + 1}).u32()
 				if n > MaxBrTableTargets {
@@ -545,9 +542,18 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 				edges += uint64(n)
 			}
 		case 0xfc:
-			if sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub == 15 {
+			switch sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub {
+			case 15:
 				c.facts.tableGrow = true
+			case 11, 17:
+				// memory.fill and table.fill: wazero compiles each into a
+				// loop of its own.
+				weight = loopWeight
 			}
+		}
+		if control += weight; control > MaxFunctionControl {
+			return overLimit("control instructions (blocks, ifs, branches; a loop counts 4)", uint64(control), MaxFunctionControl,
+				"gowasm's: wazero's compile time grows with their square")
 		}
 	}
 	vars := locals + uint64(params)
