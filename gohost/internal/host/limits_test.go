@@ -438,3 +438,18 @@ func TestMemoryFillAndTableFillCountAsLoops(t *testing.T) {
 		wantOverLimit(t, wbFunc(5000, body), "(5000 locals and parameters)^2 x (400 control instructions")
 	}
 }
+
+// wazero compiles a block for each br_table target: one function of 8
+// br_tables of 65,520 targets each (512 KB) passed the limits and compiled
+// for 21 s, and a 7.6 MB body of them for minutes. A function's br_tables
+// hold 65,520 targets together (Go's standard library peaks at 1,144).
+func TestBrTableTargetsAreLimitedPerFunction(t *testing.T) {
+	brTables := func(k, n int) []byte {
+		one := appendU32([]byte{0x02, 0x40, 0x41, 0x00, 0x0e}, uint32(n))
+		one = append(append(one, bytes.Repeat([]byte{0}, n+1)...), 0x0b)
+		return wbFunc(0, bytes.Repeat(one, k))
+	}
+	wantPassesCheck(t, brTables(2, MaxBrTableTargets/2))
+	wantOverLimit(t, brTables(2, MaxBrTableTargets/2+1), "br_table targets of the function, all its br_tables together: 65522")
+	wantOverLimit(t, brTables(8, MaxBrTableTargets), "br_table targets of the function")
+}
