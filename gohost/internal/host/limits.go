@@ -18,7 +18,7 @@ const (
 	// Per function: V8's and wasmtime's (wasmparser's) limits.
 	MaxFunctionLocals   = 50_000    // declared locals (V8, wasmtime)
 	MaxFunctionBodySize = 7_654_321 // bytes (V8)
-	MaxBrTableTargets   = 65_520    // one br_table's labels (V8)
+	MaxBrTableTargets   = 65_520    // one br_table's labels (V8); all of a function's br_tables' (gowasm)
 	MaxParams           = 1_000     // a function type's (V8, wasmtime)
 	MaxResults          = 1_000     // a function type's (V8, wasmtime)
 	// MaxFunctionControl bounds a function's control instructions (block,
@@ -539,7 +539,12 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 				if n > MaxBrTableTargets {
 					return overLimit(fmt.Sprintf("targets of the br_table at byte %d", start), uint64(n), MaxBrTableTargets, "V8's")
 				}
-				edges += uint64(n)
+				// wazero compiles a block for each target, so a function's
+				// br_tables share the limit.
+				if edges += uint64(n); edges > MaxBrTableTargets {
+					return overLimit("br_table targets of the function, all its br_tables together", edges, MaxBrTableTargets,
+						"V8's for one br_table, gowasm's for a function: wazero compiles a block for each")
+				}
 			}
 		case 0xfc:
 			switch sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub {
