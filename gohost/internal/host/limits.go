@@ -176,9 +176,9 @@ type limitChecker struct {
 	facts    *moduleFacts
 	elements uint64
 	names    uint64
-	// params are each type's parameter counts; funcTypes, each defined
-	// function's type.
-	params, funcTypes []uint32
+	// params are each type's parameter counts; widths, the larger of its
+	// parameter and result counts; funcTypes, each defined function's type.
+	params, widths, funcTypes []uint32
 }
 
 // count reads a vector's length, which must be at most limit and at most
@@ -225,7 +225,8 @@ func (c *limitChecker) section(id byte, body []byte) error {
 				return err
 			}
 			c.params = append(c.params, n)
-			_, err = valTypesUpTo(r, "results", MaxResults)
+			m, err := valTypesUpTo(r, "results", MaxResults)
+			c.widths = append(c.widths, max(n, m))
 			return err
 		})
 	case 2:
@@ -500,6 +501,21 @@ func (c *limitChecker) paramsOf(i int) uint32 {
 	return 0
 }
 
+// blockWidth is how many values the block type at b[at:] takes or gives
+// (the larger): 0 or 1 for a value type, else its function type's.
+func (c *limitChecker) blockWidth(b []byte, at int) uint32 {
+	switch {
+	case at >= len(b) || b[at] == 0x40: // empty
+		return 0
+	case b[at]&0xc0 == 0x40: // another negative s33: a value type
+		return 1
+	}
+	if t, err := (&reader{b: b, pos: at}).u32(); err == nil && int(t) < len(c.widths) {
+		return c.widths[t]
+	}
+	return 0 // a type the module lacks: wazero refuses it
+}
+
 // body checks one function body: its locals, its control instructions,
 // its br_tables, what they cost together, and notes table.grow.
 func (c *limitChecker) body(b []byte, params uint32) error {
@@ -521,7 +537,7 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 			return err
 		}
 	}
-	control, edges := 0, uint64(0)
+	control, edges, width := 0, uint64(0), uint32(0)
 	for r.pos < len(b) {
 		start := r.pos
 		op, _, _, err := r.instruction()
@@ -530,9 +546,15 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 		}
 		weight := 0
 		switch op {
-		case 0x03:
-			weight = loopWeight
-		case 0x02, 0x04, 0x05, 0x06, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0x1f, 0xd5, 0xd6:
+		case 0x02, 0x03, 0x04, 0x06, 0x1f:
+			weight = 1
+			if op == 0x03 {
+				weight = loopWeight
+			}
+			if w := c.blockWidth(b, start+1); w > width {
+				width = w
+			}
+		case 0x05, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0xd5, 0xd6:
 			weight = 1
 			if op == 0x0e {
 				n, _ := (&reader{b: b, pos: start + 1}).u32()
@@ -561,9 +583,11 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 				"gowasm's: wazero's compile time grows with their square")
 		}
 	}
-	vars := locals + uint64(params)
+	// A block's parameters and results are block parameters in wazero's
+	// SSA too, as locals live across merges are.
+	vars := locals + uint64(params) + uint64(width)
 	if cost := vars * vars * (uint64(control) + edges + 1); cost > MaxFunctionCost {
-		return overLimit(fmt.Sprintf("(%d locals and parameters)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
+		return overLimit(fmt.Sprintf("(%d locals, parameters and block values)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
 			cost, MaxFunctionCost, "gowasm's: wazero's compile time grows with it")
 	}
 	return nil

@@ -132,8 +132,8 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 		return wbFunc(uint32(locals), append(body, bytes.Repeat([]byte{0x0b}, loops)...))
 	}
 	wantPassesCheck(t, phis(5000, 99)) // 5,000^2 x (99 x 4 + 1) = 9.9e9
-	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
-	wantOverLimit(t, phis(10000, 100), "(10000 locals and parameters)^2")
+	wantOverLimit(t, phis(5000, 100), "(5000 locals, parameters and block values)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
+	wantOverLimit(t, phis(10000, 100), "(10000 locals, parameters and block values)^2")
 	// 5,000 locals set before a br_table of 65,520 targets spread over 100
 	// blocks: 21 s.
 	brTable := func(locals, targets, blocks int) []byte {
@@ -147,7 +147,7 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 		return wbFunc(uint32(locals), body)
 	}
 	wantPassesCheck(t, brTable(390, MaxBrTableTargets, 100))
-	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals and parameters)^2 x (101 control instructions + 65520 br_table targets + 1)")
+	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals, parameters and block values)^2 x (101 control instructions + 65520 br_table targets + 1)")
 
 	// A body of nops: size is what counts.
 	nops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x01}, n)) }
@@ -435,7 +435,7 @@ func TestMemoryFillAndTableFillCountAsLoops(t *testing.T) {
 		wantOverLimit(t, fills(MaxFunctionControl/loopWeight+1), "control instructions (blocks, ifs, branches; a loop counts 4): 20004")
 		// And in the locals' cost: 5,000 locals across 100 fills.
 		body := append(bytes.Repeat(fill, 100), bytes.Repeat([]byte{0x20, 0, 0x1a}, 5000)...)
-		wantOverLimit(t, wbFunc(5000, body), "(5000 locals and parameters)^2 x (400 control instructions")
+		wantOverLimit(t, wbFunc(5000, body), "(5000 locals, parameters and block values)^2 x (400 control instructions")
 	}
 }
 
