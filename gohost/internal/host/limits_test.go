@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -473,4 +474,44 @@ func TestBlockTypeArityCountsInTheCost(t *testing.T) {
 	}
 	wantPassesCheck(t, brIfs(1000, 4999)) // 1,000^2 x (9,998 + 1)
 	wantOverLimit(t, brIfs(1000, 5000), "(1000 locals, parameters and block values)^2 x (10000 control instructions + 0 br_table targets + 1)")
+}
+
+// A load that gave up while its module was being checked does not go on to
+// decode, validate and compile it: a 100 MB module timed out after 0.29 s
+// and then used 2.8 s of CPU and ~500 MB in the background (1 GiB: ~10x).
+func TestAnAbandonedLoadStopsAfterTheCheck(t *testing.T) {
+	fn := append(appendU32(nil, 9002), append(append([]byte{0}, bytes.Repeat([]byte{0x41, 0, 0x1a}, 3000)...), 0x0b)...)
+	const n = 6000 // 54 MB
+	wasm := wbModule(
+		wbSection(1, wbVec(1, []byte{0x60, 0, 0})),
+		wbSection(3, wbVec(n, []byte{0})),
+		wbSection(10, wbVec(n, fn)))
+	sum := sha256.Sum256(wasm)
+	isChecked := func() bool {
+		checked.Lock()
+		defer checked.Unlock()
+		_, ok := checked.facts[sum]
+		return ok
+	}
+	before := compilesStarted.Load()
+	m, err := NewModule(wasm, Config{Name: "big", Timeout: 0.001, NoInterrupts: true})
+	if err == nil {
+		m.Free()
+		t.Fatal("loaded")
+	}
+	if AsError(err).Code != ErrTimeout {
+		t.Fatal(err)
+	}
+	if isChecked() {
+		t.Skip("the check ended before the load gave up")
+	}
+	for deadline := time.Now().Add(60 * time.Second); !isChecked(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the check did not end")
+		}
+	}
+	time.Sleep(time.Second)
+	if got := compilesStarted.Load() - before; got != 0 {
+		t.Fatalf("the abandoned load went on to compile the module (%d compiles)", got)
+	}
 }
