@@ -39,6 +39,12 @@ const (
 	// its redundant-phi pass is quadratic in them. Real code is far below
 	// it (the C corpus peaks at 6.6e6, Go's standard library at 4.8e5).
 	MaxFunctionCost = 10_000_000_000
+	// MaxBranchValues bounds the values a function's branches pass: its
+	// widest block type (or its results) x (control instructions +
+	// br_table targets + 1). wazero's SSA holds each branch's arguments
+	// (each br_table target's), ~240 bytes a value when compiled; real code
+	// passes one or two.
+	MaxBranchValues = 1_000_000
 
 	// Per module: wasmparser's (wasmtime's), which V8 shares.
 	MaxTypes           = 1_000_000
@@ -176,9 +182,9 @@ type limitChecker struct {
 	facts    *moduleFacts
 	elements uint64
 	names    uint64
-	// params are each type's parameter counts; widths, the larger of its
-	// parameter and result counts; funcTypes, each defined function's type.
-	params, widths, funcTypes []uint32
+	// params and results are each type's parameter and result counts;
+	// funcTypes, each defined function's type.
+	params, results, funcTypes []uint32
 }
 
 // count reads a vector's length, which must be at most limit and at most
@@ -226,7 +232,7 @@ func (c *limitChecker) section(id byte, body []byte) error {
 			}
 			c.params = append(c.params, n)
 			m, err := valTypesUpTo(r, "results", MaxResults)
-			c.widths = append(c.widths, max(n, m))
+			c.results = append(c.results, m)
 			return err
 		})
 	case 2:
@@ -319,7 +325,7 @@ func (c *limitChecker) section(id byte, body []byte) error {
 			}
 			b, err := r.bytes(size)
 			if err == nil {
-				err = c.body(b, c.paramsOf(i))
+				err = c.body(b, c.typeOf(i))
 			}
 			if err != nil {
 				return fmt.Errorf("function %d: %w", i, err)
@@ -492,13 +498,22 @@ func (c *limitChecker) nameSection(r *reader) error {
 	return nil
 }
 
-// paramsOf is how many parameters defined function i has (0 if the module
-// does not say: wazero refuses it).
-func (c *limitChecker) paramsOf(i int) uint32 {
-	if i < len(c.funcTypes) && int(c.funcTypes[i]) < len(c.params) {
-		return c.params[c.funcTypes[i]]
+// typeOf is the type of defined function i, or of a block type's type
+// index t (-1 if the module does not say: wazero refuses it).
+func (c *limitChecker) typeOf(i int) int {
+	if i < len(c.funcTypes) {
+		return int(c.funcTypes[i])
 	}
-	return 0
+	return -1
+}
+
+// counts are type t's parameter and result counts (none for a type the
+// module lacks: wazero refuses it).
+func (c *limitChecker) counts(t int) (params, results uint32) {
+	if t >= 0 && t < len(c.params) && t < len(c.results) {
+		return c.params[t], c.results[t]
+	}
+	return 0, 0
 }
 
 // blockWidth is how many values the block type at b[at:] takes or gives
@@ -510,15 +525,15 @@ func (c *limitChecker) blockWidth(b []byte, at int) uint32 {
 	case b[at]&0xc0 == 0x40: // another negative s33: a value type
 		return 1
 	}
-	if t, err := (&reader{b: b, pos: at}).u32(); err == nil && int(t) < len(c.widths) {
-		return c.widths[t]
-	}
-	return 0 // a type the module lacks: wazero refuses it
+	t, _ := (&reader{b: b, pos: at}).u32()
+	params, results := c.counts(int(t))
+	return max(params, results)
 }
 
 // body checks one function body: its locals, its control instructions,
 // its br_tables, what they cost together, and notes table.grow.
-func (c *limitChecker) body(b []byte, params uint32) error {
+func (c *limitChecker) body(b []byte, typ int) error {
+	params, results := c.counts(typ)
 	r := &reader{b: b}
 	groups, err := r.u32()
 	if err != nil {
@@ -537,7 +552,9 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 			return err
 		}
 	}
-	control, edges, width := 0, uint64(0), uint32(0)
+	// width is the most values a branch passes: the function's results
+	// (a branch to its outermost label) or a block type's.
+	control, edges, width := 0, uint64(0), results
 	for r.pos < len(b) {
 		start := r.pos
 		op, _, _, err := r.instruction()
@@ -583,10 +600,15 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 				"gowasm's: wazero's compile time grows with their square")
 		}
 	}
+	branches := uint64(control) + edges + 1
+	if passed := uint64(width) * branches; passed > MaxBranchValues {
+		return overLimit(fmt.Sprintf("values passed on branches: %d values x (%d control instructions + %d br_table targets + 1)", width, control, edges),
+			passed, MaxBranchValues, "gowasm's: wazero's compile holds each branch's")
+	}
 	// A block's parameters and results are block parameters in wazero's
 	// SSA too, as locals live across merges are.
 	vars := locals + uint64(params) + uint64(width)
-	if cost := vars * vars * (uint64(control) + edges + 1); cost > MaxFunctionCost {
+	if cost := vars * vars * branches; cost > MaxFunctionCost {
 		return overLimit(fmt.Sprintf("(%d locals, parameters and block values)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
 			cost, MaxFunctionCost, "gowasm's: wazero's compile time grows with it")
 	}

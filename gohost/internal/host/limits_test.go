@@ -459,11 +459,15 @@ func TestBrTableTargetsAreLimitedPerFunction(t *testing.T) {
 // SSA, as locals live across merges are: 2,000 nested blocks of a type of
 // 1,000 i32s each way, a br_if in each, compiled for 8.1 s (500 each way:
 // 1.9 s), so the limits' 20,000 for 40 s. The widest block type counts
-// in the cost as locals do.
+// with the locals in the cost, and in the values passed on branches.
 func TestBlockTypeArityCountsInTheCost(t *testing.T) {
-	brIfs := func(arity, n int) []byte {
+	brIfs := func(locals uint32, arity, n int) []byte {
 		typ := append(append([]byte{0x60}, wbVec(arity, []byte{0x7f})...), wbVec(arity, []byte{0x7f})...)
-		body := append([]byte{0}, bytes.Repeat([]byte{0x41, 0}, arity)...)
+		body := []byte{0}
+		if locals > 0 {
+			body = append(appendU32([]byte{1}, locals), 0x7f)
+		}
+		body = append(body, bytes.Repeat([]byte{0x41, 0}, arity)...)
 		body = append(body, bytes.Repeat([]byte{0x02, 0x01}, n)...)
 		body = append(body, bytes.Repeat([]byte{0x41, 0, 0x0d, 0, 0x0b}, n)...)
 		body = append(append(body, bytes.Repeat([]byte{0x1a}, arity)...), 0x0b)
@@ -472,8 +476,9 @@ func TestBlockTypeArityCountsInTheCost(t *testing.T) {
 			wbSection(3, wbVec(1, []byte{0})),
 			wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(body))), body...)...)))
 	}
-	wantPassesCheck(t, brIfs(1000, 4999)) // 1,000^2 x (9,998 + 1)
-	wantOverLimit(t, brIfs(1000, 5000), "(1000 locals, parameters and block values)^2 x (10000 control instructions + 0 br_table targets + 1)")
+	wantOverLimit(t, brIfs(0, 1000, 2000), "values passed on branches: 1000 values x (4000 control instructions")
+	wantPassesCheck(t, brIfs(9900, 0, 50))                                                                              // 9,900^2 x 101
+	wantOverLimit(t, brIfs(9900, 100, 50), "(10000 locals, parameters and block values)^2 x (100 control instructions") // 10,000^2 x 101
 }
 
 // A load that gave up while its module was being checked does not go on to
