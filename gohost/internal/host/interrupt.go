@@ -318,8 +318,9 @@ type instrumentKey struct {
 	what rewrites
 }
 
-// maxInstrumentedCache bounds the cache; past it, it starts afresh.
-const maxInstrumentedCache = 256 << 20
+// maxInstrumentedCache bounds the cache; past it, it starts afresh (a
+// variable for tests).
+var maxInstrumentedCache = 256 << 20
 
 func instrumentCached(wasm []byte, sum [sha256.Size]byte, what rewrites) (out []byte, err error) {
 	defer func() {

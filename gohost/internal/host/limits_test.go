@@ -541,3 +541,22 @@ func TestValuesPassedOnBranchesAreLimited(t *testing.T) {
 	wantOverLimit(t, results(1000, 999), "values passed on branches: 1000 values x (1 control instructions + 999 br_table targets + 1)")
 	wantOverLimit(t, results(1000, 8000), "values passed on branches")
 }
+
+// A module whose instrumented bytes are larger than the whole cache of
+// them is not kept: it was, for the rest of the process (a 1 GiB module
+// kept ~1.1 GB after it was closed), until another module's replaced it.
+func TestAnInstrumentedModuleLargerThanItsCacheIsNotKept(t *testing.T) {
+	wasm := wbBlocks(1000)
+	defer func(limit int) { maxInstrumentedCache = limit }(maxInstrumentedCache)
+	maxInstrumentedCache = len(wasm) // the instrumented bytes are larger
+	out, err := instrumentCached(wasm, sha256.Sum256(wasm), rewrites{interrupts: true})
+	if err != nil || len(out) <= len(wasm) {
+		t.Fatal(len(out), err)
+	}
+	c := &instrumentedCache
+	c.Lock()
+	defer c.Unlock()
+	if c.size > maxInstrumentedCache {
+		t.Fatalf("the cache holds %d bytes, over its %d", c.size, maxInstrumentedCache)
+	}
+}
