@@ -336,8 +336,8 @@ func instrumentCached(wasm []byte, sum [sha256.Size]byte, what rewrites) (out []
 	if ok {
 		return out, nil
 	}
-	if out, err = instrument(wasm, what); err != nil {
-		return nil, err
+	if out, err = instrument(wasm, what); err != nil || len(out) > maxInstrumentedCache {
+		return out, err // too large to keep: it would stay for the process
 	}
 	c.Lock()
 	defer c.Unlock()
