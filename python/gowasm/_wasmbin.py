@@ -39,10 +39,12 @@ LIMITS = {"type": 1_000_000, "parameter": 1_000, "result": 1_000, "import": 100_
           "table": 100, "memory": 100, "tag": 1_000_000, "global": 1_000_000, "export": 100_000,
           "function body": 1_000_000, "function name": 1_100_000}
 # The inspector's own bounds on what the loader never reads: the producers
-# section's fields and each field's entries (real ones have a few), and the
-# instructions of a constant expression shown as text.
+# section's fields and each field's entries (real ones have a few), the
+# instructions of a constant expression shown as text, and the custom
+# sections listed (three bytes each at least).
 _MAX_PRODUCERS = 100
 _MAX_EXPR_SHOWN = 20
+_MAX_CUSTOM_LISTED = 1_000
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,8 @@ class Parsed:
     tags: List[int] = field(default_factory=list)
     exports: List[Export] = field(default_factory=list)
     start: Optional[int] = None
-    custom: List[Tuple[str, int]] = field(default_factory=list)
+    custom: List[Tuple[str, int]] = field(default_factory=list)  # the first _MAX_CUSTOM_LISTED
+    unlisted_custom: int = 0
     producers: Dict[str, List[Tuple[str, str]]] = field(default_factory=dict)
     module_name: Optional[str] = None
     function_names: Dict[int, str] = field(default_factory=dict)
@@ -436,7 +439,10 @@ def _producers_section(r: Reader, p: Parsed) -> None:
 
 def _custom_section(r: Reader, p: Parsed) -> None:
     name = r.name("custom section name")
-    p.custom.append((name, r.left()))
+    if len(p.custom) < _MAX_CUSTOM_LISTED:
+        p.custom.append((name, r.left()))
+    else:
+        p.unlisted_custom += 1
     reader = {"name": _name_section, "producers": _producers_section}.get(name)
     if reader is not None:
         r.context = "%r custom section" % name  # name is "name" or "producers"
@@ -502,6 +508,8 @@ def parse(data: bytes, name: str) -> Parsed:
         if reader is not None:
             reader(sub, p)
             sub.done()
+    if p.unlisted_custom:
+        p.notes.append("{:,} more custom sections are not listed".format(p.unlisted_custom))
     if (p.code_bodies or 0) != p.defined_functions:
         r.fail("the function section declares %d functions but the code section has %d bodies"
                % (p.defined_functions, p.code_bodies or 0))
