@@ -549,14 +549,15 @@ func TestAnInstrumentedModuleLargerThanItsCacheIsNotKept(t *testing.T) {
 	wasm := wbBlocks(1000)
 	defer func(limit int) { maxInstrumentedCache = limit }(maxInstrumentedCache)
 	maxInstrumentedCache = len(wasm) // the instrumented bytes are larger
-	out, err := instrumentCached(wasm, sha256.Sum256(wasm), rewrites{interrupts: true})
+	sum := sha256.Sum256(wasm)
+	out, err := instrumentCached(wasm, sum, rewrites{interrupts: true})
 	if err != nil || len(out) <= len(wasm) {
 		t.Fatal(len(out), err)
 	}
 	c := &instrumentedCache
 	c.Lock()
 	defer c.Unlock()
-	if c.size > maxInstrumentedCache {
-		t.Fatalf("the cache holds %d bytes, over its %d", c.size, maxInstrumentedCache)
+	if kept, ok := c.bytes[instrumentKey{sum, rewrites{interrupts: true}}]; ok {
+		t.Fatalf("the cache kept its %d bytes, over its limit of %d", len(kept), maxInstrumentedCache)
 	}
 }
