@@ -7,17 +7,18 @@ seeded random byte flips may only ever raise CompileError.
 """
 
 import json
+import os
 import random
 import re
 import time
 
 import pytest
 
-from gowasm import CompileError
+from gowasm import CompileError, Module
 from gowasm import Import
 from gowasm._description import Export, classify
 from gowasm._inspect import Inspection, format_text, inspect_module, to_json
-from conftest import corpus_manifest, corpus_path, wat
+from conftest import ROOT, corpus_manifest, corpus_path, wat
 
 MANIFEST = corpus_manifest()
 ROWS = {row["rel_path"]: row for row in MANIFEST}
@@ -667,3 +668,71 @@ def test_gowasm_classify_refuses_what_is_not_a_description():
                          (ffi.NULL, "needs a description")):
         with pytest.raises(ValueError, match=message):  # GOWASM_ERR_USAGE
             _native.check_call(lib.gowasm_classify, arg, out)
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        c, n = n & 0x7F, n >> 7
+        out.append(c | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _section(sid: int, body: bytes) -> bytes:
+    return bytes([sid]) + _leb(len(body)) + body
+
+
+def test_inspect_refuses_what_the_loader_refuses_before_holding_it():
+    # 1,000,000 imported globals (5 MB) took 10 s and 375 MB to describe
+    # (a 1 GiB one would have held ~75 GB); the loader refuses over 100,000.
+    n = 1_000_000
+    imports = b"\0asm\1\0\0\0" + _section(2, _leb(n) + b"\x00\x00\x03\x7f\x00" * n)
+    start = time.monotonic()
+    with pytest.raises(CompileError, match=r"import count 1000000, over the limit of 100000 the loader sets"):
+        inspect_module(imports, "x")
+    assert time.monotonic() - start < 1
+    with pytest.raises(CompileError) as loaded:
+        Module(imports, cache=False)
+    assert "imports: 1000000, over the limit of 100000" in str(loaded.value)
+    # Function names in the name section: over the loader's limit, refused too
+    # (not ignored as a malformed custom section would be).
+    k = 1_100_001
+    names = _leb(k) + b"".join(_leb(i) + b"\0" for i in range(k))
+    custom = b"\0asm\1\0\0\0" + _section(0, b"\x04name" + b"\x01" + _leb(len(names)) + names)
+    with pytest.raises(CompileError, match=r"function name count 1100001, over the limit of 1100000 the loader sets"):
+        inspect_module(custom, "x")
+    # A constant expression is text of its first instructions only.
+    expr = b"\x41\x00" + b"\x41\x00\x6a" * 1_000_000 + b"\x0b"
+    glob = b"\0asm\1\0\0\0" + _section(6, b"\x01\x7f\x00" + expr)
+    info = inspect_module(glob, "x")
+    assert len(info.globals[0].init) < 1000 and info.globals[0].init.endswith("...")
+
+
+def test_inspects_limits_are_the_loaders():
+    go = open(os.path.join(ROOT, "gohost", "internal", "host", "limits.go")).read()
+    consts = {k: int(v.replace("_", "")) for k, v in re.findall(r"^\s*(Max\w+)\s*=\s*([\d_]+)", go, re.M)}
+    from gowasm._wasmbin import LIMITS
+    for what, (const, extra) in LIMITS_OF.items():
+        assert LIMITS[what] == consts[const] + (consts[extra] if extra else 0), what
+    assert set(LIMITS) == set(LIMITS_OF)
+
+
+# Each count the inspector limits, and the Go constant(s) it mirrors.
+LIMITS_OF = {"type": ("MaxTypes", None), "parameter": ("MaxParams", None), "result": ("MaxResults", None),
+             "import": ("MaxImports", None), "function": ("MaxFunctions", None), "table": ("MaxTables", None),
+             "memory": ("MaxMemories", None), "tag": ("MaxTags", None), "global": ("MaxGlobals", None),
+             "export": ("MaxExports", None), "function body": ("MaxFunctions", None),
+             "function name": ("MaxFunctions", "MaxImports")}
+
+
+def test_inspect_lists_the_first_custom_sections_only():
+    # 1,000,000 empty custom sections (3 MB) took 4 s and 179 MB, and were
+    # listed in 12 MB of text; a 1 GiB file of them would have held ~55 GB.
+    data = b"\0asm\1\0\0\0" + _section(0, b"\x0ago:buildid") + b"\x00\x01\x00" * 1_000_000
+    start = time.monotonic()
+    info = inspect_module(data, "x")
+    assert len(info.custom_sections) == 1000 and info.custom_sections[0] == ("go:buildid", 0)
+    assert info.toolchain == "Go"
+    assert "999,001 more custom sections are not listed" in format_text(info)
+    assert time.monotonic() - start < 3

@@ -31,6 +31,20 @@ _SECTIONS = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: 
 # The order non-custom sections must come in (tag sits between memory and global).
 _ORDER = {sid: rank for rank, sid in enumerate([1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11])}
 _MAX_PAGES = 65536  # 4 GiB of 64 KiB pages
+# The loader's limits on a module's counts (gohost/internal/host/limits.go;
+# README, "Hostile modules"), by what this reader counts: a module over one
+# is refused here as there, before its entries are read, so this reader never
+# holds more than the engine would (tests/test_inspect.py checks the copies).
+LIMITS = {"type": 1_000_000, "parameter": 1_000, "result": 1_000, "import": 100_000, "function": 1_000_000,
+          "table": 100, "memory": 100, "tag": 1_000_000, "global": 1_000_000, "export": 100_000,
+          "function body": 1_000_000, "function name": 1_100_000}
+# The inspector's own bounds on what the loader never reads: the producers
+# section's fields and each field's entries (real ones have a few), the
+# instructions of a constant expression shown as text, and the custom
+# sections listed (three bytes each at least).
+_MAX_PRODUCERS = 100
+_MAX_EXPR_SHOWN = 20
+_MAX_CUSTOM_LISTED = 1_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,11 @@ def show(text: str, limit: int = 0) -> str:
     if not text.isprintable():
         text = repr(text)[1:-1]
     return text[:limit] + "..." if limit and len(text) > limit else text
+
+
+class _OverLimit(CompileError):
+    """A count over the loader's limits: refused even in a custom section,
+    which is otherwise ignored when malformed, as the loader refuses it."""
 
 
 class Reader:
@@ -124,10 +143,15 @@ class Reader:
                 return value - (1 << shift) if b & 0x40 else value
         self.fail("LEB128 overflow in %s (longer than %d bytes)" % (what, (bits + 6) // 7), start)
 
-    def count(self, what: str) -> int:
-        """A vector length; each element takes at least one byte."""
+    def count(self, what: str, limit: Optional[int] = None) -> int:
+        """A vector length; each element takes at least one byte, and there
+        are at most ``limit`` (by default the loader's for ``what``)."""
         at = self.pos
         n = self.uleb(what + " count")
+        limit = LIMITS.get(what) if limit is None else limit
+        if limit is not None and n > limit:
+            raise _OverLimit("gowasm: %s: %s count %d, over the limit of %d the loader sets (README, \"Hostile modules\")"
+                             " at byte offset %d" % (self.module, what, n, limit, at))
         if n > self.left():
             self.fail("%s count %d exceeds the %d bytes left in the %s" % (what, n, self.left(), self.context), at)
         return n
@@ -169,7 +193,8 @@ class Parsed:
     tags: List[int] = field(default_factory=list)
     exports: List[Export] = field(default_factory=list)
     start: Optional[int] = None
-    custom: List[Tuple[str, int]] = field(default_factory=list)
+    custom: List[Tuple[str, int]] = field(default_factory=list)  # the first _MAX_CUSTOM_LISTED
+    unlisted_custom: int = 0
     producers: Dict[str, List[Tuple[str, str]]] = field(default_factory=dict)
     module_name: Optional[str] = None
     function_names: Dict[int, str] = field(default_factory=dict)
@@ -220,9 +245,12 @@ def _func_type(r: Reader, p: Parsed, what: str) -> int:
 
 
 def _const_expr(r: Reader, what: str) -> str:
-    """A constant expression (ending with `end`), as text."""
+    """A constant expression (ending with `end`), as text (its first
+    instructions: a module can make it as long as it is)."""
     parts: List[str] = []
     while True:
+        if len(parts) > _MAX_EXPR_SHOWN:
+            parts[_MAX_EXPR_SHOWN:] = ["..."]
         at = r.pos
         op = r.byte(what)
         if op == 0x0B:
@@ -403,21 +431,26 @@ def _name_section(r: Reader, p: Parsed) -> None:
 
 def _producers_section(r: Reader, p: Parsed) -> None:
     """The "producers" custom section: field -> [(name, version)]."""
-    for _ in range(r.count("producers field")):
+    for _ in range(r.count("producers field", _MAX_PRODUCERS)):
         key = r.name("producers field name")
         p.producers[key] = [(r.name("producer name"), r.name("producer version"))
-                            for _ in range(r.count("producer"))]
+                            for _ in range(r.count("producer", _MAX_PRODUCERS))]
 
 
 def _custom_section(r: Reader, p: Parsed) -> None:
     name = r.name("custom section name")
-    p.custom.append((name, r.left()))
+    if len(p.custom) < _MAX_CUSTOM_LISTED:
+        p.custom.append((name, r.left()))
+    else:
+        p.unlisted_custom += 1
     reader = {"name": _name_section, "producers": _producers_section}.get(name)
     if reader is not None:
         r.context = "%r custom section" % name  # name is "name" or "producers"
         try:
             reader(r, p)
             r.done()
+        except _OverLimit:
+            raise
         except CompileError as e:
             # Engines ignore malformed custom sections; say so, but load on.
             problem = str(e)[len("gowasm: %s: " % r.module):]
@@ -475,6 +508,8 @@ def parse(data: bytes, name: str) -> Parsed:
         if reader is not None:
             reader(sub, p)
             sub.done()
+    if p.unlisted_custom:
+        p.notes.append("{:,} more custom sections are not listed".format(p.unlisted_custom))
     if (p.code_bodies or 0) != p.defined_functions:
         r.fail("the function section declares %d functions but the code section has %d bodies"
                % (p.defined_functions, p.code_bodies or 0))

@@ -39,8 +39,9 @@ import (
 // marker directory by someone else, before gowasm creates its own, while
 // wazero's cache beside it stays private.
 
-// trustedCompiles counts the loads that skipped validation (for tests).
-var trustedCompiles atomic.Int64
+// trustedCompiles counts the loads that skipped validation, and
+// compilesStarted every compile (for tests).
+var trustedCompiles, compilesStarted atomic.Int64
 
 // validated remembers, for this process, the modules wazero has validated.
 var validated struct {
@@ -105,6 +106,7 @@ func compileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 // compileModuleSum is compileModule of wasm whose SHA-256 is sum, when the
 // caller has it already.
 func compileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [sha256.Size]byte, cacheDir string) (compiled wazero.CompiledModule, err error) {
+	compilesStarted.Add(1)
 	defer func() {
 		if p := recover(); p != nil {
 			compiled, err = nil, fmt.Errorf("wazero failed on it: %v", p)

@@ -318,8 +318,9 @@ type instrumentKey struct {
 	what rewrites
 }
 
-// maxInstrumentedCache bounds the cache; past it, it starts afresh.
-const maxInstrumentedCache = 256 << 20
+// maxInstrumentedCache bounds the cache; past it, it starts afresh (a
+// variable for tests).
+var maxInstrumentedCache = 256 << 20
 
 func instrumentCached(wasm []byte, sum [sha256.Size]byte, what rewrites) (out []byte, err error) {
 	defer func() {
@@ -335,8 +336,8 @@ func instrumentCached(wasm []byte, sum [sha256.Size]byte, what rewrites) (out []
 	if ok {
 		return out, nil
 	}
-	if out, err = instrument(wasm, what); err != nil {
-		return nil, err
+	if out, err = instrument(wasm, what); err != nil || len(out) > maxInstrumentedCache {
+		return out, err // too large to keep: it would stay for the process
 	}
 	c.Lock()
 	defer c.Unlock()

@@ -18,12 +18,13 @@ const (
 	// Per function: V8's and wasmtime's (wasmparser's) limits.
 	MaxFunctionLocals   = 50_000    // declared locals (V8, wasmtime)
 	MaxFunctionBodySize = 7_654_321 // bytes (V8)
-	MaxBrTableTargets   = 65_520    // one br_table's labels (V8)
+	MaxBrTableTargets   = 65_520    // one br_table's labels (V8); all of a function's br_tables' (gowasm)
 	MaxParams           = 1_000     // a function type's (V8, wasmtime)
 	MaxResults          = 1_000     // a function type's (V8, wasmtime)
 	// MaxFunctionControl bounds a function's control instructions (block,
 	// loop, if, else, try, try_table, br_if, br_table, br_on_*; a loop
-	// counts loopWeight times), and so its nesting depth: wazero's compile
+	// counts loopWeight times, and so do memory.fill and table.fill, which
+	// wazero compiles into loops), and so its nesting depth: wazero's compile
 	// time grows with their square. Go's standard library tests peak at
 	// 2,620 in a function (depth 549).
 	MaxFunctionControl = 20_000
@@ -38,6 +39,12 @@ const (
 	// its redundant-phi pass is quadratic in them. Real code is far below
 	// it (the C corpus peaks at 6.6e6, Go's standard library at 4.8e5).
 	MaxFunctionCost = 10_000_000_000
+	// MaxBranchValues bounds the values a function's branches pass: its
+	// widest block type (or its results) x (control instructions +
+	// br_table targets + 1). wazero's SSA holds each branch's arguments
+	// (each br_table target's), ~240 bytes a value when compiled; real code
+	// passes one or two.
+	MaxBranchValues = 1_000_000
 
 	// Per module: wasmparser's (wasmtime's), which V8 shares.
 	MaxTypes           = 1_000_000
@@ -175,9 +182,9 @@ type limitChecker struct {
 	facts    *moduleFacts
 	elements uint64
 	names    uint64
-	// params are each type's parameter counts; funcTypes, each defined
-	// function's type.
-	params, funcTypes []uint32
+	// params and results are each type's parameter and result counts;
+	// funcTypes, each defined function's type.
+	params, results, funcTypes []uint32
 }
 
 // count reads a vector's length, which must be at most limit and at most
@@ -224,7 +231,8 @@ func (c *limitChecker) section(id byte, body []byte) error {
 				return err
 			}
 			c.params = append(c.params, n)
-			_, err = valTypesUpTo(r, "results", MaxResults)
+			m, err := valTypesUpTo(r, "results", MaxResults)
+			c.results = append(c.results, m)
 			return err
 		})
 	case 2:
@@ -317,7 +325,7 @@ func (c *limitChecker) section(id byte, body []byte) error {
 			}
 			b, err := r.bytes(size)
 			if err == nil {
-				err = c.body(b, c.paramsOf(i))
+				err = c.body(b, c.typeOf(i))
 			}
 			if err != nil {
 				return fmt.Errorf("function %d: %w", i, err)
@@ -490,18 +498,42 @@ func (c *limitChecker) nameSection(r *reader) error {
 	return nil
 }
 
-// paramsOf is how many parameters defined function i has (0 if the module
-// does not say: wazero refuses it).
-func (c *limitChecker) paramsOf(i int) uint32 {
-	if i < len(c.funcTypes) && int(c.funcTypes[i]) < len(c.params) {
-		return c.params[c.funcTypes[i]]
+// typeOf is the type of defined function i, or of a block type's type
+// index t (-1 if the module does not say: wazero refuses it).
+func (c *limitChecker) typeOf(i int) int {
+	if i < len(c.funcTypes) {
+		return int(c.funcTypes[i])
 	}
-	return 0
+	return -1
+}
+
+// counts are type t's parameter and result counts (none for a type the
+// module lacks: wazero refuses it).
+func (c *limitChecker) counts(t int) (params, results uint32) {
+	if t >= 0 && t < len(c.params) && t < len(c.results) {
+		return c.params[t], c.results[t]
+	}
+	return 0, 0
+}
+
+// blockWidth is how many values the block type at b[at:] takes or gives
+// (the larger): 0 or 1 for a value type, else its function type's.
+func (c *limitChecker) blockWidth(b []byte, at int) uint32 {
+	switch {
+	case at >= len(b) || b[at] == 0x40: // empty
+		return 0
+	case b[at]&0xc0 == 0x40: // another negative s33: a value type
+		return 1
+	}
+	t, _ := (&reader{b: b, pos: at}).u32()
+	params, results := c.counts(int(t))
+	return max(params, results)
 }
 
 // body checks one function body: its locals, its control instructions,
 // its br_tables, what they cost together, and notes table.grow.
-func (c *limitChecker) body(b []byte, params uint32) error {
+func (c *limitChecker) body(b []byte, typ int) error {
+	params, results := c.counts(typ)
 	r := &reader{b: b}
 	groups, err := r.u32()
 	if err != nil {
@@ -520,39 +552,64 @@ func (c *limitChecker) body(b []byte, params uint32) error {
 			return err
 		}
 	}
-	control, edges := 0, uint64(0)
+	// width is the most values a branch passes: the function's results
+	// (a branch to its outermost label) or a block type's.
+	control, edges, width := 0, uint64(0), results
 	for r.pos < len(b) {
 		start := r.pos
 		op, _, _, err := r.instruction()
 		if err != nil {
 			return fmt.Errorf("at byte %d: %w", start, err)
 		}
+		weight := 0
 		switch op {
-		case 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0x1f, 0xd5, 0xd6:
-			control++
+		case 0x02, 0x03, 0x04, 0x06, 0x1f:
+			weight = 1
 			if op == 0x03 {
-				control += loopWeight - 1
+				weight = loopWeight
 			}
-			if control > MaxFunctionControl {
-				return overLimit("control instructions (blocks, ifs, branches; a loop counts 4)", uint64(control), MaxFunctionControl,
-					"gowasm's: wazero's compile time grows with their square")
+			if w := c.blockWidth(b, start+1); w > width {
+				width = w
 			}
+		case 0x05, 0x07, 0x0d, 0x0e, 0x18, 0x19, 0xd5, 0xd6:
+			weight = 1
 			if op == 0x0e {
 				n, _ := (&reader{b: b, pos: start + 1}).u32()
 				if n > MaxBrTableTargets {
 					return overLimit(fmt.Sprintf("targets of the br_table at byte %d", start), uint64(n), MaxBrTableTargets, "V8's")
 				}
-				edges += uint64(n)
+				// wazero compiles a block for each target, so a function's
+				// br_tables share the limit.
+				if edges += uint64(n); edges > MaxBrTableTargets {
+					return overLimit("br_table targets of the function, all its br_tables together", edges, MaxBrTableTargets,
+						"V8's for one br_table, gowasm's for a function: wazero compiles a block for each")
+				}
 			}
 		case 0xfc:
-			if sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub == 15 {
+			switch sub, _ := (&reader{b: b, pos: start + 1}).u32(); sub {
+			case 15:
 				c.facts.tableGrow = true
+			case 11, 17:
+				// memory.fill and table.fill: wazero compiles each into a
+				// loop of its own.
+				weight = loopWeight
 			}
 		}
+		if control += weight; control > MaxFunctionControl {
+			return overLimit("control instructions (blocks, ifs, branches; a loop counts 4)", uint64(control), MaxFunctionControl,
+				"gowasm's: wazero's compile time grows with their square")
+		}
 	}
-	vars := locals + uint64(params)
-	if cost := vars * vars * (uint64(control) + edges + 1); cost > MaxFunctionCost {
-		return overLimit(fmt.Sprintf("(%d locals and parameters)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
+	branches := uint64(control) + edges + 1
+	if passed := uint64(width) * branches; passed > MaxBranchValues {
+		return overLimit(fmt.Sprintf("values passed on branches: %d values x (%d control instructions + %d br_table targets + 1)", width, control, edges),
+			passed, MaxBranchValues, "gowasm's: wazero's compile holds each branch's")
+	}
+	// A block's parameters and results are block parameters in wazero's
+	// SSA too, as locals live across merges are.
+	vars := locals + uint64(params) + uint64(width)
+	if cost := vars * vars * branches; cost > MaxFunctionCost {
+		return overLimit(fmt.Sprintf("(%d locals, parameters and block values)^2 x (%d control instructions + %d br_table targets + 1)", vars, control, edges),
 			cost, MaxFunctionCost, "gowasm's: wazero's compile time grows with it")
 	}
 	return nil

@@ -2,6 +2,7 @@ package host
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -132,8 +133,8 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 		return wbFunc(uint32(locals), append(body, bytes.Repeat([]byte{0x0b}, loops)...))
 	}
 	wantPassesCheck(t, phis(5000, 99)) // 5,000^2 x (99 x 4 + 1) = 9.9e9
-	wantOverLimit(t, phis(5000, 100), "(5000 locals and parameters)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
-	wantOverLimit(t, phis(10000, 100), "(10000 locals and parameters)^2")
+	wantOverLimit(t, phis(5000, 100), "(5000 locals, parameters and block values)^2 x (400 control instructions + 0 br_table targets + 1): 10025000000, over the limit of 10000000000")
+	wantOverLimit(t, phis(10000, 100), "(10000 locals, parameters and block values)^2")
 	// 5,000 locals set before a br_table of 65,520 targets spread over 100
 	// blocks: 21 s.
 	brTable := func(locals, targets, blocks int) []byte {
@@ -147,7 +148,7 @@ func TestEachFunctionLimitJustUnderLoadsJustOverIsAnError(t *testing.T) {
 		return wbFunc(uint32(locals), body)
 	}
 	wantPassesCheck(t, brTable(390, MaxBrTableTargets, 100))
-	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals and parameters)^2 x (101 control instructions + 65520 br_table targets + 1)")
+	wantOverLimit(t, brTable(5000, MaxBrTableTargets, 100), "(5000 locals, parameters and block values)^2 x (101 control instructions + 65520 br_table targets + 1)")
 
 	// A body of nops: size is what counts.
 	nops := func(n int) []byte { return wbFunc(0, bytes.Repeat([]byte{0x01}, n)) }
@@ -418,5 +419,145 @@ func TestTableGrowOfAHighTableIndex(t *testing.T) {
 			t.Fatalf("memory_limit %d: table.grow of table 69 = %d, want %d", limit, got, want)
 		}
 		m.Free()
+	}
+}
+
+// memory.fill and table.fill are each a loop in wazero's SSA (its "copy
+// trick"), not a plain instruction: one function of 20,000 memory.fills
+// passed the limits and compiled for 19.7 s, 10,000 table.fills for 3.6 s,
+// and a body of 850,000 (7.6 MB, under every limit) for hours, on in the
+// background after the load's timeout. Each counts as a loop.
+func TestMemoryFillAndTableFillCountAsLoops(t *testing.T) {
+	memFill := []byte{0x41, 0, 0x41, 0, 0x41, 0, 0xfc, 11, 0}
+	tableFill := []byte{0x41, 0, 0xd0, 0x70, 0x41, 0, 0xfc, 17, 0}
+	for _, fill := range [][]byte{memFill, tableFill} {
+		fills := func(n int) []byte { return wbFunc(0, bytes.Repeat(fill, n)) }
+		wantPassesCheck(t, fills(MaxFunctionControl/loopWeight))
+		wantOverLimit(t, fills(MaxFunctionControl/loopWeight+1), "control instructions (blocks, ifs, branches; a loop counts 4): 20004")
+		// And in the locals' cost: 5,000 locals across 100 fills.
+		body := append(bytes.Repeat(fill, 100), bytes.Repeat([]byte{0x20, 0, 0x1a}, 5000)...)
+		wantOverLimit(t, wbFunc(5000, body), "(5000 locals, parameters and block values)^2 x (400 control instructions")
+	}
+}
+
+// wazero compiles a block for each br_table target: one function of 8
+// br_tables of 65,520 targets each (512 KB) passed the limits and compiled
+// for 21 s, and a 7.6 MB body of them for minutes. A function's br_tables
+// hold 65,520 targets together (Go's standard library peaks at 1,144).
+func TestBrTableTargetsAreLimitedPerFunction(t *testing.T) {
+	brTables := func(k, n int) []byte {
+		one := appendU32([]byte{0x02, 0x40, 0x41, 0x00, 0x0e}, uint32(n))
+		one = append(append(one, bytes.Repeat([]byte{0}, n+1)...), 0x0b)
+		return wbFunc(0, bytes.Repeat(one, k))
+	}
+	wantPassesCheck(t, brTables(2, MaxBrTableTargets/2))
+	wantOverLimit(t, brTables(2, MaxBrTableTargets/2+1), "br_table targets of the function, all its br_tables together: 65522")
+	wantOverLimit(t, brTables(8, MaxBrTableTargets), "br_table targets of the function")
+}
+
+// A block type's parameters and results are block parameters in wazero's
+// SSA, as locals live across merges are: 2,000 nested blocks of a type of
+// 1,000 i32s each way, a br_if in each, compiled for 8.1 s (500 each way:
+// 1.9 s), so the limits' 20,000 for 40 s. The widest block type counts
+// with the locals in the cost, and in the values passed on branches.
+func TestBlockTypeArityCountsInTheCost(t *testing.T) {
+	brIfs := func(locals uint32, arity, n int) []byte {
+		typ := append(append([]byte{0x60}, wbVec(arity, []byte{0x7f})...), wbVec(arity, []byte{0x7f})...)
+		body := []byte{0}
+		if locals > 0 {
+			body = append(appendU32([]byte{1}, locals), 0x7f)
+		}
+		body = append(body, bytes.Repeat([]byte{0x41, 0}, arity)...)
+		body = append(body, bytes.Repeat([]byte{0x02, 0x01}, n)...)
+		body = append(body, bytes.Repeat([]byte{0x41, 0, 0x0d, 0, 0x0b}, n)...)
+		body = append(append(body, bytes.Repeat([]byte{0x1a}, arity)...), 0x0b)
+		return wbModule(
+			wbSection(1, append([]byte{2, 0x60, 0, 0}, typ...)),
+			wbSection(3, wbVec(1, []byte{0})),
+			wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(body))), body...)...)))
+	}
+	wantOverLimit(t, brIfs(0, 1000, 2000), "values passed on branches: 1000 values x (4000 control instructions")
+	wantPassesCheck(t, brIfs(9900, 0, 50))                                                                              // 9,900^2 x 101
+	wantOverLimit(t, brIfs(9900, 100, 50), "(10000 locals, parameters and block values)^2 x (100 control instructions") // 10,000^2 x 101
+}
+
+// A load that gave up while its module was being checked does not go on to
+// decode, validate and compile it: a 100 MB module timed out after 0.29 s
+// and then used 2.8 s of CPU and ~500 MB in the background (1 GiB: ~10x).
+func TestAnAbandonedLoadStopsAfterTheCheck(t *testing.T) {
+	fn := append(appendU32(nil, 9002), append(append([]byte{0}, bytes.Repeat([]byte{0x41, 0, 0x1a}, 3000)...), 0x0b)...)
+	const n = 6000 // 54 MB
+	wasm := wbModule(
+		wbSection(1, wbVec(1, []byte{0x60, 0, 0})),
+		wbSection(3, wbVec(n, []byte{0})),
+		wbSection(10, wbVec(n, fn)))
+	sum := sha256.Sum256(wasm)
+	isChecked := func() bool {
+		checked.Lock()
+		defer checked.Unlock()
+		_, ok := checked.facts[sum]
+		return ok
+	}
+	before := compilesStarted.Load()
+	m, err := NewModule(wasm, Config{Name: "big", Timeout: 0.001, NoInterrupts: true})
+	if err == nil {
+		m.Free()
+		t.Fatal("loaded")
+	}
+	if AsError(err).Code != ErrTimeout {
+		t.Fatal(err)
+	}
+	if isChecked() {
+		t.Skip("the check ended before the load gave up")
+	}
+	for deadline := time.Now().Add(60 * time.Second); !isChecked(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the check did not end")
+		}
+	}
+	time.Sleep(time.Second)
+	if got := compilesStarted.Load() - before; got != 0 {
+		t.Fatalf("the abandoned load went on to compile the module (%d compiles)", got)
+	}
+}
+
+// Every branch passes its target's values, and wazero's SSA holds them per
+// branch (a br_table: per target): a function returning 1,000 i32s through
+// a br_table of 8,000 targets (11 KB) took 6.3 s and 1.95 GB to compile,
+// one of 65,520 would have needed ~16 GB. The widest block type, or the
+// function's results, times the branches is limited to 1,000,000 (~240 MB).
+func TestValuesPassedOnBranchesAreLimited(t *testing.T) {
+	results := func(k, targets int) []byte {
+		typ := append([]byte{0x60, 0}, wbVec(k, []byte{0x7f})...)
+		body := append([]byte{0}, bytes.Repeat([]byte{0x41, 0}, k)...)
+		body = appendU32(append(body, 0x41, 0, 0x0e), uint32(targets))
+		body = append(append(body, bytes.Repeat([]byte{0}, targets+1)...), 0x0b)
+		return wbModule(
+			wbSection(1, append([]byte{1}, typ...)),
+			wbSection(3, wbVec(1, []byte{0})),
+			wbSection(10, append([]byte{1}, append(appendU32(nil, uint32(len(body))), body...)...)))
+	}
+	wantPassesCheck(t, results(1000, 998)) // 1,000 x (1 + 998 + 1)
+	wantOverLimit(t, results(1000, 999), "values passed on branches: 1000 values x (1 control instructions + 999 br_table targets + 1)")
+	wantOverLimit(t, results(1000, 8000), "values passed on branches")
+}
+
+// A module whose instrumented bytes are larger than the whole cache of
+// them is not kept: it was, for the rest of the process (a 1 GiB module
+// kept ~1.1 GB after it was closed), until another module's replaced it.
+func TestAnInstrumentedModuleLargerThanItsCacheIsNotKept(t *testing.T) {
+	wasm := wbBlocks(1000)
+	defer func(limit int) { maxInstrumentedCache = limit }(maxInstrumentedCache)
+	maxInstrumentedCache = len(wasm) // the instrumented bytes are larger
+	sum := sha256.Sum256(wasm)
+	out, err := instrumentCached(wasm, sum, rewrites{interrupts: true})
+	if err != nil || len(out) <= len(wasm) {
+		t.Fatal(len(out), err)
+	}
+	c := &instrumentedCache
+	c.Lock()
+	defer c.Unlock()
+	if kept, ok := c.bytes[instrumentKey{sum, rewrites{interrupts: true}}]; ok {
+		t.Fatalf("the cache kept its %d bytes, over its limit of %d", len(kept), maxInstrumentedCache)
 	}
 }

@@ -304,15 +304,21 @@ func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
 	// Hashed once: the compile's validation cache and instrumentation cache
 	// key on it, and Info reports it (a pickle names the bytes that loaded).
 	r := compiled{tables: newTableBudget(facts.tables, maxTables), sum: sha256.Sum256(wasm)}
+	// A load that gave up meanwhile goes no further: wazero would decode
+	// and validate the whole module before it looks at ctx (seconds and
+	// several times the module's size in memory for a large one).
+	if ctx.Err() != nil {
+		return compiled{err: ctx.Err()}
+	}
 	if !m.cfg.NoInterrupts || facts.tableGrow {
-		if instrumented, err := instrumentCached(wasm, r.sum, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil {
+		if instrumented, err := instrumentCached(wasm, r.sum, rewrites{!m.cfg.NoInterrupts, facts.tableGrow}); err == nil && ctx.Err() == nil {
 			if r.module, err = compileModule(ctx, m.rt, instrumented, m.cfg.CacheDir); err == nil {
 				r.interrupts, r.tables.checked = !m.cfg.NoInterrupts, facts.tableGrow
 				return r
 			}
-			if ctx.Err() != nil {
-				return compiled{err: ctx.Err()} // the load gave up: no second compile
-			}
+		}
+		if ctx.Err() != nil {
+			return compiled{err: ctx.Err()} // the load gave up: no second compile
 		}
 	}
 	if r.module, err = compileModuleSum(ctx, m.rt, wasm, r.sum, m.cfg.CacheDir); err != nil && cacheFileFailed(err) {
