@@ -47,6 +47,10 @@ type Module struct {
 
 	// memories are the memory files of the module's memories (unix).
 	memories []*mappedMemory
+	// roots are the mounted directories, held open until the module is
+	// freed (wazero closes the files a guest opened, not these: they
+	// waited for Go's garbage collector).
+	roots []*os.Root
 	// memMu guards memory access against Close (see memoryOp), and
 	// memGone, set once a memory of the module is freed.
 	memMu   sync.RWMutex
@@ -182,7 +186,16 @@ func (m *Module) discard(ctx context.Context, rt wazero.Runtime) {
 	for _, mm := range m.memories {
 		mm.Free()
 	}
+	m.closeRoots()
 	releaseSoon()
+}
+
+// closeRoots closes the mounted directories, once the runtime is closed.
+func (m *Module) closeRoots() {
+	for _, r := range m.roots {
+		r.Close()
+	}
+	m.roots = nil
 }
 
 // coreFeatures are the WebAssembly features gowasm enables.
@@ -237,7 +250,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 		start = []string{"_start"}
 	}
 	m.host.calls.after = m.stopIfClosedOrLate
-	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr)
+	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr, &m.roots)
 	if err != nil {
 		return err
 	}
@@ -430,6 +443,7 @@ func (m *Module) release() error {
 	// Freeing each memory waits for memory reads and writes in progress
 	// (mappedMemory.Free); later ones find the module closed.
 	err := rt.Close(m.ctx)
+	m.closeRoots()
 	releaseSoon()
 	return err
 }
