@@ -424,3 +424,27 @@ def test_close_and_a_failed_load_give_back_the_mounts_descriptors(tmp_path):
         with pytest.raises(Trap):
             Module(trapping, mounts=mounts)
     assert len(os.listdir("/proc/self/fd")) - before < 10
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_a_mapping_made_as_another_thread_closes_the_module_is_not_kept(monkeypatch):
+    # The module's own mapping is made on its first read; a close() from
+    # another thread while it was being made found none to release, and the
+    # mapping made then was kept, with the guest's whole memory, for as
+    # long as the Module object lived.
+    import gowasm._module as module_py
+
+    m = Module(VICTIM)
+    real = module_py.map_reservation
+
+    def closed_meanwhile(module):
+        mapping = real(module)
+        m.close()  # what another thread does between the two
+        return mapping
+
+    monkeypatch.setattr(module_py, "map_reservation", closed_meanwhile)
+    gc.collect()
+    before = _memory_mappings()
+    with pytest.raises(ModuleClosedError):
+        m.memory.read(0, 6)
+    assert _memory_mappings() <= before
