@@ -329,7 +329,14 @@ class Module:
     def _memory_map(self) -> Any:
         """gowasm's own mapping of the whole memory reservation, or None."""
         if self._full_map is _UNSET:
-            self._full_map = map_reservation(self)
+            full = map_reservation(self)
+            # close() (another thread's) or another first read may have
+            # come while it was made: only the first is kept, and none
+            # once closed (close() found nothing to release).
+            if self._full_map is _UNSET and not self._closed:
+                self._full_map = full
+            elif isinstance(full, mmap.mmap):
+                full.close()
         return self._full_map
 
     # -- lifecycle --------------------------------------------------------

@@ -19,4 +19,6 @@ func (*mappedMemory) mapInto(unsafe.Pointer, uint64) (uint64, error) {
 
 func (*mappedMemory) contains(unsafe.Pointer) bool { return false }
 
-func allocator(*[]*mappedMemory) experimental.MemoryAllocator { return nil }
+func allocator(*Module) experimental.MemoryAllocator { return nil }
+
+func (*mappedMemory) Free() {}

@@ -29,6 +29,8 @@ type mappedMemory struct {
 	fd   int    // the memory file if keepFile, else -1
 	buf  []byte // the whole reservation; nil once freed
 	size uint64 // the wasm memory's current length
+	// owner is the module whose memoryOp reads and writes it (see Free).
+	owner *Module
 }
 
 func newMappedMemory(max uint64) (*mappedMemory, error) {
@@ -70,8 +72,18 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 	return m.buf[:size:size]
 }
 
-// Free implements experimental.LinearMemory; wazero calls it on close.
+// Free implements experimental.LinearMemory; wazero calls it on close,
+// and when a load fails, from inside InstantiateModule (an _initialize that
+// trapped), before the module is marked closed: so it waits for the
+// owner's memory reads and writes in progress (another thread's, through
+// a Caller the failing _initialize handed out), and marks the memory gone
+// for those that come after, then unmaps.
 func (m *mappedMemory) Free() {
+	if o := m.owner; o != nil {
+		o.memMu.Lock()
+		defer o.memMu.Unlock()
+		o.memGone = true
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.buf == nil {
@@ -114,15 +126,17 @@ func (m *mappedMemory) mapInto(dst unsafe.Pointer, length uint64) (uint64, error
 	return reserved, remap(m, dst, uintptr(length))
 }
 
-// allocator makes the module's memories mappedMemory, recording them in
-// *out; if a file cannot be made it falls back to wazero's own allocation.
-func allocator(out *[]*mappedMemory) experimental.MemoryAllocator {
+// allocator makes owner's memories mappedMemory, recording them in
+// owner.memories; if a file cannot be made it falls back to wazero's own
+// allocation.
+func allocator(owner *Module) experimental.MemoryAllocator {
 	return experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
 		m, err := newMappedMemory(max)
 		if err != nil {
 			return &heapMemory{}
 		}
-		*out = append(*out, m)
+		m.owner = owner
+		owner.memories = append(owner.memories, m)
 		return m
 	})
 }

@@ -36,12 +36,12 @@ var errNoMemory = errorf(ErrUsage, "gowasm: the module has no memory")
 
 // memoryOp runs f on the module's memory, refusing once the module is
 // closed: memory ops do not take the call lock (a host function reads the
-// memory of the call that is running), only memMu, which release takes
-// before freeing the memory.
+// memory of the call that is running), only memMu, which freeing the
+// memory takes (mappedMemory.Free).
 func (m *Module) memoryOp(f func(mem memoryAPI) *Error) *Error {
 	m.memMu.RLock()
 	defer m.memMu.RUnlock()
-	if m.closing() { // not released yet while a call unwinds, but closed
+	if m.closing() || m.memGone { // not released yet while a call unwinds, but closed
 		return m.closedError()
 	}
 	inst := m.inst

@@ -47,8 +47,14 @@ type Module struct {
 
 	// memories are the memory files of the module's memories (unix).
 	memories []*mappedMemory
-	// memMu guards memory access against Close (see memoryOp).
-	memMu sync.RWMutex
+	// roots are the mounted directories, held open until the module is
+	// freed (wazero closes the files a guest opened, not these: they
+	// waited for Go's garbage collector).
+	roots []*os.Root
+	// memMu guards memory access against Close (see memoryOp), and
+	// memGone, set once a memory of the module is freed.
+	memMu   sync.RWMutex
+	memGone bool
 
 	// mu serializes calls: one wasm instance is not safe for concurrent use.
 	mu    sync.Mutex
@@ -132,12 +138,10 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 		// leak the handle and the runtime either.
 		if !loaded {
 			Modules.Remove(m.Handle)
-			m.intr.detach()
-			m.closeRuntime(ctx, rt)
-			releaseSoon()
+			m.discard(ctx, rt)
 		}
 	}()
-	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(m))
 	if err := m.instantiate(ctx, wasm, false); err != nil {
 		return nil, err
 	}
@@ -157,20 +161,41 @@ func Run(wasm []byte, cfg Config) (uint32, error) {
 		return 0, err
 	}
 	ctx := context.Background()
-	defer releaseSoon()
 	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
-	defer func() {
-		m.intr.detach() // before the runtime frees what the watcher writes to
-		m.closeRuntime(ctx, rt)
-	}()
 	m.Handle = Modules.Add(m)
-	defer Modules.Remove(m.Handle)
-	ctx = experimental.WithMemoryAllocator(ctx, allocator(&m.memories))
+	defer func() {
+		Modules.Remove(m.Handle)
+		m.discard(ctx, rt)
+	}()
+	ctx = experimental.WithMemoryAllocator(ctx, allocator(m))
 	err = m.instantiate(ctx, wasm, true)
 	if e, ok := err.(*Error); ok && e.Code == ErrExit {
 		return e.ExitCode, nil
 	}
 	return 0, err
+}
+
+// discard frees the runtime and the memories of a module that failed to
+// load, or of a program that ran. wazero drops an instance whose start
+// section failed without closing it, so its memories are freed here too
+// (Free is idempotent): each such load kept the guest's whole memory.
+func (m *Module) discard(ctx context.Context, rt wazero.Runtime) {
+	atomic.StoreUint32(&m.intr.closing, 1)
+	m.intr.detach() // before the runtime frees what the watcher writes to
+	m.closeRuntime(ctx, rt)
+	for _, mm := range m.memories {
+		mm.Free()
+	}
+	m.closeRoots()
+	releaseSoon()
+}
+
+// closeRoots closes the mounted directories, once the runtime is closed.
+func (m *Module) closeRoots() {
+	for _, r := range m.roots {
+		r.Close()
+	}
+	m.roots = nil
 }
 
 // coreFeatures are the WebAssembly features gowasm enables.
@@ -225,7 +250,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 		start = []string{"_start"}
 	}
 	m.host.calls.after = m.stopIfClosedOrLate
-	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr)
+	modCfg, err := cfg.moduleConfig(start, &m.host.calls, &m.stderr, &m.roots)
 	if err != nil {
 		return err
 	}
@@ -418,10 +443,13 @@ func (m *Module) release() error {
 	}
 	m.intr.detach() // before the runtime frees what the watcher writes to
 	rt := m.rt
-	m.memMu.Lock() // wait for memory reads and writes in progress
+	m.memMu.Lock()
 	m.rt, m.inst = nil, nil
-	err := rt.Close(m.ctx)
 	m.memMu.Unlock()
+	// Freeing each memory waits for memory reads and writes in progress
+	// (mappedMemory.Free); later ones find the module closed.
+	err := rt.Close(m.ctx)
+	m.closeRoots()
 	releaseSoon()
 	return err
 }

@@ -62,6 +62,14 @@ func newMountFS(m Mount) (experimentalsys.FS, error) {
 	return fsys, nil
 }
 
+// rootOf is the directory a mount of newMountFS holds open.
+func rootOf(fsys experimentalsys.FS) *os.Root {
+	if ro, ok := fsys.(readOnlyFS); ok {
+		fsys = ro.FS
+	}
+	return fsys.(*rootFS).root
+}
+
 // readOnlyFS is wazero's sysfs.ReadFS, which refuses every write but one:
 // it judges an open by its access mode alone, and path_open with O_CREAT or
 // O_TRUNC but only the read right asks for O_RDONLY|O_CREAT|O_TRUNC, which

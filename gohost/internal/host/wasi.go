@@ -3,6 +3,7 @@ package host
 import (
 	"crypto/rand"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -14,7 +15,10 @@ import (
 // clocks and randomness.
 //
 // stderr also goes to tail, so a trap can quote a panic (see stderrTail).
-func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail) (wazero.ModuleConfig, error) {
+//
+// The mounts' directories it opens are added to roots, for the module to
+// close when it is freed.
+func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail, roots *[]*os.Root) (wazero.ModuleConfig, error) {
 	mc := wazero.NewModuleConfig().
 		WithStdin(readerFor(c.Stdin, calls)).
 		WithStdout(writerFor(c.Stdout, calls)).
@@ -42,6 +46,7 @@ func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail) (
 			if err != nil {
 				return nil, err
 			}
+			*roots = append(*roots, rootOf(fs))
 			guest := m.Guest
 			if guest == "" {
 				guest = "/"
