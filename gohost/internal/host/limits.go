@@ -450,15 +450,7 @@ func (c *limitChecker) elementSegment(r *reader) error {
 // decodes: function names (1) and local names (2).
 func (c *limitChecker) nameSection(r *reader) error {
 	for r.pos < len(r.b) {
-		id, err := r.byte()
-		if err != nil {
-			return err
-		}
-		size, err := r.u32()
-		if err != nil {
-			return err
-		}
-		sub, err := r.bytes(size)
+		id, sub, err := r.section()
 		if err != nil {
 			return err
 		}

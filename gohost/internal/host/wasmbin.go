@@ -89,15 +89,7 @@ func (r *reader) limits() (limits, error) {
 func sections(wasm []byte, f func(id byte, body []byte) error) error {
 	r := &reader{b: wasm, pos: 8} // past magic and version
 	for r.pos < len(r.b) {
-		id, err := r.byte()
-		if err != nil {
-			return err
-		}
-		size, err := r.u32()
-		if err != nil {
-			return err
-		}
-		body, err := r.bytes(size)
+		id, body, err := r.section()
 		if err != nil {
 			return err
 		}
@@ -106,6 +98,20 @@ func sections(wasm []byte, f func(id byte, body []byte) error) error {
 		}
 	}
 	return nil
+}
+
+// section reads an id and the contents of its size: a section, or a
+// subsection of the name section.
+func (r *reader) section() (id byte, body []byte, err error) {
+	if id, err = r.byte(); err != nil {
+		return 0, nil, err
+	}
+	size, err := r.u32()
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err = r.bytes(size)
+	return id, body, err
 }
 
 // memoryImports lists the memories a module imports, with their limits.
