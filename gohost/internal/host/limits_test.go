@@ -87,7 +87,7 @@ func wantLoads(t *testing.T, wasm []byte) {
 
 func wantPassesCheck(t *testing.T, wasm []byte) {
 	t.Helper()
-	if _, err := checkLimits(wasm, DefaultMaxTableEntries); err != nil {
+	if _, err := checkLimits(wasm, sha256.Sum256(wasm), DefaultMaxTableEntries); err != nil {
 		t.Fatalf("checkLimits refused it: %v", err)
 	}
 }
@@ -237,7 +237,7 @@ func TestCountsBeyondTheBytesAreRefusedBeforeWazeroAllocates(t *testing.T) {
 func TestCorpusModulesPassTheLimits(t *testing.T) {
 	for _, rel := range []string{"go/add_reactor.wasm", "rust/types.wasm", "c/add_one.wasm", "zig/greet.wasm", "tinygo/add_reactor.wasm"} {
 		wasm := corpus(t, rel)
-		if _, err := checkLimits(wasm, DefaultMaxTableEntries); err != nil {
+		if _, err := checkLimits(wasm, sha256.Sum256(wasm), DefaultMaxTableEntries); err != nil {
 			t.Errorf("%s: %v", rel, err)
 		}
 	}

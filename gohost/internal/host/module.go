@@ -319,16 +319,18 @@ func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModul
 // have stopped waiting: it changes nothing of m's.
 func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
 	maxTables := m.cfg.maxTableEntries()
-	facts, err := checkLimits(wasm, maxTables)
+	// Hashed once: the limit check's, the compile's validation and the
+	// instrumentation's caches key on it, and Info reports it (a pickle
+	// names the bytes that loaded).
+	sum := sha256.Sum256(wasm)
+	facts, err := checkLimits(wasm, sum, maxTables)
 	if err != nil {
 		if over := (*limitError)(nil); errors.As(err, &over) {
 			return compiled{err: errorf(ErrCompile, "gowasm: %s is over a limit gowasm sets on modules (README, \"Hostile modules\"): %v", m.cfg.displayName(), err)}
 		}
 		return compiled{err: errorf(ErrCompile, "gowasm: %s is not a valid WebAssembly module: %v", m.cfg.displayName(), err)}
 	}
-	// Hashed once: the compile's validation cache and instrumentation cache
-	// key on it, and Info reports it (a pickle names the bytes that loaded).
-	r := compiled{tables: newTableBudget(facts.tables, maxTables), sum: sha256.Sum256(wasm)}
+	r := compiled{tables: newTableBudget(facts.tables, maxTables), sum: sum}
 	// A load that gave up meanwhile goes no further: wazero would decode
 	// and validate the whole module before it looks at ctx (seconds and
 	// several times the module's size in memory for a large one).

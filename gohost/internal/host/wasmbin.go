@@ -33,6 +33,10 @@ func (r *reader) byte() (byte, error) {
 }
 
 func (r *reader) u32() (uint32, error) {
+	if r.pos < len(r.b) && r.b[r.pos] < 0x80 { // most are one byte
+		r.pos++
+		return uint32(r.b[r.pos-1]), nil
+	}
 	var v uint32
 	for shift := 0; shift < 35; shift += 7 {
 		c, err := r.byte()
