@@ -171,6 +171,41 @@ except KeyboardInterrupt:
     assert float(out.split()[-1]) < 3
 
 
+@pytest.mark.parametrize("handler, outcome", [
+    ("def handler(signum, frame):\n    ran.append(signum)\n", "loaded"),
+    ("def handler(signum, frame):\n    ran.append(signum)\n    raise ValueError('stop')\n", "ValueError('stop')"),
+])
+def test_ctrl_c_during_a_load_runs_the_programs_own_handler(handler, outcome):
+    # As during a call: the handler runs while the module compiles, and the
+    # load stops only if it raises (it stopped with KeyboardInterrupt, and
+    # the handler ran again afterwards).
+    p = subprocess.Popen([sys.executable, "-c", PRELUDE + """
+import signal
+wasm = funcs([b"\\x02\\x40\\x0b" * 6_000] * 40)  # compiles for a few seconds
+ran = []
+""" + handler + """
+signal.signal(signal.SIGINT, handler)
+print("loading", flush=True)
+try:
+    Module(wasm, cache=False)
+    print("loaded", ran, flush=True)
+except BaseException as e:
+    print(repr(e), ran, flush=True)
+"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert p.stdout is not None
+        assert p.stdout.readline() == "loading\n"
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err[-2000:]
+    assert out == "%s [2]\n" % outcome, (out, err[-2000:])
+
+
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="Linux")
 def test_a_timed_out_load_leaves_the_process_usable():
     # The abandoned compile ends in the background; the next load works.

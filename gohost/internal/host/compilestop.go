@@ -72,8 +72,15 @@ func (m *Module) loadStop() *Error {
 	if in.deadline != 0 && monotonic() >= in.deadline {
 		return errorf(ErrTimeout, "gowasm: loading %s timed out: compiling it took longer than its timeout, and was stopped", m.cfg.displayName())
 	}
-	if atomic.LoadUint32(Sigints) != in.sigints && m.loadThread == MainThread.Load() {
-		return errorf(ErrInterrupted, "gowasm: loading %s was interrupted (Ctrl-C) and stopped", m.cfg.displayName())
+	if n := atomic.LoadUint32(Sigints); n != in.sigints && m.loadThread == MainThread.Load() {
+		// As during a call (handleSignals): the program's own handlers
+		// run, and the load stops only if one fails.
+		in.sigints = n
+		if f := signals.Load(); f == nil {
+			return errorf(ErrInterrupted, "gowasm: loading %s was interrupted (Ctrl-C) and stopped", m.cfg.displayName())
+		} else if err := (*f)(&m.host.calls); err != nil {
+			return errorf(ErrInterrupted, "gowasm: loading %s was interrupted and stopped: %v", m.cfg.displayName(), err)
+		}
 	}
 	return nil
 }
