@@ -147,26 +147,35 @@ for load in (lambda: Module(wasm, cache=False, timeout=0.5), lambda: gowasm.run(
         assert float(took) < 3
 
 
+def ctrl_c_during_load(code: str, after: float, timeout: float) -> "tuple[str, str]":
+    """Runs code in a child, which prints "loading" as it starts its load,
+    sends it SIGINT ``after`` seconds later, and returns its output once it
+    exited 0."""
+    p = subprocess.Popen([sys.executable, "-c", PRELUDE + code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=ROOT)
+    try:
+        assert p.stdout is not None
+        assert p.stdout.readline() == "loading\n"
+        time.sleep(after)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=timeout)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err[-2000:]
+    return out, err
+
+
 def test_ctrl_c_stops_a_load():
-    p = subprocess.Popen([sys.executable, "-c", PRELUDE + SLOW + '''
+    out, _ = ctrl_c_during_load(SLOW + '''
 print("loading", flush=True)
 start = time.monotonic()
 try:
     Module(wasm, cache=False)
 except KeyboardInterrupt:
     print("interrupted after %.2f" % (time.monotonic() - start), flush=True)
-'''], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        assert p.stdout is not None
-        assert p.stdout.readline() == "loading\n"
-        time.sleep(0.5)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 0, err[-2000:]
+''', after=0.5, timeout=30)
     assert out.startswith("interrupted after ")
     assert float(out.split()[-1]) < 3
 
@@ -179,7 +188,7 @@ def test_ctrl_c_during_a_load_runs_the_programs_own_handler(handler, outcome):
     # As during a call: the handler runs while the module compiles, and the
     # load stops only if it raises (it stopped with KeyboardInterrupt, and
     # the handler ran again afterwards).
-    p = subprocess.Popen([sys.executable, "-c", PRELUDE + """
+    out, err = ctrl_c_during_load("""
 import signal
 wasm = funcs([b"\\x02\\x40\\x0b" * 6_000] * 40)  # compiles for a few seconds
 ran = []
@@ -191,18 +200,7 @@ try:
     print("loaded", ran, flush=True)
 except BaseException as e:
     print(repr(e), ran, flush=True)
-"""], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    try:
-        assert p.stdout is not None
-        assert p.stdout.readline() == "loading\n"
-        time.sleep(0.3)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=120)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    assert p.returncode == 0, err[-2000:]
+""", after=0.3, timeout=120)
     assert out == "%s [2]\n" % outcome, (out, err[-2000:])
 
 

@@ -34,6 +34,22 @@ func giveGroup(t *testing.T, path string, gid int) {
 	}
 }
 
+// ruleBase is a new temporary directory for a test of the cache rule,
+// with no symbolic link in its path. Its parents must pass the rule
+// themselves (/tmp is sticky; TMPDIR elsewhere may not be), or the test
+// skips.
+func ruleBase(t *testing.T) string {
+	t.Helper()
+	base, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
+		t.Skipf("the test directory itself fails the rule: %s", p)
+	}
+	return base
+}
+
 // mkdirMode makes dir with exactly mode (no umask).
 func mkdirMode(t *testing.T, dir string, mode os.FileMode) string {
 	t.Helper()
@@ -150,15 +166,7 @@ func TestCacheDirRule(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// The temporary directory's parents must pass the rule
-			// themselves (/tmp is sticky; TMPDIR elsewhere may not be).
-			base, err := filepath.EvalSymlinks(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
-				t.Skipf("the test directory itself fails the rule: %s", p)
-			}
+			base := ruleBase(t)
 			asked := c.setup(t, base)
 			got := chooseCacheDir(asked)
 			want := ""
@@ -319,13 +327,7 @@ func cacheEntryOf(t *testing.T, wasm []byte) (name string, content []byte) {
 // invoking user's home: making it (and ~/.cache) left root's directories
 // there, which that user cannot write to.
 func TestCacheDirNotMadeWhereItCannotBeUsed(t *testing.T) {
-	base, err := filepath.EvalSymlinks(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := ancestorsProblem(filepath.Join(base, "x")); p != "" {
-		t.Skipf("the test directory itself fails the rule: %s", p)
-	}
+	base := ruleBase(t)
 	home := mkdirMode(t, filepath.Join(base, "home"), 0o755)
 	team := mkdirMode(t, filepath.Join(base, "team"), 0o777|os.ModeSticky)
 	giveAway(t, home, team)
