@@ -116,3 +116,22 @@ func (c Config) displayName() string {
 	}
 	return fmt.Sprintf("%q", c.Name)
 }
+
+// TableEntryBytes is what one table entry counts against a module's
+// memory_limit (a pointer: wazero's tables are []uintptr).
+const TableEntryBytes = 8
+
+// DefaultMaxTableEntries bounds a module's tables (all of them together)
+// when no memory_limit is given: 80 MB, V8's and wasmtime's limit on one
+// table's size.
+const DefaultMaxTableEntries = 10_000_000
+
+// maxTableEntries is how many entries the module's tables may hold
+// together: memory_limit's worth of 8-byte entries, or
+// DefaultMaxTableEntries without one.
+func (c Config) maxTableEntries() uint64 {
+	if c.MemoryLimit > 0 {
+		return c.MemoryLimit / TableEntryBytes
+	}
+	return DefaultMaxTableEntries
+}

@@ -8,13 +8,8 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/tetratelabs/wazero/experimental"
 	"golang.org/x/sys/unix"
 )
-
-// maxReservation caps the address space one memory reserves: a memory that
-// declares no maximum may grow to memoryLimitPages, and reserving costs no RAM.
-const maxReservation = memoryLimitPages << 16
 
 // mappedMemory backs a wasm linear memory with a shared mapping of a memory
 // file (a memfd on Linux, an unlinked temporary file elsewhere), reserved
@@ -29,14 +24,14 @@ type mappedMemory struct {
 	fd   int    // the memory file if keepFile, else -1
 	buf  []byte // the whole reservation; nil once freed
 	size uint64 // the wasm memory's current length
-	// owner is the module whose memoryOp reads and writes it (see Free).
-	owner *Module
 }
 
+// supportsMemoryFiles says memories can be memory files here.
+const supportsMemoryFiles = true
+
+// newMappedMemory reserves max bytes (rounded up to whole wasm pages) of a
+// new memory file.
 func newMappedMemory(max uint64) (*mappedMemory, error) {
-	if max == 0 || max > maxReservation {
-		max = maxReservation
-	}
 	max = (max + 0xffff) &^ 0xffff
 	fd, err := memoryFile()
 	if err != nil {
@@ -72,18 +67,9 @@ func (m *mappedMemory) Reallocate(size uint64) []byte {
 	return m.buf[:size:size]
 }
 
-// Free implements experimental.LinearMemory; wazero calls it on close,
-// and when a load fails, from inside InstantiateModule (an _initialize that
-// trapped), before the module is marked closed: so it waits for the
-// owner's memory reads and writes in progress (another thread's, through
-// a Caller the failing _initialize handed out), and marks the memory gone
-// for those that come after, then unmaps.
+// Free implements experimental.LinearMemory: it unmaps the memory (the
+// caller's own mappings of it, from mapInto, stay valid).
 func (m *mappedMemory) Free() {
-	if o := m.owner; o != nil {
-		o.memMu.Lock()
-		defer o.memMu.Unlock()
-		o.memGone = true
-	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.buf == nil {
@@ -124,19 +110,4 @@ func (m *mappedMemory) mapInto(dst unsafe.Pointer, length uint64) (uint64, error
 		return reserved, fmt.Errorf("cannot map %d bytes of a %d-byte reservation", length, reserved)
 	}
 	return reserved, remap(m, dst, uintptr(length))
-}
-
-// allocator makes owner's memories mappedMemory, recording them in
-// owner.memories; if a file cannot be made it falls back to wazero's own
-// allocation.
-func allocator(owner *Module) experimental.MemoryAllocator {
-	return experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
-		m, err := newMappedMemory(max)
-		if err != nil {
-			return &heapMemory{}
-		}
-		m.owner = owner
-		owner.memories = append(owner.memories, m)
-		return m
-	})
 }

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 type memoryAPI = api.Memory
@@ -31,6 +32,51 @@ func (h *heapMemory) Reallocate(size uint64) []byte {
 }
 
 func (h *heapMemory) Free() { h.buf = nil }
+
+// maxReservation caps the address space one memory reserves: a memory that
+// declares no maximum may grow to memoryLimitPages, and reserving costs no RAM.
+const maxReservation = memoryLimitPages << 16
+
+// ownedMemory is a memory file of a module's.
+type ownedMemory struct {
+	*mappedMemory
+	// owner is the module whose memoryOp reads and writes it (see Free).
+	owner *Module
+}
+
+// Free implements experimental.LinearMemory; wazero calls it on close,
+// and when a load fails, from inside InstantiateModule (an _initialize that
+// trapped), before the module is marked closed: so it waits for the
+// owner's memory reads and writes in progress (another thread's, through
+// a Caller the failing _initialize handed out), and marks the memory gone
+// for those that come after, then unmaps.
+func (m *ownedMemory) Free() {
+	m.owner.memMu.Lock()
+	defer m.owner.memMu.Unlock()
+	m.owner.memGone = true
+	m.mappedMemory.Free()
+}
+
+// allocator makes owner's memories memory files (memfile_*.go), recording
+// them in owner.memories; if a file cannot be made it falls back to a
+// heapMemory. Where there are none, wazero allocates them itself.
+func allocator(owner *Module) experimental.MemoryAllocator {
+	if !supportsMemoryFiles {
+		return nil
+	}
+	return experimental.MemoryAllocatorFunc(func(cap, max uint64) experimental.LinearMemory {
+		if max == 0 || max > maxReservation {
+			max = maxReservation
+		}
+		mm, err := newMappedMemory(max)
+		if err != nil {
+			return &heapMemory{}
+		}
+		m := &ownedMemory{mm, owner}
+		owner.memories = append(owner.memories, m)
+		return m
+	})
+}
 
 var errNoMemory = errorf(ErrUsage, "gowasm: the module has no memory")
 
@@ -131,7 +177,7 @@ func (m *Module) MemoryMap(dst unsafe.Pointer, length uint64) (reserved uint64, 
 
 // mappedMemoryOf finds which of the module's allocations backs mem, by
 // address: wazero does not say.
-func (m *Module) mappedMemoryOf(mem memoryAPI) *mappedMemory {
+func (m *Module) mappedMemoryOf(mem memoryAPI) *ownedMemory {
 	if mem.Size() == 0 {
 		if len(m.memories) == 1 {
 			return m.memories[0]

@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,7 +44,7 @@ type Module struct {
 	info   Info
 
 	// memories are the memory files of the module's memories (unix).
-	memories []*mappedMemory
+	memories []*ownedMemory
 	// roots are the mounted directories, held open until the module is
 	// freed (wazero closes the files a guest opened, not these: they
 	// waited for Go's garbage collector).
@@ -197,9 +195,6 @@ func (m *Module) closeRoots() {
 	}
 	m.roots = nil
 }
-
-// coreFeatures are the WebAssembly features gowasm enables.
-const coreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 
 // newRuntime makes the runtime of a module, with cfg.CacheDir replaced by
 // the directory that may hold its compiled code (cachedir.go).
@@ -499,22 +494,4 @@ func (m *Module) fail(err error) *Error {
 			m.cfg.displayName(), firstLine(e.Msg))}
 	}
 	return e
-}
-
-// compileWorkers is how many goroutines wazero compiles a module's
-// functions with (experimental.WithCompilationWorkers): one, unless
-// $GOWASM_COMPILE_WORKERS says more (a number, or "cpus" for one per CPU).
-// compileModule gives modules it validates two at least (compilestop.go
-// says why); on the 2-core machine this was measured on, a cold load of a
-// 2 MB Go module took 1.38-2.09 s with one worker and 1.11-2.45 s with
-// two, the other core busy (RATIONALE.md, "Hostile modules").
-func compileWorkers() int {
-	s := os.Getenv("GOWASM_COMPILE_WORKERS")
-	if s == "cpus" {
-		return runtime.NumCPU()
-	}
-	if n, err := strconv.Atoi(s); err == nil && n >= 1 {
-		return n
-	}
-	return 1
 }

@@ -3,8 +3,10 @@ package host
 import (
 	"crypto/rand"
 	"io"
+	"math"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/experimental/sysfs"
@@ -56,4 +58,28 @@ func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail, r
 		mc = mc.WithFSConfig(fsc)
 	}
 	return mc, nil
+}
+
+// wasiSleep is poll_oneoff's sleep: in slices of at most a watcher tick,
+// after each of which the call stops if asked (timeout, Close, Ctrl-C).
+// The guest's own interrupt checks do not run while Go sleeps for it, and
+// a guest may ask for centuries. Deterministic guests' sleep is wazero's
+// fake one, which returns at once.
+func (m *Module) wasiSleep(sys sysMethods, ns int64) {
+	if m.cfg.Deterministic {
+		sys.Nanosleep(ns)
+		return
+	}
+	end := monotonic() + ns
+	if end < 0 { // overflowed: as long as can be
+		end = math.MaxInt64
+	}
+	for {
+		left := end - monotonic()
+		if left <= 0 {
+			return
+		}
+		sys.Nanosleep(min(left, int64(10*time.Millisecond)))
+		m.stopIfAsked()
+	}
 }
