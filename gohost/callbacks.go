@@ -14,7 +14,7 @@ static uint64_t gw_thread_id(void) { return (uint64_t)GetCurrentThreadId(); }
 static uint64_t gw_thread_id(void) { return (uint64_t)(uintptr_t)pthread_self(); }
 #endif
 
-// Every call out to the embedder marks the module's host.Callout around
+// Every call out to the embedder marks the module's engine.Callout around
 // it: the thread first, then the depth (see Callout in internal/host).
 static void gw_enter(uint64_t *thread, int32_t *depth) {
     __atomic_store_n(thread, gw_thread_id(), __ATOMIC_SEQ_CST);
@@ -156,7 +156,7 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
 )
 
 var (
@@ -181,7 +181,7 @@ func tooDeep() error {
 
 func setCallbacks(cbs *C.gowasm_callbacks) {
 	C.gw_set_callbacks(cbs)
-	host.SetOutput(func(stream uint64, p []byte, calls *host.Callout) error {
+	engine.SetOutput(func(stream uint64, p []byte, calls *engine.Callout) error {
 		// p is guest memory or a Go buffer: C may read it during the call only.
 		thread, depth := callout(calls)
 		switch C.gw_write(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), thread, depth) {
@@ -193,8 +193,8 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 			return errWriteFailed
 		}
 	})
-	host.ThreadID = func() uint64 { return uint64(C.gw_thread_id()) }
-	host.SetHostCall(func(id, module uint64, stack []uint64, sig uint64, calls *host.Callout) error {
+	engine.ThreadID = func() uint64 { return uint64(C.gw_thread_id()) }
+	engine.SetHostCall(func(id, module uint64, stack []uint64, sig uint64, calls *engine.Callout) error {
 		var st *C.uint64_t
 		if len(stack) > 0 {
 			st = (*C.uint64_t)(unsafe.Pointer(&stack[0]))
@@ -212,7 +212,7 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 		}
 	})
 	if C.gw_has_signals() != 0 {
-		host.SetSignals(func(calls *host.Callout) error {
+		engine.SetSignals(func(calls *engine.Callout) error {
 			thread, depth := callout(calls)
 			switch C.gw_signals(thread, depth) {
 			case 0:
@@ -224,7 +224,7 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 			}
 		})
 	}
-	host.SetInput(func(stream uint64, p []byte, calls *host.Callout) (int, error) {
+	engine.SetInput(func(stream uint64, p []byte, calls *engine.Callout) (int, error) {
 		thread, depth := callout(calls)
 		n := C.gw_read(C.uint64_t(stream), (*C.uint8_t)(unsafe.Pointer(&p[0])), C.size_t(len(p)), thread, depth)
 		if n == C.GW_TOO_DEEP {
@@ -239,6 +239,6 @@ func setCallbacks(cbs *C.gowasm_callbacks) {
 
 // callout gives C the fields of a module's Callout (Go memory holding no
 // pointers, used by C only during the call).
-func callout(c *host.Callout) (*C.uint64_t, *C.int32_t) {
+func callout(c *engine.Callout) (*C.uint64_t, *C.int32_t) {
 	return (*C.uint64_t)(unsafe.Pointer(&c.Thread)), (*C.int32_t)(unsafe.Pointer(&c.Depth))
 }

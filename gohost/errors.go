@@ -12,7 +12,8 @@ import (
 	"runtime/debug"
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
+	"github.com/gowasm/gowasm/gohost/internal/errs"
 )
 
 // The failure values an export returns after a panic or an error: the status
@@ -39,7 +40,7 @@ func guard[T any](e *C.gowasm_error, result *T, failed T) {
 
 // setError fills e for the caller and returns the status to return.
 func setError(e *C.gowasm_error, err error) C.int32_t {
-	he := host.AsError(err)
+	he := engine.AsError(err)
 	if e == nil {
 		return C.int32_t(he.Code)
 	}
@@ -55,6 +56,6 @@ func setError(e *C.gowasm_error, err error) C.int32_t {
 // setPanic reports a recovered panic: a bug in gowasm, never a guest's fault
 // (wazero recovers guest traps itself), so it asks for a report.
 func setPanic(e *C.gowasm_error, p any) C.int32_t {
-	return setError(e, &host.Error{Code: host.ErrInternal,
+	return setError(e, &errs.Error{Code: errs.ErrInternal,
 		Msg: fmt.Sprintf("gowasm: internal error, please report it: panic: %v\n%s", p, debug.Stack())})
 }

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/compile"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
+	"github.com/gowasm/gowasm/gohost/internal/errs"
 )
 
 //export gowasm_init
@@ -30,7 +32,7 @@ func gowasm_module_new(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, con
 	if err != nil {
 		return setError(e, err)
 	}
-	m, err := host.NewModule(wasmBytes, cfg)
+	m, err := engine.NewModule(wasmBytes, cfg)
 	if err != nil {
 		return setError(e, err)
 	}
@@ -45,7 +47,7 @@ func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON
 	if err != nil {
 		return setError(e, err)
 	}
-	code, err := host.Run(wasmBytes, cfg)
+	code, err := engine.Run(wasmBytes, cfg)
 	if err != nil {
 		return setError(e, err)
 	}
@@ -57,16 +59,16 @@ func gowasm_run(e *C.gowasm_error, wasm *C.uint8_t, wasmLen C.size_t, configJSON
 // C owns that memory) and decodes the configuration. The length stays 64-bit
 // throughout: C.GoBytes takes a C int, which turned 4 GiB + 310 bytes into
 // 310. What cannot be a module is refused before it is copied.
-func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, host.Config, error) {
+func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, engine.Config, error) {
 	var data []byte
 	if configJSON != nil {
 		data = []byte(C.GoString(configJSON))
 	}
-	cfg, err := host.ParseConfig(data)
+	cfg, err := engine.ParseConfig(data)
 	if err != nil {
 		return nil, cfg, err
 	}
-	if err := host.CheckModuleSize(uint64(wasmLen), cfg); err != nil {
+	if err := engine.CheckModuleSize(uint64(wasmLen), cfg); err != nil {
 		return nil, cfg, err
 	}
 	if wasmLen == 0 {
@@ -78,10 +80,10 @@ func loadArgs(wasm *C.uint8_t, wasmLen C.size_t, configJSON *C.char) ([]byte, ho
 //export gowasm_module_info
 func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
-	return withModule(e, module, func(m *host.Module) *host.Error {
+	return withModule(e, module, func(m *engine.Module) *errs.Error {
 		data, err := json.Marshal(m.Info())
 		if err != nil {
-			return &host.Error{Code: host.ErrInternal, Msg: "gowasm: describing the module: " + err.Error()}
+			return &errs.Error{Code: errs.ErrInternal, Msg: "gowasm: describing the module: " + err.Error()}
 		}
 		*out = C.CString(string(data))
 		return nil
@@ -92,9 +94,9 @@ func gowasm_module_info(e *C.gowasm_error, module C.uint64_t, out **C.char) (rc 
 func gowasm_classify(e *C.gowasm_error, namesJSON *C.char, out **C.char) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
 	if namesJSON == nil {
-		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_classify needs a description"})
+		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: gowasm_classify needs a description"})
 	}
-	kind, err := host.ClassifyJSON([]byte(C.GoString(namesJSON)))
+	kind, err := engine.ClassifyJSON([]byte(C.GoString(namesJSON)))
 	if err != nil {
 		return setError(e, err)
 	}
@@ -106,9 +108,9 @@ func gowasm_classify(e *C.gowasm_error, namesJSON *C.char, out **C.char) (rc C.i
 func gowasm_cache_dir(e *C.gowasm_error, dir *C.char, out **C.char) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
 	if dir == nil {
-		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_cache_dir needs a directory"})
+		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: gowasm_cache_dir needs a directory"})
 	}
-	choice, _ := json.Marshal(host.UsableCacheDir(C.GoString(dir)))
+	choice, _ := json.Marshal(compile.UsableCacheDir(C.GoString(dir)))
 	*out = C.CString(string(choice))
 	return C.GOWASM_OK
 }
@@ -116,21 +118,21 @@ func gowasm_cache_dir(e *C.gowasm_error, dir *C.char, out **C.char) (rc C.int32_
 //export gowasm_module_close
 func gowasm_module_close(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
-	return closeModule(e, module, (*host.Module).Close)
+	return closeModule(e, module, (*engine.Module).Close)
 }
 
 //export gowasm_module_free
 func gowasm_module_free(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
-	return closeModule(e, module, (*host.Module).Free)
+	return closeModule(e, module, (*engine.Module).Free)
 }
 
 // withModule runs f on a live module (the module exports' common shape),
 // or reports a closed one.
-func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *host.Error) C.int32_t {
-	m := host.Modules.Get(uint64(module))
+func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *engine.Module) *errs.Error) C.int32_t {
+	m := engine.Modules.Get(uint64(module))
 	if m == nil {
-		return setError(e, &host.Error{Code: host.ErrClosed, Msg: "gowasm: the module is closed"})
+		return setError(e, &errs.Error{Code: errs.ErrClosed, Msg: "gowasm: the module is closed"})
 	}
 	if err := f(m); err != nil {
 		return setError(e, err)
@@ -140,13 +142,13 @@ func withModule(e *C.gowasm_error, module C.uint64_t, f func(m *host.Module) *ho
 
 // closeModule applies close to a live module; an unknown handle is fine
 // (closing is idempotent).
-func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*host.Module) error) C.int32_t {
-	if m := host.Modules.Get(uint64(module)); m != nil {
+func closeModule(e *C.gowasm_error, module C.uint64_t, close func(*engine.Module) error) C.int32_t {
+	if m := engine.Modules.Get(uint64(module)); m != nil {
 		if err := close(m); err != nil {
-			if he, ok := err.(*host.Error); ok {
+			if he, ok := err.(*errs.Error); ok {
 				return setError(e, he)
 			}
-			return setError(e, &host.Error{Code: host.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
+			return setError(e, &errs.Error{Code: errs.ErrInternal, Msg: "gowasm: closing the module: " + err.Error()})
 		}
 	}
 	return C.GOWASM_OK
@@ -159,7 +161,7 @@ func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C
 	if stackLen > 0 {
 		st = unsafe.Slice((*uint64)(unsafe.Pointer(stack)), int(stackLen))
 	}
-	if err := host.Call(uint64(fn), st); err != nil {
+	if err := engine.Call(uint64(fn), st); err != nil {
 		return setError(e, err)
 	}
 	return C.GOWASM_OK
@@ -169,7 +171,7 @@ func gowasm_call(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C
 func gowasm_interrupts(e *C.gowasm_error, mainThread C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
 	if err := startWatcher(uint64(mainThread)); err != nil {
-		return setError(e, &host.Error{Code: host.ErrInternal, Msg: err.Error()})
+		return setError(e, &errs.Error{Code: errs.ErrInternal, Msg: err.Error()})
 	}
 	return C.GOWASM_OK
 }
@@ -179,13 +181,13 @@ func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, st
 	defer guard(e, &rc, failedStatus)
 	t := float64(timeout)
 	if t != t || t > 1e9 {
-		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: a timeout is a number of seconds"})
+		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: a timeout is a number of seconds"})
 	}
 	var st []uint64
 	if stackLen > 0 {
 		st = unsafe.Slice((*uint64)(unsafe.Pointer(stack)), int(stackLen))
 	}
-	if err := host.CallTimeout(uint64(fn), st, t); err != nil {
+	if err := engine.CallTimeout(uint64(fn), st, t); err != nil {
 		return setError(e, err)
 	}
 	return C.GOWASM_OK
@@ -194,8 +196,8 @@ func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, st
 //export gowasm_live_handles
 func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
-	*modules = C.uint64_t(host.Modules.Len())
-	*funcs = C.uint64_t(host.Funcs.Len())
+	*modules = C.uint64_t(engine.Modules.Len())
+	*funcs = C.uint64_t(engine.Funcs.Len())
 	return C.GOWASM_OK
 }
 

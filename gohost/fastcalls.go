@@ -5,7 +5,9 @@ package main
 */
 import "C"
 
-import "github.com/gowasm/gowasm/gohost/internal/host"
+import (
+	"github.com/gowasm/gowasm/gohost/internal/engine"
+)
 
 // callVoid, callInt and callFloat are the bodies of the generated fast-call
 // entry points (calls_gen.go), one per result kind, so that each entry point
@@ -20,7 +22,7 @@ import "github.com/gowasm/gowasm/gohost/internal/host"
 // hottest path to save eight plain lines.
 func callVoid(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.int32_t) {
 	defer guard(e, &r, failedStatus)
-	if _, _, err := host.CallFast(uint64(fn), &args, n, floats, 'v'); err != nil {
+	if _, _, err := engine.CallFast(uint64(fn), &args, n, floats, 'v'); err != nil {
 		return setError(e, err)
 	}
 	return C.GOWASM_OK
@@ -28,20 +30,20 @@ func callVoid(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats ui
 
 func callInt(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.int64_t) {
 	defer guard(e, &r, failedInt)
-	raw, t, err := host.CallFast(uint64(fn), &args, n, floats, 'i')
+	raw, t, err := engine.CallFast(uint64(fn), &args, n, floats, 'i')
 	if err != nil {
 		setError(e, err)
 		return failedInt
 	}
-	return C.int64_t(host.DecodeInt(raw, t))
+	return C.int64_t(engine.DecodeInt(raw, t))
 }
 
 func callFloat(e *C.gowasm_error, fn C.uint64_t, args [4]uint64, n int, floats uint32) (r C.double) {
 	defer guard(e, &r, failedFloat)
-	raw, t, err := host.CallFast(uint64(fn), &args, n, floats, 'f')
+	raw, t, err := engine.CallFast(uint64(fn), &args, n, floats, 'f')
 	if err != nil {
 		setError(e, err)
 		return failedFloat
 	}
-	return C.double(host.DecodeFloat(raw, t))
+	return C.double(engine.DecodeFloat(raw, t))
 }

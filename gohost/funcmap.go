@@ -8,7 +8,8 @@ import "C"
 import (
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
+	"github.com/gowasm/gowasm/gohost/internal/errs"
 )
 
 //export gowasm_call_map
@@ -22,18 +23,18 @@ func gowasm_call_map(e *C.gowasm_error, fn C.uint64_t, columns *unsafe.Pointer, 
 		}
 	}()
 	if ncolumns > 64 || n > 1<<48 {
-		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_call_map: too many columns or elements"})
+		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: gowasm_call_map: too many columns or elements"})
 	}
-	var cols []host.Column
+	var cols []engine.Column
 	if ncolumns > 0 {
 		ptrs := unsafe.Slice(columns, int(ncolumns))
 		ks := unsafe.Slice(kinds, int(ncolumns))
-		cols = make([]host.Column, ncolumns)
+		cols = make([]engine.Column, ncolumns)
 		for i := range cols {
-			cols[i] = host.Column{Ptr: ptrs[i], Kind: uint32(ks[i])}
+			cols[i] = engine.Column{Ptr: ptrs[i], Kind: uint32(ks[i])}
 		}
 	}
-	if err := host.CallMap(uint64(fn), cols, int(n), results, &count); err != nil {
+	if err := engine.CallMap(uint64(fn), cols, int(n), results, &count); err != nil {
 		return setError(e, err)
 	}
 	return C.GOWASM_OK

@@ -10,7 +10,8 @@ import "C"
 import (
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
+	"github.com/gowasm/gowasm/gohost/internal/errs"
 )
 
 //export gowasm_call_typed
@@ -18,7 +19,7 @@ func gowasm_call_typed(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_t, s
 	m0 *C.uint8_t, n0 C.size_t, m1 *C.uint8_t, n1 C.size_t, i0, i1 C.int64_t,
 	out *C.uint8_t, outCap C.size_t, bigOut **C.uint8_t) (r C.int64_t) {
 	defer guard(e, &r, failedInt)
-	args := host.TypedArgs{Mem: [2][]byte{cBytes(m0, n0), cBytes(m1, n1)}, Ints: [2]int64{int64(i0), int64(i1)}}
+	args := engine.TypedArgs{Mem: [2][]byte{cBytes(m0, n0), cBytes(m1, n1)}, Ints: [2]int64{int64(i0), int64(i1)}}
 	var big unsafe.Pointer
 	sink := func(data []byte) {
 		if len(data) == 0 {
@@ -37,7 +38,7 @@ func gowasm_call_typed(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_t, s
 		copy(unsafe.Slice((*byte)(p), len(data)), data)
 		big = p
 	}
-	v, err := host.CallTyped(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape), &args, sink)
+	v, err := engine.CallTyped(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape), &args, sink)
 	if err != nil {
 		C.free(big) // freeing the result failed after it was read: drop it
 		setError(e, err)
@@ -64,10 +65,10 @@ func gowasm_call_typed_map(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_
 		*data = nil
 	}
 	if n > 1<<48 || data == nil || (results == nil && n > 0) {
-		return setError(e, &host.Error{Code: host.ErrUsage, Msg: "gowasm: gowasm_call_typed_map: bad arguments"})
+		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: gowasm_call_typed_map: bad arguments"})
 	}
-	cols := host.TypedColumns{
-		Mem:  [2]*host.Span{(*host.Span)(unsafe.Pointer(m0)), (*host.Span)(unsafe.Pointer(m1))},
+	cols := engine.TypedColumns{
+		Mem:  [2]*engine.Span{(*engine.Span)(unsafe.Pointer(m0)), (*engine.Span)(unsafe.Pointer(m1))},
 		Ints: [2]*int64{(*int64)(unsafe.Pointer(i0)), (*int64)(unsafe.Pointer(i1))},
 	}
 	var res []int64
@@ -94,9 +95,9 @@ func gowasm_call_typed_map(e *C.gowasm_error, fn C.uint64_t, allocator C.uint64_
 		copy(unsafe.Slice((*byte)(unsafe.Add(buf, used)), len(b)), b)
 		used += uintptr(len(b))
 	}
-	err := host.CallTypedMap(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape),
+	err := engine.CallTypedMap(uint64(fn), uint64(allocator)&0xFFFFFFFF, uint64(allocator)>>32, uint32(shape),
 		int(n), &cols, flags&C.GOWASM_MAP_UTF8 != 0, res, sink, &count)
-	if err == host.ErrNotUTF8 {
+	if err == engine.ErrNotUTF8 {
 		return C.GOWASM_MAP_NOT_UTF8
 	}
 	if err != nil {

@@ -12,7 +12,7 @@ package main
 // the garbage collector waits for a guest to stop the world, no goroutine
 // runs, and Go must not run in a signal handler.
 
-struct gw_watch { // host.Watch
+struct gw_watch { // engine.Watch
     volatile int32_t *flag;
     volatile uint32_t running;
     volatile uint32_t calls;
@@ -46,12 +46,12 @@ static void gw_sleep_ns(long ns) {
 static void gw_rechain_sigint(void);
 #endif
 
-static long gw_tick_ns; // how long a call runs before it is asked to poll (host.WatchTick)
+static long gw_tick_ns; // how long a call runs before it is asked to poll (engine.WatchTick)
 
 static struct gw_watch **gw_watches;
 static uint32_t *gw_seen; // calls seen at the last tick, per watch
 static size_t gw_n, gw_cap;
-uint32_t gw_sigints; // SIGINTs seen (read by Go through host.Sigints; not static: cgo takes its address)
+uint32_t gw_sigints; // SIGINTs seen (read by Go through engine.Sigints; not static: cgo takes its address)
 static uint32_t gw_sigints_seen;
 
 static void gw_watch_add(struct gw_watch *w) {
@@ -194,7 +194,7 @@ import (
 	"sync"
 	"unsafe"
 
-	"github.com/gowasm/gowasm/gohost/internal/host"
+	"github.com/gowasm/gowasm/gohost/internal/engine"
 )
 
 var watcherOnce sync.Once
@@ -202,23 +202,23 @@ var watcherOnce sync.Once
 // startWatcher starts the watcher thread and chains the SIGINT handler,
 // once; mainThread is the thread Ctrl-C stops calls on (Python's main).
 func startWatcher(mainThread uint64) error {
-	var w host.Watch
+	var w engine.Watch
 	if uintptr(C.gw_watch_flag_offset()) != unsafe.Offsetof(w.Flag) ||
 		uintptr(C.gw_watch_running_offset()) != unsafe.Offsetof(w.Running) ||
 		uintptr(C.gw_watch_calls_offset()) != unsafe.Offsetof(w.Calls) {
-		return fmt.Errorf("gowasm: struct gw_watch and host.Watch disagree")
+		return fmt.Errorf("gowasm: struct gw_watch and engine.Watch disagree")
 	}
-	host.MainThread.Store(mainThread)
+	engine.MainThread.Store(mainThread)
 	var err error
 	watcherOnce.Do(func() {
-		host.Sigints = (*uint32)(unsafe.Pointer(&C.gw_sigints))
-		if rc := C.gw_watcher_start(C.long(host.WatchTick.Nanoseconds())); rc != 0 {
+		engine.Sigints = (*uint32)(unsafe.Pointer(&C.gw_sigints))
+		if rc := C.gw_watcher_start(C.long(engine.WatchTick.Nanoseconds())); rc != 0 {
 			err = fmt.Errorf("gowasm: starting the interrupt watcher failed (%d)", rc)
 			return
 		}
-		host.SetWatcher(host.WatchFuncs{
-			Add:    func(w *host.Watch) { C.gw_watch_add((*C.struct_gw_watch)(unsafe.Pointer(w))) },
-			Remove: func(w *host.Watch) { C.gw_watch_remove((*C.struct_gw_watch)(unsafe.Pointer(w))) },
+		engine.SetWatcher(engine.WatchFuncs{
+			Add:    func(w *engine.Watch) { C.gw_watch_add((*C.struct_gw_watch)(unsafe.Pointer(w))) },
+			Remove: func(w *engine.Watch) { C.gw_watch_remove((*C.struct_gw_watch)(unsafe.Pointer(w))) },
 		})
 	})
 	return err

@@ -1,0 +1,23 @@
+//go:build !unix
+
+package compile
+
+import (
+	"io/fs"
+	"os"
+)
+
+// ownDirProblem: without reading access-control lists (see cachedir.go),
+// gowasm checks only that dir is a directory.
+func ownDirProblem(dir string) string {
+	_, problem := realDir(dir)
+	return problem
+}
+
+func ancestorProblem(dir string) string { return "" }
+
+// OwnSubdir names gowasm's subdirectory of a directory it cannot use (one
+// it cannot write to: it then cannot make this either).
+func OwnSubdir() string { return "gowasm-" + os.Getenv("USERNAME") }
+
+func foreignLink(fi fs.FileInfo) string { return "" }

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/gowasm/gowasm/gohost/internal/errs"
+	"github.com/gowasm/gowasm/gohost/internal/testkit"
+)
+
+// goWatcher runs the Go watcher for a test. A goroutine can ask a guest to
+// poll only as long as nothing stops the world while the guest runs (the
+// point of the real watcher being a C thread), so the GC is off meanwhile.
+func goWatcher(t *testing.T) {
+	pauseReleases(true)
+	gc := debug.SetGCPercent(-1) // also waits for a GC's marking under way
+	// ... but not for its last step, which asks every P to flush its
+	// caches after the world restarted: a guest spinning from now on would
+	// hold its P from that, the GC would hold the other P waiting, and
+	// this watcher, a goroutine, would get none (the suite hung so, now
+	// and then, on a loaded machine). Stopping the world waits for that
+	// step to end.
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	stop := StartGoWatcher(WatchTick)
+	t.Cleanup(func() {
+		stop()
+		pauseReleases(false)
+		debug.SetGCPercent(gc)
+	})
+}
+
+func TestTimeoutStopsAnEndlessCall(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(testkit.Spin, Config{Name: "spin", Timeout: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	spin := funcNamed(m, "spin")
+	args := [4]uint64{1000}
+	if raw, _, err := CallFast(spin.handle, &args, 1, 0, ResultInt); err != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, err)
+	}
+	args[0] = 1 << 62
+	start := time.Now()
+	_, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt)
+	if e == nil || e.Code != errs.ErrTimeout || !strings.Contains(e.Msg, "timed out") {
+		t.Fatalf("an endless call with a timeout: %v", e)
+	}
+	// A bound that says "it stopped", not how fast: a loaded 2-core
+	// machine has taken 6.8 s (the goroutine watcher waits for a P).
+	if d := time.Since(start); d > 60*time.Second {
+		t.Errorf("stopped after %v", d)
+	}
+	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != errs.ErrClosed || !strings.Contains(e.Msg, "stopped midway") {
+		t.Fatalf("the module after a timeout: %v", e)
+	}
+	// A timeout of its own: none at all for this one, then a short one.
+	m2, err := NewModule(testkit.Spin, Config{Name: "spin2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Free()
+	st := []uint64{1 << 62}
+	if e := CallTimeout(funcNamed(m2, "spin").handle, st, 0.03); e == nil || e.Code != errs.ErrTimeout {
+		t.Fatalf("CallTimeout: %v", e)
+	}
+}
+
+func TestCloseStopsARunningCall(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	done := make(chan *errs.Error)
+	go func() {
+		args := [4]uint64{1 << 62}
+		_, _, e := CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt)
+		done <- e
+	}()
+	time.Sleep(30 * time.Millisecond)
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if e := <-done; e == nil || e.Code != errs.ErrClosed || !strings.Contains(e.Msg, "closed while this call ran") {
+		t.Fatalf("the running call: %v", e)
+	}
+}
+
+func TestUninstrumentedModuleRunsToo(t *testing.T) {
+	m, err := NewModule(testkit.Spin, Config{NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	if m.intr.instrumented {
+		t.Fatal("instrumented although NoInterrupts")
+	}
+	args := [4]uint64{1000}
+	if raw, _, err := CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt); err != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, err)
+	}
+}
+
+// globalAddress finds the global where wazero v1.12's compiler keeps it:
+// if an upgrade of wazero changes its internals, this fails (and modules
+// still run, without stops from outside Go).
+func TestGlobalAddressIsFound(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(testkit.Spin, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	args := [4]uint64{10}
+	CallFast(funcNamed(m, "spin").handle, &args, 1, 0, ResultInt) // the first poll attaches
+	if m.intr.watch.Flag == 0 || !m.intr.added {
+		t.Fatal("the interrupt global's address was not found")
+	}
+	atomic.StoreInt32(*(**int32)(unsafe.Pointer(&m.intr.watch.Flag)), 7)
+	if got := m.intr.flag.Get(); got != 7 {
+		t.Fatalf("the address found is not the global's: it reads %d", got)
+	}
+	m.intr.flag.Set(0)
+}

@@ -1,9 +1,0 @@
-//go:build !unix
-
-package host
-
-import "os"
-
-// openEntry opens a cache entry for reading (its type is checked before
-// and after).
-func openEntry(path string) (*os.File, error) { return os.Open(path) }
