@@ -7,7 +7,7 @@ package main
 #include <string.h>
 
 // The watcher: a thread of its own, outside Go's scheduler, that asks
-// long-running guests to poll (see internal/host/interrupt.go), and the
+// long-running guests to poll (see internal/engine/interrupt.go), and the
 // SIGINT handler that counts Ctrl-C for them. Go cannot do either: while
 // the garbage collector waits for a guest to stop the world, no goroutine
 // runs, and Go must not run in a signal handler.

@@ -90,7 +90,7 @@ func ownGroup(gid int) bool {
 	return own
 }
 
-// ownGroups holds ownGroup's answers: [uid, gid] -> bool.
+// ownGroups holds OwnGroup's answers: [uid, gid] -> bool.
 var ownGroups sync.Map
 
 // sticky is the sticky bit of fi as a mode number, for messages.
@@ -101,7 +101,7 @@ func sticky(fi fs.FileInfo) fs.FileMode {
 	return 0
 }
 
-// ownSubdir names gowasm's private subdirectory of a shared directory.
+// OwnSubdir names gowasm's private subdirectory of a shared directory.
 func OwnSubdir() string { return "gowasm-" + strconv.Itoa(os.Geteuid()) }
 
 // foreignLink says who, other than root and this user, owns fi, a

@@ -28,7 +28,7 @@ import (
 // of memory), and wazero opens whatever has the entry's name (a FIFO
 // blocks the load for ever). wazero reads its entries through its
 // filecache.Cache interface, and a compilation cache's implementation is
-// a field of it: gowasm replaces that field with entryCache, which keeps
+// a field of it: gowasm replaces that field with EntryCache, which keeps
 // wazero's files and names, ends each entry it writes with a digest of
 // everything in it but the machine code (the code's CRC included), and
 // hands wazero an entry only if it is a regular file (never opened
@@ -48,17 +48,17 @@ import (
 // can change the process's code in other ways anyway.
 //
 // Reaching the field is one more reach into wazero's internals, behind the
-// same version check as trustedCompile (compile_trusted.go). With another
+// same version check as wazerointernal.CompileTrusted (wazerointernal/compile.go). With another
 // wazero, whose entries gowasm cannot check, loads use no disk cache (an
 // in-memory one: each process compiles again), and
 // TestCacheEntryCheckEnabled fails.
 
-// entryTag begins an entry's trailer; the SHA-256 follows.
+// EntryTag begins an entry's trailer; the SHA-256 follows.
 const EntryTag = "gowasm\x00\x01"
 
 const EntryTrailerSize = len(EntryTag) + sha256.Size
 
-// entryCache implements wazero's internal/filecache.Cache (whose Key is
+// EntryCache implements wazero's internal/filecache.Cache (whose Key is
 // [32]byte) over wazero's directory for its version.
 type EntryCache struct {
 	Dir string
@@ -82,7 +82,7 @@ func (c *EntryCache) path(key [sha256.Size]byte) string {
 // offsets) can be.
 const maxEntryHeader = 6 + 1 + 255 + 4
 
-// entrySplit returns the sizes of an entry's head and code, given its
+// EntrySplit returns the sizes of an entry's head and code, given its
 // first bytes (at least the head) and its size (trailer excluded).
 func EntrySplit(b []byte, size int64) (headSize, codeSize int64, ok bool) {
 	if len(b) < 7 || len(b) < 7+int(b[6])+4 {
@@ -101,7 +101,7 @@ func EntrySplit(b []byte, size int64) (headSize, codeSize int64, ok bool) {
 	return headSize, int64(code), code <= uint64(size-headSize) && int64(code) <= size-headSize-4
 }
 
-// entryDigest binds an entry's head and tail to its key, so that an
+// EntryDigest binds an entry's head and tail to its key, so that an
 // entry moved under another module's name is refused too.
 func EntryDigest(key [sha256.Size]byte, head, tail []byte) []byte {
 	h := sha256.New()
@@ -264,8 +264,8 @@ var (
 	theEntryField  entryField
 )
 
-// entryMirror checks, once, that wazero is the version gowasm mirrors and
-// that its compilation cache has the field entryCache replaces.
+// EntryMirror checks, once, that wazero is the version gowasm mirrors and
+// that its compilation cache has the field EntryCache replaces.
 func EntryMirror() *entryField {
 	entryFieldOnce.Do(func() {
 		theEntryField = probeEntryField()
@@ -290,15 +290,15 @@ func probeEntryField() entryField {
 	return entryField{OK: true, cache: t.Elem(), field: f}
 }
 
-// checkedCaches maps a cache directory (as configured) to the entryCache
+// checkedCaches maps a cache directory (as configured) to the EntryCache
 // over its entries, for dropCacheEntry; guarded by installing.
 var (
 	installing    sync.Mutex
 	checkedCaches = map[string]*EntryCache{}
 )
 
-// checkedCompilationCache is compilationCache(dir) with its entries read
-// and written by entryCache, or, where gowasm cannot put entryCache in
+// CheckedCompilationCache is compilationCache(dir) with its entries read
+// and written by EntryCache, or, where gowasm cannot put EntryCache in
 // wazero's place, an in-memory cache.
 func CheckedCompilationCache(dir string) (wazero.CompilationCache, error) {
 	c, err := compilationCache(dir)
@@ -311,7 +311,7 @@ func CheckedCompilationCache(dir string) (wazero.CompilationCache, error) {
 	return c, nil
 }
 
-// checkEntries puts an entryCache in wazero's file cache's place in c,
+// checkEntries puts an EntryCache in wazero's file cache's place in c,
 // before any runtime's engine takes it; it reports whether c's entries
 // are now checked (or c has none).
 func checkEntries(c wazero.CompilationCache, dir string) bool {
@@ -348,7 +348,7 @@ func checkEntries(c wazero.CompilationCache, dir string) bool {
 	return true
 }
 
-// checkedCache is the entryCache over cacheDir's entries, if any.
+// CheckedCache is the EntryCache over cacheDir's entries, if any.
 func CheckedCache(cacheDir string) *EntryCache {
 	installing.Lock()
 	defer installing.Unlock()

@@ -31,7 +31,7 @@ import (
 // has validated a module, gowasm remembers its SHA-256 (in the process and,
 // with a cache directory, as an empty file beside wazero's cache), and the
 // next load of the same bytes skips the function bodies' validation
-// (trustedCompile, below). Everything else CompileModule does still runs:
+// (wazerointernal.CompileTrusted, below). Everything else CompileModule does still runs:
 // decoding, the module-level checks, the cache lookup.
 //
 // A marker makes gowasm compile bytes without validating their bodies, and
@@ -43,24 +43,24 @@ import (
 // marker directory by someone else, before gowasm creates its own, while
 // wazero's cache beside it stays private.
 
-// trustedCompiles counts the loads that skipped validation, and
-// compilesStarted every compile (for tests).
+// TrustedCompiles counts the loads that skipped validation, and
+// CompilesStarted every compile (for tests).
 var TrustedCompiles, CompilesStarted atomic.Int64
 
-// validated remembers, for this process, the modules wazero has validated.
+// Validated remembers, for this process, the modules wazero has validated.
 var Validated struct {
 	sync.Mutex
 	Sums map[[sha256.Size]byte]bool
 }
 
-// validatedDir is the marker directory inside a cache directory. Its name
+// ValidatedDir is the marker directory inside a cache directory. Its name
 // holds what validation depends on besides the bytes: wazero's version
 // and the features gowasm enables.
 func ValidatedDir(cacheDir string) string {
 	return filepath.Join(cacheDir, fmt.Sprintf("validated-%s-%x", wazerointernal.Mirror().Version, uint64(CoreFeatures)))
 }
 
-// validatedWhere says whether wazero validated the module before: in this
+// ValidatedWhere says whether wazero validated the module before: in this
 // process, or, as a marker in cacheDir says, in another.
 func ValidatedWhere(sum [sha256.Size]byte, cacheDir string) (inProcess, onDisk bool) {
 	Validated.Lock()
@@ -98,7 +98,7 @@ func rememberValidated(sum [sha256.Size]byte, cacheDir string) {
 	}
 }
 
-// compileModule compiles wasm in rt, through wazero's own CompileModule the
+// CompileModule compiles wasm in rt, through wazero's own CompileModule the
 // first time and without re-validating its function bodies after that.
 // A panic of wazero's decoder or validator is reported as the invalid
 // module that caused it: a function whose type index is out of range makes
@@ -107,7 +107,7 @@ func CompileModule(ctx context.Context, rt wazero.Runtime, wasm []byte, cacheDir
 	return CompileModuleSum(ctx, rt, wasm, sha256.Sum256(wasm), cacheDir)
 }
 
-// compileModuleSum is compileModule of wasm whose SHA-256 is sum, when the
+// CompileModuleSum is CompileModule of wasm whose SHA-256 is sum, when the
 // caller has it already.
 func CompileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [sha256.Size]byte, cacheDir string) (compiled wazero.CompiledModule, err error) {
 	CompilesStarted.Add(1)
@@ -120,7 +120,7 @@ func CompileModuleSum(ctx context.Context, rt wazero.Runtime, wasm []byte, sum [
 	// not validate again: a body that makes its compiler panic must do so
 	// on this goroutine, where it is recovered. Bodies it validates first
 	// get two workers at least, so that it looks at ctx between functions
-	// (compilestop.go).
+	// (engine/loadstop.go).
 	trustedCtx := experimental.WithCompilationWorkers(ctx, compileWorkers())
 	ctx = experimental.WithCompilationWorkers(ctx, max(compileWorkers(), 2))
 	defer lockCompile(cacheDir, sum)()
@@ -189,7 +189,7 @@ func tryTrustedCompile(ctx context.Context, rt wazero.Runtime, wasm []byte) (com
 	return compiled, false, err
 }
 
-// cacheFileFailed says whether err is wazero failing to read or write a
+// CacheFileFailed says whether err is wazero failing to read or write a
 // file of its cache directory (file errors come out of it unwrapped), not
 // a failure to compile.
 func CacheFileFailed(err error) bool {
@@ -272,13 +272,13 @@ func dropCacheEntry(rt wazero.Runtime, wasm []byte, cacheDir string) bool {
 	return err == nil && c.removeEntry(key)
 }
 
-// coreFeatures are the WebAssembly features gowasm enables.
+// CoreFeatures are the WebAssembly features gowasm enables.
 const CoreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 
 // compileWorkers is how many goroutines wazero compiles a module's
 // functions with (experimental.WithCompilationWorkers): one, unless
 // $GOWASM_COMPILE_WORKERS says more (a number, or "cpus" for one per CPU).
-// compileModule gives modules it validates two at least (compilestop.go
+// CompileModule gives modules it validates two at least (engine/loadstop.go
 // says why); on the 2-core machine this was measured on, a cold load of a
 // 2 MB Go module took 1.38-2.09 s with one worker and 1.11-2.45 s with
 // two, the other core busy (RATIONALE.md, "Hostile modules").

@@ -133,7 +133,7 @@ func cacheEntryOf(t *testing.T, wasm []byte) (name string, content []byte) {
 
 // forgedEntry is gowasm's cache entry entry (another module's) made into
 // one for the entry name, as anyone can: its digest is no signature
-// (cacheentry.go), so the name's key and the digest are all it takes.
+// (compile/cacheentry.go), so the name's key and the digest are all it takes.
 func forgedEntry(t *testing.T, entry []byte, name string) []byte {
 	t.Helper()
 	key, err := hex.DecodeString(filepath.Base(name))

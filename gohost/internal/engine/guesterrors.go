@@ -24,7 +24,7 @@ func AsError(err error) *errs.Error {
 		// appended, drop its "(recovered by wazero)".
 		if _, trace, ok := strings.Cut(err.Error(), traceMarker); ok {
 			// The guest was stopped in gowasm's poll import (see
-			// instrument.go): its frame is gowasm's, not the guest's.
+			// wasmbin/instrument.go): its frame is gowasm's, not the guest's.
 			trace = strings.Replace(trace, "\n\t"+wasmbin.PollModule+"."+wasmbin.PollName+"()", "", 1)
 			return &errs.Error{Code: e.Code, ExitCode: e.ExitCode, Msg: e.Msg + traceMarker + trace}
 		}

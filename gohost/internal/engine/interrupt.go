@@ -15,7 +15,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// Stopping guests. An instrumented guest (see instrument.go) checks its
+// Stopping guests. An instrumented guest (see wasmbin/instrument.go) checks its
 // interrupt global at every loop header and at the entry of calling
 // functions, and calls the poll import when it is not zero. The global is
 // set by a watcher outside Go's scheduler (a C thread of the cgo layer): a

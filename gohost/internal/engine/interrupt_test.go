@@ -110,7 +110,7 @@ func TestUninstrumentedModuleRunsToo(t *testing.T) {
 	}
 }
 
-// globalAddress finds the global where wazero v1.12's compiler keeps it:
+// wazerointernal.GlobalAddress finds the global where wazero v1.12's compiler keeps it:
 // if an upgrade of wazero changes its internals, this fails (and modules
 // still run, without stops from outside Go).
 func TestGlobalAddressIsFound(t *testing.T) {

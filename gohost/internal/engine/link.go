@@ -58,7 +58,7 @@ func (m *Module) link(ctx context.Context, rt wazero.Runtime, guest wazero.Compi
 	for _, f := range guest.ImportedFunctions() {
 		mod, _, _ := f.Import()
 		if mod == wasmbin.PollModule && rewritten {
-			continue // gowasm's own (see instrument.go), not the guest's
+			continue // gowasm's own (see wasmbin/instrument.go), not the guest's
 		}
 		if _, seen := byModule[mod]; !seen {
 			order = append(order, mod)

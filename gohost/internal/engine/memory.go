@@ -59,7 +59,7 @@ func (m *ownedMemory) Free() {
 	m.Memory.Free()
 }
 
-// allocator makes owner's memories memory files (memfile_*.go), recording
+// allocator makes owner's memories memory files (package memfile), recording
 // them in owner.memories; if a file cannot be made it falls back to a
 // heapMemory. Where there are none, wazero allocates them itself.
 func allocator(owner *Module) experimental.MemoryAllocator {
@@ -85,7 +85,7 @@ var errNoMemory = errs.Errorf(errs.ErrUsage, "gowasm: the module has no memory")
 // memoryOp runs f on the module's memory, refusing once the module is
 // closed: memory ops do not take the call lock (a host function reads the
 // memory of the call that is running), only memMu, which freeing the
-// memory takes (mappedMemory.Free).
+// memory takes (ownedMemory.Free).
 func (m *Module) memoryOp(f func(mem memoryAPI) *errs.Error) *errs.Error {
 	m.memMu.RLock()
 	defer m.memMu.RUnlock()

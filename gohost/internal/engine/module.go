@@ -1,7 +1,3 @@
-// Package host is gowasm's engine: it loads modules into wazero, links their
-// imports, and calls their exports. It is pure Go (no cgo) so that it can be
-// tested with go test; the cgo layer in gohost/ only converts between C and
-// these types.
 package engine
 
 import (
@@ -74,7 +70,7 @@ type Module struct {
 	// sum is the SHA-256 of the module's bytes (before instrumentation).
 	sum [sha256.Size]byte
 	// loadThread is the thread the module is loaded on; abandoned, a
-	// compile the load stopped waiting for (see compilestop.go).
+	// compile the load stopped waiting for (see loadstop.go).
 	loadThread uint64
 	abandoned  <-chan compiled
 	// tables are the guest's tables' limits and grows its table.grow
@@ -199,7 +195,7 @@ func (m *Module) closeRoots() {
 }
 
 // newRuntime makes the runtime of a module, with cfg.CacheDir replaced by
-// the directory that may hold its compiled code (cachedir.go).
+// the directory that may hold its compiled code (compile/cachedir.go).
 func newRuntime(cfg *Config) (wazero.Runtime, error) {
 	cfg.CacheDir = compile.UsableCacheDir(cfg.CacheDir).Dir
 	cache, err := compile.CheckedCompilationCache(cfg.CacheDir)
@@ -207,7 +203,7 @@ func newRuntime(cfg *Config) (wazero.Runtime, error) {
 		// wazero cannot make its subdirectory in a directory that passed
 		// the rule's test write (a disk full since, say): the load
 		// compiles in memory, as one whose cache write fails does
-		// (compile.go), and the next load tries the directory again.
+		// (compile/compile.go), and the next load tries the directory again.
 		cfg.CacheDir = ""
 		cache, _ = compile.CheckedCompilationCache("")
 	}
@@ -297,7 +293,7 @@ func (m *Module) instantiate(ctx context.Context, wasm []byte, run bool) error {
 
 // compile instruments wasm (unless configured not to, or it cannot be)
 // and compiles it, on a goroutine the load stops waiting for at its
-// deadline or on Ctrl-C (compilestop.go). Errors are the original
+// deadline or on Ctrl-C (loadstop.go). Errors are the original
 // module's: when the instrumented one fails, the original is compiled to
 // say why, and run as it is if it compiles (an instrumentation bug must not
 // make a module unusable).
@@ -310,8 +306,8 @@ func (m *Module) compile(ctx context.Context, wasm []byte) (wazero.CompiledModul
 	return r.module, r.err
 }
 
-// checkAndCompile is compile's work. Before any other, checkLimits refuses
-// a module over gowasm's limits (limits.go), on every path: wazero would
+// checkAndCompile is compile's work. Before any other, wasmbin.CheckLimits refuses
+// a module over gowasm's limits (wasmbin/limits.go), on every path: wazero would
 // allocate for it, or compile it for minutes. It runs while the load may
 // have stopped waiting: it changes nothing of m's.
 func (m *Module) checkAndCompile(ctx context.Context, wasm []byte) compiled {
@@ -446,7 +442,7 @@ func (m *Module) release() error {
 	m.rt, m.inst = nil, nil
 	m.memMu.Unlock()
 	// Freeing each memory waits for memory reads and writes in progress
-	// (mappedMemory.Free); later ones find the module closed.
+	// (ownedMemory.Free); later ones find the module closed.
 	err := rt.Close(m.ctx)
 	m.closeRoots()
 	releaseSoon()

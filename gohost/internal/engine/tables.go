@@ -13,8 +13,8 @@ import (
 // entries and its declared maximum: table.grow(ref.null, 0x7FFFFFFF) in a
 // 49-byte module was a 16 GiB allocation, Go's fatal "out of memory". So a
 // module's tables together hold at most maxTableEntries (Config): at load,
-// checkLimits refuses initial sizes over it; while it runs, every
-// table.grow first calls the host's table_grow (instrument.go rewrites
+// wasmbin.CheckLimits refuses initial sizes over it; while it runs, every
+// table.grow first calls the host's table_grow (wasmbin/instrument.go rewrites
 // them), which answers a delta that makes the grow fail (-1 in the guest)
 // past it. wazero offers no hook in its grow and no API for tables; the
 // rewrite is the one place gowasm already changes code (RATIONALE.md,

@@ -95,7 +95,7 @@ var wasiBenchWasm = []byte{
 	0x01, 0x01, 0x01, 0x6c,
 }
 
-// TestFDTableReachesWazero checks what fdTable reads and changes of
+// TestFDTableReachesWazero checks what wazerointernal.FDTable reads and changes of
 // wazero's internals (by reflection) is where it expects: a wazero upgrade
 // that moves it fails here, not in a guest.
 func TestFDTableReachesWazero(t *testing.T) {

@@ -64,7 +64,7 @@ func NewFS(m Mount) (experimentalsys.FS, error) {
 	return fsys, nil
 }
 
-// rootOf is the directory a mount of newMountFS holds open.
+// RootOf is the directory a mount of NewFS holds open.
 func RootOf(fsys experimentalsys.FS) *os.Root {
 	if ro, ok := fsys.(readOnlyFS); ok {
 		fsys = ro.FS
@@ -104,7 +104,7 @@ func (r readOnlyFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileM
 	return r.ReadFS.OpenFile(p, flag, perm)
 }
 
-// Lutimens refuses, as every write (see lutimenser).
+// Lutimens refuses, as every write (see Lutimenser).
 func (readOnlyFS) Lutimens(string, int64, int64) experimentalsys.Errno { return experimentalsys.EROFS }
 
 func unwrapPathError(err error) error {
@@ -382,7 +382,7 @@ func openFlag(oflag experimentalsys.Oflag) int {
 	return flag | platformOpenFlag(oflag)
 }
 
-// lutimenser sets the times of a path's last component itself.
+// Lutimenser sets the times of a path's last component itself.
 type Lutimenser interface {
 	Lutimens(path string, atim, mtim int64) experimentalsys.Errno
 }

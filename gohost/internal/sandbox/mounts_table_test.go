@@ -19,7 +19,7 @@ import (
 
 // Table-driven tests of mounts.go's functions, one by one, with the exact
 // errno each case must give: what the guest's WASI call answers (wazero
-// maps these to WASI's numbers, wasi_abi.go). The attack tests
+// maps these to WASI's numbers, wasip1/abi.go). The attack tests
 // (mounts_attack_test.go, mounts_test.go) check that nothing escapes;
 // these check that each answer is the right one, inside the mount too.
 // Every test works in t.TempDir() (they run as root): no link here points

@@ -11,7 +11,7 @@ import (
 // limits, both from the process's limit (Go raises the soft limit to the
 // hard one when its runtime starts, so that is the limit read here):
 
-// guestFilesLimit is how many files all guests of the process together
+// GuestFilesLimit is how many files all guests of the process together
 // may hold open (what path_open opened and not yet closed): half of the
 // process's limit, at least 64, which leaves the rest to the process.
 // Past it path_open answers ENFILE. A limit per module alone let many
@@ -20,7 +20,7 @@ var GuestFilesLimit = sync.OnceValue(func() int64 {
 	return int64(max(64, processOpenFileLimit()/2))
 })
 
-// maxOpenFiles is how many descriptors (stdio and mounts included) one
+// MaxOpenFiles is how many descriptors (stdio and mounts included) one
 // guest may hold open: half of the process's limit too, at least 64 and
 // at most 1024, so that one module does not take all of what guests may
 // hold. Past it path_open answers EMFILE.
@@ -28,10 +28,10 @@ var MaxOpenFiles = sync.OnceValue(func() int32 {
 	return int32(min(1024, max(64, processOpenFileLimit()/2)))
 })
 
-// guestFiles counts the files guests hold open, process-wide.
+// GuestFiles counts the files guests hold open, process-wide.
 var GuestFiles atomic.Int64
 
-// takeGuestFile counts one more file a guest is opening; false (nothing
+// TakeGuestFile counts one more file a guest is opening; false (nothing
 // counted) when guests already hold guestFilesLimit. A descriptor gives
 // its place back when it closes (descriptor.Close).
 func TakeGuestFile() bool {

@@ -3,10 +3,11 @@ package testkit
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
-// corpusDir is the shared corpus of third-party modules (see README).
+// CorpusDir is the shared corpus of third-party modules (see README).
 func CorpusDir(t testing.TB) string {
 	dir := os.Getenv("GOWASM_CORPUS")
 	if dir == "" {
@@ -18,7 +19,7 @@ func CorpusDir(t testing.TB) string {
 	return dir
 }
 
-// spinWasm is, in WAT (no memory, no global: instrument adds both):
+// Spin is, in WAT (no memory, no global: instrument adds both):
 //
 //	(module
 //	  (func $spin (export "spin") (param $n i64) (result i64) (local $i i64)
@@ -38,4 +39,17 @@ var Spin = []byte{
 	0x00, 0x41, 0x01, 0x6b, 0x10, 0x01, 0x41, 0x01, 0x6a, 0x0b, 0x0b, 0x00, 0x26, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x07,
 	0x01, 0x00, 0x04, 0x73, 0x70, 0x69, 0x6e, 0x02, 0x0e, 0x02, 0x00, 0x02, 0x00, 0x01, 0x6e, 0x01, 0x01, 0x69, 0x01, 0x01,
 	0x00, 0x01, 0x6e, 0x03, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 0x6c,
+}
+
+// GoModWazero is the wazero version go.mod requires.
+func GoModWazero() string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "go.mod"))
+	if err != nil {
+		return ""
+	}
+	m := regexp.MustCompile(`(?m)^\s*(?:require\s+)?github\.com/tetratelabs/wazero\s+(v\S+)`).FindSubmatch(b)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
 }

@@ -23,7 +23,7 @@ func GiveAway(t *testing.T, paths ...string) {
 	}
 }
 
-// mkdirMode makes dir with exactly mode (no umask).
+// MkdirMode makes dir with exactly mode (no umask).
 func MkdirMode(t *testing.T, dir string, mode os.FileMode) string {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -30,7 +30,7 @@ import (
 // DWARF sections (.debug_*), whose code offsets would no longer hold, are
 // dropped; the name section, renumbered, keeps function names in traces.
 //
-// The same rewrite makes table.grow checked (see tables.go), in every
+// The same rewrite makes table.grow checked (see engine/tables.go), in every
 // module that has one, interruptible or not: it adds the import
 // PollModule.TableGrowName, (delta, size, table) -> delta, after poll, and
 // each `table.grow x` becomes `table.size x; i32.const x; call
@@ -46,7 +46,7 @@ const (
 	TableGrowName   = "table_grow"
 )
 
-// rewrites are what instrument adds: the interrupt checks, the table.grow
+// Rewrites are what instrument adds: the interrupt checks, the table.grow
 // checks, or both.
 type Rewrites struct{ Interrupts, TableGrow bool }
 
@@ -61,7 +61,7 @@ type section struct {
 	body []byte
 }
 
-// instrument returns the instrumented module, or an error saying why it
+// Instrument returns the instrumented module, or an error saying why it
 // could not be (an instruction it does not know, a name clash): the caller
 // then runs the module as it is, without interruption.
 func Instrument(wasm []byte, what Rewrites) (out []byte, err error) {

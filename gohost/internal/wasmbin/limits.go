@@ -6,7 +6,7 @@ import (
 	"sync"
 )
 
-// Limits on what a module may declare, checked by checkLimits before wazero
+// Limits on what a module may declare, checked by CheckLimits before wazero
 // reads the module. wazero allocates from the counts a module declares
 // before it reads what they count (2^32-1 locals in a 40-byte module was
 // Go's "fatal error: out of memory", which no recover catches), and its
@@ -23,12 +23,12 @@ const (
 	MaxResults          = 1_000     // a function type's (V8, wasmtime)
 	// MaxFunctionControl bounds a function's control instructions (block,
 	// loop, if, else, try, try_table, br_if, br_table, br_on_*; a loop
-	// counts loopWeight times, and so do memory.fill and table.fill, which
+	// counts LoopWeight times, and so do memory.fill and table.fill, which
 	// wazero compiles into loops), and so its nesting depth: wazero's compile
 	// time grows with their square. Go's standard library tests peak at
 	// 2,620 in a function (depth 549).
 	MaxFunctionControl = 20_000
-	// loopWeight is what a loop counts for: with the interrupt check
+	// LoopWeight is what a loop counts for: with the interrupt check
 	// instrumentation adds after each, 5,000 loops took as long to compile
 	// as 20,000 blocks or br_ifs.
 	LoopWeight = 4
@@ -76,7 +76,7 @@ const TableEntryBytes = 8
 // table's size.
 const DefaultMaxTableEntries = 10_000_000
 
-// limitError is a module over one of the limits above (not malformed: the
+// LimitError is a module over one of the limits above (not malformed: the
 // message says what to do about it).
 type LimitError struct{ msg string }
 
@@ -86,19 +86,19 @@ func overLimit(what string, n uint64, limit uint64, whose string) error {
 	return &LimitError{fmt.Sprintf("%s: %d, over the limit of %d (%s)", what, n, limit, whose)}
 }
 
-// tableInfo is one table's limits, imported ones first (table index order).
+// TableInfo is one table's limits, imported ones first (table index order).
 type TableInfo struct {
 	Min, Max uint32
 	HasMax   bool
 }
 
-// moduleFacts is what checkLimits learns on the way that others need.
+// moduleFacts is what CheckLimits learns on the way that others need.
 type moduleFacts struct {
 	Tables    []TableInfo
 	TableGrow bool // a function has table.grow
 }
 
-// checkLimits reads the whole module, every entry of every section and
+// CheckLimits reads the whole module, every entry of every section and
 // every instruction of every function, and refuses it if it declares more
 // than the limits above, more table entries than maxTables, or a count
 // that its bytes do not hold (a vector whose entries are not all there):
@@ -150,7 +150,7 @@ func CheckLimits(wasm []byte, sum [sha256.Size]byte, maxTables uint64) (facts mo
 	return facts, nil
 }
 
-// checked remembers the modules checkLimits passed, up to maxChecked.
+// Checked remembers the modules CheckLimits passed, up to maxChecked.
 var Checked = struct {
 	sync.Mutex
 	Facts map[[sha256.Size]byte]moduleFacts

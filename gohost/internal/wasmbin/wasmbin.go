@@ -68,7 +68,7 @@ func (r *reader) name() (string, error) {
 	return string(b), err
 }
 
-// limits are a memory's page limits; flags bit 0: has max, 1: shared, 2: 64-bit.
+// Limits are a memory's page limits; flags bit 0: has max, 1: shared, 2: 64-bit.
 type Limits struct {
 	Flags    byte
 	Min, Max uint32
@@ -118,7 +118,7 @@ func (r *reader) section() (id byte, body []byte, err error) {
 	return id, body, err
 }
 
-// memoryImports lists the memories a module imports, with their limits.
+// MemoryImports lists the memories a module imports, with their limits.
 func MemoryImports(wasm []byte) ([]importEntry, error) {
 	var out []importEntry
 	err := sections(wasm, func(id byte, body []byte) error {
@@ -226,7 +226,7 @@ func (r *reader) skipLEB() error {
 	return errors.New("bad LEB128")
 }
 
-// memoryModule is the binary of a module that only defines and exports a
+// MemoryModule is the binary of a module that only defines and exports a
 // memory, which is how gowasm satisfies a memory import: the guest gets a
 // fresh memory of exactly the limits it asked for (shared if it asked).
 func MemoryModule(name string, l Limits) []byte {

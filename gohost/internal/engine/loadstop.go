@@ -16,12 +16,12 @@ import (
 // module's timeout) or on Ctrl-C (on the embedder's main thread), like a
 // call. The abandoned compile is told through its context, which wazero
 // v1.12.0 checks only between functions and only when it compiles with two
-// workers or more (wazevo engine.go, compileModule): so a module it
-// validates gets two at least (compileModule), and its compile ends within
+// workers or more (wazevo engine.go, compile.CompileModule): so a module it
+// validates gets two at least (compile.CompileModule), and its compile ends within
 // one function per worker after the load gave up, which the limits keep to
-// seconds (limits.go; RATIONALE.md, "Hostile modules"). Validation itself,
+// seconds (wasmbin/limits.go; RATIONALE.md, "Hostile modules"). Validation itself,
 // and a module compiled without validation (one wazero compiled in full
-// before: see compile.go) run on to their end. Until the compile has
+// before: see compile/compile.go) run on to their end. Until the compile has
 // ended, the runtime is not closed (closeRuntime).
 
 // compiled is the result of a compile the load may have abandoned: the

@@ -13,23 +13,23 @@ import (
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// trustedCompile is wazero's runtime.CompileModule (v1.12.0, runtime.go)
+// TrustedCompile is wazero's runtime.CompileModule (v1.12.0, runtime.go)
 // step for step, except that function bodies are not validated: it is only
-// called for bytes wazero has validated before (compile.go says why).
+// called for bytes wazero has validated before (compile/compile.go says why).
 // wazero has no option for this, so its internals are reached the way
-// wasi_fds.go reaches its descriptor table: exported methods of internal
+// fdtable.go reaches its descriptor table: exported methods of internal
 // types through reflect, unexported fields by offset, and its decoder by
 // linkname. Everything is checked once (trusted), and a wazero other than
 // the version this mirrors turns the whole path off: loads then validate as
-// before, and TestTrustedCompileEnabled fails so that the mirror is
+// before, and TestEveryReachIntoWazero fails so that the mirror is
 // re-read against the new wazero.
 
-// mirroredWazero is the wazero version whose CompileModule this mirrors.
+// MirroredWazero is the wazero version whose CompileModule this mirrors.
 const MirroredWazero = "v1.12.0"
 
-// testBuildWazero stands in for the version go test's binaries do not
-// record (they carry no dependency versions); compile_test.go sets it from
-// go.mod.
+// WazeroVersionForTests stands in for the version go test's binaries do
+// not record (they carry no dependency versions); the tests of packages that
+// compile set it from go.mod (testkit.GoModWazero).
 var WazeroVersionForTests string
 
 // decodeModule is wazero's internal/wasm/binary.DecodeModule. Its result is
@@ -39,7 +39,7 @@ var WazeroVersionForTests string
 func decodeModule(binary []byte, enabledFeatures api.CoreFeatures, memoryLimitPages uint32,
 	memoryCapacityFromMax, dwarfEnabled, storeCustomSections bool) (unsafe.Pointer, error)
 
-// mirror holds what trustedCompile needs to know about wazero's types.
+// mirror holds what TrustedCompile needs to know about wazero's types.
 type MirrorStatus struct {
 	OK      bool
 	Why     string // why not ok
@@ -62,7 +62,7 @@ var (
 	theMirror  MirrorStatus
 )
 
-// trusted checks, once, that wazero is the version trustedCompile mirrors
+// trusted checks, once, that wazero is the version TrustedCompile mirrors
 // and that its types have the fields and methods it uses.
 func Mirror() *MirrorStatus {
 	mirrorOnce.Do(func() {
@@ -198,7 +198,7 @@ func hasMethod(t reflect.Type, name string, in, out []reflect.Type) bool {
 	return true
 }
 
-// field is an addressable, settable view of a struct's field at base.
+// Field is an addressable, settable view of a struct's field at base.
 func Field(base unsafe.Pointer, f reflect.StructField) reflect.Value {
 	return reflect.NewAt(f.Type, unsafe.Add(base, f.Offset)).Elem()
 }
@@ -233,7 +233,7 @@ func decodeAs(r wazero.Runtime, binary []byte) (m *MirrorStatus, module unsafe.P
 	return m, module, get, err
 }
 
-// trustedCompile: see the top of the file, and wazero v1.12.0's
+// TrustedCompile: see the top of the file, and wazero v1.12.0's
 // runtime.CompileModule, which it follows line by line.
 func CompileTrusted(ctx context.Context, r wazero.Runtime, binary []byte) (wazero.CompiledModule, error) {
 	// gowasm sets no function listeners, so CompileModule's
@@ -298,7 +298,7 @@ func CompileTrusted(ctx context.Context, r wazero.Runtime, binary []byte) (wazer
 //go:linkname fileCacheKey github.com/tetratelabs/wazero/internal/engine/wazevo.fileCacheKey
 func fileCacheKey(module unsafe.Pointer) [32]byte
 
-// cacheEntryKey is the key (its hex the file name) under which wazero
+// CacheEntryKey is the key (its hex the file name) under which wazero
 // caches binary's compiled code, as r would compile it.
 func CacheEntryKey(r wazero.Runtime, binary []byte) (key [32]byte, err error) {
 	m, modPtr, get, err := decodeAs(r, binary)

@@ -103,13 +103,3 @@ func lutimensAt(dir *os.File, name string, atim, mtim int64) error {
 func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) error {
 	return unix.Renameat(int(fromDir.Fd()), fromName, int(toDir.Fd()), toName)
 }
-
-// processOpenFileLimit is the process's soft limit on open descriptors
-// (RLIMIT_NOFILE), or 1024 if it cannot be read or is unlimited.
-func processOpenFileLimit() uint64 {
-	var l unix.Rlimit
-	if unix.Getrlimit(unix.RLIMIT_NOFILE, &l) != nil || l.Cur == unix.RLIM_INFINITY {
-		return 1024
-	}
-	return l.Cur
-}

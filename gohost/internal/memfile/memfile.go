@@ -92,7 +92,7 @@ func (m *Memory) Contains(p unsafe.Pointer) bool {
 	return uintptr(p) >= base && uintptr(p) < base+uintptr(len(m.buf))
 }
 
-// mapInto replaces the caller's mapping of length bytes at dst (page-aligned,
+// MapInto replaces the caller's mapping of length bytes at dst (page-aligned,
 // which the caller owns and unmaps) by a shared mapping of the memory's
 // first length bytes, and returns the reservation's size. With dst nil it
 // only returns the size.

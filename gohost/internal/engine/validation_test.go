@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -23,20 +22,7 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// goModWazero is the wazero version go.mod requires.
-func goModWazero() string {
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "go.mod"))
-	if err != nil {
-		return ""
-	}
-	m := regexp.MustCompile(`(?m)^\s*(?:require\s+)?github\.com/tetratelabs/wazero\s+(v\S+)`).FindSubmatch(b)
-	if m == nil {
-		return ""
-	}
-	return string(m[1])
-}
-
-func init() { wazerointernal.WazeroVersionForTests = goModWazero() }
+func init() { wazerointernal.WazeroVersionForTests = testkit.GoModWazero() }
 
 // isValidated says whether a load would skip validating the module.
 func isValidated(sum [sha256.Size]byte, cacheDir string) bool {
@@ -52,18 +38,6 @@ func callAdd(t *testing.T, m *Module) int64 {
 		t.Fatal(err)
 	}
 	return DecodeInt(raw, typ)
-}
-
-// TestTrustedCompileEnabled fails when a wazero upgrade turns the trusted
-// compile path off: re-read compile_trusted.go against the new wazero's
-// runtime.CompileModule, then update mirroredWazero.
-func TestTrustedCompileEnabled(t *testing.T) {
-	if v := goModWazero(); v != wazerointernal.MirroredWazero {
-		t.Fatalf("go.mod requires wazero %q; compile_trusted.go mirrors %s's CompileModule: re-read it against the new version", v, wazerointernal.MirroredWazero)
-	}
-	if m := wazerointernal.Mirror(); !m.OK {
-		t.Fatalf("the trusted compile path is off: %s", m.Why)
-	}
 }
 
 // moduleOf is the *wasm.Module inside a compiled module, for comparing.

@@ -21,7 +21,7 @@ import (
 // gowasm's WASI is wazero's wasi_snapshot_preview1 with the functions
 // below replaced, where wazero departs from the specification's own tests
 // (WebAssembly/wasi-testsuite, tests/test_wasi_testsuite.py): rights
-// tracked per descriptor and enforced (wasi_rights.go), fd_renumber over
+// tracked per descriptor and enforced (rights.go), fd_renumber over
 // any open descriptor, readlink into a short buffer, times of a symlink
 // itself, path_link refusing to follow symlinks, fd_prestat_dir_name's
 // buffer check, fd_allocate's right, poll_oneoff on writable descriptors,
@@ -65,7 +65,7 @@ const (
 
 var le = binary.LittleEndian
 
-// exportWASI adds WASI preview 1 to b: wazero's, with gowasm's functions
+// Export adds WASI preview 1 to b: wazero's, with gowasm's functions
 // in place of some (see wasiOverrides).
 // sleep is poll_oneoff's sleep (nil: the guest's configured Nanosleep).
 func Export(b wazero.HostModuleBuilder, sleep func(wazerointernal.Clocks, int64)) {

@@ -7,7 +7,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 )
 
-// globalAddress returns where wazero's compiler keeps a mutable i32 global
+// GlobalAddress returns where wazero's compiler keeps a mutable i32 global
 // of an instance, or nil if it cannot tell (another engine, or a wazero
 // whose internals differ from v1.12's: a test checks it). The compiled
 // code reads the global from the module engine's "opaque" buffer; wazero

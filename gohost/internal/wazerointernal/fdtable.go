@@ -9,15 +9,16 @@ import (
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 )
 
-// fdTable is wazero's table of a guest's WASI descriptors, which gowasm's
-// own WASI functions (wasi_override.go) read and change: wazero keeps it
+// FDTable is wazero's table of a guest's WASI descriptors, which gowasm's
+// own WASI functions (wasip1/override.go) read and change: wazero keeps it
 // in internal packages (its *sys.FSContext, reached from the guest's
 // *wasm.ModuleInstance), so it is reached here by reflection, through
 // exported fields and methods only. Owning a table of gowasm's own would
 // mean reimplementing every descriptor function of WASI (fd_read, fd_write,
 // fd_readdir's cookies...), which wazero does well; sharing its table lets
 // gowasm override only the functions whose behaviour it must change.
-// TestFDTableReachesWazero fails if a wazero upgrade moves what this uses.
+// TestEveryReachIntoWazero (and engine's TestFDTableReachesWazero, which
+// uses all of it) fails if a wazero upgrade moves what this uses.
 type FDTable struct {
 	FSContext fscMethods
 	fscPtr    unsafe.Pointer // the *FSContext
@@ -41,13 +42,13 @@ type fscMethods interface {
 	CloseFile(fd int32) experimentalsys.Errno
 }
 
-// sysMethods are the guest's clocks, as configured (real or fake).
+// SysMethods are the guest's clocks, as configured (real or fake).
 type Clocks interface {
 	WalltimeNanos() int64
 	Nanosleep(ns int64)
 }
 
-// fdTableOf finds mod's descriptor table; ok is false if mod is not a
+// FDTableOf finds mod's descriptor table; ok is false if mod is not a
 // wazero guest instance with WASI state (or wazero changed).
 func FDTableOf(mod api.Module) (t FDTable, ok bool) {
 	v := reflect.ValueOf(mod)
@@ -115,13 +116,13 @@ func entryFieldsOf(t reflect.Type) (ix entryFields, ok bool) {
 	return ix, true
 }
 
-// fdEntry is one descriptor of the table: wazero's *FileEntry.
+// FDEntry is one descriptor of the table: wazero's *FileEntry.
 type FDEntry struct {
 	v  reflect.Value // the FileEntry (addressable)
 	ix *entryFields
 }
 
-// get returns descriptor fd's entry, if fd is open.
+// Get returns descriptor fd's entry, if fd is open.
 func (t FDTable) Get(fd int32) (FDEntry, bool) {
 	p, ok := t.lookup(t.fscPtr, fd)
 	if !ok {
@@ -147,7 +148,7 @@ func (e FDEntry) File() experimentalsys.File {
 	return e.v.Field(e.ix.file).Interface().(experimentalsys.File)
 }
 
-// replace makes the entry name file (same name, mount and preopen status),
+// Replace makes the entry name file (same name, mount and preopen status),
 // with wazero's cache of directory entries, which read the old file,
 // dropped.
 func (e FDEntry) Replace(file experimentalsys.File) {
@@ -159,7 +160,7 @@ func (e FDEntry) Replace(file experimentalsys.File) {
 	e.v.Set(fresh)
 }
 
-// renumber moves descriptor from to to, closing the file to named, as
+// Renumber moves descriptor from to to, closing the file to named, as
 // POSIX dup2 then close: both must be open (WASI has no way to choose a
 // free number), and either may be a preopen or stdio, which the guest owns
 // as any other descriptor. Nothing is opened, so nothing can leave a mount.
@@ -188,7 +189,7 @@ type detached struct {
 	experimentalsys.UnimplementedFile
 }
 
-// insert adds an opened file to the table as a descriptor of mount fsys,
+// Insert adds an opened file to the table as a descriptor of mount fsys,
 // named name (as wazero's OpenFile names it), and returns its number.
 // wazero's table only takes files it opens itself, so it is handed a
 // filesystem whose open returns f; the entry then names fsys itself, which

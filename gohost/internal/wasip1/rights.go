@@ -74,7 +74,7 @@ func rightsOf(f experimentalsys.File, filetype uint8) (base, inheriting uint64) 
 	return fileRights, 0
 }
 
-// descriptor is a file with rights of its own: every file path_open
+// Descriptor is a file with rights of its own: every file path_open
 // opens, and stdio or a preopen once the guest drops rights from it. Each
 // operation wazero's WASI functions call on a file checks its right here,
 // so the checks cost nothing on descriptors that have all rights (stdio,
@@ -87,14 +87,14 @@ type Descriptor struct {
 	// syncFlags are the fdflags DSYNC, RSYNC and SYNC it was opened with,
 	// which no File method reports (fd_fdstat_set_flags cannot change them).
 	syncFlags uint16
-	// counted: path_open opened it, and it counts in guestFiles until it
+	// counted: path_open opened it, and it counts in sandbox.GuestFiles until it
 	// closes.
 	counted bool
 }
 
 // Close implements experimentalsys.File. wazero closes every descriptor
 // of a guest when its module closes, so a guest's files always leave
-// guestFiles.
+// sandbox.GuestFiles.
 func (d *Descriptor) Close() experimentalsys.Errno {
 	if d.counted {
 		d.counted = false

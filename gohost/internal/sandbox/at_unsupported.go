@@ -29,7 +29,3 @@ func lutimensAt(*os.File, string, int64, int64) error { return experimentalsys.E
 func pwrite(f *os.File, buf []byte, off int64) (int, error) { return f.WriteAt(buf, off) }
 
 func renameAt(*os.File, string, *os.File, string) error { return experimentalsys.ENOSYS }
-
-// processOpenFileLimit: Windows has no small per-process limit of its own
-// (CRT descriptors aside); 1024 keeps guests as on unix.
-func processOpenFileLimit() uint64 { return 1024 }
