@@ -46,6 +46,14 @@ const (
 	_ = uint(errs.ErrGuest - C.GOWASM_ERR_GUEST)
 )
 
+// errs.FatalCodes and engine.MaxTimeout are gowasm.h's, which Python reads.
+const (
+	_ = uint(C.GOWASM_FATAL_CODES - errs.FatalCodes)
+	_ = uint(errs.FatalCodes - C.GOWASM_FATAL_CODES)
+	_ = uint(C.GOWASM_MAX_TIMEOUT - engine.MaxTimeout)
+	_ = uint(engine.MaxTimeout - C.GOWASM_MAX_TIMEOUT)
+)
+
 // engine.MaxModuleSize is gowasm.h's GOWASM_MAX_MODULE_SIZE, which Python
 // reads to refuse a larger file before reading it.
 const (

@@ -180,7 +180,7 @@ func gowasm_interrupts(e *C.gowasm_error, mainThread C.uint64_t) (rc C.int32_t) 
 func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, stackLen C.size_t, timeout C.double) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)
 	t := float64(timeout)
-	if t != t || t > 1e9 {
+	if t != t || t > engine.MaxTimeout {
 		return setError(e, &errs.Error{Code: errs.ErrUsage, Msg: "gowasm: a timeout is a number of seconds"})
 	}
 	var st []uint64

@@ -41,6 +41,11 @@
 #define GOWASM_ERR_INTERRUPTED 11 /* Ctrl-C (SIGINT) stopped the call */
 #define GOWASM_ERR_TIMEOUT 12     /* the call ran past its timeout and was stopped */
 #define GOWASM_ERR_GUEST 13       /* the guest broke the typed convention (a pointer outside its memory) */
+/* The codes after which a module cannot be called again, one bit each
+   (1 << code): GOWASM_ERR_CLOSED, and the failures that close it
+   (errs.FatalCodes, checked by gohost/codes.go). */
+#define GOWASM_FATAL_CODES ((1 << GOWASM_ERR_LINK) | (1 << GOWASM_ERR_TRAP) | (1 << GOWASM_ERR_EXIT) | \
+    (1 << GOWASM_ERR_CLOSED) | (1 << GOWASM_ERR_HOST) | (1 << GOWASM_ERR_INTERRUPTED) | (1 << GOWASM_ERR_TIMEOUT))
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */
@@ -97,12 +102,16 @@ typedef struct gowasm_callbacks {
 /* Installs the callbacks; call once before anything else. */
 int32_t gowasm_init(gowasm_error *err, gowasm_callbacks *callbacks);
 
-/* The largest module gowasm loads: 1 GiB (host.MaxModuleSize, which
+/* The largest module gowasm loads: 1 GiB (engine.MaxModuleSize, which
    gohost/codes.go checks against this). */
 #define GOWASM_MAX_MODULE_SIZE 1073741824
 
+/* The largest timeout, in seconds, a config or a call takes
+   (engine.MaxTimeout, checked by gohost/codes.go). */
+#define GOWASM_MAX_TIMEOUT 1000000000
+
 /* Compiles, links and instantiates a module (running _initialize for
-   reactors). config_json may be NULL; see gohost/internal/host/config.go.
+   reactors). config_json may be NULL; see gohost/internal/engine/config.go.
    A wasm_len above GOWASM_MAX_MODULE_SIZE is GOWASM_ERR_COMPILE. */
 int32_t gowasm_module_new(gowasm_error *err, uint8_t *wasm, size_t wasm_len,
                           char *config_json, uint64_t *module_out);
@@ -280,6 +289,8 @@ void gowasm_free(void *p);
 #define GOWASM_FAILED_INT -792353564
 
 /* BEGIN GENERATED fast calls: go generate ./gohost */
+/* The most parameters a fast call takes (Python reads it). */
+#define GOWASM_MAX_FAST_PARAMS 4
 int32_t gowasm_call_v(gowasm_error *err, uint64_t func);
 int32_t gowasm_call_v_i(gowasm_error *err, uint64_t func, int64_t a0);
 int32_t gowasm_call_v_f(gowasm_error *err, uint64_t func, double a0);

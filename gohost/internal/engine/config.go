@@ -92,13 +92,17 @@ func ParseConfig(data []byte) (Config, error) {
 	return c, c.validate()
 }
 
+// MaxTimeout is the largest timeout, in seconds, a config or a call takes
+// (gowasm.h's GOWASM_MAX_TIMEOUT): a deadline past it would overflow.
+const MaxTimeout = 1_000_000_000
+
 // validate refuses a timeout that is no number of seconds and, before any
 // guest code runs, what wazero only refuses when the module is
 // instantiated, as a failure of its start function (a trap, to the
 // caller): a NUL byte in an argument or environment entry, which WASI
 // hands to the guest as NUL-terminated C strings.
 func (c Config) validate() error {
-	if c.Timeout < 0 || c.Timeout != c.Timeout || c.Timeout > 1e9 {
+	if c.Timeout < 0 || c.Timeout != c.Timeout || c.Timeout > MaxTimeout {
 		return errs.Errorf(errs.ErrUsage, "gowasm: the timeout must be a number of seconds above 0 (or 0 for none), not %v", c.Timeout)
 	}
 	for i, a := range c.Args {

@@ -481,15 +481,15 @@ func (m *Module) fail(err error) *errs.Error {
 	if msg := m.stderr.quote(e.Code, e.Msg); msg != e.Msg {
 		e = &errs.Error{Code: e.Code, ExitCode: e.ExitCode, Msg: msg}
 	}
-	switch e.Code {
-	case errs.ErrTrap, errs.ErrExit, errs.ErrLink, errs.ErrHost:
-		m.dead = &errs.Error{Code: errs.ErrClosed, Msg: fmt.Sprintf(
-			"gowasm: %s can no longer be called: an earlier call failed (%s) and may have left the guest's runtime corrupt. Create a new Module to go on",
-			m.cfg.displayName(), firstLine(e.Msg))}
-	case errs.ErrInterrupted, errs.ErrTimeout:
-		m.dead = &errs.Error{Code: errs.ErrClosed, Msg: fmt.Sprintf(
-			"gowasm: %s can no longer be called: a call was stopped midway (%s), which may have left the guest's runtime corrupt. Create a new Module to go on",
-			m.cfg.displayName(), firstLine(e.Msg))}
+	if e.Code == errs.ErrClosed || !e.Code.Fatal() { // closed already, or harmless
+		return e
 	}
+	why := "an earlier call failed (%s) and may have left the guest's runtime corrupt"
+	if e.Code == errs.ErrInterrupted || e.Code == errs.ErrTimeout {
+		why = "a call was stopped midway (%s), which may have left the guest's runtime corrupt"
+	}
+	m.dead = &errs.Error{Code: errs.ErrClosed, Msg: fmt.Sprintf(
+		"gowasm: %s can no longer be called: "+why+". Create a new Module to go on",
+		m.cfg.displayName(), firstLine(e.Msg))}
 	return e
 }

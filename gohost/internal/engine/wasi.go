@@ -6,7 +6,6 @@ import (
 	"math"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/gowasm/gowasm/gohost/internal/errs"
 	"github.com/gowasm/gowasm/gohost/internal/sandbox"
@@ -82,7 +81,7 @@ func (m *Module) wasiSleep(sys wazerointernal.Clocks, ns int64) {
 		if left <= 0 {
 			return
 		}
-		sys.Nanosleep(min(left, int64(10*time.Millisecond)))
+		sys.Nanosleep(min(left, int64(WatchTick)))
 		m.stopIfAsked()
 	}
 }

@@ -28,6 +28,16 @@ const (
 	ErrGuest Code = 13
 )
 
+// FatalCodes are the codes after which a module cannot be called again,
+// one bit each (1 << code): ErrClosed, and the failures that close it
+// (engine's Module.fail): a guest that trapped, exited or was stopped
+// midway may have left its runtime corrupt.
+const FatalCodes = 1<<ErrLink | 1<<ErrTrap | 1<<ErrExit | 1<<ErrClosed | 1<<ErrHost | 1<<ErrInterrupted | 1<<ErrTimeout
+
+// Fatal says whether a module cannot be called again after a call failed
+// with c.
+func (c Code) Fatal() bool { return c >= 0 && c < 32 && FatalCodes&(1<<c) != 0 }
+
 // Error is what every failing operation returns: a code for the caller to
 // dispatch on and a message written for a person.
 type Error struct {

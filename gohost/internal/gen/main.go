@@ -82,6 +82,7 @@ var cType = map[byte]string{'i': "int64_t", 'f': "double", 'v': "int32_t"}
 
 func headerSection() string {
 	var b strings.Builder
+	fmt.Fprintf(&b, "/* The most parameters a fast call takes (Python reads it). */\n#define GOWASM_MAX_FAST_PARAMS %d\n", maxParams)
 	for _, r := range results {
 		for _, p := range shapes() {
 			fmt.Fprintf(&b, "%s %s(gowasm_error *err, uint64_t func", cType[r], entryName(r, p))
