@@ -10,9 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sync"
-	"unsafe"
 
 	"github.com/gowasm/gowasm/gohost/internal/wazerointernal"
 	"github.com/tetratelabs/wazero"
@@ -47,11 +45,11 @@ import (
 // uses a cache directory only when it is private to the user, and they
 // can change the process's code in other ways anyway.
 //
-// Reaching the field is one more reach into wazero's internals, behind the
-// same version check as wazerointernal.CompileTrusted (wazerointernal/compile.go). With another
-// wazero, whose entries gowasm cannot check, loads use no disk cache (an
-// in-memory one: each process compiles again), and
-// TestCacheEntryCheckEnabled fails.
+// Reaching the field is one more reach into wazero's internals
+// (wazerointernal/filecache.go), behind the same version check as the
+// others. With another wazero, whose entries gowasm cannot check, loads use
+// no disk cache (an in-memory one: each process compiles again), and
+// TestEveryReachIntoWazero and TestCacheEntryCheckEnabled fail.
 
 // EntryTag begins an entry's trailer; the SHA-256 follows.
 const EntryTag = "gowasm\x00\x01"
@@ -251,45 +249,6 @@ func (c *EntryCache) removeEntry(key [sha256.Size]byte) bool {
 	return os.Remove(c.path(key)) == nil
 }
 
-// entryField is wazero.cache's fileCache field (an internal/filecache.Cache).
-type entryField struct {
-	OK    bool
-	Why   string
-	cache reflect.Type // wazero.cache
-	field reflect.StructField
-}
-
-var (
-	entryFieldOnce sync.Once
-	theEntryField  entryField
-)
-
-// EntryMirror checks, once, that wazero is the version gowasm mirrors and
-// that its compilation cache has the field EntryCache replaces.
-func EntryMirror() *entryField {
-	entryFieldOnce.Do(func() {
-		theEntryField = probeEntryField()
-	})
-	return &theEntryField
-}
-
-func probeEntryField() entryField {
-	fail := func(why string) entryField { return entryField{Why: why} }
-	if m := wazerointernal.Mirror(); !m.OK {
-		return fail(m.Why)
-	}
-	t := reflect.TypeOf(wazero.NewCompilationCache())
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return fail("wazero's compilation cache is not a pointer to a struct")
-	}
-	f, ok := t.Elem().FieldByName("fileCache")
-	if !ok || f.Type.Kind() != reflect.Interface || f.Type.NumMethod() != 3 ||
-		!reflect.TypeOf(&EntryCache{}).Implements(f.Type) {
-		return fail("wazero's compilation cache's fileCache changed")
-	}
-	return entryField{OK: true, cache: t.Elem(), field: f}
-}
-
 // checkedCaches maps a cache directory (as configured) to the EntryCache
 // over its entries, for dropCacheEntry; guarded by installing.
 var (
@@ -315,37 +274,22 @@ func CheckedCompilationCache(dir string) (wazero.CompilationCache, error) {
 // before any runtime's engine takes it; it reports whether c's entries
 // are now checked (or c has none).
 func checkEntries(c wazero.CompilationCache, dir string) bool {
-	m := EntryMirror()
-	if !m.OK {
-		return false
-	}
-	v := reflect.ValueOf(c)
-	if v.Type() != reflect.PointerTo(m.cache) {
-		return false
-	}
 	installing.Lock()
 	defer installing.Unlock()
-	fc := reflect.NewAt(m.field.Type, unsafe.Add(v.UnsafePointer(), m.field.Offset)).Elem()
-	if fc.IsNil() {
+	current, ok := wazerointernal.ReplaceFileCache(c, func(wazeroDir string) wazerointernal.FileCache {
+		return &EntryCache{Dir: wazeroDir}
+	})
+	if !ok {
+		return false
+	}
+	if current == nil {
 		return true // in memory only
 	}
-	if ec, ok := fc.Interface().(*EntryCache); ok {
+	ec, ok := current.(*EntryCache)
+	if ok {
 		checkedCaches[dir] = ec
-		return true
 	}
-	// wazero's fileCache: {dirPath string}, its directory for its version.
-	impl := fc.Elem()
-	if impl.Kind() != reflect.Pointer || impl.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	dirPath := impl.Elem().FieldByName("dirPath")
-	if !dirPath.IsValid() || dirPath.Kind() != reflect.String {
-		return false
-	}
-	ec := &EntryCache{Dir: dirPath.String()}
-	fc.Set(reflect.ValueOf(ec))
-	checkedCaches[dir] = ec
-	return true
+	return ok
 }
 
 // CheckedCache is the EntryCache over cacheDir's entries, if any.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gowasm/gowasm/gohost/internal/compile"
+	"github.com/gowasm/gowasm/gohost/internal/wazerointernal"
 )
 
 // Damaged compilation cache entries. wazero's entry carries a CRC of the
@@ -296,7 +297,7 @@ func TestDamagedCacheEntries(t *testing.T) {
 // TestCacheEntryCheckEnabled fails when a wazero upgrade leaves gowasm
 // unable to check cache entries: loads then use no disk cache.
 func TestCacheEntryCheckEnabled(t *testing.T) {
-	if m := compile.EntryMirror(); !m.OK {
+	if m := wazerointernal.FileCacheMirror(); !m.OK {
 		t.Fatalf("cache entries cannot be checked: %s", m.Why)
 	}
 	dir := t.TempDir()
@@ -312,7 +313,7 @@ func TestCacheEntryCheckEnabled(t *testing.T) {
 // TestUncheckableEntriesNotUsed: where gowasm cannot check entries (another
 // wazero), loads use no disk cache rather than wazero's unchecked one.
 func TestUncheckableEntriesNotUsed(t *testing.T) {
-	m := compile.EntryMirror()
+	m := wazerointernal.FileCacheMirror()
 	saved := *m
 	m.OK, m.Why = false, "as with another wazero"
 	defer func() { *m = saved }()

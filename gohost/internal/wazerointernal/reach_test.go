@@ -2,6 +2,7 @@ package wazerointernal
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/gowasm/gowasm/gohost/internal/testkit"
@@ -22,6 +23,20 @@ func TestEveryReachIntoWazero(t *testing.T) {
 	}
 	if m := Mirror(); !m.OK {
 		t.Fatalf("the trusted compile path is off: %s", m.Why)
+	}
+	if m := FileCacheMirror(); !m.OK {
+		t.Fatalf("cache entries cannot be checked: %s", m.Why)
+	}
+	c, err := wazero.NewCompilationCacheWithDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replacedIn string
+	if current, ok := ReplaceFileCache(c, func(dir string) FileCache { replacedIn = dir; return noFiles{} }); !ok || replacedIn == "" || current != (noFiles{}) {
+		t.Fatalf("the compilation cache's file cache was not replaced (%v)", ok)
+	}
+	if current, ok := ReplaceFileCache(c, nil); !ok || current != (noFiles{}) {
+		t.Fatalf("a second ReplaceFileCache did not find the first's (%v)", ok)
 	}
 	ctx := context.Background()
 	r := wazero.NewRuntime(ctx)
@@ -55,3 +70,10 @@ func TestEveryReachIntoWazero(t *testing.T) {
 		t.Fatal("no stdin")
 	}
 }
+
+// noFiles is a FileCache that keeps nothing.
+type noFiles struct{}
+
+func (noFiles) Get([32]byte) (io.ReadCloser, bool, error) { return nil, false, nil }
+func (noFiles) Add([32]byte, io.Reader) error             { return nil }
+func (noFiles) Delete([32]byte) error                     { return nil }
