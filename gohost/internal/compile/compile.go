@@ -25,8 +25,8 @@ import (
 //
 // wazero's CompileModule decodes the binary, validates every function body,
 // and only then looks for compiled code in its cache. For a 2 MB Go module
-// loaded from a warm disk cache, validation is over half of the load
-// (~14 of ~25 ms here; RATIONALE.md, "Loading from the cache"). Validation
+// loaded from a warm disk cache, validation was over half of the load
+// (RATIONALE.md, "Validation once per module, not once per load"). Validation
 // depends on nothing but the bytes and the enabled features, so once wazero
 // has validated a module, gowasm remembers its SHA-256 (in the process and,
 // with a cache directory, as an empty file beside wazero's cache), and the
@@ -279,9 +279,8 @@ const CoreFeatures = api.CoreFeaturesV2 | experimental.CoreFeaturesThreads
 // functions with (experimental.WithCompilationWorkers): one, unless
 // $GOWASM_COMPILE_WORKERS says more (a number, or "cpus" for one per CPU).
 // CompileModule gives modules it validates two at least (engine/loadstop.go
-// says why); on the 2-core machine this was measured on, a cold load of a
-// 2 MB Go module took 1.38-2.09 s with one worker and 1.11-2.45 s with
-// two, the other core busy (RATIONALE.md, "Hostile modules").
+// says why); a second worker made a cold load no slower with the other core
+// busy (RATIONALE.md, "Hostile modules").
 func compileWorkers() int {
 	s := os.Getenv("GOWASM_COMPILE_WORKERS")
 	if s == "cpus" {

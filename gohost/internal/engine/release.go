@@ -8,9 +8,11 @@ import (
 
 // Go keeps the heap that closed modules free for reuse, and gives it back to
 // the OS slowly: not at all until a GC runs (with nothing allocating, that is
-// up to 2 minutes later), then ~5 MB/s. A Go reactor's instance is ~4 MB of
-// Go heap (its decoded module, per runtime), so 1,000 closed reactors kept
-// ~4 GB of RSS. debug.FreeOSMemory returns it at once, but it is a full GC,
+// up to 2 minutes later), then slowly. A Go reactor's instance is megabytes
+// of Go heap (its decoded module, per runtime), so a thousand closed reactors
+// kept gigabytes of RSS (RATIONALE.md, "One runtime per Module, one
+// compilation cache per process"). debug.FreeOSMemory returns it at once,
+// but it is a full GC,
 // so it runs in the background, once after a burst of closes and at most
 // once per releaseInterval (or 10 times its own duration, so that a big live
 // heap costs under a tenth of a core).

@@ -6,8 +6,9 @@ import (
 	"sync"
 )
 
-// instrumented caches instrumented modules by content: instrumenting a 2 MB
-// Go module takes a few milliseconds, hashing it a fraction of that.
+// instrumentedCache keeps instrumented modules by content: hashing a module
+// costs a fraction of instrumenting it (RATIONALE.md, "Validation once per
+// module, not once per load").
 var instrumentedCache struct {
 	sync.Mutex
 	bytes map[instrumentKey][]byte

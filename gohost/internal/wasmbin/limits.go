@@ -106,9 +106,9 @@ type moduleFacts struct {
 // validate otherwise: wazero does, next. A module that does not start with
 // WebAssembly's magic and version is left to wazero to refuse.
 //
-// A module that passed is remembered by its SHA-256, sum, for the process (a 2 MB
-// Go module takes milliseconds to read through, a fair part of a load from
-// the cache), with what it learnt; the tables' sizes are checked against
+// A module that passed is remembered by its SHA-256, sum, for the process
+// (reading a large module through is a fair part of a load from the cache:
+// RATIONALE.md, "Hostile modules"), with what it learnt; the tables' sizes are checked against
 // each load's maxTables.
 func CheckLimits(wasm []byte, sum [sha256.Size]byte, maxTables uint64) (facts moduleFacts, err error) {
 	if len(wasm) < 8 || string(wasm[:8]) != "\x00asm\x01\x00\x00\x00" {
