@@ -3,8 +3,12 @@
 //
 //	go build -buildmode=c-shared -o libgowasm.so ./gohost
 //
-// The exports in this package only convert between C and Go; the engine is
-// internal/host, which is plain Go and tested with go test.
+// This package is the cgo layer: every //export (exports.go, fastcalls.go
+// and the generated calls_gen.go, memory.go, typed.go, mapcalls.go) converts
+// between C and Go and recovers panics (errors.go); callbacks.go calls back
+// into the embedder; watcher.go is the C thread that asks long guest calls
+// to poll. The engine is internal/engine, plain Go tested with go test, over
+// the smaller packages of internal/ (each one's doc.go says its job).
 package main
 
 //go:generate go run ./internal/gen .

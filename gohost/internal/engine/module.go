@@ -30,8 +30,8 @@ var (
 )
 
 // Module is one instantiated guest in a runtime of its own. A runtime per
-// module keeps host modules (stubs, WASI configuration, later Python host
-// functions and memory limits) private to it; compiled code is still shared
+// module keeps host modules (stubs, WASI configuration, the embedder's host
+// functions, memory limits) private to it; compiled code is still shared
 // through the process-wide compilation caches.
 type Module struct {
 	Handle uint64

@@ -18,7 +18,7 @@ const (
 	ErrArgument Code = 6  // an argument is out of range or has the wrong arity
 	ErrUsage    Code = 7  // the caller misused the ABI (bad config, unknown export)
 	ErrInternal Code = 8  // a bug in gowasm: a recovered Go panic
-	ErrHost     Code = 9  // a host function (output callback) failed
+	ErrHost     Code = 9  // an embedder callback failed (a host function, guest stdio)
 	ErrDeadlock Code = 10 // waiting for a module's lock would never end
 	// ErrInterrupted: Ctrl-C stopped the call; ErrTimeout: its timeout did.
 	ErrInterrupted Code = 11

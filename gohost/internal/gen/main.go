@@ -5,10 +5,10 @@
 // Why generated: a call through cffi is cheapest with scalar arguments and a
 // scalar result (no arrays to fill, no out-pointers to read: a tenth of a
 // call less than a generic stack-based entry point; RATIONALE.md, "The call
-// path"). So there is one entry
-// point per shape: up to maxParams parameters, each an int64_t (i32, i64) or
-// a double (f32, f64), and a void, int64_t or double result. Other shapes
-// (more parameters, several results) use the generic gowasm_call.
+// path"). So there is one entry point per shape: up to maxParams
+// parameters, each an int64_t (i32, i64) or a double (f32, f64), and a void,
+// int64_t or double result. Other shapes (more parameters, several results)
+// use the generic gowasm_call.
 package main
 
 import (
