@@ -116,6 +116,24 @@ func CheckModuleSize(n uint64, cfg Config) error {
 // NewModule compiles, links and instantiates wasm, running the start
 // function its kind calls for. The module is registered in Modules.
 func NewModule(wasm []byte, cfg Config) (*Module, error) {
+	return load(wasm, cfg, false)
+}
+
+// Run runs wasm as a program, the way a WASI command line does: its _start
+// (a reactor only gets its _initialize), then frees everything. It returns
+// the exit code: the one passed to proc_exit, else 0.
+func Run(wasm []byte, cfg Config) (uint32, error) {
+	_, err := load(wasm, cfg, true)
+	if e, ok := err.(*errs.Error); ok && e.Code == errs.ErrExit {
+		return e.ExitCode, nil
+	}
+	return 0, err
+}
+
+// load makes a Module of wasm in a runtime of its own and instantiates it,
+// or with run, runs it as a program. A module that failed to load, or ran,
+// is freed before load returns (then m is nil).
+func load(wasm []byte, cfg Config, run bool) (*Module, error) {
 	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
 		return nil, err
 	}
@@ -128,47 +146,24 @@ func NewModule(wasm []byte, cfg Config) (*Module, error) {
 	// The handle exists before instantiation: host functions that
 	// _initialize calls pass it to the embedder.
 	m.Handle = Modules.Add(m)
-	loaded := false
+	keep := false
 	defer func() {
 		// Deferred so that a panic (which the C export recovers) does not
 		// leak the handle and the runtime either.
-		if !loaded {
+		if !keep {
 			Modules.Remove(m.Handle)
 			m.discard(ctx, rt)
 		}
 	}()
 	ctx = experimental.WithMemoryAllocator(ctx, allocator(m))
-	if err := m.instantiate(ctx, wasm, false); err != nil {
+	if err := m.instantiate(ctx, wasm, run); err != nil {
 		return nil, err
 	}
-	loaded = true
+	keep = !run
+	if run {
+		return nil, nil
+	}
 	return m, nil
-}
-
-// Run runs wasm as a program, the way a WASI command line does: its _start
-// (a reactor only gets its _initialize), then frees everything. It returns
-// the exit code: the one passed to proc_exit, else 0.
-func Run(wasm []byte, cfg Config) (uint32, error) {
-	if err := CheckModuleSize(uint64(len(wasm)), cfg); err != nil {
-		return 0, err
-	}
-	rt, err := newRuntime(&cfg)
-	if err != nil {
-		return 0, err
-	}
-	ctx := context.Background()
-	m := &Module{cfg: cfg, rt: rt, ctx: ctx, intr: newInterrupts(cfg)}
-	m.Handle = Modules.Add(m)
-	defer func() {
-		Modules.Remove(m.Handle)
-		m.discard(ctx, rt)
-	}()
-	ctx = experimental.WithMemoryAllocator(ctx, allocator(m))
-	err = m.instantiate(ctx, wasm, true)
-	if e, ok := err.(*errs.Error); ok && e.Code == errs.ErrExit {
-		return e.ExitCode, nil
-	}
-	return 0, err
 }
 
 // discard frees the runtime and the memories of a module that failed to
