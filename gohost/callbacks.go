@@ -15,7 +15,7 @@ static uint64_t gw_thread_id(void) { return (uint64_t)(uintptr_t)pthread_self();
 #endif
 
 // Every call out to the embedder marks the module's engine.Callout around
-// it: the thread first, then the depth (see Callout in internal/host).
+// it: the thread first, then the depth (see Callout in internal/engine).
 static void gw_enter(uint64_t *thread, int32_t *depth) {
     __atomic_store_n(thread, gw_thread_id(), __ATOMIC_SEQ_CST);
     __atomic_add_fetch(depth, 1, __ATOMIC_SEQ_CST);
