@@ -22,7 +22,7 @@ from ._errors import ForkError
 from ._map import make_map
 
 if TYPE_CHECKING:
-    from ._types import ExportedFunction
+    from ._exported import ExportedFunction
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
@@ -396,7 +396,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.params = ex.params
     fn.results = ex.results
     fn.module = ex.module  # keeps the module alive while the function is
-    fn._handle = ex.handle  # for typed calls in one crossing (_typedcall.py)
+    fn._handle = ex.handle  # for typed calls in one crossing (_typed_fast.py)
     fn.wasm_signature = ex.signature
     fn.call = _call_method(ex)
     fn.acall = _acall_method(ex)

@@ -37,7 +37,7 @@ _invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
 _lock = threading.RLock()  # a GC finalizer may release while we register
 _pending = threading.local()
 # fid -> (weakref to the HostFunction, encode) for the plain numeric ones,
-# which the library's C callback calls itself (_ffi_build.py: gwpy_host_call_c).
+# which the library's C callback calls itself (python/ffi/build.py: gwpy_host_call_c).
 _fast_hosts: Dict[int, Tuple[Any, Callable[[Any], int]]] = {}
 
 _MASK64 = (1 << 64) - 1

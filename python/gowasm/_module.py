@@ -8,12 +8,12 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
-from . import _bindings, _display, _host, _native, _pickle, _streams
+from . import _described, _display, _host, _native, _pickle, _streams
 from ._cache import CacheOption, resolve_cache_dir
 from ._description import Import, Info, loaded_info
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
 from ._func import is_attribute_name, make_function
-from ._types import ExportedFunction
+from ._exported import ExportedFunction
 from ._source import read_module_file
 from ._memory import Memory, map_reservation, memory_size, open_memory
 from ._typed import Allocator
@@ -297,7 +297,7 @@ class Module:
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
             return
-        _bindings.describe(self, functions, data, warn)
+        _described.describe(self, functions, data, warn)
 
     def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
         """The guest's allocator exports (found once)."""
@@ -435,7 +435,7 @@ def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
     """A Go command's exports trap until its main has run (see
     GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
     entering the guest (whose trap would kill the module)."""
-    from ._inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
+    from ._tools.inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
 
     for fname, fn in list(functions.items()):
         if fname == "_start":

@@ -31,8 +31,8 @@ from ._errors import WasmError
 from ._frames import decode_str
 from ._func import acall_of, too_many_arguments
 from ._memory import read_at, write_at
-from ._typedcall import fast_typed, typed_map
-from ._types import ExportedFunction
+from ._typed_fast import fast_typed, typed_map
+from ._exported import ExportedFunction
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {

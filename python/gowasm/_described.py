@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 from . import _frames
 from ._func import described_owner_of, too_many_arguments
 from ._typed import make_typed, python_names
-from ._types import ExportedFunction
+from ._exported import ExportedFunction
 
 if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
     import inspect

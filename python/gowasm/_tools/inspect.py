@@ -1,7 +1,7 @@
 """Describes a WebAssembly module without running it: which kind of module it
 is, which toolchain probably built it, what to do about it, and the text and
 JSON that ``gowasm inspect FILE`` prints. The binary itself is read by
-:mod:`gowasm._wasmbin` (malformed input: :class:`~gowasm.CompileError`);
+:mod:`gowasm._tools.wasmbin` (malformed input: :class:`~gowasm.CompileError`);
 the kind comes from the engine's rules (:func:`gowasm._description.classify`),
 so that it is the one loading would find, even for modules loading rejects.
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from ._description import Export, Import, classify
-from ._wasmbin import GlobalInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
+from .._description import Export, Import, classify
+from .wasmbin import GlobalInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
 
 __all__ = [
     "inspect_module", "format_text", "to_json",
@@ -289,7 +289,7 @@ def inspect_module(data: bytes, name: str = "<bytes>") -> Inspection:
 
 def _signature(name: str, params: Tuple[str, ...], results: Tuple[str, ...]) -> str:
     """`name(p1, p2) -> r`; `-> None` without results, `-> (r1, r2)` with several."""
-    from ._func import format_signature
+    from .._func import format_signature
 
     return format_signature(name, params, results)
 

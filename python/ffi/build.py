@@ -125,7 +125,7 @@ static PyMethodDef gwpy_fast_defs[] = {
     {NULL, NULL, 0, NULL}
 };
 /* call_typed(func, allocator, shape, kind, m0, m1, i0, i1): a typed call
-   in one crossing (gowasm_call_typed; _typedcall.py). m0, m1: str (passed
+   in one crossing (gowasm_call_typed; _typed_fast.py). m0, m1: str (passed
    as its UTF-8), bytes, or None; i0, i1: the integer params. Returns, for
    kind 0, the integer result (or 0); kind 1, the result as bytes; kind 2,
    as str (or as bytes if it is not UTF-8). On failure it returns GOWASM_FAILED_INT (an int
@@ -279,7 +279,7 @@ done:
 
 /* call_typed_map(func, allocator, shape, kind, m0, m1, i0, i1): a typed
    call mapped over columns in one crossing (gowasm_call_typed_map;
-   _typedcall.py). m0, m1: lists or tuples of str (passed as their UTF-8)
+   _typed_fast.py). m0, m1: lists or tuples of str (passed as their UTF-8)
    or bytes, or None; i0, i1: lists or tuples of ints, or None; all of one
    length. kind as for call_typed (2: results must be UTF-8), ORed with
    256 (512) when m0 (m1) holds bytes, else str: exactly those types, as
@@ -654,7 +654,7 @@ static long long gwpy_to_c_i64(PyObject *o) {
     return value;
 }
 #ifndef _cffi_to_c_i64
-#error "cffi no longer defines _cffi_to_c_i64: update gwpy_to_c_i64 in _ffi_build.py"
+#error "cffi no longer defines _cffi_to_c_i64: update gwpy_to_c_i64 in python/ffi/build.py"
 #endif
 #undef _cffi_to_c_i64
 #define _cffi_to_c_i64 gwpy_to_c_i64
