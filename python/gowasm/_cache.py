@@ -87,6 +87,12 @@ def _caller_level() -> int:
     """The stacklevel of the first frame outside gowasm (the user's call)."""
     level: int = 1
     frame: Optional[FrameType] = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while frame is not None and _in_package(frame.f_code.co_filename):
         level, frame = level + 1, frame.f_back
     return level
+
+
+def _in_package(filename: str) -> bool:
+    """Whether filename is gowasm's own, its _tools subpackage's included."""
+    directory = os.path.dirname(os.path.abspath(filename))
+    return directory == _PACKAGE_DIR or directory.startswith(_PACKAGE_DIR + os.sep)

@@ -9,15 +9,18 @@ import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from . import _described, _display, _host, _native, _pickle, _streams
+from ._advice import GO_COMMAND_WITH_EXPORTS_ADVICE
 from ._cache import CacheOption, resolve_cache_dir
 from ._description import Import, Info, loaded_info
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
-from ._func import is_attribute_name, make_function
+from ._func import make_function
 from ._exported import ExportedFunction
 from ._source import read_module_file
 from ._memory import Memory, map_reservation, memory_size, open_memory
+from ._origin import Origin
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
+from ._values import is_attribute_name
 from ._wasi import Mount, PathLike, wasi_config
 
 _UNSET = object()
@@ -187,7 +190,7 @@ class Module:
         self._allocators: Dict[Any, Allocator] = {}
         try:
             info = loaded_info(self._handle)
-            self._origin = _pickle.Origin.of(source, wasm, info.sha256)
+            self._origin = Origin.of(source, wasm, info.sha256)
             self._describe(info, host_ids, wasm)
         except BaseException:
             self.close()  # not left to the garbage collector: a failed load holds nothing
@@ -431,12 +434,13 @@ class Module:
         return msg
 
 
+_pickle.unpickles_as(Module)  # _pickle.load makes Modules: it cannot import this module back
+
+
 def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
     """A Go command's exports trap until its main has run (see
     GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
     entering the guest (whose trap would kill the module)."""
-    from ._tools.inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
-
     for fname, fn in list(functions.items()):
         if fname == "_start":
             continue

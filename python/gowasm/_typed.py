@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
-from ._func import acall_of, too_many_arguments
+from ._values import acall_of, too_many_arguments
 from ._memory import read_at, write_at
 from ._typed_fast import fast_typed, typed_map
 from ._exported import ExportedFunction

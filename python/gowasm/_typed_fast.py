@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from . import _native
 from ._frames import decode_str
+from ._map import lengths_differ, name_element, python_map, raise_at
 
 _SHAPE_PARAM = {"int": 0, "bool": 0, "str": 1, "bytes": 1, "json": 1}
 _SHAPE_RESULT = {None: 0, "int": 1, "bool": 1, "str": 2, "bytes": 2, "json": 2}
@@ -146,8 +147,6 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
 
 def _loads_each(results: List[Any], signature: str) -> List[Any]:
     """A map's JSON results, decoded; an error names the element."""
-    from ._map import name_element
-
     out = []
     for i, x in enumerate(results):
         try:
@@ -165,8 +164,6 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     the elements in one crossing too (gowasm_call_typed_map), for the shapes
     the one-crossing call covers; others a call per element. Errors name the
     element. allocator: the allocator's export names, as make_typed takes."""
-    from ._map import lengths_differ, name_element, python_map, raise_at
-
     if result in (None, "int", "float") and all(k in ("int", "float") for k in kinds):
         return raw.map  # type: ignore[no-any-return]
     shape = shape_of(kinds, result)

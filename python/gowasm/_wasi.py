@@ -4,6 +4,8 @@ import os
 import sys
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
 
+from ._values import check_timeout
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -118,8 +120,6 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
                 timeout: Optional[float] = None, memory_limit: Optional[int] = None,
                 interruptible: Optional[bool] = None) -> Dict[str, Any]:
     """The configuration Module and run share (gohost/internal/host/config.go)."""
-    from ._func import check_timeout
-
     if memory_limit is not None and (isinstance(memory_limit, bool) or not isinstance(memory_limit, int)
                                      or not 65536 <= memory_limit < 1 << 64):
         raise ValueError("memory_limit is a number of bytes, at least 65536 (one page), not %r" % (memory_limit,))

@@ -56,7 +56,7 @@ def _duration(text: str) -> float:
     500ms), or a number of seconds; in seconds."""
     import re
 
-    from .._func import check_timeout
+    from .._values import check_timeout
 
     if text.startswith("-"):
         raise argparse.ArgumentTypeError("invalid duration %r: it cannot be negative (omit --timeout for no limit)"
