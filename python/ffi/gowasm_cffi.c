@@ -198,7 +198,7 @@ static PyObject *gwpy_fast_call_typed(PyObject *self, PyObject *const *args, Py_
 
 /* call_map_lists(func, kinds, result, col0, ...): gowasm_call_map over
    lists or tuples, converted in C with the GIL held (a list of ints costs
-   ~3 ns an element here against ~13 through array.array or cffi). kinds:
+   a quarter of what array.array or cffi would: RATIONALE.md). kinds:
    bytes, one per column, b'i' (int64: an int or __index__) or b'f' (double);
    result: 0 none, 1 i32, 2 i64, 3 f32, 4 f64. Returns the results as a
    list (None for none); on a failed call the index of the failing element

@@ -1,7 +1,8 @@
 """Where compiled code is cached on disk.
 
-Compiling a 2 MB Go module takes ~0.7-2 s; loading it from wazero's cache
-takes ~35 ms, so the disk cache is on by default.
+Compiling a Go module takes tens of times longer than loading it from
+wazero's cache (RATIONALE.md, "Numbers behind the comments in python/"),
+so the disk cache is on by default.
 
 Compiled code in a cache directory is machine code the process runs, so a
 directory is used only when it is the user's own and no one else can change

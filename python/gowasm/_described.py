@@ -20,7 +20,7 @@ from ._typed import make_typed, python_names
 from ._values import too_many_arguments
 from ._exported import ExportedFunction
 
-if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
+if TYPE_CHECKING:  # imported where used, not at `import gowasm` (costly: RATIONALE.md)
     import inspect
 
 # Go integer kinds narrower than the wasm integer they travel as: Python

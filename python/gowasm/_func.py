@@ -35,12 +35,13 @@ _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
 # Arity errors are Python's own, and name the wasm signature because the
 # function's __qualname__ is it.
 # The export is that function bound to its module's ExportOwner (a bound
-# method costs ~0-5 ns more than a function, and pickles as
+# method costs next to nothing more than a function, and pickles as
 # ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused
 # first argument. Python counts it in its error for too many arguments, as
 # it counts ``self`` for any method ("takes 3 positional arguments but 4
 # were given" for a 2-parameter export): catching them ourselves with
-# ``*extra`` cost ~25 ns a call here (RATIONALE.md, "The call path").
+# ``*extra`` cost more a call than the error's wording is worth
+# (RATIONALE.md, "The call path").
 _FAST_TEMPLATE = """
 def make(call, h, slow, check, FAILED):
     def f({params}):
@@ -99,7 +100,7 @@ class _Export:
         if None in kinds or result is None:
             return None
         suffix = result + ("_" + "".join(kinds) if kinds else "")  # type: ignore[arg-type]
-        fast = getattr(_native.fastcall, "call_" + suffix, None)  # METH_FASTCALL: ~40 ns less per call
+        fast = getattr(_native.fastcall, "call_" + suffix, None)  # METH_FASTCALL: no argument tuple (RATIONALE.md)
         return result, fast or getattr(self.lib, "gwpy_call_" + suffix)
 
     # -- slow paths -------------------------------------------------------
@@ -312,7 +313,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     if fn.__code__.co_posonlyargcount == len(ex.params) + 1 and not fn.__code__.co_flags & 0x04:
         # def f(_owner, p0, p1, /): inspect.signature reads these, and drops
         # the owner the export is bound to: (p0: int, p1: int, /) -> int,
-        # without importing inspect (~5-10 ms of `import gowasm`).
+        # without importing inspect (costly: RATIONALE.md).
         fn.__annotations__ = dict(annotations, **{"return": ret})
     else:
         import inspect

@@ -93,7 +93,7 @@ _EMPTY = None  # an unannotated parameter, when none is annotated
 
 
 def _inspect_callable(fn: Callable[..., Any]) -> Tuple[bool, List[Any], Any]:
-    import inspect  # here, not at import gowasm: ~10 ms
+    import inspect  # here, not at import gowasm (costly: RATIONALE.md)
 
     try:
         sig = inspect.signature(fn)

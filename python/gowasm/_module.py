@@ -317,8 +317,8 @@ class Module:
         :class:`gowasm.Memory`. Each read gives a view of its current size."""
         if not self._memories:
             return None
-        # Cached while the size is the same (a new mapping costs ~10 us; the
-        # size check one call into Go): a view of the current size either way.
+        # Cached while the size is the same (a new mapping costs far more than
+        # the size check, one call into Go): a view of the current size either way.
         cached: Optional[Memory] = self.__dict__.get("_memory_view")
         if cached is not None and not getattr(cached, "closed", False) and cached.mapped_size == memory_size(self):
             return cached

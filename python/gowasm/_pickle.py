@@ -12,10 +12,11 @@ as ``stdout``) raises :class:`pickle.PicklingError` naming it. An export
 pickles as (module, name) (see ``_func.ExportOwner``).
 
 Unpickling makes a fresh instance, compiled from the disk cache when this
-machine has compiled the module before (~35 ms for a 2 MB Go module instead
-of ~0.6 s), and shares it: within one process, unpickling the same module
-(same bytes, same configuration) again returns the same live instance, so
-a pool worker or Dask worker loads each module once, not once per task.
+machine has compiled the module before (far faster than compiling: see
+``_cache.py``), and shares it: within one process, unpickling the same
+module (same bytes, same configuration) again returns the same live
+instance (the memo is ``_origin``'s), so a pool worker or Dask worker loads
+each module once, not once per task.
 """
 
 import sys

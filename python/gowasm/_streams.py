@@ -28,7 +28,8 @@ from typing import Any, Callable, Dict, Optional
 from . import _native
 
 # subprocess.PIPE, STDOUT and DEVNULL (their documented values; importing
-# subprocess costs ~10 ms of `import gowasm`).
+# subprocess would cost `import gowasm` more than gowasm's own modules:
+# RATIONALE.md).
 _SP_PIPE, _SP_STDOUT, _SP_DEVNULL = -1, -2, -3
 
 DISCARD = 0

@@ -260,7 +260,7 @@ def _typed_owner(raw: Any, kinds: List[str], result: Optional[str], names: List[
 
 
 def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunction:
-    import inspect  # here, not at import gowasm: ~5 ms
+    import inspect  # here, not at import gowasm (costly: RATIONALE.md)
 
     raw, kinds, result, names, _ = spec
     module = raw.module

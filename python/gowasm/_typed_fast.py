@@ -2,7 +2,7 @@
 
 The convention of _typed.py (malloc each str/bytes/JSON argument, write it,
 call with (ptr, len), read the packed result, free everything) took five or
-more crossings into Go per call (~5 us for ``greet("world")``). Here Go does
+more crossings into Go per call (RATIONALE.md, "Typed calls"). Here Go does
 all of it in one (``gowasm_call_typed`` in gohost/gowasm.h, called through
 the METH_FASTCALL builtin ``gowasm._fastcall.call_typed``, which passes a
 str's UTF-8 without a copy and makes the result's bytes or str in C). Shapes
@@ -46,7 +46,7 @@ def shape_of(kinds: List[str], result: Optional[str]) -> Optional[int]:
 
 
 # Exact arity with the guest's parameter names (as _typed._scalar_wrapper):
-# a *args tuple and a **kwargs dict cost ~40 ns a call. Keywords bind as
+# a *args tuple and a **kwargs dict cost a call more than binding does. Keywords bind as
 # Python binds them; a missing argument (the _gowasm_no default) or an extra
 # one goes to the slow path, which words the error. Every other name starts
 # with _gowasm_ (python_names keeps parameter names off them).

@@ -97,7 +97,7 @@ def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> C
         overlap (``asyncio.gather``); calls on one module take turns.
         Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
         awaiting task does not stop the guest: give a ``timeout``."""
-        import asyncio  # ~25 ms: not at ``import gowasm``
+        import asyncio  # costly to import: not at ``import gowasm`` (RATIONALE.md)
 
         loop = asyncio.get_running_loop()
         if general:

@@ -21,8 +21,8 @@ class Mount(_MountFields):
     The guest cannot reach anything outside a mount: ``..``, absolute paths
     and symlinks that lead outside are refused (EACCES).
 
-    (A NamedTuple, not a frozen dataclass: importing dataclasses costs ~5 ms
-    of ``import gowasm``.)
+    (A NamedTuple, not a frozen dataclass: importing dataclasses would cost
+    ``import gowasm`` more than gowasm's own modules; RATIONALE.md.)
     """
 
     __slots__ = ()
