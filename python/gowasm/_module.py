@@ -145,7 +145,7 @@ class Module:
             raise TypeError("name must be str, not %s" % type(name).__name__)
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        # What pickling needs (gowasm._pickle): the bytes' origin and hash
+        # What pickling needs (gowasm._pickle, gowasm._origin): the bytes' origin and hash
         # (set once loaded), and the options, which recreate the module in
         # another process.
         self._options: Dict[str, Any] = dict(
