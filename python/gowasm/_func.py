@@ -28,7 +28,6 @@ _FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
 _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
 
 
-
 # One factory per (arity, result kind); each makes the fast function of an
 # export. The source is generated because the arity must be spelled out:
 # *args costs a tuple on the way in and another on the way to cffi.
@@ -178,7 +177,6 @@ class _Export:
         if not values:
             return None
         return values[0] if len(values) == 1 else values
-
 
 
 class ExportOwner:
@@ -349,7 +347,6 @@ def _call_method(ex: _Export) -> Callable[..., Any]:
 
 def _acall_method(ex: _Export) -> Callable[..., Any]:
     return acall_of(ex.call_general, ex.signature, general=True)
-
 
 
 def _typed_method(fn: Any) -> Callable[..., Any]:

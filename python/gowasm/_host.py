@@ -35,9 +35,9 @@ _ids = itertools.count(1)
 _registry: Dict[int, "weakref.ref[HostFunction]"] = {}
 _invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
 _lock = threading.RLock()  # a GC finalizer may release while we register
-_pending = _native.pending  # the trampolines set it inline: see keep_pending
+_pending = _native.pending  # the trampolines set it inline: see _native.keep_pending
 # fid -> (weakref to the HostFunction, encode) for the plain numeric ones,
-# which the library's C callback calls itself (python/ffi/build.py: gwpy_host_call_c).
+# which the library's C callback calls itself (python/ffi/gowasm_cffi.c: gwpy_host_call_c).
 _fast_hosts: Dict[int, Tuple[Any, Callable[[Any], int]]] = {}
 
 _MASK64 = (1 << 64) - 1

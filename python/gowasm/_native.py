@@ -155,7 +155,7 @@ def _load() -> Tuple[Any, Any]:
 
 def _install_fast(ffi: Any, lib: Any) -> None:
     """Sets fastcall: gowasm._fastcall, METH_FASTCALL twins of the fast
-    calls, typed calls, map and the host-call table (python/ffi/build.py)."""
+    calls, typed calls, map and the host-call table (python/ffi/gowasm_cffi.c)."""
     global fastcall
     if hasattr(lib, "gwpy_install_fast") and lib.gwpy_install_fast() == 0:
         fastcall = sys.modules.get("gowasm._fastcall")

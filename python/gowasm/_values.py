@@ -3,16 +3,16 @@ wasm values as the raw 64-bit words the ABI carries, signatures as people
 write them, Python's own wording for too many arguments, a checked timeout,
 which export names are attributes, and the ``acall`` of a function.
 
-It is the bottom of the exports' layer cake (tests/test_layers.py): raw
-exports (``_func``), typed ones (``_typed``), host functions (``_host``), the
-WASI configuration and the command line use these, and they use nothing of
-gowasm.
+Layer 0 (tests/test_layers.py): raw exports (``_func``), typed ones
+(``_typed``, ``_described``), host functions (``_host``), the WASI
+configuration, the inspector and the command line use these.
 """
 
 import functools
 import keyword
 import struct
 from typing import Any, Callable, NoReturn, Sequence
+
 
 def too_many_arguments(name: str, n: int, extra: int) -> NoReturn:
     """Raises Python's own error for too many positional arguments, without
@@ -83,7 +83,6 @@ def decode_value(kind: str, raw: int) -> Any:
     if kind == "f64":
         return f64_from_bits(raw)
     raise TypeError("gowasm cannot return %s values yet" % kind)
-
 
 
 def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> Callable[..., Any]:
