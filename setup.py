@@ -151,6 +151,6 @@ def go_minimum():
 if __name__ == "__main__":  # as setuptools runs it; importable for write_def_file
     setup(
         cmdclass={"build_ext": build_go_then_ext, "build_py": build_py_with_go_sources},
-        cffi_modules=["python/gowasm/_ffi_build.py:ffibuilder"],
+        cffi_modules=["python/ffi/build.py:ffibuilder"],
         options={"bdist_wheel": {"py_limited_api": "cp310"}},
     )

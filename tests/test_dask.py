@@ -34,7 +34,7 @@ def test_client_map_on_a_local_cluster(reactor_wasm):
             futures = client.map(m.add, range(1000), range(1000))
             assert client.gather(futures) == [2 * i for i in range(1000)]
             # One module per worker, loaded once for all its tasks.
-            loaded = client.run(lambda: len(__import__("gowasm._pickle")._pickle._live))
+            loaded = client.run(lambda: len(__import__("gowasm._origin")._origin._live))
             assert sorted(loaded.values()) == [1, 1], loaded
             # A Module captured in a delayed task.
             assert dask.delayed(lambda mod, x: mod.mul_f64(x, 2.0))(m, 1.25).compute() == 2.5

@@ -144,14 +144,14 @@ def test_error_codes_are_gowasm_h_s():
     # library, and every name it uses must be gowasm.h's.
     import re
 
-    from gowasm import _errors, _native, _pickle
+    from gowasm import _errors, _native, _origin
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "gohost", "gowasm.h")) as f:
         header = dict((k, int(v)) for k, v in re.findall(r"#define GOWASM_ERR_(\w+) (\d+)", f.read()))
     _native.load()
     assert {code: _errors.code_name(code) for code in header.values()} == {v: k for k, v in header.items()}
-    assert set(_errors._CLASSES) | set(_pickle._FATAL) | {"EXIT"} <= set(header)
+    assert set(_errors._CLASSES) | set(_origin._FATAL) | {"EXIT"} <= set(header)
 
 
 # A child process loads the file: the old behaviour blocked on a FIFO or

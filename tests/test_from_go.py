@@ -318,7 +318,7 @@ def test_argument_and_result_errors_name_the_function(greet_wasm):
 
 @needs_go
 def test_a_go_command_with_exports_says_to_rebuild(tmp_path):
-    from gowasm._inspect import inspect_module
+    from gowasm._tools.inspect import inspect_module
 
     (tmp_path / "go.mod").write_text("module x\n\ngo 1.24\n")
     (tmp_path / "m.go").write_text("package main\n\n//go:wasmexport add\nfunc add(a, b int32) int32 { return a + b }\n"

@@ -221,7 +221,7 @@ def test_the_replace_directives_of_the_users_go_mod_apply(tmp_path):
 
 
 def test_stubs_of_a_go_parameter_named_self_compile(tmp_path):
-    from gowasm._stubs import stubs
+    from gowasm._tools.stubs import stubs
 
     d = package(tmp_path, """
         package selfish

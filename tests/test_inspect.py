@@ -1,4 +1,4 @@
-"""gowasm._inspect: the module inspector behind `gowasm inspect` (a pure-Python
+"""gowasm._tools.inspect: the module inspector behind `gowasm inspect` (a pure-Python
 reader; the kind is asked of the engine's rules, gowasm_classify).
 
 Checked against every file of ../shared/wasm-corpus (MANIFEST.tsv says what
@@ -17,7 +17,7 @@ import pytest
 from gowasm import CompileError, Module
 from gowasm import Import
 from gowasm._description import Export, classify
-from gowasm._inspect import Inspection, format_text, inspect_module, to_json
+from gowasm._tools.inspect import Inspection, format_text, inspect_module, to_json
 from conftest import ROOT, corpus_manifest, corpus_path, wat
 
 MANIFEST = corpus_manifest()
@@ -424,9 +424,9 @@ def test_kinds(src, kind):
 
 def test_the_kind_rules_are_the_engines():
     # Python has no kind rules of its own: the inspector asks Go's.
-    import gowasm._inspect
+    import gowasm._tools.inspect
 
-    assert not hasattr(gowasm._inspect, "_kind")
+    assert not hasattr(gowasm._tools.inspect, "_kind")
     assert classify([Import("gojs", "x")], []) == "go-js"
     assert classify([Import("gojs", "x", kind="global")], [Export("_start", "func")]) == "command"
     assert classify([], [Export("_initialize", "global"), Export("_start", "func"), Export("resume", "func")]) \
@@ -641,9 +641,9 @@ def test_loading_finds_the_kind_and_providers_inspect_reports(rel):
     # The kind: both ask the same rules (gohost/internal/host/kind.go), a
     # behaviour test of the whole path, file to loaded module. Which imports
     # gowasm provides: the inspector's advice keeps its own copy of link.go's
-    # rules (_inspect._provided), which this checks import by import.
+    # rules (_tools.inspect._provided), which this checks import by import.
     from gowasm import Module, WasmError
-    from gowasm._inspect import _env_provider, _provided
+    from gowasm._tools.inspect import _env_provider, _provided
 
     data = corpus_bytes(rel)
     try:
@@ -712,7 +712,7 @@ def test_inspect_refuses_what_the_loader_refuses_before_holding_it():
 def test_inspects_limits_are_the_loaders():
     go = open(os.path.join(ROOT, "gohost", "internal", "host", "limits.go")).read()
     consts = {k: int(v.replace("_", "")) for k, v in re.findall(r"^\s*(Max\w+)\s*=\s*([\d_]+)", go, re.M)}
-    from gowasm._wasmbin import LIMITS
+    from gowasm._tools.wasmbin import LIMITS
     for what, (const, extra) in LIMITS_OF.items():
         assert LIMITS[what] == consts[const] + (consts[extra] if extra else 0), what
     assert set(LIMITS) == set(LIMITS_OF)

@@ -266,3 +266,45 @@ def test_the_hash_a_module_pickles_with_is_of_the_bytes_that_loaded(reactor_wasm
         m = Module(source, interruptible=interruptible)  # instrumented or not, the hash is of the bytes given
         assert m.__dask_tokenize__()[1] == hashlib.sha256(wasm).hexdigest()
         assert hashlib.sha256(wasm).hexdigest().encode() in pickle.dumps(m)
+
+
+# Pickles name these functions by module and qualified name: a pickle made
+# by an earlier gowasm (a Dask scheduler's, a file's) loads only while they
+# keep those names. Moving one leaves an alias at its old name.
+PICKLED_NAMES = {"gowasm._pickle load", "gowasm._func owner_of", "gowasm._func described_owner_of",
+                 "gowasm._typed _typed_owner"}
+
+
+def _globals(obj):
+    import pickletools
+
+    return {arg for op, arg, _ in pickletools.genops(pickle.dumps(obj, protocol=2)) if op.name == "GLOBAL"}
+
+
+def test_pickles_name_gowasm_functions_that_keep_their_names(reactor_wasm, greet_wasm):
+    m = Module(reactor_wasm)
+    names = _globals(m) | _globals(m.add) | _globals(m.add.typed(int, int, returns=int)) | _globals(
+        Module(greet_wasm).greet)
+    assert {n for n in names if n.startswith("gowasm")} <= PICKLED_NAMES
+    assert {"gowasm._pickle load", "gowasm._func owner_of", "gowasm._typed _typed_owner"} <= names
+
+
+def test_a_pickle_written_by_hand_with_those_names_loads(greet_wasm):
+    # Opcodes, not pickle.dumps: the bytes stay what they were when written.
+    import hashlib
+    import struct
+
+    def text(s):
+        return b"X" + struct.pack("<I", len(s.encode())) + s.encode()
+
+    def call(module, name, *args):
+        return b"c" + module.encode() + b"\n" + name.encode() + b"\n(" + b"".join(args) + b"tR"
+
+    with open(greet_wasm, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    module = call("gowasm._pickle", "load", text(os.path.abspath(greet_wasm)), text(sha), b"N", b"}")
+    add = pickle.loads(call("builtins", "getattr", call("gowasm._func", "owner_of", module), text("add")) + b".")
+    assert add(20, 22) == 42 and add.name == "add"
+    greet = pickle.loads(call("builtins", "getattr", call("gowasm._func", "described_owner_of", module),
+                              text("greet")) + b".")
+    assert greet("pickle") == greet.module.greet("pickle") and "pickle" in greet("pickle")

@@ -1,4 +1,4 @@
-"""Typed calls in one crossing (_typedcall.py, gowasm_call_typed): the same
+"""Typed calls in one crossing (_typed_fast.py, gowasm_call_typed): the same
 behaviour as the convention done in Python, on every shape and edge."""
 
 import threading

@@ -1,4 +1,4 @@
-"""Typed map in one crossing (_typedcall.typed_map, gowasm_call_typed_map):
+"""Typed map in one crossing (_typed_fast.typed_map, gowasm_call_typed_map):
 the same results and errors as a call per element, with the element named."""
 
 import sys

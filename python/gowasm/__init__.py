@@ -28,7 +28,7 @@ from ._memory import Memory
 from ._description import Import
 from ._module import Exports, Module
 from ._run import run
-from ._types import ExportedFunction
+from ._exported import ExportedFunction
 from ._wasi import Mount
 
 __all__ = [

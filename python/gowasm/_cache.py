@@ -1,7 +1,8 @@
 """Where compiled code is cached on disk.
 
-Compiling a 2 MB Go module takes ~0.7-2 s; loading it from wazero's cache
-takes ~35 ms, so the disk cache is on by default.
+Compiling a Go module takes tens of times longer than loading it from
+wazero's cache (RATIONALE.md, "Numbers behind the comments in python/"),
+so the disk cache is on by default.
 
 Compiled code in a cache directory is machine code the process runs, so a
 directory is used only when it is the user's own and no one else can change
@@ -87,6 +88,12 @@ def _caller_level() -> int:
     """The stacklevel of the first frame outside gowasm (the user's call)."""
     level: int = 1
     frame: Optional[FrameType] = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while frame is not None and _in_package(frame.f_code.co_filename):
         level, frame = level + 1, frame.f_back
     return level
+
+
+def _in_package(filename: str) -> bool:
+    """Whether filename is gowasm's own, its _tools subpackage's included."""
+    directory = os.path.dirname(os.path.abspath(filename))
+    return directory == _PACKAGE_DIR or directory.startswith(_PACKAGE_DIR + os.sep)

@@ -4,6 +4,8 @@ machinery (_host.py), which only makes one per call."""
 
 from typing import Any
 
+from ._memory import open_memory, read_at, write_at
+
 
 class Caller:
     """The module that called a host function (ask for it by annotating the
@@ -17,8 +19,6 @@ class Caller:
     @property
     def memory(self) -> Any:
         """The calling module's memory (a :class:`gowasm.Memory`)."""
-        from ._memory import open_memory
-
         return open_memory(self)
 
     @property
@@ -34,13 +34,9 @@ class Caller:
         return self._read(ptr, size).decode(encoding)
 
     def write(self, ptr: int, data: Any) -> None:
-        from ._memory import write_at
-
         write_at(self, ptr, data)
 
     def _read(self, ptr: int, size: int) -> bytes:
-        from ._memory import read_at
-
         return read_at(self, ptr, size)
 
     def _memory_map(self) -> Any:

@@ -3,8 +3,8 @@
 - the engine describes a module it loaded (``gowasm_module_info``: JSON of
   Go's ``host.Info``, made from what wazero compiled), decoded here and
   nowhere else (:func:`loaded_info`);
-- the inspector describes a file without loading it (:mod:`gowasm._wasmbin`
-  reads it, :mod:`gowasm._inspect` says what it is);
+- the inspector describes a file without loading it (:mod:`gowasm._tools.wasmbin`
+  reads it, :mod:`gowasm._tools.inspect` says what it is);
 - which kind of module it is (how it is initialised) is decided by Go's
   rules only (gohost/internal/host/kind.go), which :func:`classify` asks.
 

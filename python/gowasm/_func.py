@@ -11,41 +11,21 @@ RATIONALE.md for the measurements.
 """
 
 import functools
-import keyword
 import operator
-import struct
 import types
-from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Tuple, cast
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, cast
 
-from . import _display, _native, _pickle
+from . import _display, _native, _origin
 from ._errors import ForkError
+from ._exported import ExportedFunction
 from ._map import make_map
-
-if TYPE_CHECKING:
-    from ._types import ExportedFunction
+from ._typed import make_typed, typed_from_annotations
+from ._values import acall_of, check_timeout, decode_value, encode_value, format_signature
 
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
 _FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
 _MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
-
-
-def too_many_arguments(name: str, n: int, extra: int) -> NoReturn:
-    """Raises Python's own error for too many positional arguments, without
-    counting the owner a typed or bound function takes first."""
-    raise TypeError("%s() takes %d positional argument%s but %d %s given"
-                    % (name, n, "" if n == 1 else "s", n + extra, "was" if n + extra == 1 else "were"))
-
-
-def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -> str:
-    """``sum(i32, i32) -> i32``: a wasm signature as people write it."""
-    if not results:
-        ret = "None"
-    elif len(results) == 1:
-        ret = results[0]
-    else:
-        ret = "(%s)" % ", ".join(results)
-    return "%s(%s) -> %s" % (name, ", ".join(params), ret)
 
 
 # One factory per (arity, result kind); each makes the fast function of an
@@ -54,12 +34,13 @@ def format_signature(name: str, params: Sequence[str], results: Sequence[str]) -
 # Arity errors are Python's own, and name the wasm signature because the
 # function's __qualname__ is it.
 # The export is that function bound to its module's ExportOwner (a bound
-# method costs ~0-5 ns more than a function, and pickles as
+# method costs next to nothing more than a function, and pickles as
 # ``getattr(owner, name)``: see ExportOwner); ``_owner`` is that unused
 # first argument. Python counts it in its error for too many arguments, as
 # it counts ``self`` for any method ("takes 3 positional arguments but 4
 # were given" for a 2-parameter export): catching them ourselves with
-# ``*extra`` cost ~25 ns a call here (RATIONALE.md, "The call path").
+# ``*extra`` cost more a call than the error's wording is worth
+# (RATIONALE.md, "The call path").
 _FAST_TEMPLATE = """
 def make(call, h, slow, check, FAILED):
     def f({params}):
@@ -118,7 +99,7 @@ class _Export:
         if None in kinds or result is None:
             return None
         suffix = result + ("_" + "".join(kinds) if kinds else "")  # type: ignore[arg-type]
-        fast = getattr(_native.fastcall, "call_" + suffix, None)  # METH_FASTCALL: ~40 ns less per call
+        fast = getattr(_native.fastcall, "call_" + suffix, None)  # METH_FASTCALL: no argument tuple (RATIONALE.md)
         return result, fast or getattr(self.lib, "gwpy_call_" + suffix)
 
     # -- slow paths -------------------------------------------------------
@@ -167,7 +148,7 @@ class _Export:
             err = _native.take_error(ffi, lib)
             if err.code == 0:
                 return r  # the sentinel was a genuine result
-            _pickle.failed(module, err.code)
+            _origin.failed(module, err.code)
             _native.raise_error(ffi, lib, err)
 
         return check
@@ -183,70 +164,19 @@ class _Export:
         size = max(len(self.params), len(self.results), 1)
         stack = self.ffi.new("uint64_t[]", size)
         for i, value in enumerate(args):
-            stack[i] = _encode(self.params[i], self.convert(i, value))
+            stack[i] = encode_value(self.params[i], self.convert(i, value))
         err = self.ffi.new("gowasm_error *")
         if timeout is None:
             status = self.lib.gowasm_call(err, self.handle, stack, size)
         else:
             status = self.lib.gowasm_call_timeout(err, self.handle, stack, size, check_timeout(timeout))
         if status != 0:
-            _pickle.failed(self.module, err.code)
+            _origin.failed(self.module, err.code)
             _native.raise_error(self.ffi, self.lib, err)
-        values = tuple(_decode(t, stack[i]) for i, t in enumerate(self.results))
+        values = tuple(decode_value(t, stack[i]) for i, t in enumerate(self.results))
         if not values:
             return None
         return values[0] if len(values) == 1 else values
-
-
-# Floats as wasm raw values (IEEE bits), for the general path here and for
-# host functions (_host.py).
-
-def f32_bits(value: float) -> int:
-    """IEEE bits of value rounded to f32; too large becomes infinity, as a
-    C or Go conversion does (struct refuses)."""
-    try:
-        bits: int = struct.unpack("<I", struct.pack("<f", value))[0]
-        return bits
-    except OverflowError:
-        return 0x7F800000 if value > 0 else 0xFF800000
-
-
-def f64_bits(value: float) -> int:
-    bits: int = struct.unpack("<Q", struct.pack("<d", value))[0]
-    return bits
-
-
-def f32_from_bits(raw: int) -> float:
-    value: float = struct.unpack("<f", struct.pack("<I", raw & 0xFFFFFFFF))[0]
-    return value
-
-
-def f64_from_bits(raw: int) -> float:
-    value: float = struct.unpack("<d", struct.pack("<Q", raw))[0]
-    return value
-
-
-def _encode(kind: str, value: Any) -> int:
-    if kind == "i32":
-        return int(value & 0xFFFFFFFF)
-    if kind == "i64":
-        return int(value & 0xFFFFFFFFFFFFFFFF)
-    if kind == "f32":
-        return f32_bits(value)
-    return f64_bits(value)
-
-
-def _decode(kind: str, raw: int) -> Any:
-    if kind == "i32":
-        raw &= 0xFFFFFFFF
-        return raw - (1 << 32) if raw >= 1 << 31 else raw
-    if kind == "i64":
-        return raw - (1 << 64) if raw >= 1 << 63 else raw
-    if kind == "f32":
-        return f32_from_bits(raw)
-    if kind == "f64":
-        return f64_from_bits(raw)
-    raise TypeError("gowasm cannot return %s values yet" % kind)
 
 
 class ExportOwner:
@@ -322,7 +252,7 @@ def owner_of(module: Any) -> ExportOwner:
     return owner  # type: ignore[no-any-return]
 
 
-def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> "ExportedFunction":
+def make_function(module: Any, name: str, params: Sequence[str], results: Sequence[str], handle: int) -> ExportedFunction:
     """Builds the Python function that calls export ``name`` of ``module``:
     a generated function bound to the module's :class:`ExportOwner`."""
     ex = _Export(module, name, params, results, handle)
@@ -352,7 +282,7 @@ def make_function(module: Any, name: str, params: Sequence[str], results: Sequen
         export = owner._gowasm_functions[name] = types.MethodType(fn, owner)  # type: ignore[index]
     fn.typed = _typed_method(export)
     fn.map = make_map(export, ex)
-    return cast("ExportedFunction", export)
+    return cast(ExportedFunction, export)
 
 
 def _describe(fn: Any, ex: _Export) -> None:
@@ -381,7 +311,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     if fn.__code__.co_posonlyargcount == len(ex.params) + 1 and not fn.__code__.co_flags & 0x04:
         # def f(_owner, p0, p1, /): inspect.signature reads these, and drops
         # the owner the export is bound to: (p0: int, p1: int, /) -> int,
-        # without importing inspect (~5-10 ms of `import gowasm`).
+        # without importing inspect (costly: RATIONALE.md).
         fn.__annotations__ = dict(annotations, **{"return": ret})
     else:
         import inspect
@@ -396,7 +326,7 @@ def _describe(fn: Any, ex: _Export) -> None:
     fn.params = ex.params
     fn.results = ex.results
     fn.module = ex.module  # keeps the module alive while the function is
-    fn._handle = ex.handle  # for typed calls in one crossing (_typedcall.py)
+    fn._handle = ex.handle  # for typed calls in one crossing (_typed_fast.py)
     fn.wasm_signature = ex.signature
     fn.call = _call_method(ex)
     fn.acall = _acall_method(ex)
@@ -419,41 +349,6 @@ def _acall_method(ex: _Export) -> Callable[..., Any]:
     return acall_of(ex.call_general, ex.signature, general=True)
 
 
-def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> Callable[..., Any]:
-    """The ``acall`` of an export: ``fn`` run in the event loop's default
-    executor. ``general``: fn is ``_Export.call_general(args, timeout)``."""
-
-    async def acall(*args: Any, **kwargs: Any) -> Any:
-        """``await m.fn.acall(*args)``: the call, run in the event loop's
-        default executor (a thread) so the loop goes on meanwhile. The GIL
-        is released while guest code runs, so calls on separate modules
-        overlap (``asyncio.gather``); calls on one module take turns.
-        Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
-        awaiting task does not stop the guest: give a ``timeout``."""
-        import asyncio  # ~25 ms: not at ``import gowasm``
-
-        loop = asyncio.get_running_loop()
-        if general:
-            job = functools.partial(fn, args, kwargs.pop("timeout", None))
-            if kwargs:
-                raise TypeError("%s.acall() takes only timeout= as a keyword argument" % signature)
-        else:
-            job = functools.partial(fn, *args, **kwargs)
-        return await loop.run_in_executor(None, job)
-
-    acall.__qualname__ = signature + ".acall"
-    return acall
-
-
-def check_timeout(timeout: Any) -> float:
-    """A timeout in seconds, checked (0 means none)."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError("timeout must be a number of seconds, not %s" % type(timeout).__name__)
-    if not 0 <= timeout <= 1e9:
-        raise ValueError("timeout must be between 0 (none) and 1e9 seconds, not %r" % timeout)
-    return float(timeout)
-
-
 def _typed_method(fn: Any) -> Callable[..., Any]:
     def typed(*params: Any, returns: Any = None, names: Any = None, allocator: Any = None) -> Callable[..., Any]:
         """Makes a typed Python function of this export with gowasm's
@@ -463,15 +358,8 @@ def _typed_method(fn: Any) -> Callable[..., Any]:
         e.g. ``def greet(name: str) -> str: ...``. Types: int, float, bool,
         str, bytes, dict/list (JSON). ``allocator=("malloc", "free")`` names
         the guest's allocator exports when they are not the usual ones."""
-        from ._typed import make_typed, typed_from_annotations
-
         if len(params) == 1 and callable(params[0]) and not isinstance(params[0], type):
             return typed_from_annotations(fn, params[0], allocator=allocator)
         return make_typed(fn, params, returns, names=names, allocator=allocator)
 
     return typed
-
-
-def is_attribute_name(name: str) -> bool:
-    """Whether an export can be reached as ``module.name``."""
-    return name.isidentifier() and not keyword.iskeyword(name)

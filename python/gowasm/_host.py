@@ -29,15 +29,15 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from . import _native
 from ._caller import Caller
 from ._errors import LinkError, ModuleClosedError
-from ._func import f32_bits, f32_from_bits, f64_bits, f64_from_bits
+from ._values import f32_bits, f32_from_bits, f64_bits, f64_from_bits
 
 _ids = itertools.count(1)
 _registry: Dict[int, "weakref.ref[HostFunction]"] = {}
 _invokers: Dict[int, Callable[[Any, int, int], int]] = {}  # id -> trampoline
 _lock = threading.RLock()  # a GC finalizer may release while we register
-_pending = threading.local()
+_pending = _native.pending  # the trampolines set it inline: see _native.keep_pending
 # fid -> (weakref to the HostFunction, encode) for the plain numeric ones,
-# which the library's C callback calls itself (_ffi_build.py: gwpy_host_call_c).
+# which the library's C callback calls itself (python/ffi/gowasm_cffi.c: gwpy_host_call_c).
 _fast_hosts: Dict[int, Tuple[Any, Callable[[Any], int]]] = {}
 
 _MASK64 = (1 << 64) - 1
@@ -77,7 +77,7 @@ class HostFunction:
                     raise ModuleClosedError("gowasm: the module of this host function is gone")
                 real = hf.prepare(decode_sig(sig))
             except BaseException as e:
-                keep_pending(e)
+                _native.keep_pending(e)
                 return 1
             _publish(fid, hf)
             return real(stack, module, sig)
@@ -93,7 +93,7 @@ _EMPTY = None  # an unannotated parameter, when none is annotated
 
 
 def _inspect_callable(fn: Callable[..., Any]) -> Tuple[bool, List[Any], Any]:
-    import inspect  # here, not at import gowasm: ~10 ms
+    import inspect  # here, not at import gowasm (costly: RATIONALE.md)
 
     try:
         sig = inspect.signature(fn)
@@ -359,21 +359,6 @@ def check_imports(ids: Sequence[int], imports: Sequence[Any]) -> None:
             _publish(fid, hf)
 
 
-def keep_pending(e: BaseException) -> None:
-    """Keeps a host function's exception for the guest call to re-raise.
-    One per thread is enough: the guest call that a failing host function
-    aborts takes it before anything else can run on that thread (a nested
-    call takes its own before its host function goes on)."""
-    _pending.exception = e
-
-
-def take_pending() -> Optional[BaseException]:
-    """The exception a host function raised on this thread, if any."""
-    e = getattr(_pending, "exception", None)
-    _pending.exception = None
-    return e
-
-
 def install(ffi: Any, lib: Any, callbacks: Any) -> None:
     """Registers the host call callback with cffi and in callbacks (once, at
     library load): the C one (gwpy_host_call_c) where the fast-call module
@@ -396,7 +381,7 @@ def install(ffi: Any, lib: Any, callbacks: Any) -> None:
     callbacks.host_call = lib.gwpy_host_call
     fast = _native.fastcall
     if fast is not None and hasattr(fast, "set_host_table") and hasattr(lib, "gwpy_host_call_c"):
-        fast.set_host_table(_fast_hosts, keep_pending)
+        fast.set_host_table(_fast_hosts, _native.keep_pending)
         callbacks.host_call = ffi.addressof(lib, "gwpy_host_call_c")
         # Ctrl-C during a guest call runs the program's own SIGINT handler
         # (it keeps a handler's exception through the table's keep_pending).
@@ -409,4 +394,3 @@ def _on_error(exc_type: Any, exc: Any, tb: Any) -> int:
 
 
 _native.on_load(install)
-_native.on_error(take_pending)

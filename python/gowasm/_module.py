@@ -8,16 +8,19 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
-from . import _bindings, _display, _host, _native, _pickle, _streams
+from . import _described, _display, _host, _native, _pickle, _streams
+from ._advice import GO_COMMAND_WITH_EXPORTS_ADVICE
 from ._cache import CacheOption, resolve_cache_dir
 from ._description import Import, Info, loaded_info
 from ._errors import CompileError, ExitError, LinkError, ModuleClosedError, Timeout, Trap, WasmError
-from ._func import is_attribute_name, make_function
-from ._types import ExportedFunction
+from ._func import make_function
+from ._exported import ExportedFunction
 from ._source import read_module_file
 from ._memory import Memory, map_reservation, memory_size, open_memory
+from ._origin import Origin
 from ._typed import Allocator
 from ._typed import _read_packed as read_packed
+from ._values import is_attribute_name
 from ._wasi import Mount, PathLike, wasi_config
 
 _UNSET = object()
@@ -142,7 +145,7 @@ class Module:
             raise TypeError("name must be str, not %s" % type(name).__name__)
         wasm, default_name = read_source(source)
         self.name: str = name or default_name
-        # What pickling needs (gowasm._pickle): the bytes' origin and hash
+        # What pickling needs (gowasm._pickle, gowasm._origin): the bytes' origin and hash
         # (set once loaded), and the options, which recreate the module in
         # another process.
         self._options: Dict[str, Any] = dict(
@@ -187,7 +190,7 @@ class Module:
         self._allocators: Dict[Any, Allocator] = {}
         try:
             info = loaded_info(self._handle)
-            self._origin = _pickle.Origin.of(source, wasm, info.sha256)
+            self._origin = Origin.of(source, wasm, info.sha256)
             self._describe(info, host_ids, wasm)
         except BaseException:
             self.close()  # not left to the garbage collector: a failed load holds nothing
@@ -297,7 +300,7 @@ class Module:
         except (TypeError, ValueError, WasmError) as e:
             warn("ignoring its gowasm_describe: %s" % e)
             return
-        _bindings.describe(self, functions, data, warn)
+        _described.describe(self, functions, data, warn)
 
     def _allocator(self, names: Optional[Tuple[str, str]]) -> Allocator:
         """The guest's allocator exports (found once)."""
@@ -314,8 +317,8 @@ class Module:
         :class:`gowasm.Memory`. Each read gives a view of its current size."""
         if not self._memories:
             return None
-        # Cached while the size is the same (a new mapping costs ~10 us; the
-        # size check one call into Go): a view of the current size either way.
+        # Cached while the size is the same (a new mapping costs far more than
+        # the size check, one call into Go): a view of the current size either way.
         cached: Optional[Memory] = self.__dict__.get("_memory_view")
         if cached is not None and not getattr(cached, "closed", False) and cached.mapped_size == memory_size(self):
             return cached
@@ -431,12 +434,13 @@ class Module:
         return msg
 
 
+_pickle.unpickles_as(Module)  # _pickle.load makes Modules: it cannot import this module back
+
+
 def _refuse_go_command_exports(functions: Dict[str, ExportedFunction]) -> None:
     """A Go command's exports trap until its main has run (see
     GO_COMMAND_WITH_EXPORTS_ADVICE): each raises the advice instead, without
     entering the guest (whose trap would kill the module)."""
-    from ._inspect import GO_COMMAND_WITH_EXPORTS_ADVICE
-
     for fname, fn in list(functions.items()):
         if fname == "_start":
             continue

@@ -50,7 +50,11 @@ forked = False
 # __init__ (which imports them all) guarantees they have registered before
 # anything can load the library.
 _installers: List[Callable[[Any, Any, Any], None]] = []
-_take_pending: Optional[Callable[[], Optional[BaseException]]] = None
+
+#: The exception a host function or a stdio stream raised on this thread
+#: (``.exception``), kept for the guest call it aborted to re-raise
+#: (GOWASM_ERR_HOST; a signal handler's, GOWASM_ERR_INTERRUPTED).
+pending = threading.local()
 
 
 def on_load(install: Callable[[Any, Any, Any], None]) -> None:
@@ -62,12 +66,19 @@ def on_load(install: Callable[[Any, Any, Any], None]) -> None:
     _installers.append(install)
 
 
-def on_error(take_pending: Callable[[], Optional[BaseException]]) -> None:
-    """Sets how raise_error finds the exception a host function or stdio
-    stream raised on this thread (GOWASM_ERR_HOST): take_pending() returns
-    it, once, or None."""
-    global _take_pending
-    _take_pending = take_pending
+def keep_pending(e: BaseException) -> None:
+    """Keeps a host function's exception for the guest call to re-raise.
+    One per thread is enough: the guest call that a failing host function
+    aborts takes it before anything else can run on that thread (a nested
+    call takes its own before its host function goes on)."""
+    pending.exception = e
+
+
+def take_pending() -> Optional[BaseException]:
+    """The exception a host function raised on this thread, if any."""
+    e = getattr(pending, "exception", None)
+    pending.exception = None
+    return e
 
 
 def _after_fork_in_child() -> None:
@@ -144,7 +155,7 @@ def _load() -> Tuple[Any, Any]:
 
 def _install_fast(ffi: Any, lib: Any) -> None:
     """Sets fastcall: gowasm._fastcall, METH_FASTCALL twins of the fast
-    calls, typed calls, map and the host-call table (_ffi_build.py)."""
+    calls, typed calls, map and the host-call table (python/ffi/gowasm_cffi.c)."""
     global fastcall
     if hasattr(lib, "gwpy_install_fast") and lib.gwpy_install_fast() == 0:
         fastcall = sys.modules.get("gowasm._fastcall")
@@ -170,21 +181,21 @@ def raise_error(ffi: Any, lib: Any, err: Any) -> NoReturn:
         # A SIGINT handler raised while the guest ran: its own exception
         # (KeyboardInterrupt from Python's default handler), as Python
         # without gowasm would raise it.
-        handler_error = _take_pending() if _take_pending is not None else None
+        handler_error = take_pending()
         if handler_error is not None:
             _add_note(handler_error, "raised by a signal handler while WebAssembly ran; the guest call was stopped:\n"
                       + message)
             raise handler_error
     if code == lib.GOWASM_ERR_HOST:
-        pending = _take_pending() if _take_pending is not None else None
-        if pending is None:
+        kept = take_pending()
+        if kept is None:
             # Nothing kept: the host function was nested too deep to be called
             # (gowasm refused it to save the C stack, or Python's recursion
             # limit stopped it before it could report anything).
             raise RecursionError("maximum recursion depth exceeded in re-entrant host calls; the guest call was aborted:\n"
                                  + message)
-        _add_note(pending, "raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
-        raise pending
+        _add_note(kept, "raised while WebAssembly called out to Python; the guest call was aborted:\n" + message)
+        raise kept
     raise error_from(code, message, err.exit_code)
 
 

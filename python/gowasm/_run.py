@@ -10,7 +10,7 @@ from ._errors import ExitError, WasmError
 from ._module import Source, read_source
 from ._wasi import Mount, PathLike, wasi_config
 
-if TYPE_CHECKING:  # imported in run(): ~10 ms of `import gowasm` otherwise
+if TYPE_CHECKING:  # imported in run(), not at `import gowasm` (costly: RATIONALE.md)
     import subprocess
 
 

@@ -26,10 +26,10 @@ import threading
 from typing import Any, Callable, Dict, Optional
 
 from . import _native
-from ._host import keep_pending
 
 # subprocess.PIPE, STDOUT and DEVNULL (their documented values; importing
-# subprocess costs ~10 ms of `import gowasm`).
+# subprocess would cost `import gowasm` more than gowasm's own modules:
+# RATIONALE.md).
 _SP_PIPE, _SP_STDOUT, _SP_DEVNULL = -1, -2, -3
 
 DISCARD = 0
@@ -250,7 +250,7 @@ def _keep(e: BaseException, stream: Optional[Stream]) -> None:
     thread of the call)."""
     if hasattr(e, "add_note"):
         e.add_note("gowasm: raised by the guest's %s" % (stream.name if stream is not None else "stdio"))
-    keep_pending(e)
+    _native.keep_pending(e)
 
 
 # Reached when an exception escapes the try blocks above, e.g. a

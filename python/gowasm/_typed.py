@@ -29,10 +29,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 from . import _display
 from ._errors import WasmError
 from ._frames import decode_str
-from ._func import acall_of, too_many_arguments
+from ._values import acall_of, too_many_arguments
 from ._memory import read_at, write_at
-from ._typedcall import fast_typed, typed_map
-from ._types import ExportedFunction
+from ._typed_fast import fast_typed, typed_map
+from ._exported import ExportedFunction
 
 # Python-level types, by the names guests use in their descriptions.
 _NAMES: Dict[Any, str] = {
@@ -260,7 +260,7 @@ def _typed_owner(raw: Any, kinds: List[str], result: Optional[str], names: List[
 
 
 def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunction:
-    import inspect  # here, not at import gowasm: ~5 ms
+    import inspect  # here, not at import gowasm (costly: RATIONALE.md)
 
     raw, kinds, result, names, _ = spec
     module = raw.module

@@ -4,6 +4,8 @@ import os
 import sys
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Union
 
+from ._values import check_timeout
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -19,8 +21,8 @@ class Mount(_MountFields):
     The guest cannot reach anything outside a mount: ``..``, absolute paths
     and symlinks that lead outside are refused (EACCES).
 
-    (A NamedTuple, not a frozen dataclass: importing dataclasses costs ~5 ms
-    of ``import gowasm``.)
+    (A NamedTuple, not a frozen dataclass: importing dataclasses would cost
+    ``import gowasm`` more than gowasm's own modules; RATIONALE.md.)
     """
 
     __slots__ = ()
@@ -118,8 +120,6 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
                 timeout: Optional[float] = None, memory_limit: Optional[int] = None,
                 interruptible: Optional[bool] = None) -> Dict[str, Any]:
     """The configuration Module and run share (gohost/internal/host/config.go)."""
-    from ._func import check_timeout
-
     if memory_limit is not None and (isinstance(memory_limit, bool) or not isinstance(memory_limit, int)
                                      or not 65536 <= memory_limit < 1 << 64):
         raise ValueError("memory_limit is a number of bytes, at least 65536 (one page), not %r" % (memory_limit,))

@@ -1,4 +1,4 @@
-"""The WebAssembly binary reader of ``gowasm inspect`` (:mod:`gowasm._inspect`):
+"""The WebAssembly binary reader of ``gowasm inspect`` (:mod:`gowasm._tools.inspect`):
 sections, imports and exports with their signatures, memories, tables,
 globals, names and producers, read from a file without loading or compiling
 it, so that it describes modules the engine rejects too. Imports and exports
@@ -20,8 +20,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Dict, List, NoReturn, Optional, Tuple
 
-from ._description import Export, Import
-from ._errors import CompileError
+from .._description import Export, Import
+from .._errors import CompileError
 
 _VALUE_TYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref"}
 _REF_TYPES = {0x70: "funcref", 0x6F: "externref"}

@@ -1,7 +1,7 @@
 """Describes a WebAssembly module without running it: which kind of module it
 is, which toolchain probably built it, what to do about it, and the text and
 JSON that ``gowasm inspect FILE`` prints. The binary itself is read by
-:mod:`gowasm._wasmbin` (malformed input: :class:`~gowasm.CompileError`);
+:mod:`gowasm._tools.wasmbin` (malformed input: :class:`~gowasm.CompileError`);
 the kind comes from the engine's rules (:func:`gowasm._description.classify`),
 so that it is the one loading would find, even for modules loading rejects.
 
@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from ._description import Export, Import, classify
-from ._wasmbin import GlobalInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
+from .._advice import GO_COMMAND_WITH_EXPORTS_ADVICE
+from .._description import Export, Import, classify
+from .._values import format_signature
+from .wasmbin import GlobalInfo, MemoryInfo, Parsed, TableInfo, parse, show as _show
 
 __all__ = [
     "inspect_module", "format_text", "to_json",
@@ -46,14 +48,6 @@ _GO_COMMAND_ADVICE = (
     "this is a Go command module: functions are not exported; mark functions //go:wasmexport name "
     "and build with GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared (exported signatures must "
     "use int32/int64/uint32/uint64/float32/float64/bool, not int)")
-# Go 1.26's plain `go build` keeps //go:wasmexport functions in a command,
-# but only _start initializes Go's runtime: calling one first traps
-# ("wasmexport function called before runtime initialization"). Module
-# refuses such calls with this advice too.
-GO_COMMAND_WITH_EXPORTS_ADVICE = (
-    "this Go module was built as a command (go build without -buildmode=c-shared): its //go:wasmexport "
-    "functions cannot be called, because only _start (main) initializes Go's runtime. Rebuild it with "
-    "GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared, or run it as a program with gowasm.run()")
 _TINYGO_COMMAND_ADVICE = (
     "this is a TinyGo command module: functions are not exported; mark functions //export name "
     "(or //go:wasmexport name) with tinygo build -target=wasip1 -buildmode=c-shared")
@@ -289,8 +283,6 @@ def inspect_module(data: bytes, name: str = "<bytes>") -> Inspection:
 
 def _signature(name: str, params: Tuple[str, ...], results: Tuple[str, ...]) -> str:
     """`name(p1, p2) -> r`; `-> None` without results, `-> (r1, r2)` with several."""
-    from ._func import format_signature
-
     return format_signature(name, params, results)
 
 

@@ -15,11 +15,12 @@ import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from . import _frames
-from ._func import described_owner_of, too_many_arguments
+from ._func import described_owner_of
 from ._typed import make_typed, python_names
-from ._types import ExportedFunction
+from ._values import too_many_arguments
+from ._exported import ExportedFunction
 
-if TYPE_CHECKING:  # imported where used: ~5 ms of `import gowasm` otherwise
+if TYPE_CHECKING:  # imported where used, not at `import gowasm` (costly: RATIONALE.md)
     import inspect
 
 # Go integer kinds narrower than the wasm integer they travel as: Python

@@ -21,8 +21,8 @@ import sys
 import warnings
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO, Type, Union
 
-from ._errors import CompileError, ExitError, LinkError, Timeout, WasmError
-from ._wasi import Mount
+from .._errors import CompileError, ExitError, LinkError, Timeout, WasmError
+from .._wasi import Mount
 
 USAGE_ERROR = 2
 TRAP_EXIT = 1
@@ -56,7 +56,7 @@ def _duration(text: str) -> float:
     500ms), or a number of seconds; in seconds."""
     import re
 
-    from ._func import check_timeout
+    from .._values import check_timeout
 
     if text.startswith("-"):
         raise argparse.ArgumentTypeError("invalid duration %r: it cannot be negative (omit --timeout for no limit)"
@@ -152,7 +152,7 @@ def _wasi_kwargs(ns: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _read(path: str) -> bytes:
-    from ._source import read_module_file
+    from .._source import read_module_file
 
     try:
         return read_module_file(path)
@@ -171,7 +171,7 @@ def _load_failed(path: str, e: Exception) -> NoReturn:
 
 
 def _cmd_run(ns: argparse.Namespace) -> int:
-    from ._run import run
+    from .._run import run
 
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
     kwargs = _wasi_kwargs(ns)
@@ -194,7 +194,7 @@ def _cmd_run(ns: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(ns: argparse.Namespace) -> int:
-    from . import _inspect
+    from . import inspect as _inspect
 
     try:
         info = _inspect.inspect_module(_read(ns.file), os.path.basename(ns.file))
@@ -251,7 +251,7 @@ def _print_result(value: Any) -> None:
 
 
 def _cmd_call(ns: argparse.Namespace) -> int:
-    from ._module import Module
+    from .._module import Module
 
     kwargs = _wasi_kwargs(ns)
     try:
@@ -289,8 +289,8 @@ def _cmd_call(ns: argparse.Namespace) -> int:
 
 
 def _cmd_stubs(ns: argparse.Namespace) -> int:
-    from ._module import Module
-    from ._stubs import stubs
+    from .._module import Module
+    from .stubs import stubs
 
     try:
         if os.path.isfile(ns.source):
@@ -315,7 +315,7 @@ def _cmd_stubs(ns: argparse.Namespace) -> int:
 
 
 def _cmd_guest_module(ns: argparse.Namespace) -> int:
-    from . import _gobuild
+    from .. import _gobuild
 
     try:
         print(_gobuild.guest_module())

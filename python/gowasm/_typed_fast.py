@@ -2,7 +2,7 @@
 
 The convention of _typed.py (malloc each str/bytes/JSON argument, write it,
 call with (ptr, len), read the packed result, free everything) took five or
-more crossings into Go per call (~5 us for ``greet("world")``). Here Go does
+more crossings into Go per call (RATIONALE.md, "Typed calls"). Here Go does
 all of it in one (``gowasm_call_typed`` in gohost/gowasm.h, called through
 the METH_FASTCALL builtin ``gowasm._fastcall.call_typed``, which passes a
 str's UTF-8 without a copy and makes the result's bytes or str in C). Shapes
@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from . import _native
 from ._frames import decode_str
+from ._map import lengths_differ, name_element, python_map, raise_at
 
 _SHAPE_PARAM = {"int": 0, "bool": 0, "str": 1, "bytes": 1, "json": 1}
 _SHAPE_RESULT = {None: 0, "int": 1, "bool": 1, "str": 2, "bytes": 2, "json": 2}
@@ -45,7 +46,7 @@ def shape_of(kinds: List[str], result: Optional[str]) -> Optional[int]:
 
 
 # Exact arity with the guest's parameter names (as _typed._scalar_wrapper):
-# a *args tuple and a **kwargs dict cost ~40 ns a call. Keywords bind as
+# a *args tuple and a **kwargs dict cost a call more than binding does. Keywords bind as
 # Python binds them; a missing argument (the _gowasm_no default) or an extra
 # one goes to the slow path, which words the error. Every other name starts
 # with _gowasm_ (python_names keeps parameter names off them).
@@ -146,8 +147,6 @@ def fast_typed(raw: Any, kinds: List[str], result: Optional[str], alloc: Any, sl
 
 def _loads_each(results: List[Any], signature: str) -> List[Any]:
     """A map's JSON results, decoded; an error names the element."""
-    from ._map import name_element
-
     out = []
     for i, x in enumerate(results):
         try:
@@ -165,8 +164,6 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
     the elements in one crossing too (gowasm_call_typed_map), for the shapes
     the one-crossing call covers; others a call per element. Errors name the
     element. allocator: the allocator's export names, as make_typed takes."""
-    from ._map import lengths_differ, name_element, python_map, raise_at
-
     if result in (None, "int", "float") and all(k in ("int", "float") for k in kinds):
         return raw.map  # type: ignore[no-any-return]
     shape = shape_of(kinds, result)
