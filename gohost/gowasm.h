@@ -42,10 +42,10 @@
 #define GOWASM_ERR_TIMEOUT 12     /* the call ran past its timeout and was stopped */
 #define GOWASM_ERR_GUEST 13       /* the guest broke the typed convention (a pointer outside its memory) */
 /* The codes after which a module cannot be called again, one bit each
-   (1 << code): GOWASM_ERR_CLOSED, and the failures that close it
+   (1 << code): LINK, TRAP, EXIT, CLOSED, HOST, INTERRUPTED and TIMEOUT,
+   that is GOWASM_ERR_CLOSED and the failures that close the module
    (errs.FatalCodes, checked by gohost/codes.go). */
-#define GOWASM_FATAL_CODES ((1 << GOWASM_ERR_LINK) | (1 << GOWASM_ERR_TRAP) | (1 << GOWASM_ERR_EXIT) | \
-    (1 << GOWASM_ERR_CLOSED) | (1 << GOWASM_ERR_HOST) | (1 << GOWASM_ERR_INTERRUPTED) | (1 << GOWASM_ERR_TIMEOUT))
+#define GOWASM_FATAL_CODES 6716
 
 typedef struct gowasm_error {
     int32_t code;      /* GOWASM_OK or a GOWASM_ERR_* code */

@@ -1,5 +1,5 @@
 """A damaged compilation cache entry is compiled again, never run
-(gohost/internal/host/cacheentry.go): end to end, each load in a new
+(gohost/internal/compile/cacheentry.go): end to end, each load in a new
 process, since a damaged entry killed it or ran one function for another."""
 
 import os

@@ -144,14 +144,23 @@ def test_error_codes_are_gowasm_h_s():
     # library, and every name it uses must be gowasm.h's.
     import re
 
-    from gowasm import _errors, _native, _origin
+    from gowasm import _errors, _native
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "gohost", "gowasm.h")) as f:
         header = dict((k, int(v)) for k, v in re.findall(r"#define GOWASM_ERR_(\w+) (\d+)", f.read()))
     _native.load()
     assert {code: _errors.code_name(code) for code in header.values()} == {v: k for k, v in header.items()}
-    assert set(_errors._CLASSES) | set(_origin._FATAL) | {"EXIT"} <= set(header)
+    assert set(_errors._CLASSES) | {"EXIT"} <= set(header)
+
+
+def test_the_largest_timeout_is_gowasm_h_s() -> None:
+    # Python's bottom layer keeps a copy (it cannot ask the library); the
+    # engine, its C exports and gowasm.h share one constant (gohost/codes.go).
+    from gowasm import _native, _values
+
+    _, lib = _native.load()
+    assert _values.MAX_TIMEOUT == lib.GOWASM_MAX_TIMEOUT
 
 
 # A child process loads the file: the old behaviour blocked on a FIFO or

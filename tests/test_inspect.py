@@ -638,7 +638,7 @@ def test_random_byte_flips_only_raise_compile_error(seed):
 @pytest.mark.slow
 @pytest.mark.parametrize("rel", sorted(k for k, v in KINDS.items() if v != "go-js"))
 def test_loading_finds_the_kind_and_providers_inspect_reports(rel):
-    # The kind: both ask the same rules (gohost/internal/host/kind.go), a
+    # The kind: both ask the same rules (gohost/internal/engine/kind.go), a
     # behaviour test of the whole path, file to loaded module. Which imports
     # gowasm provides: the inspector's advice keeps its own copy of link.go's
     # rules (_tools.inspect._provided), which this checks import by import.

@@ -98,7 +98,7 @@ def test_a_validated_module_is_remembered_in_the_cache(reactor_wasm, tmp_path):
     # wazero validates a module once: the library (as built, with its
     # dependencies' versions) leaves a marker named by wazero's version and
     # the module's SHA-256, which the next process's load trusts instead of
-    # validating again (gohost/internal/host/compile.go).
+    # validating again (gohost/internal/compile/compile.go).
     import hashlib
     import re
 

@@ -1,5 +1,5 @@
 """A module wazero has validated loads without its bodies being validated
-again (gohost/internal/host/compile.go): in a new process through the
+again (gohost/internal/compile/compile.go): in a new process through the
 marker in the cache directory. Everything a load gives must be the same
 as the first time, for every module of the corpus."""
 

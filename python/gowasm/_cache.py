@@ -6,7 +6,7 @@ so the disk cache is on by default.
 
 Compiled code in a cache directory is machine code the process runs, so a
 directory is used only when it is the user's own and no one else can change
-it; the rule is the engine's (gohost/internal/host/cachedir.go, asked
+it; the rule is the engine's (gohost/internal/compile/cachedir.go, asked
 through ``gowasm_cache_dir``), and what it decides is used for
 :meth:`gowasm.Module.from_go`'s builds too.
 """

@@ -1,12 +1,12 @@
 """What a module imports and exports, one type each, whoever describes it:
 
 - the engine describes a module it loaded (``gowasm_module_info``: JSON of
-  Go's ``host.Info``, made from what wazero compiled), decoded here and
+  Go's ``engine.Info``, made from what wazero compiled), decoded here and
   nowhere else (:func:`loaded_info`);
 - the inspector describes a file without loading it (:mod:`gowasm._tools.wasmbin`
   reads it, :mod:`gowasm._tools.inspect` says what it is);
 - which kind of module it is (how it is initialised) is decided by Go's
-  rules only (gohost/internal/host/kind.go), which :func:`classify` asks.
+  rules only (gohost/internal/engine/kind.go), which :func:`classify` asks.
 
 See RATIONALE.md, "One description of a module".
 """
@@ -76,7 +76,7 @@ class Export(NamedTuple):
 
 
 class Info(NamedTuple):
-    """Go's ``host.Info``: what the engine loaded. Its imports are the
+    """Go's ``engine.Info``: what the engine loaded. Its imports are the
     imported functions; its exports the exported functions and memories."""
 
     name: str
@@ -88,7 +88,7 @@ class Info(NamedTuple):
 
 
 def _decode(data: Any) -> Info:
-    """Info from the JSON of Go's ``host.Info`` (gohost/internal/host/module.go)."""
+    """Info from the JSON of Go's ``engine.Info`` (gohost/internal/engine/module.go)."""
     return Info(
         data.get("name") or "",
         data["kind"],

@@ -25,7 +25,6 @@ from ._values import acall_of, check_timeout, decode_value, encode_value, format
 _INT_RANGE = {"i32": (-(1 << 31), (1 << 32) - 1), "i64": (-(1 << 63), (1 << 64) - 1)}
 _PY_TYPE = {"i32": int, "i64": int, "f32": float, "f64": float}
 _FAST_KINDS = {"i32": "i", "i64": "i", "f32": "f", "f64": "f"}
-_MAX_FAST_PARAMS = 4  # gohost/internal/gen: maxParams
 
 
 # One factory per (arity, result kind); each makes the fast function of an
@@ -92,7 +91,7 @@ class _Export:
 
     def fast_entry(self) -> Any:
         """The cffi wrapper for this signature's shape, or None."""
-        if len(self.params) > _MAX_FAST_PARAMS or len(self.results) > 1:
+        if len(self.params) > self.lib.GOWASM_MAX_FAST_PARAMS or len(self.results) > 1:
             return None
         kinds = [_FAST_KINDS.get(p) for p in self.params]
         result = _FAST_KINDS.get(self.results[0]) if self.results else "v"

@@ -104,7 +104,7 @@ class MappedMemory(Memory, mmap.mmap):  # type: ignore[misc]  # read/write are M
 # One implementation for every host-side access to guest memory: Memory's
 # methods, a Caller's, and the typed convention's arguments and results on
 # its Python path (the one-crossing path checks the same in Go:
-# gohost/internal/host/typed.go, pointerError). owner is a Module or a
+# gohost/internal/engine/typed.go, pointerError). owner is a Module or a
 # Caller: what has ``_handle``, ``name`` and ``_memory_map()``.
 
 def check_range(owner: Any, offset: int, size: int, pointer: Optional[str] = None) -> None:

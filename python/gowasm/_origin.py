@@ -16,7 +16,8 @@ import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Optional, Tuple
 
-from ._errors import CompileError, code_name
+from . import _native
+from ._errors import CompileError
 from ._source import read_module_file
 
 if TYPE_CHECKING:
@@ -117,16 +118,13 @@ def keep(key: Tuple[str, str], module: Any, new: bool) -> None:
             _recent.popitem(last=False)
 
 
-#: gowasm.h's error codes after which a module refuses further calls: link
-#: (a stub called), trap, exit, closed, host function failed, interrupted,
-#: timed out.
-_FATAL = frozenset(("LINK", "TRAP", "EXIT", "CLOSED", "HOST", "INTERRUPTED", "TIMEOUT"))
 
 
 def failed(module: Any, code: int) -> None:
     """A call on ``module`` failed with ``code``: if that left it unusable,
     the next unpickling of it in this process loads a new instance."""
-    if code_name(code) in _FATAL:
+    _, lib = _native.load()
+    if 0 <= code < 32 and lib.GOWASM_FATAL_CODES >> code & 1:  # gowasm.h: the codes after which a module refuses calls
         with _lock:
             for memo in (_live, _recent):
                 for key in [k for k, m in list(memo.items()) if m is module]:

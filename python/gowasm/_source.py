@@ -27,7 +27,7 @@ _CHUNK = 1 << 20
 
 def max_module_size() -> int:
     """The largest module the native library loads (gowasm.h's
-    GOWASM_MAX_MODULE_SIZE: host.MaxModuleSize, checked at compile time)."""
+    GOWASM_MAX_MODULE_SIZE: engine.MaxModuleSize, checked at compile time)."""
     from . import _native
 
     _, lib = _native.load()

@@ -111,11 +111,17 @@ def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> C
     return acall
 
 
+#: The largest timeout, in seconds: gowasm.h's GOWASM_MAX_TIMEOUT, which
+#: this layer (no gowasm imports) cannot read; tests/test_errors.py checks
+#: the two agree.
+MAX_TIMEOUT = 1e9
+
+
 def check_timeout(timeout: Any) -> float:
     """A timeout in seconds, checked (0 means none)."""
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError("timeout must be a number of seconds, not %s" % type(timeout).__name__)
-    if not 0 <= timeout <= 1e9:
+    if not 0 <= timeout <= MAX_TIMEOUT:
         raise ValueError("timeout must be between 0 (none) and 1e9 seconds, not %r" % timeout)
     return float(timeout)
 

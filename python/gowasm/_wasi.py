@@ -119,7 +119,7 @@ def wasi_config(name: str, cache_dir: Optional[str], args: Optional[Sequence[Any
                 streams: "tuple[int, int, int]", deterministic: bool,
                 timeout: Optional[float] = None, memory_limit: Optional[int] = None,
                 interruptible: Optional[bool] = None) -> Dict[str, Any]:
-    """The configuration Module and run share (gohost/internal/host/config.go)."""
+    """The configuration Module and run share (gohost/internal/engine/config.go)."""
     if memory_limit is not None and (isinstance(memory_limit, bool) or not isinstance(memory_limit, int)
                                      or not 65536 <= memory_limit < 1 << 64):
         raise ValueError("memory_limit is a number of bytes, at least 65536 (one page), not %r" % (memory_limit,))

@@ -11,7 +11,7 @@ import (
 // instrumentation's rewrite (instrument.go reads and writes through it).
 // What a loaded module is, the engine learns from wazero (Info); files are
 // described without loading them by the Python inspector's own reader
-// (python/gowasm/_wasmbin.py). See RATIONALE.md, "One description of a
+// (python/gowasm/_tools/wasmbin.py). See RATIONALE.md, "One description of a
 // module". It checks lengths, not validity: linking reads modules wazero
 // has validated, and instrumentation, which reads them before, gives up on
 // what it cannot read (the original module is then compiled, and wazero

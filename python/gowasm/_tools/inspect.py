@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 # What gowasm links in: WASI preview 1 under either module name, and the runtime
-# imports of AssemblyScript and Emscripten (see gohost/internal/host/link.go).
+# imports of AssemblyScript and Emscripten (see gohost/internal/engine/link.go).
 _WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 _WASI_FUNCTIONS = frozenset("""
 args_get args_sizes_get environ_get environ_sizes_get clock_res_get clock_time_get fd_advise
@@ -166,7 +166,7 @@ def _guess_toolchain(p: Parsed, data: bytes) -> Tuple[str, str, str]:
 
 
 def _provided(i: Import, env_provider: Optional[str]) -> bool:
-    """Whether gowasm links this import in (gohost/internal/host/link.go)."""
+    """Whether gowasm links this import in (gohost/internal/engine/link.go)."""
     if i.kind == "memory":
         return True
     if i.kind != "func":

@@ -10,7 +10,7 @@ Pure Python, standard library only. Malformed input raises
 its byte offset; every length is checked against the bytes that are left, so
 no input can make it crash, loop or allocate much. (The engine has its own
 reader, for the facts wazero does not expose and for instrumentation:
-gohost/internal/host/wasmbin.go. RATIONALE.md, "One description of a
+gohost/internal/wasmbin/wasmbin.go. RATIONALE.md, "One description of a
 module", says who describes what.)
 """
 
@@ -31,7 +31,7 @@ _SECTIONS = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: 
 # The order non-custom sections must come in (tag sits between memory and global).
 _ORDER = {sid: rank for rank, sid in enumerate([1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11])}
 _MAX_PAGES = 65536  # 4 GiB of 64 KiB pages
-# The loader's limits on a module's counts (gohost/internal/host/limits.go;
+# The loader's limits on a module's counts (gohost/internal/wasmbin/limits.go;
 # README, "Hostile modules"), by what this reader counts: a module over one
 # is refused here as there, before its entries are read, so this reader never
 # holds more than the engine would (tests/test_inspect.py checks the copies).
