@@ -266,8 +266,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--a", metavar="PYTHON", help="side A's interpreter (default: this checkout's .venv/bin/python)")
     ap.add_argument("--b", metavar="PYTHON", help="side B's interpreter (default: this checkout's .venv/bin/python)")
-    ap.add_argument("--quick", action="store_true", help="fewer rounds and iterations (~25 s)")
-    ap.add_argument("--rounds", type=int, help="rounds (default: 11, --quick 5)")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds and iterations (~12 s)")
+    ap.add_argument("--rounds", type=int, help="rounds (default: 11, ~40 s; --quick 5)")
     ap.add_argument("--json", metavar="FILE", help="also write every figure and sample as JSON to FILE")
     ap.add_argument("--worker", metavar="CONFIG", help=argparse.SUPPRESS)  # internal: one side's round
     args = ap.parse_args(argv)
