@@ -240,7 +240,7 @@ def report(res: Dict[str, Any]) -> str:
     prof = res["settings"]
     lines: List[str] = []
     add = lines.append
-    add("gowasm A/B benchmark (%s profile): %d rounds, A and B alternating, a fresh process per side each round"
+    add("gowasm A/B benchmark (%s profile, rounds: %d): A and B alternating, a fresh process per side each round"
         % (res["profile"], prof["rounds"]))
     for name in ("a", "b"):
         add("  %s: %s  (%s)" % (name.upper(), res["sides"][name]["label"], res["sides"][name]["python"]))
@@ -276,6 +276,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     if args.rounds is not None and args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    pythons = {name: os.path.abspath(given or this_python()) for name, given in (("a", args.a), ("b", args.b))}
+    for name, python in pythons.items():
+        if not os.access(python, os.X_OK):
+            ap.error("--%s: %s is not an interpreter (a checkout's .venv/bin/python, made by scripts/dev-setup.sh)" % (name, python))
     prof = dict(PROFILES["quick" if args.quick else "full"])
     if args.rounds is not None:
         prof["rounds"] = args.rounds
@@ -283,8 +287,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     guests = {key: goguest.build(os.path.join(ROOT, rel)) for key, rel in GUESTS.items()}
     with tempfile.TemporaryDirectory(prefix="gowasm-bench-ab-") as tmp:
-        a = Side("a", os.path.abspath(args.a or this_python()), tmp)
-        b = Side("b", os.path.abspath(args.b or this_python()), tmp)
+        a, b = Side("a", pythons["a"], tmp), Side("b", pythons["b"], tmp)
         for side in (a, b) if a.cache != b.cache else (a,):  # fill the cache directories: every timed load is warm
             side.run(["-c", _WARM_SCRIPT, side.cache] + list(guests.values()))
         for i in range(prof["rounds"]):
