@@ -307,10 +307,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     }
     print(report(res))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(res, f, indent=2, sort_keys=True)
-            f.write("\n")
-        log("wrote %s" % args.json)
+        bench_calls.write_json(args.json, res)
     return 0
 
 

@@ -259,6 +259,14 @@ def measure_loads(path: str, prof: Dict[str, int], tmp: str) -> Dict[str, Any]:
 
 # -- main ------------------------------------------------------------------
 
+def write_json(path: str, results: Dict[str, Any]) -> None:
+    """Writes a benchmark's results to path, for comparing runs."""
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, sort_keys=True)
+        f.write("\n")
+    log("wrote %s" % path)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer iterations (~7 s)")
@@ -287,10 +295,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print()
     print(bench_values.report_values(results["values"]))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=2, sort_keys=True)
-            f.write("\n")
-        log("wrote %s" % args.json)
+        write_json(args.json, results)
     return 0
 
 

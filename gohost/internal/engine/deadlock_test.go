@@ -40,13 +40,20 @@ func goroutineID() uint64 {
 // withHostCalls installs host function callbacks that mark Callout as the
 // cgo layer does and run fns[id].
 func withHostCalls(t *testing.T, fns map[uint64]func() error) {
+	withHostCallback(t, func(id, _ uint64) error { return fns[id]() })
+}
+
+// withHostCallback installs a host function callback that marks Callout as
+// the cgo layer does and runs f with the function's id and the calling
+// module's handle.
+func withHostCallback(t *testing.T, f func(id, module uint64) error) {
 	oldID, oldCall := ThreadID, hostCall.Load()
 	ThreadID = goroutineID
 	SetHostCall(func(id, module uint64, stack []uint64, sig uint64, calls *Callout) error {
 		atomic.StoreUint64(&calls.Thread, ThreadID())
 		atomic.AddInt32(&calls.Depth, 1)
 		defer atomic.AddInt32(&calls.Depth, -1)
-		return fns[id]()
+		return f(id, module)
 	})
 	t.Cleanup(func() {
 		ThreadID = oldID

@@ -37,19 +37,7 @@ var trappingInitWasm = []byte{
 // withModuleHostCall installs a host function callback, marking Callout
 // as the cgo layer does, that runs f with the calling module's handle.
 func withModuleHostCall(t *testing.T, f func(module uint64)) {
-	oldID, oldCall := ThreadID, hostCall.Load()
-	ThreadID = goroutineID
-	SetHostCall(func(id, module uint64, stack []uint64, sig uint64, calls *Callout) error {
-		atomic.StoreUint64(&calls.Thread, ThreadID())
-		atomic.AddInt32(&calls.Depth, 1)
-		defer atomic.AddInt32(&calls.Depth, -1)
-		f(module)
-		return nil
-	})
-	t.Cleanup(func() {
-		ThreadID = oldID
-		hostCall.Store(oldCall)
-	})
+	withHostCallback(t, func(_, module uint64) error { f(module); return nil })
 }
 
 // A failed load frees its memory while another thread, given the module's
