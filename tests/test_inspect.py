@@ -710,7 +710,7 @@ def test_inspect_refuses_what_the_loader_refuses_before_holding_it():
 
 
 def test_inspects_limits_are_the_loaders():
-    go = open(os.path.join(ROOT, "gohost", "internal", "host", "limits.go")).read()
+    go = open(os.path.join(ROOT, "gohost", "internal", "wasmbin", "limits.go")).read()
     consts = {k: int(v.replace("_", "")) for k, v in re.findall(r"^\s*(Max\w+)\s*=\s*([\d_]+)", go, re.M)}
     from gowasm._tools.wasmbin import LIMITS
     for what, (const, extra) in LIMITS_OF.items():
