@@ -5,9 +5,7 @@ package main
 */
 import "C"
 
-import (
-	"github.com/gowasm/gowasm/gohost/internal/engine"
-)
+import "github.com/gowasm/gowasm/gohost/internal/engine"
 
 // callVoid, callInt and callFloat are the bodies of the generated fast-call
 // entry points (calls_gen.go), one per result kind, so that each entry point
