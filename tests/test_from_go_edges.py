@@ -1,0 +1,164 @@
+"""Module.from_go's rough edges (issue 24): a program's lowercase functions,
+unexported functions named, stubs that mypy accepts as written, build errors
+that name the user's files."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from gowasm import GoBuildError, Module
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MYPY = os.path.join(os.path.dirname(sys.executable), "mypy")
+
+pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs Go on PATH (from_go builds Go source)")
+
+
+def write(directory, name, text):
+    path = os.path.join(str(directory), name)
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(text))
+    return path
+
+
+VARIADIC = """\
+    package joiner
+
+    // Sum joins its arguments.
+    func Sum(first string, rest ...string) string {
+    	for _, r := range rest {
+    		first += r
+    	}
+    	return first
+    }
+
+    // Count counts bytes.
+    func Count(b ...byte) int { return len(b) }
+"""
+
+
+def test_a_programs_lowercase_functions_are_bound(tmp_path):
+    # The seed's own code, as written: package main, func sum, a main.
+    write(tmp_path, "main.go", """\
+        package main
+
+        func sum(x, y int) int { return x + y }
+
+        func close() int { return 1 }
+
+        func malloc() int { return 2 }
+
+        func init() {}
+
+        func main() {}
+    """)
+    with Module.from_go(tmp_path) as m:
+        assert m.sum(12, 12) == 24
+        assert "main" not in m.exports and "init" not in m.exports
+        # A name Module has (close) or gowasm's own export (malloc) is not
+        # bound over it: skipped, saying why.
+        assert "shadow" in m.skipped["close"] and "Module" in m.skipped["close"]
+        assert "gowasm" in m.skipped["malloc"]
+        assert m.exports["malloc"].params == ("i32",)  # still the guest's allocator
+        m.close()
+
+
+def test_unexported_functions_are_named_with_the_rule(tmp_path):
+    write(tmp_path, "lib.go", """\
+        package lib
+
+        func sum(x, y int) int { return x + y }
+
+        func twice(x int) int { return 2 * x }
+    """)
+    with pytest.raises(GoBuildError) as info:
+        Module.from_go(tmp_path)
+    msg = str(info.value)
+    assert "sum" in msg and "twice" in msg
+    assert "capitalised" in msg and "Sum" in msg
+
+
+def test_build_errors_name_the_users_files(tmp_path, monkeypatch):
+    bad = tmp_path / "pkg"
+    bad.mkdir()
+    write(bad, "go.mod", "module example.com/bad\n\ngo 1.24\n")
+    write(bad, "b.go", """\
+        package bad
+
+        func F(x int) int {
+        	return x + "a"
+        }
+    """)
+    # Go names a file relative to the directory it runs in (gowasm's build
+    # directory, in the cache) when that is shorter than its absolute path:
+    # here, with the cache next to the package, "../../../pkg/b.go".
+    cache = tmp_path / "cache"
+    for cwd in (tmp_path, ROOT):  # the file under the working directory, and not
+        monkeypatch.chdir(cwd)
+        with pytest.raises(GoBuildError) as info:
+            Module.from_go(str(bad), cache=str(cache))
+        found = re.findall(r"(\S+\.go):(\d+):\d+", str(info.value))
+        assert found, str(info.value)
+        for path, line in found:
+            assert os.path.samefile(path, str(bad / "b.go")), str(info.value)
+            assert line == "4"
+
+
+def test_stubs_type_variadic_functions_as_star_args(tmp_path):
+    pkg = tmp_path / "joiner"
+    pkg.mkdir()
+    write(pkg, "j.go", VARIADIC)
+    out = subprocess.run([sys.executable, "-m", "gowasm", "stubs", str(pkg)], capture_output=True, text=True,
+                         check=True).stdout
+    assert "def Sum(self, first: str, *rest: str) -> str:" in out
+    assert "def Count(self, *b: int) -> int:" in out
+    # gowasm's own exports are no methods of the user's module.
+    for name in ("malloc", "free", "gowasm_describe", "_initialize"):
+        assert "def %s(" % name not in out
+
+
+@pytest.mark.skipif(not os.path.exists(MYPY), reason="needs mypy in the environment")
+def test_mypy_accepts_the_stub_and_the_documented_pattern(tmp_path):
+    pkg = tmp_path / "joiner"
+    pkg.mkdir()
+    write(pkg, "j.go", VARIADIC)
+    subprocess.run([sys.executable, "-m", "gowasm", "stubs", "-o", str(tmp_path / "joiner_stubs.pyi"), str(pkg)],
+                   check=True)
+    write(tmp_path, "use.py", """\
+        from typing import TYPE_CHECKING
+
+        from gowasm import Module
+
+        if TYPE_CHECKING:
+            from joiner_stubs import Joiner
+
+        m: "Joiner" = Module.from_go("./joiner")
+        s: str = m.Sum("a", "b", "c")
+        n: int = m.Count(1, 2, 3)
+        print(s, n)
+    """)
+    p = subprocess.run([MYPY, "--strict", "--no-incremental", "use.py"], cwd=str(tmp_path), capture_output=True,
+                       text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # And mypy still catches a wrong call.
+    write(tmp_path, "wrong.py", """\
+        from typing import TYPE_CHECKING
+
+        from gowasm import Module
+
+        if TYPE_CHECKING:
+            from joiner_stubs import Joiner
+
+        m: "Joiner" = Module.from_go("./joiner")
+        m.Sum("a", 2)
+    """)
+    p = subprocess.run([MYPY, "--strict", "--no-incremental", "wrong.py"], cwd=str(tmp_path), capture_output=True,
+                       text=True)
+    assert p.returncode == 1 and "Sum" in p.stdout, p.stdout + p.stderr
+    p = subprocess.run([sys.executable, "use.py"], cwd=str(tmp_path), capture_output=True, text=True)
+    assert p.stdout.strip() == "abc 3", p.stderr
