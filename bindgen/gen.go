@@ -33,6 +33,18 @@ type report struct {
 	SamePackage bool              `json:"same_package"`
 	Functions   []string          `json:"functions"`
 	Skipped     map[string]string `json:"skipped"`
+	// Unexported are the top-level functions of a package other than main
+	// that Go does not export (lowercase names), for the host to name when
+	// nothing else binds: Go exports only capitalised names.
+	Unexported []string `json:"unexported"`
+}
+
+// guestExports are the wasm exports every module bindgen builds has besides
+// its bindings (the guest package's, TinyGo's runtime's, Go's reactor's):
+// a function of a main package of that name cannot be bound under it.
+var guestExports = map[string]bool{
+	"malloc": true, "free": true, "calloc": true, "realloc": true, "gowasm_describe": true,
+	"_initialize": true, "_start": true, "memory": true,
 }
 
 // value is one parameter or result of a bound function: how it crosses.
@@ -70,26 +82,53 @@ func (b *binding) framed() bool {
 
 // generate writes the bindings of the package at path, as go build with
 // buildFlags would compile it.
-func generate(path, overlay string, buildFlags []string) (*report, []byte, error) {
+//
+// A main package's top-level functions are bound whatever their case:
+// nothing can import a program, so capitalisation means nothing there
+// (func sum in the seed's own code). Not main and init, which the program
+// runs itself, nor a name in reserved (the host's own attributes, which a
+// binding would shadow) or guestExports.
+func generate(path, overlay string, buildFlags []string, reserved map[string]bool) (*report, []byte, error) {
 	l, err := load(path, overlay, buildFlags)
 	if err != nil {
 		return nil, nil, err
 	}
 	same := l.pkg.Name() == "main"
 	g := &generator{l: l, same: same, aliases: map[*types.Package]string{}}
-	rep := &report{Package: l.pkg.Name(), Dir: l.dir, SamePackage: same, Functions: []string{}, Skipped: map[string]string{}}
+	rep := &report{Package: l.pkg.Name(), Dir: l.dir, SamePackage: same, Functions: []string{},
+		Skipped: map[string]string{}, Unexported: []string{}}
 	var bound []*binding
 	for _, f := range l.files {
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || !fd.Name.IsExported() {
+			if !ok {
 				continue
 			}
 			name := fd.Name.Name
+			if !fd.Name.IsExported() {
+				switch {
+				case fd.Recv != nil || name == "_" || name == "init" || (same && name == "main"):
+					continue
+				case !same:
+					rep.Unexported = append(rep.Unexported, name)
+					continue
+				}
+			}
 			if fd.Recv != nil {
 				if recv := receiverName(fd.Recv); ast.IsExported(recv) {
 					rep.Skipped[recv+"."+name] = "a method: only top-level functions are bound"
 				}
+				continue
+			}
+			switch {
+			case reserved[name]:
+				rep.Skipped[name] = "its name would shadow the Module attribute " + name + " (rename the function to bind it)"
+				continue
+			case strings.HasPrefix(name, "_"):
+				rep.Skipped[name] = "a name starting with _ is private to the Module object in Python (rename the function to bind it)"
+				continue
+			case guestExports[name]:
+				rep.Skipped[name] = "its name is one of gowasm's own exports in every module it builds (rename the function to bind it)"
 				continue
 			}
 			b, reason := g.bind(fd)

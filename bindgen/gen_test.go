@@ -14,7 +14,7 @@ func TestGenerate(t *testing.T) {
 	t.Setenv("GOOS", "wasip1")
 	t.Setenv("GOARCH", "wasm")
 	t.Setenv("GOFLAGS", "-mod=mod")
-	rep, src, err := generate("example.com/mathlib", "", nil)
+	rep, src, err := generate("example.com/mathlib", "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,16 @@ from ._wasi import Mount, PathLike, wasi_config
 
 _UNSET = object()
 DESCRIBE_EXPORT = "gowasm_describe"
+#: The public attributes a Module instance holds (its class's are in dir()):
+#: with those, the names an export cannot take as an attribute.
+PUBLIC_STATE = ("name", "kind", "skipped", "imports", "exports")
+
+
+def attribute_names(cls: type) -> List[str]:
+    """The public names of ``cls`` (Module or a subclass) and its instances'
+    state: an export of such a name is reachable only in ``exports``, so
+    from_go does not bind a Go function under it."""
+    return sorted({n for n in dir(cls) if n.isidentifier() and not n.startswith("_")} | set(PUBLIC_STATE))
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
@@ -207,7 +217,9 @@ class Module:
         .go files that import only the standard library) or a module path
         with a version, fetched through the Go module proxy
         (``"github.com/dustin/go-humanize@v1.0.1"``; a package inside a
-        module works too). Each exported top-level function whose
+        module works too). Each exported top-level function (in a
+        ``package main``, each top-level function whatever its case but
+        ``main`` and ``init``) whose
         parameters and results can cross becomes a method: Go integers,
         floats and bools are Python numbers (Go ``int`` is 64-bit), a
         ``string`` is ``str``, ``[]byte`` is ``bytes``, anything
@@ -230,15 +242,16 @@ class Module:
         cache_dir = resolve_cache_dir(kwargs.get("cache", True))
         flags = _gobuild.check_flags(build_flags)
         kwargs.setdefault("name", src.name)
+        reserved = attribute_names(cls)
         if cache_dir is None:
             # No disk cache: the build runs in a private directory of its
             # own, removed after (never a shared temporary path, where
             # another user could plant the tools it runs).
             with tempfile.TemporaryDirectory(prefix="gowasm-go-") as scratch:
-                with open(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=scratch), "rb") as f:
+                with open(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=scratch, reserved=reserved), "rb") as f:
                     built = f.read()
             return cls(built, **kwargs)
-        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
+        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir, reserved=reserved)
         try:
             return cls(wasm, **kwargs)
         except CompileError as e:
@@ -250,7 +263,7 @@ class Module:
                 os.remove(wasm)
             except OSError:
                 raise e from None
-            return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
+            return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir, reserved=reserved), **kwargs)
 
     def _describe(self, info: Info, host_ids: List[int], wasm: bytes) -> None:
         """Builds kind, imports, exports and their functions from the native
