@@ -53,6 +53,9 @@ type value struct {
 	typ  types.Type // as declared
 	py   string     // the description's type: int, float, bool, str, bytes, json
 	kind string     // the underlying basic type (int8, float32, string...), []byte or json
+	// ann is the Python annotation the host shows (see annotation); for a
+	// variadic parameter, its elements'.
+	ann string
 }
 
 // binding is one function to bind.
@@ -66,6 +69,17 @@ type binding struct {
 	// Option being a func), is left out: the function is called with none,
 	// as Go callers may, rather than skipped. "" if it is not.
 	dropped string
+}
+
+// annotated says whether b's annotations say more than its types: a JSON
+// value of a known Python type, or the elements of a variadic parameter.
+func (b *binding) annotated() bool {
+	for _, v := range append(append([]value(nil), b.params...), b.results...) {
+		if v.py == "json" && v.ann != "Any" {
+			return true
+		}
+	}
+	return b.variadic
 }
 
 func (b *binding) framed() bool {
@@ -209,6 +223,10 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if reason != "" {
 			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
 		}
+		v.ann = annotation(v, true)
+		if b.variadic && i == params.Len()-1 {
+			v.ann = g.elementAnnotation(p.Type().(*types.Slice).Elem())
+		}
 		b.params = append(b.params, v)
 	}
 	results := sig.Results()
@@ -225,9 +243,102 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if reason != "" {
 			return nil, "result " + types.TypeString(t, g.relative) + ": " + reason
 		}
+		v.ann = annotation(v, false)
 		b.results = append(b.results, v)
 	}
 	return b, ""
+}
+
+// annotation is the Python annotation of a parameter (param) or result v:
+// its description type's (int, str...), or for JSON what encoding/json
+// makes of v's type where that is always one Python type, else Any. A
+// type that encodes itself as text (MarshalText, UnmarshalText for a
+// parameter: *regexp.Regexp, *big.Float, net.IP) is a JSON string, so
+// str; of the types with their own MarshalJSON, which may write anything,
+// only a few standard ones are known. A pointer may be nil: Optional.
+func annotation(v value, param bool) string {
+	if v.py != "json" {
+		return v.py
+	}
+	t, optional := types.Unalias(v.typ), false
+	for {
+		p, ok := t.(*types.Pointer)
+		if !ok {
+			break
+		}
+		t, optional = types.Unalias(p.Elem()), true
+	}
+	// encoding/json decodes into an addressable value, so a parameter has
+	// *T's methods; it encodes a result as it is, with only T's unless T
+	// is behind a pointer.
+	methods := optional || param
+	base := "Any"
+	jsonName, textName := "MarshalJSON", "MarshalText"
+	if param {
+		jsonName, textName = "UnmarshalJSON", "UnmarshalText"
+	}
+	switch {
+	case hasMethod(t, methods, jsonName):
+		if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil {
+			base = knownJSON[n.Obj().Pkg().Path()+"."+n.Obj().Name()]
+		}
+		if base == "" {
+			base = "Any"
+		}
+	case hasMethod(t, methods, textName):
+		base = "str"
+	default:
+		if b, ok := t.Underlying().(*types.Basic); ok {
+			switch {
+			case b.Info()&types.IsBoolean != 0:
+				base = "bool"
+			case b.Info()&types.IsInteger != 0:
+				base = "int"
+			case b.Info()&types.IsFloat != 0:
+				base = "float"
+			case b.Info()&types.IsString != 0:
+				base = "str"
+			}
+		}
+	}
+	if optional && base != "Any" {
+		return "Optional[" + base + "]"
+	}
+	return base
+}
+
+// knownJSON are the standard types whose MarshalJSON and UnmarshalJSON
+// always write and read one JSON type: the Python annotation of it.
+var knownJSON = map[string]string{
+	"time.Time":    "str", // RFC 3339
+	"math/big.Int": "int", // a JSON number, exact in Python
+}
+
+// elementAnnotation is the annotation of each argument of a ...elem
+// parameter, which travels as one JSON list (bytes for ...byte).
+func (g *generator) elementAnnotation(elem types.Type) string {
+	v, reason := g.value("", elem, true)
+	switch {
+	case reason != "":
+		return "Any"
+	case v.py == "bytes":
+		return "Any" // a []byte inside JSON is base64 text
+	case v.py == "json":
+		return annotation(v, true)
+	}
+	return v.py
+}
+
+// hasMethod says whether t (or *t, if pointer) has a method called name,
+// its own or promoted from an embedded field.
+func hasMethod(t types.Type, pointer bool, name string) bool {
+	recv := t
+	if pointer {
+		recv = types.NewPointer(t)
+	}
+	obj, _, _ := types.LookupFieldOrMethod(recv, true, nil, name)
+	_, ok := obj.(*types.Func)
+	return ok
 }
 
 func (g *generator) relative(p *types.Package) string {
@@ -634,6 +745,11 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 	}
 	if b.variadic {
 		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
+	}
+	if b.annotated() {
+		anns := func(v value) string { return v.ann }
+		fmt.Fprintf(w, "\t\t%s.Annotations([]string{%s}, []string{%s}),\n", guestAlias,
+			list(b.params, anns), list(b.results, anns))
 	}
 	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
 		g.declaration(b.decl), doc, list(b.params, goKinds), resultKinds)

@@ -32,10 +32,10 @@ VARIADIC = """\
 
     // Sum joins its arguments.
     func Sum(first string, rest ...string) string {
-    	for _, r := range rest {
-    		first += r
-    	}
-    	return first
+        for _, r := range rest {
+            first += r
+        }
+        return first
     }
 
     // Count counts bytes.
@@ -94,7 +94,7 @@ def test_build_errors_name_the_users_files(tmp_path, monkeypatch):
         package bad
 
         func F(x int) int {
-        	return x + "a"
+            return x + "a"
         }
     """)
     # Go names a file relative to the directory it runs in (gowasm's build
@@ -165,3 +165,58 @@ def test_mypy_accepts_the_stub_and_the_documented_pattern(tmp_path):
     assert p.returncode == 1 and "Sum" in p.stdout, p.stdout + p.stderr
     p = subprocess.run([sys.executable, "use.py"], cwd=str(tmp_path), capture_output=True, text=True)
     assert p.stdout.strip() == "abc 3", p.stderr
+
+
+def test_types_that_cross_as_text_show_as_str(tmp_path):
+    import inspect
+    from typing import Any, Optional
+
+    write(tmp_path, "t.go", """\
+        package texty
+
+        import (
+            "math/big"
+            "regexp"
+            "time"
+        )
+
+        func Double(n *big.Int) *big.Int { return new(big.Int).Lsh(n, 1) }
+
+        func Compile(expr string) (*regexp.Regexp, error) { return regexp.Compile(expr) }
+
+        func Match(r *regexp.Regexp, s string) bool { return r.MatchString(s) }
+
+        func Later(t time.Time) time.Time { return t.Add(time.Hour) }
+
+        func Ratio(r *big.Rat) *big.Rat { return r }
+
+        type Shape struct{ N int }
+
+        func Shapes(s []Shape, p *int) map[string]int { return nil }
+    """)
+    with Module.from_go(tmp_path) as m:
+        sig = inspect.signature(m.Double)
+        assert sig.parameters["n"].annotation == Optional[int] and sig.return_annotation == Optional[int]
+        assert m.Double(2 ** 100) == 2 ** 101  # a JSON number: exact
+        assert inspect.signature(m.Compile).return_annotation == Optional[str]
+        assert m.Compile("a+") == "a+"
+        assert inspect.signature(m.Match).parameters["r"].annotation == Optional[str]
+        assert m.Match("a+", "caat") is True
+        assert inspect.signature(m.Later).return_annotation is str
+        assert m.Later("2024-01-01T00:00:00Z") == "2024-01-01T01:00:00Z"
+        assert inspect.signature(m.Ratio).return_annotation == Optional[str]  # MarshalText: "1/3"
+        assert m.Ratio("1/3") == "1/3"
+        sig = inspect.signature(m.Shapes)  # what JSON makes of them varies: Any, or a pointer's basic type
+        assert sig.parameters["s"].annotation is Any and sig.parameters["p"].annotation == Optional[int]
+        assert sig.return_annotation is Any
+        assert "Double(n: Optional[int]) -> Optional[int]" in m.Double.__qualname__
+
+
+def test_a_guests_annotations_are_checked():
+    from gowasm import _described
+
+    good = {"params": ["json"], "results": [], "annotations": {"params": ["Optional[str]"], "results": []}}
+    _described._check(good)
+    for bad in (["list"], ["Optional[list]"], ["Optional[str"], [1], "str"):
+        with pytest.raises(ValueError, match="annotations"):
+            _described._check(dict(good, annotations={"params": bad, "results": []}))

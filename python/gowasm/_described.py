@@ -113,6 +113,10 @@ def _check(spec: Any) -> None:
     if go is not None:
         fields += [("go.params", go, _STRINGS), ("go.results", go, _STRINGS), ("go.declaration", go, _STRING),
                    ("go.doc", go, _STRING)]
+    annotations = spec.get("annotations")
+    fields.append(("annotations", spec, _OBJECT))
+    if isinstance(annotations, dict):
+        fields += [("annotations.params", annotations, _ANNOTATIONS), ("annotations.results", annotations, _ANNOTATIONS)]
     for key, where, (shape, fits) in fields:
         value = where.get(key.rpartition(".")[2])
         if value is not None and not fits(value):
@@ -126,6 +130,20 @@ _STRINGS: _Shape = ("a list of strings", lambda v: isinstance(v, list) and all(i
 _STRING: _Shape = ("a string", lambda v: isinstance(v, str))
 _BOOL: _Shape = ("a bool", lambda v: isinstance(v, bool))
 _OBJECT: _Shape = ("an object", lambda v: isinstance(v, dict))
+# What an annotation of the description (guest.Annotations) can say: a
+# type, or Optional[type].
+_ANNOTATED = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "Any": Any}
+
+
+def _annotation(text: str) -> Any:
+    inner = text[len("Optional["):-1] if text.startswith("Optional[") and text.endswith("]") else None
+    return Optional[_ANNOTATED[inner]] if inner is not None else _ANNOTATED[text]
+
+
+_ANNOTATIONS: _Shape = ("a list of annotations (%s, or Optional[one of them])" % ", ".join(_ANNOTATED),
+                        lambda v: isinstance(v, list) and all(isinstance(t, str) and (
+                            t in _ANNOTATED or (t.startswith("Optional[") and t[9:-1] in _ANNOTATED
+                                                and t.endswith("]"))) for t in v))
 
 
 def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
@@ -160,7 +178,11 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
         fn = types.MethodType(_wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed
                                     else None, unsigned, params[-1] if variadic else None),
                               described_owner_of(raw.module))
-    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
+    annotations = spec.get("annotations") or {}
+    if annotations and (len(annotations.get("params") or []) != len(params)
+                        or len(annotations.get("results") or []) != len(results)):
+        raise ValueError("its annotations do not match its parameters and results")
+    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic, annotations)
 
 
 # The wrapper's own names start with _gowasm_, as bindgen's do: the
@@ -227,7 +249,7 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
 
 
 def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
-              variadic: bool) -> ExportedFunction:
+              variadic: bool, annotations: Mapping[str, List[str]]) -> ExportedFunction:
     """help() shows the Go function: its signature with Python types, its Go
     declaration and doc comment, and what it raises."""
     bound, fn = fn, getattr(fn, "__func__", fn)  # a typed function is bound to its TypedOwner
@@ -238,14 +260,20 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     import inspect
 
     sig = inspect.signature(typed)
+    # The guest's annotations (a JSON value that is always a str, a
+    # variadic parameter's elements) where it gave them, else the types'.
+    shown = [_annotation(a) for a in annotations.get("results") or []] or [_PY[r] for r in results]
+    if annotations:
+        sig = sig.replace(parameters=[p.replace(annotation=_annotation(a))
+                                      for p, a in zip(sig.parameters.values(), annotations["params"])])
     if variadic:
         last = list(sig.parameters.values())[-1]
         sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
-            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
+            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=last.annotation if annotations else Any)])
     if len(results) > 1:
-        ret: Any = Tuple[tuple(_PY[r] for r in results)]
+        ret: Any = Tuple[tuple(shown)]
     else:
-        ret = _PY[results[0]] if results else None
+        ret = shown[0] if results else None
     sig = sig.replace(return_annotation=ret)
     # A bound function's own signature has the owner first (inspect drops it).
     fn.__signature__ = sig if bound is fn else sig.replace(

@@ -208,7 +208,7 @@ class Module:
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
-                build_flags: Sequence[str] = (), **kwargs: Any) -> "Module":
+                build_flags: Sequence[str] = (), **kwargs: Any) -> Any:
         """Builds ordinary Go code into wasm with bindings and loads it.
 
         ``Module.from_go("./mathlib").Sum(12, 12)`` calls ``func Sum(x, y
@@ -235,6 +235,11 @@ class Module:
         :class:`gowasm.GoBuildError`. Other keyword arguments go to
         :class:`Module` (``timeout=``, ``mounts=``, ``cache=``...); the
         cache directory of ``cache=`` holds the builds too.
+
+        Its static type is ``Any``, not Module, so that the class ``gowasm
+        stubs`` writes types it with no cast: ``m: "Mathlib" =
+        Module.from_go("./mathlib")`` (the bindings are known only once
+        built; unannotated, every attribute of a Module is an export anyway).
         """
         from . import _gobuild  # only from_go needs it
 
