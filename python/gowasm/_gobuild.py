@@ -113,8 +113,32 @@ def _run(cmd: Sequence[str], cwd: Optional[str], env: Dict[str, str], what: str)
     except OSError as e:
         raise GoBuildError("%s: %s" % (what, e)) from None
     if p.returncode != 0:
-        raise GoBuildError("%s failed:\n%s" % (what, (p.stderr or p.stdout).strip()))
+        out = (p.stderr or p.stdout).strip()
+        raise GoBuildError("%s failed:\n%s" % (what, _user_paths(out, cwd) if cwd else out))
     return p.stdout
+
+
+# A path Go printed relative to the directory it ran in ("../../src/b.go"):
+# Go shortens a file's path that way when that is shorter than the absolute one.
+_RELATIVE = re.compile(r"(?<![\w./\\])(?:\.\.[/\\])+[^\s:\"'()]+")
+
+
+def _user_paths(message: str, cwd: str) -> str:
+    """``message`` with the paths Go made relative to ``cwd`` (gowasm's build
+    directory, which no editor can open) relative to the current directory
+    when the file is below it, else absolute."""
+    def repl(m: "re.Match[str]") -> str:
+        path = os.path.normpath(os.path.join(cwd, m.group(0)))
+        if not os.path.exists(path):
+            return m.group(0)
+        here = os.getcwd()
+        try:
+            rel = os.path.relpath(path, here)
+        except ValueError:  # another drive (Windows)
+            return path
+        return path if rel.startswith(os.pardir) else rel
+
+    return _RELATIVE.sub(repl, message)
 
 
 def _hash_files(h: "hashlib._Hash", directory: str, names: Sequence[str]) -> None:
