@@ -871,6 +871,8 @@ func (g *generator) shim(w *bytes.Buffer, b *binding) {
 		}
 	}
 	fmt.Fprintf(w, "//go:wasmexport %s\nfunc %s%s(%s)%s {\n", name, shimPrefix, name, strings.Join(params, ", "), result)
+	// A panic traps with its message for the host, not Go's goroutine dump.
+	fmt.Fprintf(w, "\tdefer %s.Recover()\n", guestAlias)
 	w.Write(prologue.Bytes())
 	fmt.Fprintf(w, "\t%s\n", call)
 	switch {

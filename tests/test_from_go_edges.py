@@ -220,3 +220,37 @@ def test_a_guests_annotations_are_checked():
     for bad in (["list"], ["Optional[list]"], ["Optional[str"], [1], "str"):
         with pytest.raises(ValueError, match="annotations"):
             _described._check(dict(good, annotations={"params": bad, "results": []}))
+
+
+def test_a_panic_traps_without_gos_goroutine_dump(tmp_path):
+    # In a child process, with the guest's stderr the process's own fd 2, as
+    # a user running a script sees it.
+    write(tmp_path, "p.go", """\
+        package p
+
+        import "errors"
+
+        func Index(i int) int { return []int{1, 2, 3}[i] }
+
+        func Fail(msg string) string { panic(errors.New(msg)) }
+
+        func Odd() int { panic(struct{ A int }{1}) }
+    """)
+    script = textwrap.dedent("""\
+        import sys
+        from gowasm import Module, Trap
+        for call in (lambda m: m.Index(5), lambda m: m.Fail("broken: x"), lambda m: m.Odd()):
+            m = Module.from_go(sys.argv[1], stderr=sys.stderr)
+            try:
+                call(m)
+            except Trap as e:
+                print(str(e).splitlines()[0])
+    """)
+    p = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=300)
+    lines = p.stdout.splitlines()
+    assert lines[:2] == ["the guest's panic: runtime error: index out of range [5] with length 3",
+                         "the guest's panic: broken: x"], p.stdout + p.stderr
+    # A value Go's runtime alone can say goes on as Go's own panic, dump and all.
+    assert lines[2].startswith("the guest's panic:"), p.stdout
+    assert p.stderr.count("goroutine 1 [running]") == 1, p.stderr
+    assert "index out of range" not in p.stderr and "broken" not in p.stderr
