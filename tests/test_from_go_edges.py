@@ -254,3 +254,34 @@ def test_a_panic_traps_without_gos_goroutine_dump(tmp_path):
     assert lines[2].startswith("the guest's panic:"), p.stdout
     assert p.stderr.count("goroutine 1 [running]") == 1, p.stderr
     assert "index out of range" not in p.stderr and "broken" not in p.stderr
+
+
+def test_a_float32_parameter_out_of_range_is_an_overflow_error(tmp_path):
+    import fractions
+
+    write(tmp_path, "f.go", """\
+        package f
+
+        func Half(x float32) float32 { return x / 2 }
+
+        func Mix(n int32, x float32) float64 { return float64(n) + float64(x) }
+    """)
+    with Module.from_go(tmp_path) as m:
+        big = 3.4028234663852886e38  # float32's largest
+        assert m.Half(big) == big / 2
+        assert m.Half(-big) == -big / 2
+        assert m.Half(3.4028235e38) == big / 2  # rounds to the largest, as Go's conversion does
+        for x, shown in ((1e39, "1e+39"), (-1e39, "-1e+39"), (10 ** 40, str(10 ** 40)),
+                         (fractions.Fraction(-(10 ** 40)), "Fraction(-%d, 1)" % 10 ** 40)):
+            with pytest.raises(OverflowError, match=r"Half: argument x=%s is out of range for Go's float32" %
+                               re.escape(shown)):
+                m.Half(x)
+        with pytest.raises(OverflowError, match="argument n=2147483648 is out of range for Go's int32"):
+            m.Mix(2 ** 31, 1.0)  # as int32 does
+        with pytest.raises(OverflowError, match=r"argument x=1e\+39 is out of range for Go.s float32"):
+            m.Mix(1, 1e39)
+        assert m.Half(float("inf")) == float("inf")  # infinity and NaN are float32 values
+        assert m.Half(float("nan")) != m.Half(float("nan"))
+        assert m.Half(3) == 1.5 and m.Mix(True, 0.5) == 1.5
+        with pytest.raises(TypeError):
+            m.Half("1")

@@ -11,6 +11,7 @@ several results, JSON: see :mod:`gowasm._frames`).
 
 import functools
 import json
+import math
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
@@ -29,6 +30,11 @@ _NARROW = {
     "int8": (-(1 << 7), (1 << 7) - 1), "int16": (-(1 << 15), (1 << 15) - 1), "int32": (-(1 << 31), (1 << 31) - 1),
     "uint8": (0, (1 << 8) - 1), "uint16": (0, (1 << 16) - 1), "uint32": (0, (1 << 32) - 1),
 }
+# A Go float32 parameter: the largest float32, and where a float64 rounds
+# to infinity as a float32 (halfway to 2**128), which Go's conversion would
+# do silently; inf and nan themselves pass.
+_FLOAT32_MAX = float.fromhex("0x1.fffffep+127")
+_FLOAT32_INF = 2.0 ** 128 - 2.0 ** 103
 _PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
 # How messages show the description's types: as the annotations above.
 _SHOWN = {k: "Any" if v is Any else v.__name__ for k, v in _PY.items()}
@@ -167,7 +173,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     go_results = [k for k in go.get("results") or [] if k != "error"]
     if len(go_params) != len(params) or len(go_results) != len(results):
         raise ValueError("its Go kinds do not match its parameters and results")
-    checks = [(i, k) for i, k in enumerate(go_params) if k in _NARROW]
+    checks = [(i, k) for i, k in enumerate(go_params) if k in _NARROW or k == "float32"]
     unsigned = not framed and len(go_results) == 1 and go_results[0] in _UNSIGNED64
     variadic = bool(spec.get("variadic"))
     if variadic and (not params or params[-1] not in ("json", "bytes")):
@@ -194,6 +200,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
 _WRAPPER = """
 def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_many):
     _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes, _gowasm_len = type, int, list, bytes, len
+    _gowasm_float = float
     def {name}({params}):
 {checks}        return {call}
     return {name}
@@ -203,7 +210,7 @@ def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_
 def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optional[Callable[[bytes], Any]],
           unsigned: bool, variadic: Optional[str]) -> Callable[..., Any]:
     """A generated exact-arity function around ``typed``: range checks of
-    narrow Go integers (a fast comparison, the slow path only on a miss),
+    narrow Go integers and float32 (a fast comparison, the slow path only on a miss),
     then the call, then the frame decoded or the uint64 reinterpreted. A Go
     ``...T`` parameter is Python's ``*args``, sent as one list (``bytes``
     for ``...byte``)."""
@@ -217,8 +224,12 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
         args[-1] = ("_gowasm_bytes(%s)" if variadic == "bytes" else "_gowasm_list(%s)") % names[-1]
     lines = []
     for i, kind in checks:
-        lo, hi = _NARROW[kind]
         p = names[i]
+        if kind == "float32":
+            lines.append("        if _gowasm_type(%s) is not _gowasm_float or not %r <= %s <= %r:\n"
+                         "            %s = _gowasm_check(%d, %s)\n" % (p, -_FLOAT32_MAX, p, _FLOAT32_MAX, p, i, p))
+            continue
+        lo, hi = _NARROW[kind]
         lines.append("        if _gowasm_type(%s) is not _gowasm_int or not %d <= %s <= %d:\n"
                      "            %s = _gowasm_check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
     call = "_gowasm_typed(%s)" % ", ".join(args)
@@ -234,7 +245,15 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
     kinds = dict(checks)
 
-    def check(i: int, value: Any) -> int:
+    def check(i: int, value: Any) -> Any:
+        if kinds[i] == "float32":
+            # Only the range: the typed call refuses what is no number.
+            if isinstance(value, (int, float)) or (hasattr(value, "__float__") and not isinstance(value, (str, bytes))):
+                f = float(value)
+                if abs(f) >= _FLOAT32_INF and not math.isinf(f):
+                    raise OverflowError("%s: argument %s=%r is out of range for Go's float32 (largest %r)" % (
+                        name, names[i], value, _FLOAT32_MAX))
+            return value
         if isinstance(value, float) or not hasattr(value, "__index__"):
             raise TypeError("%s: argument %s must be int, not %s" % (name, names[i], type(value).__name__))
         v = value.__index__()
