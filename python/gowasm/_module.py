@@ -213,10 +213,12 @@ class Module:
 
         ``Module.from_go("./mathlib").Sum(12, 12)`` calls ``func Sum(x, y
         int) int``: no ``//go:wasmexport``, no build command. ``source`` is a
-        directory of Go code (a package of a Go module, or a directory of
-        .go files that import only the standard library) or a module path
-        with a version, fetched through the Go module proxy
-        (``"github.com/dustin/go-humanize@v1.0.1"``; a package inside a
+        directory of Go code (a package of a Go module, or loose .go files
+        without a go.mod, whose imports of other modules get those modules'
+        latest versions when first built: give them a go.mod to pin them)
+        or a module path, fetched through the Go module proxy at the version
+        after ``@`` (``"github.com/dustin/go-humanize@v1.0.1"``; without one,
+        the latest, which every load asks the proxy for; a package inside a
         module works too). Each exported top-level function (in a
         ``package main``, each top-level function whatever its case but
         ``main`` and ``init``) whose
