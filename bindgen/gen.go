@@ -33,6 +33,18 @@ type report struct {
 	SamePackage bool              `json:"same_package"`
 	Functions   []string          `json:"functions"`
 	Skipped     map[string]string `json:"skipped"`
+	// Unexported are the top-level functions of a package other than main
+	// that Go does not export (lowercase names), for the host to name when
+	// nothing else binds: Go exports only capitalised names.
+	Unexported []string `json:"unexported"`
+}
+
+// guestExports are the wasm exports every module bindgen builds has besides
+// its bindings (the guest package's, TinyGo's runtime's, Go's reactor's):
+// a function of a main package of that name cannot be bound under it.
+var guestExports = map[string]bool{
+	"malloc": true, "free": true, "calloc": true, "realloc": true, "gowasm_describe": true,
+	"_initialize": true, "_start": true, "memory": true,
 }
 
 // value is one parameter or result of a bound function: how it crosses.
@@ -41,6 +53,9 @@ type value struct {
 	typ  types.Type // as declared
 	py   string     // the description's type: int, float, bool, str, bytes, json
 	kind string     // the underlying basic type (int8, float32, string...), []byte or json
+	// ann is the Python annotation the host shows (see annotation); for a
+	// variadic parameter, its elements'.
+	ann string
 }
 
 // binding is one function to bind.
@@ -54,6 +69,17 @@ type binding struct {
 	// Option being a func), is left out: the function is called with none,
 	// as Go callers may, rather than skipped. "" if it is not.
 	dropped string
+}
+
+// annotated says whether b's annotations say more than its types: a JSON
+// value of a known Python type, or the elements of a variadic parameter.
+func (b *binding) annotated() bool {
+	for _, v := range append(append([]value(nil), b.params...), b.results...) {
+		if v.py == "json" && v.ann != "Any" {
+			return true
+		}
+	}
+	return b.variadic
 }
 
 func (b *binding) framed() bool {
@@ -70,26 +96,53 @@ func (b *binding) framed() bool {
 
 // generate writes the bindings of the package at path, as go build with
 // buildFlags would compile it.
-func generate(path, overlay string, buildFlags []string) (*report, []byte, error) {
+//
+// A main package's top-level functions are bound whatever their case:
+// nothing can import a program, so capitalisation means nothing there
+// (func sum in the seed's own code). Not main and init, which the program
+// runs itself, nor a name in reserved (the host's own attributes, which a
+// binding would shadow) or guestExports.
+func generate(path, overlay string, buildFlags []string, reserved map[string]bool) (*report, []byte, error) {
 	l, err := load(path, overlay, buildFlags)
 	if err != nil {
 		return nil, nil, err
 	}
 	same := l.pkg.Name() == "main"
 	g := &generator{l: l, same: same, aliases: map[*types.Package]string{}}
-	rep := &report{Package: l.pkg.Name(), Dir: l.dir, SamePackage: same, Functions: []string{}, Skipped: map[string]string{}}
+	rep := &report{Package: l.pkg.Name(), Dir: l.dir, SamePackage: same, Functions: []string{},
+		Skipped: map[string]string{}, Unexported: []string{}}
 	var bound []*binding
 	for _, f := range l.files {
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
-			if !ok || !fd.Name.IsExported() {
+			if !ok {
 				continue
 			}
 			name := fd.Name.Name
+			if !fd.Name.IsExported() {
+				switch {
+				case fd.Recv != nil || name == "_" || name == "init" || (same && name == "main"):
+					continue
+				case !same:
+					rep.Unexported = append(rep.Unexported, name)
+					continue
+				}
+			}
 			if fd.Recv != nil {
 				if recv := receiverName(fd.Recv); ast.IsExported(recv) {
 					rep.Skipped[recv+"."+name] = "a method: only top-level functions are bound"
 				}
+				continue
+			}
+			switch {
+			case reserved[name]:
+				rep.Skipped[name] = "its name would shadow the Module attribute " + name + " (rename the function to bind it)"
+				continue
+			case strings.HasPrefix(name, "_"):
+				rep.Skipped[name] = "a name starting with _ is private to the Module object in Python (rename the function to bind it)"
+				continue
+			case guestExports[name]:
+				rep.Skipped[name] = "its name is one of gowasm's own exports in every module it builds (rename the function to bind it)"
 				continue
 			}
 			b, reason := g.bind(fd)
@@ -170,6 +223,10 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if reason != "" {
 			return nil, "parameter " + name + " " + types.TypeString(p.Type(), g.relative) + ": " + reason
 		}
+		v.ann = annotation(v, true)
+		if b.variadic && i == params.Len()-1 {
+			v.ann = g.elementAnnotation(p.Type().(*types.Slice).Elem())
+		}
 		b.params = append(b.params, v)
 	}
 	results := sig.Results()
@@ -186,9 +243,102 @@ func (g *generator) bind(fd *ast.FuncDecl) (*binding, string) {
 		if reason != "" {
 			return nil, "result " + types.TypeString(t, g.relative) + ": " + reason
 		}
+		v.ann = annotation(v, false)
 		b.results = append(b.results, v)
 	}
 	return b, ""
+}
+
+// annotation is the Python annotation of a parameter (param) or result v:
+// its description type's (int, str...), or for JSON what encoding/json
+// makes of v's type where that is always one Python type, else Any. A
+// type that encodes itself as text (MarshalText, UnmarshalText for a
+// parameter: *regexp.Regexp, *big.Float, net.IP) is a JSON string, so
+// str; of the types with their own MarshalJSON, which may write anything,
+// only a few standard ones are known. A pointer may be nil: Optional.
+func annotation(v value, param bool) string {
+	if v.py != "json" {
+		return v.py
+	}
+	t, optional := types.Unalias(v.typ), false
+	for {
+		p, ok := t.(*types.Pointer)
+		if !ok {
+			break
+		}
+		t, optional = types.Unalias(p.Elem()), true
+	}
+	// encoding/json decodes into an addressable value, so a parameter has
+	// *T's methods; it encodes a result as it is, with only T's unless T
+	// is behind a pointer.
+	methods := optional || param
+	base := "Any"
+	jsonName, textName := "MarshalJSON", "MarshalText"
+	if param {
+		jsonName, textName = "UnmarshalJSON", "UnmarshalText"
+	}
+	switch {
+	case hasMethod(t, methods, jsonName):
+		if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil {
+			base = knownJSON[n.Obj().Pkg().Path()+"."+n.Obj().Name()]
+		}
+		if base == "" {
+			base = "Any"
+		}
+	case hasMethod(t, methods, textName):
+		base = "str"
+	default:
+		if b, ok := t.Underlying().(*types.Basic); ok {
+			switch {
+			case b.Info()&types.IsBoolean != 0:
+				base = "bool"
+			case b.Info()&types.IsInteger != 0:
+				base = "int"
+			case b.Info()&types.IsFloat != 0:
+				base = "float"
+			case b.Info()&types.IsString != 0:
+				base = "str"
+			}
+		}
+	}
+	if optional && base != "Any" {
+		return "Optional[" + base + "]"
+	}
+	return base
+}
+
+// knownJSON are the standard types whose MarshalJSON and UnmarshalJSON
+// always write and read one JSON type: the Python annotation of it.
+var knownJSON = map[string]string{
+	"time.Time":    "str", // RFC 3339
+	"math/big.Int": "int", // a JSON number, exact in Python
+}
+
+// elementAnnotation is the annotation of each argument of a ...elem
+// parameter, which travels as one JSON list (bytes for ...byte).
+func (g *generator) elementAnnotation(elem types.Type) string {
+	v, reason := g.value("", elem, true)
+	switch {
+	case reason != "":
+		return "Any"
+	case v.py == "bytes":
+		return "Any" // a []byte inside JSON is base64 text
+	case v.py == "json":
+		return annotation(v, true)
+	}
+	return v.py
+}
+
+// hasMethod says whether t (or *t, if pointer) has a method called name,
+// its own or promoted from an embedded field.
+func hasMethod(t types.Type, pointer bool, name string) bool {
+	recv := t
+	if pointer {
+		recv = types.NewPointer(t)
+	}
+	obj, _, _ := types.LookupFieldOrMethod(recv, true, nil, name)
+	_, ok := obj.(*types.Func)
+	return ok
 }
 
 func (g *generator) relative(p *types.Package) string {
@@ -596,6 +746,11 @@ func (g *generator) describe(w *bytes.Buffer, b *binding) {
 	if b.variadic {
 		fmt.Fprintf(w, "\t\t%s.Variadic(),\n", guestAlias)
 	}
+	if b.annotated() {
+		anns := func(v value) string { return v.ann }
+		fmt.Fprintf(w, "\t\t%s.Annotations([]string{%s}, []string{%s}),\n", guestAlias,
+			list(b.params, anns), list(b.results, anns))
+	}
 	fmt.Fprintf(w, "\t\t%s.GoFunc(%q, %q, []string{%s}, []string{%s}))\n", guestAlias,
 		g.declaration(b.decl), doc, list(b.params, goKinds), resultKinds)
 }
@@ -716,6 +871,8 @@ func (g *generator) shim(w *bytes.Buffer, b *binding) {
 		}
 	}
 	fmt.Fprintf(w, "//go:wasmexport %s\nfunc %s%s(%s)%s {\n", name, shimPrefix, name, strings.Join(params, ", "), result)
+	// A panic traps with its message for the host, not Go's goroutine dump.
+	fmt.Fprintf(w, "\tdefer %s.Recover()\n", guestAlias)
 	w.Write(prologue.Bytes())
 	fmt.Fprintf(w, "\t%s\n", call)
 	switch {

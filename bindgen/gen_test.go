@@ -14,7 +14,7 @@ func TestGenerate(t *testing.T) {
 	t.Setenv("GOOS", "wasip1")
 	t.Setenv("GOARCH", "wasm")
 	t.Setenv("GOFLAGS", "-mod=mod")
-	rep, src, err := generate("example.com/mathlib", "", nil)
+	rep, src, err := generate("example.com/mathlib", "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,8 @@ func TestGenerate(t *testing.T) {
 		// JSON parameters decode into the declared type, or say why not.
 		`return _gowasmguest.ReturnArgError("p", err)`,
 		`_gowasmguest.GoFunc("func Sum(x, y int) int", "Sum adds two ints.\n"`,
+		// Each argument of a ...string is a str.
+		`_gowasmguest.Annotations([]string{"str"}, []string{"str"})`,
 	} {
 		if !strings.Contains(code, want) {
 			t.Errorf("generated code lacks %q", want)

@@ -11,7 +11,7 @@
 // the export data `go list -export` writes for that target: exactly what the
 // build will compile, build tags included. It prints a JSON report on
 // stdout: {"package": name, "dir": its directory, "same_package": bool,
-// "functions": [...], "skipped": {name: reason}}.
+// "functions": [...], "skipped": {name: reason}, "unexported": [...]}.
 //
 // A main package (a program's) cannot be imported, so its shims are written
 // as a file of the package itself ("same_package": true); the build then
@@ -26,18 +26,24 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 )
 
 func main() {
 	pkg := flag.String("pkg", "", "import path of the package to bind")
 	out := flag.String("o", "", "the Go file to write")
 	overlay := flag.String("overlay", "", "a go build -overlay file for go list")
+	reserved := flag.String("reserved", "", "comma-separated names not to bind (the host's own attributes)")
 	flag.Parse()
 	if *pkg == "" || *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: bindgen -pkg IMPORTPATH -o FILE [-overlay FILE] [-- GO BUILD FLAGS]")
+		fmt.Fprintln(os.Stderr, "usage: bindgen -pkg IMPORTPATH -o FILE [-overlay FILE] [-reserved NAMES] [-- GO BUILD FLAGS]")
 		os.Exit(2)
 	}
-	report, src, err := generate(*pkg, *overlay, flag.Args())
+	names := map[string]bool{}
+	for _, name := range strings.Split(*reserved, ",") {
+		names[name] = name != ""
+	}
+	report, src, err := generate(*pkg, *overlay, flag.Args(), names)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

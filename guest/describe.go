@@ -97,6 +97,19 @@ func Variadic() Option {
 	return func(s *signature) { s.variadic = true }
 }
 
+// Annotations gives the Python annotations the host shows for the
+// parameters and results (help(), gowasm stubs), where the Type alone says
+// less: a JSON value that is always a string ("str": a type encoding/json
+// writes as text, such as *regexp.Regexp), one that may be null
+// ("Optional[int]"), the element of a Variadic parameter ("str" for
+// ...string). Each is "int", "float", "bool", "str", "bytes" or "Any",
+// alone or as Optional[...]; one per parameter and one per result.
+func Annotations(params, results []string) Option {
+	return func(s *signature) {
+		s.annotations = &annotations{append([]string(nil), params...), append([]string(nil), results...)}
+	}
+}
+
 // GoFunc describes the Go function behind a binding, for the host's help():
 // its declaration (func Sum(x, y int) int), its doc comment, and the Go
 // types of its parameters and results as Go writes them.
@@ -129,6 +142,11 @@ type signature struct {
 	framed          bool
 	variadic        bool
 	goFunc          *goFunc // optional
+	annotations     *annotations
+}
+
+type annotations struct {
+	params, results []string
 }
 
 type goFunc struct {
@@ -186,6 +204,9 @@ func (r *registry) add(name string, params, results []Type, options ...Option) {
 		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.results)) +
 			" results; a Go wasm export has at most one, unless it returns a Frame (the Framed option)")
 	}
+	if a := sig.annotations; a != nil && (len(a.params) != len(sig.params) || len(a.results) != len(sig.results)) {
+		panic("gowasm: Export(" + strconv.Quote(name) + "): Annotations needs one per parameter and one per result")
+	}
 	if sig.names != nil && len(sig.names) != len(sig.params) {
 		panic("gowasm: Export(" + strconv.Quote(name) + "): " + strconv.Itoa(len(sig.names)) +
 			" names for " + strconv.Itoa(len(sig.params)) + " parameters")
@@ -228,6 +249,13 @@ func (r *registry) json() []byte {
 		}
 		if sig.variadic {
 			b = append(b, `,"variadic":true`...)
+		}
+		if a := sig.annotations; a != nil {
+			b = append(b, `,"annotations":{"params":`...)
+			b = appendStrings(b, a.params)
+			b = append(b, `,"results":`...)
+			b = appendStrings(b, a.results)
+			b = append(b, '}')
 		}
 		if g := sig.goFunc; g != nil {
 			b = append(b, `,"go":{"declaration":`...)

@@ -120,3 +120,20 @@ func TestExportPanics(t *testing.T) {
 		}()
 	}
 }
+
+func TestAnnotations(t *testing.T) {
+	var r registry
+	r.add("join", Params(String, JSON), Results(JSON), Variadic(),
+		Annotations([]string{"str", "str"}, []string{"Optional[str]"}))
+	want := `{"version":1,"functions":{"join":{"params":["str","json"],"results":["json"],"variadic":true,` +
+		`"annotations":{"params":["str","str"],"results":["Optional[str]"]}}}}`
+	if got := string(r.json()); got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Annotations with 1 of 2 parameters did not panic")
+		}
+	}()
+	r.add("bad", Params(Int, Int), nil, Annotations([]string{"int"}, nil))
+}

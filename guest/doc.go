@@ -59,7 +59,7 @@
 // packed like a bytes result, and says so with the Framed option. Python's
 // gowasm.Module.from_go generates exactly such guests from ordinary Go code
 // (shims that describe each function with GoFunc, list what they skip with
-// Skipped and spread variadic arguments with Variadic), so most users never
+// Skipped, spread variadic arguments with Variadic and defer Recover), so most users never
 // write a guest by hand.
 //
 // # A guest

@@ -118,7 +118,8 @@ def test_variadic_functions_take_separate_arguments(m):
 
     assert m.Join("a", "b", "c") == "abc"
     assert m.Join() == ""
-    assert str(inspect.signature(m.Join)) == "(*parts: Any) -> str"
+    assert str(inspect.signature(m.Join)) == "(*parts: str) -> str"
+    assert str(inspect.signature(m.Scale)) == "(by: float, *xs: float) -> Any"
     assert m.Scale(2.0, 1, 2.5) == [2.0, 5.0]
 
 

@@ -145,7 +145,7 @@ def test_errors_about_a_directory_without_go_mod_name_the_directory(tmp_path):
     with pytest.raises(GoBuildError) as info:
         Module.from_go(d)
     assert "gowasmuser" not in str(info.value) and d in str(info.value)
-    assert "exports no functions" in str(info.value)
+    assert "hidden: unexported. Go exports only capitalised names" in str(info.value)
     d = package(tmp_path, """
         package cgo
 

@@ -11,6 +11,7 @@ several results, JSON: see :mod:`gowasm._frames`).
 
 import functools
 import json
+import math
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
@@ -29,6 +30,11 @@ _NARROW = {
     "int8": (-(1 << 7), (1 << 7) - 1), "int16": (-(1 << 15), (1 << 15) - 1), "int32": (-(1 << 31), (1 << 31) - 1),
     "uint8": (0, (1 << 8) - 1), "uint16": (0, (1 << 16) - 1), "uint32": (0, (1 << 32) - 1),
 }
+# A Go float32 parameter: the largest float32, and where a float64 rounds
+# to infinity as a float32 (halfway to 2**128), which Go's conversion would
+# do silently; inf and nan themselves pass.
+_FLOAT32_MAX = float.fromhex("0x1.fffffep+127")
+_FLOAT32_INF = 2.0 ** 128 - 2.0 ** 103
 _PY = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "json": Any}
 # How messages show the description's types: as the annotations above.
 _SHOWN = {k: "Any" if v is Any else v.__name__ for k, v in _PY.items()}
@@ -113,6 +119,10 @@ def _check(spec: Any) -> None:
     if go is not None:
         fields += [("go.params", go, _STRINGS), ("go.results", go, _STRINGS), ("go.declaration", go, _STRING),
                    ("go.doc", go, _STRING)]
+    annotations = spec.get("annotations")
+    fields.append(("annotations", spec, _OBJECT))
+    if isinstance(annotations, dict):
+        fields += [("annotations.params", annotations, _ANNOTATIONS), ("annotations.results", annotations, _ANNOTATIONS)]
     for key, where, (shape, fits) in fields:
         value = where.get(key.rpartition(".")[2])
         if value is not None and not fits(value):
@@ -126,6 +136,20 @@ _STRINGS: _Shape = ("a list of strings", lambda v: isinstance(v, list) and all(i
 _STRING: _Shape = ("a string", lambda v: isinstance(v, str))
 _BOOL: _Shape = ("a bool", lambda v: isinstance(v, bool))
 _OBJECT: _Shape = ("an object", lambda v: isinstance(v, dict))
+# What an annotation of the description (guest.Annotations) can say: a
+# type, or Optional[type].
+_ANNOTATED = {"int": int, "float": float, "bool": bool, "str": str, "bytes": bytes, "Any": Any}
+
+
+def _annotation(text: str) -> Any:
+    inner = text[len("Optional["):-1] if text.startswith("Optional[") and text.endswith("]") else None
+    return Optional[_ANNOTATED[inner]] if inner is not None else _ANNOTATED[text]
+
+
+_ANNOTATIONS: _Shape = ("a list of annotations (%s, or Optional[one of them])" % ", ".join(_ANNOTATED),
+                        lambda v: isinstance(v, list) and all(isinstance(t, str) and (
+                            t in _ANNOTATED or (t.startswith("Optional[") and t[9:-1] in _ANNOTATED
+                                                and t.endswith("]"))) for t in v))
 
 
 def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
@@ -149,7 +173,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
     go_results = [k for k in go.get("results") or [] if k != "error"]
     if len(go_params) != len(params) or len(go_results) != len(results):
         raise ValueError("its Go kinds do not match its parameters and results")
-    checks = [(i, k) for i, k in enumerate(go_params) if k in _NARROW]
+    checks = [(i, k) for i, k in enumerate(go_params) if k in _NARROW or k == "float32"]
     unsigned = not framed and len(go_results) == 1 and go_results[0] in _UNSIGNED64
     variadic = bool(spec.get("variadic"))
     if variadic and (not params or params[-1] not in ("json", "bytes")):
@@ -160,7 +184,11 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
         fn = types.MethodType(_wrap(typed, raw.name, checks, _frames.result_maker(raw.name, len(results)) if framed
                                     else None, unsigned, params[-1] if variadic else None),
                               described_owner_of(raw.module))
-    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic)
+    annotations = spec.get("annotations") or {}
+    if annotations and (len(annotations.get("params") or []) != len(params)
+                        or len(annotations.get("results") or []) != len(results)):
+        raise ValueError("its annotations do not match its parameters and results")
+    return _document(fn, typed, raw, go, results, "error" in (go.get("results") or []), variadic, annotations)
 
 
 # The wrapper's own names start with _gowasm_, as bindgen's do: the
@@ -172,6 +200,7 @@ def bind(raw: Any, spec: Mapping[str, Any]) -> ExportedFunction:
 _WRAPPER = """
 def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_many):
     _gowasm_type, _gowasm_int, _gowasm_list, _gowasm_bytes, _gowasm_len = type, int, list, bytes, len
+    _gowasm_float = float
     def {name}({params}):
 {checks}        return {call}
     return {name}
@@ -181,7 +210,7 @@ def make(_gowasm_typed, _gowasm_frame, _gowasm_check, _gowasm_MASK, _gowasm_too_
 def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optional[Callable[[bytes], Any]],
           unsigned: bool, variadic: Optional[str]) -> Callable[..., Any]:
     """A generated exact-arity function around ``typed``: range checks of
-    narrow Go integers (a fast comparison, the slow path only on a miss),
+    narrow Go integers and float32 (a fast comparison, the slow path only on a miss),
     then the call, then the frame decoded or the uint64 reinterpreted. A Go
     ``...T`` parameter is Python's ``*args``, sent as one list (``bytes``
     for ``...byte``)."""
@@ -195,8 +224,12 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
         args[-1] = ("_gowasm_bytes(%s)" if variadic == "bytes" else "_gowasm_list(%s)") % names[-1]
     lines = []
     for i, kind in checks:
-        lo, hi = _NARROW[kind]
         p = names[i]
+        if kind == "float32":
+            lines.append("        if _gowasm_type(%s) is not _gowasm_float or not %r <= %s <= %r:\n"
+                         "            %s = _gowasm_check(%d, %s)\n" % (p, -_FLOAT32_MAX, p, _FLOAT32_MAX, p, i, p))
+            continue
+        lo, hi = _NARROW[kind]
         lines.append("        if _gowasm_type(%s) is not _gowasm_int or not %d <= %s <= %d:\n"
                      "            %s = _gowasm_check(%d, %s)\n" % (p, lo, p, hi, p, i, p))
     call = "_gowasm_typed(%s)" % ", ".join(args)
@@ -212,7 +245,15 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
     exec(compile(source, "<gowasm binding %s>" % name, "exec"), namespace)
     kinds = dict(checks)
 
-    def check(i: int, value: Any) -> int:
+    def check(i: int, value: Any) -> Any:
+        if kinds[i] == "float32":
+            # Only the range: the typed call refuses what is no number.
+            if isinstance(value, (int, float)) or (hasattr(value, "__float__") and not isinstance(value, (str, bytes))):
+                f = float(value)
+                if abs(f) >= _FLOAT32_INF and not math.isinf(f):
+                    raise OverflowError("%s: argument %s=%r is out of range for Go's float32 (largest %r)" % (
+                        name, names[i], value, _FLOAT32_MAX))
+            return value
         if isinstance(value, float) or not hasattr(value, "__index__"):
             raise TypeError("%s: argument %s must be int, not %s" % (name, names[i], type(value).__name__))
         v = value.__index__()
@@ -227,7 +268,7 @@ def _wrap(typed: Any, name: str, checks: Sequence[Tuple[int, str]], frame: Optio
 
 
 def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: List[str], errors: bool,
-              variadic: bool) -> ExportedFunction:
+              variadic: bool, annotations: Mapping[str, List[str]]) -> ExportedFunction:
     """help() shows the Go function: its signature with Python types, its Go
     declaration and doc comment, and what it raises."""
     bound, fn = fn, getattr(fn, "__func__", fn)  # a typed function is bound to its TypedOwner
@@ -238,14 +279,20 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     import inspect
 
     sig = inspect.signature(typed)
+    # The guest's annotations (a JSON value that is always a str, a
+    # variadic parameter's elements) where it gave them, else the types'.
+    shown = [_annotation(a) for a in annotations.get("results") or []] or [_PY[r] for r in results]
+    if annotations:
+        sig = sig.replace(parameters=[p.replace(annotation=_annotation(a))
+                                      for p, a in zip(sig.parameters.values(), annotations["params"])])
     if variadic:
         last = list(sig.parameters.values())[-1]
         sig = sig.replace(parameters=list(sig.parameters.values())[:-1] + [
-            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=Any)])
+            last.replace(kind=inspect.Parameter.VAR_POSITIONAL, annotation=last.annotation if annotations else Any)])
     if len(results) > 1:
-        ret: Any = Tuple[tuple(_PY[r] for r in results)]
+        ret: Any = Tuple[tuple(shown)]
     else:
-        ret = _PY[results[0]] if results else None
+        ret = shown[0] if results else None
     sig = sig.replace(return_annotation=ret)
     # A bound function's own signature has the owner first (inspect drops it).
     fn.__signature__ = sig if bound is fn else sig.replace(

@@ -41,6 +41,7 @@ _GUEST_PATH = "github.com/gowasm/gowasm"
 _BINDINGS_FILE = "zz_gowasm_bindings.go"
 _VIRTUAL_MODULE = "gowasmuser"  # the module of a directory that has no go.mod
 _NO_VERSION = "v0.0.0-00010101000000-000000000000"
+_NAMED = 10  # unexported functions an error names
 # A module path's first element has a dot (github.com/...), as Go requires
 # of any path it downloads.
 _MODULE_PATH = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/[^@\s]+)*(@\S+)?$", re.I)
@@ -112,8 +113,32 @@ def _run(cmd: Sequence[str], cwd: Optional[str], env: Dict[str, str], what: str)
     except OSError as e:
         raise GoBuildError("%s: %s" % (what, e)) from None
     if p.returncode != 0:
-        raise GoBuildError("%s failed:\n%s" % (what, (p.stderr or p.stdout).strip()))
+        out = (p.stderr or p.stdout).strip()
+        raise GoBuildError("%s failed:\n%s" % (what, _user_paths(out, cwd) if cwd else out))
     return p.stdout
+
+
+# A path Go printed relative to the directory it ran in ("../../src/b.go"):
+# Go shortens a file's path that way when that is shorter than the absolute one.
+_RELATIVE = re.compile(r"(?<![\w./\\])(?:\.\.[/\\])+[^\s:\"'()]+")
+
+
+def _user_paths(message: str, cwd: str) -> str:
+    """``message`` with the paths Go made relative to ``cwd`` (gowasm's build
+    directory, which no editor can open) relative to the current directory
+    when the file is below it, else absolute."""
+    def repl(m: "re.Match[str]") -> str:
+        path = os.path.normpath(os.path.join(cwd, m.group(0)))
+        if not os.path.exists(path):
+            return m.group(0)
+        here = os.getcwd()
+        try:
+            rel = os.path.relpath(path, here)
+        except ValueError:  # another drive (Windows)
+            return path
+        return path if rel.startswith(os.pardir) else rel
+
+    return _RELATIVE.sub(repl, message)
 
 
 def _hash_files(h: "hashlib._Hash", directory: str, names: Sequence[str]) -> None:
@@ -324,15 +349,17 @@ def guest_module(cache_dir: Optional[str] = None) -> str:
 
 
 def build(spec: "str | Source", *, tinygo: bool = False, flags: Sequence[str] = (),
-          cache_dir: Optional[str] = None) -> str:
+          cache_dir: Optional[str] = None, reserved: Sequence[str] = ()) -> str:
     """Builds ``spec`` (a directory or a module path, or its Source) with
-    bindings and returns the path of the .wasm in the cache."""
+    bindings and returns the path of the .wasm in the cache. Functions
+    named in ``reserved`` (the Module's own attributes) are not bound."""
     src = spec if isinstance(spec, Source) else Source(spec)
     tools = Toolchain(tinygo)
     root = _root(cache_dir)
     # Of the environment, what changes the code Go writes for wasm (the rest
     # it sets or does not read: GOOS, GOARCH, GOFLAGS, CGO_ENABLED).
-    config = "\0".join([repr(tinygo), repr(list(flags))] + [os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
+    config = "\0".join([repr(tinygo), repr(list(flags)), repr(sorted(reserved))]
+                       + [os.environ.get(k, "") for k in ("GOWASM", "GOEXPERIMENT")])
     # <where>-<what>.wasm: one build kept per source location and build
     # configuration (older ones are deleted once a new one is in place; a
     # location built two ways keeps both, or each would evict the other),
@@ -350,7 +377,7 @@ def build(spec: "str | Source", *, tinygo: bool = False, flags: Sequence[str] = 
     _remove_stale_work(root)
     work = tempfile.mkdtemp(prefix="build-", dir=root)
     try:
-        wasm = _build_in(work, src, tools, stage, flags)
+        wasm = _build_in(work, src, tools, stage, flags, reserved)
         final = os.path.join(root, "%s-%s.wasm" % (where, key))
         os.replace(wasm, final)
     finally:
@@ -406,7 +433,8 @@ def _stage_digest(tools: Toolchain) -> str:
     return h.hexdigest()
 
 
-def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Sequence[str]) -> str:
+def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Sequence[str],
+              reserved: Sequence[str]) -> str:
     env = tools.env()
     requires = ["github.com/gowasm/gowasm " + _NO_VERSION]
     replaces = ["github.com/gowasm/gowasm => " + _gomod_path(stage.module)]
@@ -447,8 +475,8 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
     # -scheduler...) mean nothing to go list: only its -tags go.
     listed = [f for f in flags if tools.tinygo_path is None or f.startswith("-tags")]
     try:
-        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated] + write_overlay()
-                                 + ["--"] + listed, work, env,
+        report = json.loads(_run([stage.bindgen, "-pkg", src.import_path, "-o", generated, "-reserved", ",".join(reserved)]
+                                 + write_overlay() + ["--"] + listed, work, env,
                                  "reading the Go package %s for GOOS=wasip1 GOARCH=wasm" % src.label))
     except GoBuildError as e:
         if "build constraints exclude all Go files" in str(e):
@@ -463,6 +491,14 @@ def _build_in(work: str, src: Source, tools: Toolchain, stage: Stage, flags: Seq
         target = "."
     if not report["functions"]:
         reasons = "".join("\n  %s: %s" % kv for kv in sorted(report["skipped"].items()))
+        unexported = report.get("unexported") or []
+        if unexported:
+            # The seed's own mistake: func sum in a library package.
+            first = unexported[0]
+            reasons += ("\n  %s: unexported. Go exports only capitalised names: rename %s to %s to bind it "
+                        "(or make the package a program, package main, whose functions bind whatever their case)") % (
+                ", ".join(unexported[:_NAMED]) + (", ..." if len(unexported) > _NAMED else ""),
+                first, first[:1].upper() + first[1:])
         raise GoBuildError("package %s has no exported function gowasm can bind%s" % (
             src.label, (":" + reasons) if reasons else " (it exports no functions)"))
     out = os.path.join(work, "out.wasm")

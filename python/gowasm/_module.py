@@ -25,6 +25,16 @@ from ._wasi import Mount, PathLike, wasi_config
 
 _UNSET = object()
 DESCRIBE_EXPORT = "gowasm_describe"
+#: The public attributes a Module instance holds (its class's are in dir()):
+#: with those, the names an export cannot take as an attribute.
+PUBLIC_STATE = ("name", "kind", "skipped", "imports", "exports")
+
+
+def attribute_names(cls: type) -> List[str]:
+    """The public names of ``cls`` (Module or a subclass) and its instances'
+    state: an export of such a name is reachable only in ``exports``, so
+    from_go does not bind a Go function under it."""
+    return sorted({n for n in dir(cls) if n.isidentifier() and not n.startswith("_")} | set(PUBLIC_STATE))
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
@@ -198,16 +208,20 @@ class Module:
 
     @classmethod
     def from_go(cls, source: Union[str, "os.PathLike[str]"], *, tinygo: bool = False,
-                build_flags: Sequence[str] = (), **kwargs: Any) -> "Module":
+                build_flags: Sequence[str] = (), **kwargs: Any) -> Any:
         """Builds ordinary Go code into wasm with bindings and loads it.
 
         ``Module.from_go("./mathlib").Sum(12, 12)`` calls ``func Sum(x, y
         int) int``: no ``//go:wasmexport``, no build command. ``source`` is a
-        directory of Go code (a package of a Go module, or a directory of
-        .go files that import only the standard library) or a module path
-        with a version, fetched through the Go module proxy
-        (``"github.com/dustin/go-humanize@v1.0.1"``; a package inside a
-        module works too). Each exported top-level function whose
+        directory of Go code (a package of a Go module, or loose .go files
+        without a go.mod, whose imports of other modules get those modules'
+        latest versions when first built: give them a go.mod to pin them)
+        or a module path, fetched through the Go module proxy at the version
+        after ``@`` (``"github.com/dustin/go-humanize@v1.0.1"``; without one,
+        the latest, which every load asks the proxy for; a package inside a
+        module works too). Each exported top-level function (in a
+        ``package main``, each top-level function whatever its case but
+        ``main`` and ``init``) whose
         parameters and results can cross becomes a method: Go integers,
         floats and bools are Python numbers (Go ``int`` is 64-bit), a
         ``string`` is ``str``, ``[]byte`` is ``bytes``, anything
@@ -223,6 +237,11 @@ class Module:
         :class:`gowasm.GoBuildError`. Other keyword arguments go to
         :class:`Module` (``timeout=``, ``mounts=``, ``cache=``...); the
         cache directory of ``cache=`` holds the builds too.
+
+        Its static type is ``Any``, not Module, so that the class ``gowasm
+        stubs`` writes types it with no cast: ``m: "Mathlib" =
+        Module.from_go("./mathlib")`` (the bindings are known only once
+        built; unannotated, every attribute of a Module is an export anyway).
         """
         from . import _gobuild  # only from_go needs it
 
@@ -230,15 +249,16 @@ class Module:
         cache_dir = resolve_cache_dir(kwargs.get("cache", True))
         flags = _gobuild.check_flags(build_flags)
         kwargs.setdefault("name", src.name)
+        reserved = attribute_names(cls)
         if cache_dir is None:
             # No disk cache: the build runs in a private directory of its
             # own, removed after (never a shared temporary path, where
             # another user could plant the tools it runs).
             with tempfile.TemporaryDirectory(prefix="gowasm-go-") as scratch:
-                with open(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=scratch), "rb") as f:
+                with open(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=scratch, reserved=reserved), "rb") as f:
                     built = f.read()
             return cls(built, **kwargs)
-        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir)
+        wasm = _gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir, reserved=reserved)
         try:
             return cls(wasm, **kwargs)
         except CompileError as e:
@@ -250,7 +270,7 @@ class Module:
                 os.remove(wasm)
             except OSError:
                 raise e from None
-            return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir), **kwargs)
+            return cls(_gobuild.build(src, tinygo=tinygo, flags=flags, cache_dir=cache_dir, reserved=reserved), **kwargs)
 
     def _describe(self, info: Info, host_ids: List[int], wasm: bytes) -> None:
         """Builds kind, imports, exports and their functions from the native

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"io"
 	"sync"
 
 	"github.com/gowasm/gowasm/gohost/internal/errs"
@@ -32,6 +33,24 @@ func (t *stderrTail) Write(p []byte) (int, error) {
 		t.buf = append(t.buf, p...)
 	}
 	return len(p), nil
+}
+
+// guestPanicMarker starts the write with which gowasm's guest package
+// (guest/panic.go, the same literal: a test compares them) hands a panic's
+// message to the host before it traps: the tail keeps it, for the trap's
+// message, and the guest's stderr does not get it (nor Go's goroutine dump,
+// which the guest no longer prints).
+const guestPanicMarker = "\x00gowasm: panic\n"
+
+// withoutPanicMarks passes writes on to w, but those that start with
+// guestPanicMarker.
+type withoutPanicMarks struct{ w io.Writer }
+
+func (s withoutPanicMarks) Write(p []byte) (int, error) {
+	if bytes.HasPrefix(p, []byte(guestPanicMarker)) {
+		return len(p), nil
+	}
+	return s.w.Write(p)
 }
 
 // take returns the guest's last panic message and forgets the tail.

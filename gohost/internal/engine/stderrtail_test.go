@@ -1,6 +1,11 @@
 package engine
 
 import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,5 +35,28 @@ func TestStderrTailKeepsTheEnd(t *testing.T) {
 	}
 	if got := tail.take(); got != "" {
 		t.Errorf("a second take() = %q, want nothing", got)
+	}
+}
+
+// The guest package's message for the host reaches the tail, not the
+// guest's stderr; both sides write the same marker.
+func TestGuestPanicMarker(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "..", "guest", "panic.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "const panicMarker = " + strconv.Quote(guestPanicMarker) + "\n"; !strings.Contains(string(src), want) {
+		t.Fatalf("guest/panic.go lacks %q", want)
+	}
+	var tail stderrTail
+	var out bytes.Buffer
+	w := io.MultiWriter(&tail, withoutPanicMarks{&out})
+	w.Write([]byte("before\n"))
+	w.Write([]byte(guestPanicMarker + "panic: boom\n"))
+	if out.String() != "before\n" {
+		t.Errorf("the guest's stderr got %q", out.String())
+	}
+	if got := tail.take(); got != "panic: boom" {
+		t.Errorf("take() = %q", got)
 	}
 }

@@ -18,7 +18,8 @@ import (
 // configuration: argv, environment, stdio streams, mounted directories,
 // clocks and randomness.
 //
-// stderr also goes to tail, so a trap can quote a panic (see stderrTail).
+// stderr also goes to tail, so a trap can quote a panic (see stderrTail);
+// the guest package's panic message for the host goes only there.
 //
 // The mounts' directories it opens are added to roots, for the module to
 // close when it is freed.
@@ -26,7 +27,7 @@ func (c Config) moduleConfig(start []string, calls *Callout, tail *stderrTail, r
 	mc := wazero.NewModuleConfig().
 		WithStdin(readerFor(c.Stdin, calls)).
 		WithStdout(writerFor(c.Stdout, calls)).
-		WithStderr(io.MultiWriter(tail, writerFor(c.Stderr, calls))).
+		WithStderr(io.MultiWriter(tail, withoutPanicMarks{writerFor(c.Stderr, calls)})).
 		WithStartFunctions(start...)
 	if len(c.Args) > 0 {
 		mc = mc.WithArgs(c.Args...)

@@ -7,7 +7,7 @@ export; annotate the module with it::
     from typing import TYPE_CHECKING
     if TYPE_CHECKING:
         from mathlib_stubs import Mathlib
-    m: "Mathlib" = Module.from_go("./mathlib")   # type: ignore[assignment]
+    m: "Mathlib" = Module.from_go("./mathlib")   # from_go's static type is Any: no cast
 """
 
 import inspect
@@ -15,6 +15,9 @@ import keyword
 import re
 import textwrap
 from typing import Any, List
+
+from .._module import DESCRIBE_EXPORT
+from .._typed import ALLOCATORS
 
 _HEADER = '''# Stubs of the exports of {name}, written by `gowasm stubs`. Do not edit:
 # run it again when the module changes.
@@ -26,6 +29,11 @@ import gowasm
 class {cls}(gowasm.Module):
     """{name}: gowasm.Module with its exports as methods."""
 '''
+
+
+#: The exports of gowasm's guest package (gowasm_describe, malloc and free)
+#: and the rest of TinyGo's allocator, which TinyGo's runtime exports too.
+_CONVENTION = frozenset({DESCRIBE_EXPORT, *ALLOCATORS[0], "calloc", "realloc"})
 
 
 def class_name(module_name: str) -> str:
@@ -48,10 +56,15 @@ def _annotation(a: Any) -> str:
 def stubs(module: Any) -> str:
     """The text of a .pyi file for ``module``'s exports."""
     out: List[str] = [_HEADER.format(name=module.name, cls=class_name(module.name))]
+    # A guest of gowasm's guest package (every from_go module) exports its
+    # allocator and description for the host's convention, not for the user.
+    convention = _CONVENTION if DESCRIBE_EXPORT in module.exports else frozenset()
     for name, fn in sorted(module.exports.items()):
         # As Module does: exports that are not identifiers, or that a
         # Module attribute (close, memory...) shadows, are only in exports[].
         if not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_") or hasattr(type(module), name):
+            continue
+        if name in convention:
             continue
         try:
             sig = inspect.signature(fn)
@@ -61,12 +74,12 @@ def stubs(module: Any) -> str:
         # type checker takes the first parameter as the receiver whatever
         # its name.
         params = ["_self" if "self" in sig.parameters else "self"]
-        positional_only = False
         for p in sig.parameters.values():
-            params.append("%s: %s" % (p.name, _annotation(p.annotation)))
-            positional_only = positional_only or p.kind == p.POSITIONAL_ONLY
-        if positional_only:
-            params.append("/")
+            # A Go ...T is *args, each argument a T.
+            star = "*" if p.kind == p.VAR_POSITIONAL else ""
+            params.append("%s%s: %s" % (star, p.name, _annotation(p.annotation)))
+            if p.kind == p.POSITIONAL_ONLY:
+                params = [q for q in params if q != "/"] + ["/"]
         doc = (fn.__doc__ or "").strip().replace("\\", "\\\\").replace('"' * 3, "'" * 3)
         body = "        ..."
         if doc:
