@@ -193,6 +193,18 @@ func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, st
 	return C.GOWASM_OK
 }
 
+//export gowasm_timeout_push
+func gowasm_timeout_push(e *C.gowasm_error, module C.uint64_t, timeout C.double) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	return withModule(e, module, func(m *engine.Module) *errs.Error { return m.PushTimeout(float64(timeout)) })
+}
+
+//export gowasm_timeout_pop
+func gowasm_timeout_pop(e *C.gowasm_error, module C.uint64_t) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	return withModule(e, module, (*engine.Module).PopTimeout)
+}
+
 //export gowasm_live_handles
 func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)

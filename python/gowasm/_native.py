@@ -11,6 +11,7 @@ import threading
 from typing import Any, Callable, List, NoReturn, Optional, Tuple
 
 from ._errors import ForkError, bind_codes, error_from
+from ._values import check_timeout
 
 
 def check_libc() -> None:
@@ -226,6 +227,24 @@ def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
     err = ffi.new("gowasm_error *")
     if function(err, *args) != 0:
         raise_error(ffi, lib, err)
+
+
+def call_with_timeout(module: Any, timeout: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with a timeout of its own for every guest
+    call it makes on ``module`` from this thread (gowasm_timeout_push):
+    seconds, 0 for none. Checked as a raw call's (check_timeout; a
+    module that cannot be stopped refuses one other than 0)."""
+    ffi, lib = load()
+    handle = module._handle
+    check_call_with(ffi, lib, lib.gowasm_timeout_push, handle, check_timeout(timeout))
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        err = ffi.new("gowasm_error *")
+        if lib.gowasm_timeout_pop(err, handle) != 0:
+            # Only a module freed meanwhile has no timeout to end (its
+            # handle is gone, and the timeouts with it): nothing to report.
+            take_message(ffi, lib, err)
 
 
 def string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -70,6 +71,56 @@ func TestTimeoutStopsAnEndlessCall(t *testing.T) {
 	st := []uint64{1 << 62}
 	if e := CallTimeout(funcNamed(m2, "spin").handle, st, 0.03); e == nil || e.Code != errs.ErrTimeout {
 		t.Fatalf("CallTimeout: %v", e)
+	}
+}
+
+func TestOwnTimeouts(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1), MaxTimeout * 2} {
+		if e := m.PushTimeout(bad); e == nil || e.Code != errs.ErrUsage {
+			t.Errorf("PushTimeout(%v): %v", bad, e)
+		}
+	}
+	if e := m.PopTimeout(); e == nil || e.Code != errs.ErrUsage {
+		t.Errorf("PopTimeout with none pushed: %v", e)
+	}
+	// Pushes nest, the last one counting: 0 (none) inside a short one.
+	if e := m.PushTimeout(0.03); e != nil {
+		t.Fatal(e)
+	}
+	if e := m.PushTimeout(0); e != nil {
+		t.Fatal(e)
+	}
+	spin := funcNamed(m, "spin")
+	args := [4]uint64{1000}
+	if raw, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, e)
+	}
+	if e := m.PopTimeout(); e != nil {
+		t.Fatal(e)
+	}
+	args[0] = 1 << 62
+	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != errs.ErrTimeout {
+		t.Fatalf("an endless call with a timeout of its own: %v", e)
+	}
+	if e := m.PopTimeout(); e != nil || m.intr.owned.Load() != 0 {
+		t.Fatalf("PopTimeout: %v, %d left", e, m.intr.owned.Load())
+	}
+	plain, err := NewModule(testkit.Spin, Config{Name: "plain", NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Free()
+	if e := plain.PushTimeout(1); e == nil || e.Code != errs.ErrUsage || !strings.Contains(e.Msg, "cannot be stopped") {
+		t.Errorf("a timeout for a module that cannot be stopped: %v", e)
+	}
+	if e := plain.PushTimeout(0); e != nil || plain.PopTimeout() != nil {
+		t.Errorf("no timeout for a module that cannot be stopped: %v", e)
 	}
 }
 
