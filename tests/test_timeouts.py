@@ -12,6 +12,7 @@ import json
 import math
 import os
 import threading
+import time
 
 import pytest
 
@@ -153,6 +154,22 @@ def test_bad_timeouts_are_refused_as_for_raw_calls(kind, bad):
     f = get(m)
     assert _outcome(lambda: f.call(*ok_args, timeout=bad)) == raw
     assert f(*ok_args) == ok_result  # nothing ran, nothing broke
+
+
+@pytest.mark.parametrize("kind", ["typed int", "described str", "typed map, one crossing"])
+def test_a_timeout_ends_with_its_call(kind):
+    # After a call with a short timeout (that returned, or raised before
+    # the guest ran), the thread's later calls have the module's timeout
+    # again: a call long enough to be asked to poll is not stopped.
+    get, ok_args, ok_result, _ = ALL[kind]
+    m = _load(interruptible=True)
+    f = get(m)
+    assert f.call(*ok_args, timeout=0.2) == ok_result
+    with pytest.raises(TypeError):
+        f.call(*([object()] * len(ok_args)), timeout=0.2)
+    time.sleep(0.3)  # past both deadlines
+    long = ok_args[:-1] + (300_000_000,)  # runs for many of the watcher's ticks
+    assert f(*long) == (ok_result if ok_args[-1] != ok_result else long[-1])
 
 
 def test_a_map_timeout_covers_the_batch_and_names_the_element():

@@ -5,6 +5,7 @@ milliseconds and some threads, and which cannot be undone; a program that
 imports gowasm but never loads a module pays nothing.
 """
 
+import itertools
 import os
 import sys
 import threading
@@ -229,22 +230,23 @@ def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
         raise_error(ffi, lib, err)
 
 
+_tokens = itertools.count(1)  # names each call_with_timeout's push (next() is atomic under the GIL)
+
+
 def call_with_timeout(module: Any, timeout: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` with a timeout of its own for every guest
     call it makes on ``module`` from this thread (gowasm_timeout_push):
     seconds, 0 for none. Checked as a raw call's (check_timeout; a
     module that cannot be stopped refuses one other than 0)."""
     ffi, lib = load()
-    handle = module._handle
-    check_call_with(ffi, lib, lib.gowasm_timeout_push, handle, check_timeout(timeout))
+    handle, seconds, token = module._handle, check_timeout(timeout), next(_tokens)
     try:
+        # Popped by its token whether or not the push happened: a signal
+        # handler's exception (Ctrl-C) may come between any two steps.
+        check_call_with(ffi, lib, lib.gowasm_timeout_push, handle, seconds, token)
         return fn(*args, **kwargs)
     finally:
-        err = ffi.new("gowasm_error *")
-        if lib.gowasm_timeout_pop(err, handle) != 0:
-            # Only a module freed meanwhile has no timeout to end (its
-            # handle is gone, and the timeouts with it): nothing to report.
-            take_message(ffi, lib, err)
+        check_call_with(ffi, lib, lib.gowasm_timeout_pop, handle, token)
 
 
 def string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:

@@ -133,6 +133,7 @@ type interrupts struct {
 // the module's lock, as a raw call's timeout does not).
 type ownTimeout struct {
 	thread   uint64
+	token    uint64        // the caller's name for it, for PopTimeout
 	timeout  time.Duration // 0: none
 	started  bool
 	deadline int64 // monotonic ns, set when started; 0: none
@@ -181,11 +182,12 @@ func (m *Module) errNotStoppable() *errs.Error {
 }
 
 // PushTimeout gives the calling thread's calls on m a timeout of their own,
-// in seconds (0: none, even if the module has one), until PopTimeout: the
-// timeout= of an export whose call is several guest calls, or a map. Their
-// deadline starts at the first of them and covers them all; nested in a
-// host function, it can only shorten the outer call's (see callNested).
-func (m *Module) PushTimeout(timeout float64) *errs.Error {
+// in seconds (0: none, even if the module has one), until PopTimeout with
+// the same token: the timeout= of an export whose call is several guest
+// calls, or a map. Their deadline starts at the first of them and covers
+// them all; nested in a host function, it can only shorten the outer
+// call's (see callNested).
+func (m *Module) PushTimeout(timeout float64, token uint64) *errs.Error {
 	if timeout != timeout || timeout < 0 || timeout > MaxTimeout {
 		return errs.Errorf(errs.ErrUsage, "gowasm: a timeout is a number of seconds between 0 (none) and %d, not %v", MaxTimeout, timeout)
 	}
@@ -195,25 +197,26 @@ func (m *Module) PushTimeout(timeout float64) *errs.Error {
 	}
 	in := &m.intr
 	in.ownMu.Lock()
-	in.own = append(in.own, ownTimeout{thread: ThreadID(), timeout: d})
+	in.own = append(in.own, ownTimeout{thread: ThreadID(), token: token, timeout: d})
 	in.owned.Store(int32(len(in.own)))
 	in.ownMu.Unlock()
 	return nil
 }
 
-// PopTimeout ends the calling thread's last PushTimeout on m.
-func (m *Module) PopTimeout() *errs.Error {
+// PopTimeout ends the calling thread's PushTimeout of token on m, if there
+// is one: a caller that cannot know whether its push happened (Python,
+// where an exception may come between any two steps) pops all the same.
+func (m *Module) PopTimeout(token uint64) {
 	in, self := &m.intr, ThreadID()
 	in.ownMu.Lock()
 	defer in.ownMu.Unlock()
 	for i := len(in.own) - 1; i >= 0; i-- {
-		if in.own[i].thread == self {
+		if in.own[i].thread == self && in.own[i].token == token {
 			in.own = append(in.own[:i], in.own[i+1:]...)
 			in.owned.Store(int32(len(in.own)))
-			return nil
+			return
 		}
 	}
-	return errs.Errorf(errs.ErrUsage, "gowasm: no timeout of this thread's to end on %s", m.cfg.displayName())
 }
 
 // ownDeadline is the deadline of the calling thread's last PushTimeout on

@@ -82,18 +82,16 @@ func TestOwnTimeouts(t *testing.T) {
 	}
 	defer m.Free()
 	for _, bad := range []float64{-1, math.NaN(), math.Inf(1), MaxTimeout * 2} {
-		if e := m.PushTimeout(bad); e == nil || e.Code != errs.ErrUsage {
+		if e := m.PushTimeout(bad, 9); e == nil || e.Code != errs.ErrUsage {
 			t.Errorf("PushTimeout(%v): %v", bad, e)
 		}
 	}
-	if e := m.PopTimeout(); e == nil || e.Code != errs.ErrUsage {
-		t.Errorf("PopTimeout with none pushed: %v", e)
-	}
+	m.PopTimeout(7) // none pushed: nothing to do
 	// Pushes nest, the last one counting: 0 (none) inside a short one.
-	if e := m.PushTimeout(0.03); e != nil {
+	if e := m.PushTimeout(0.03, 1); e != nil {
 		t.Fatal(e)
 	}
-	if e := m.PushTimeout(0); e != nil {
+	if e := m.PushTimeout(0, 2); e != nil {
 		t.Fatal(e)
 	}
 	spin := funcNamed(m, "spin")
@@ -101,26 +99,30 @@ func TestOwnTimeouts(t *testing.T) {
 	if raw, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e != nil || raw != 1000 {
 		t.Fatalf("spin(1000) = %d, %v", raw, e)
 	}
-	if e := m.PopTimeout(); e != nil {
-		t.Fatal(e)
-	}
+	m.PopTimeout(2)
 	args[0] = 1 << 62
 	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != errs.ErrTimeout {
 		t.Fatalf("an endless call with a timeout of its own: %v", e)
 	}
-	if e := m.PopTimeout(); e != nil || m.intr.owned.Load() != 0 {
-		t.Fatalf("PopTimeout: %v, %d left", e, m.intr.owned.Load())
+	m.PopTimeout(1)
+	if n := m.intr.owned.Load(); n != 0 {
+		t.Fatalf("%d timeouts left after popping them all", n)
 	}
 	plain, err := NewModule(testkit.Spin, Config{Name: "plain", NoInterrupts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer plain.Free()
-	if e := plain.PushTimeout(1); e == nil || e.Code != errs.ErrUsage || !strings.Contains(e.Msg, "cannot be stopped") {
+	if e := plain.PushTimeout(1, 1); e == nil || e.Code != errs.ErrUsage || !strings.Contains(e.Msg, "cannot be stopped") {
 		t.Errorf("a timeout for a module that cannot be stopped: %v", e)
 	}
-	if e := plain.PushTimeout(0); e != nil || plain.PopTimeout() != nil {
+	if e := plain.PushTimeout(0, 2); e != nil {
 		t.Errorf("no timeout for a module that cannot be stopped: %v", e)
+	}
+	plain.PopTimeout(1) // the refused push's token: nothing to do
+	plain.PopTimeout(2)
+	if n := plain.intr.owned.Load(); n != 0 {
+		t.Fatalf("%d timeouts left after popping them all", n)
 	}
 }
 
