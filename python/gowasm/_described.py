@@ -18,7 +18,7 @@ from . import _frames, _native
 from ._func import described_owner_of
 from ._map import python_map
 from ._typed import call_method, make_typed, python_names
-from ._values import acall_of, too_many_arguments
+from ._values import acall_of, check_timeout, too_many_arguments
 from ._exported import ExportedFunction
 
 if TYPE_CHECKING:  # imported where used, not at `import gowasm` (costly: RATIONALE.md)
@@ -285,7 +285,7 @@ def _map_method(fn: Any, signature: str, n: int, variadic: bool) -> Callable[...
         the module's, for each element; ``0``: none), as :meth:`call`
         takes it."""
         if timeout is not None:
-            return _native.call_with_timeout(fn.module, timeout, map, *iterables)
+            return _native.call_with_timeout(fn.module, check_timeout(timeout), map, *iterables)
         if not n:
             raise TypeError("%s.map: a function without parameters has nothing to map over" % signature)
         if len(iterables) != n:

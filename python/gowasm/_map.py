@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import _native
 from ._errors import error_from
+from ._values import check_timeout
 
 _SIGNED, _FLOAT, _RANGE = 16, 32, 64  # GOWASM_ELEM_SIGNED, GOWASM_ELEM_FLOAT, GOWASM_ELEM_RANGE
 # array.array type codes -> element kind (size | signedness | float)
@@ -137,7 +138,7 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
         element; ``0``: none); past it the guest is stopped and
         :class:`gowasm.Timeout` raised, as :meth:`call` does."""
         if timeout is not None:
-            return _native.call_with_timeout(ex.module, timeout, map, *iterables)
+            return _native.call_with_timeout(ex.module, check_timeout(timeout), map, *iterables)
         if len(iterables) != len(params):
             raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
                             % (sig, len(params), "" if len(params) == 1 else "s", len(iterables)))

@@ -12,7 +12,6 @@ import threading
 from typing import Any, Callable, List, NoReturn, Optional, Tuple
 
 from ._errors import ForkError, bind_codes, error_from
-from ._values import check_timeout
 
 
 def check_libc() -> None:
@@ -233,13 +232,14 @@ def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
 _tokens = itertools.count(1)  # names each call_with_timeout's push (next() is atomic under the GIL)
 
 
-def call_with_timeout(module: Any, timeout: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call_with_timeout(module: Any, seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` with a timeout of its own for every guest
     call it makes on ``module`` from this thread (gowasm_timeout_push):
-    seconds, 0 for none. Checked as a raw call's (check_timeout; a
-    module that cannot be stopped refuses one other than 0)."""
+    seconds (checked by the caller with _values.check_timeout, as for a raw
+    call), 0 for none. A module that cannot be stopped refuses one other
+    than 0, with a raw call's error."""
     ffi, lib = load()
-    handle, seconds, token = module._handle, check_timeout(timeout), next(_tokens)
+    handle, token = module._handle, next(_tokens)
     try:
         # Popped by its token whether or not the push happened: a signal
         # handler's exception (Ctrl-C) may come between any two steps.

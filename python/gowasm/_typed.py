@@ -29,7 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 from . import _display, _native
 from ._errors import WasmError
 from ._frames import decode_str
-from ._values import acall_of, too_many_arguments
+from ._values import acall_of, check_timeout, too_many_arguments
 from ._memory import read_at, write_at
 from ._typed_fast import fast_typed, typed_map
 from ._exported import ExportedFunction
@@ -307,7 +307,7 @@ def call_method(fn: Callable[..., Any], module: Any, signature: str) -> Callable
         timeout, or at the outer call's if that comes first."""
         if timeout is None:
             return fn(*args, **kwargs)
-        return _native.call_with_timeout(module, timeout, fn, *args, **kwargs)
+        return _native.call_with_timeout(module, check_timeout(timeout), fn, *args, **kwargs)
 
     call.__qualname__ = signature + ".call"
     return call
