@@ -126,6 +126,42 @@ func TestOwnTimeouts(t *testing.T) {
 	}
 }
 
+// A timeout a thread gives its calls is that thread's: another thread's
+// calls on the module keep the module's timeout, and its pops leave it.
+func TestOwnTimeoutsArePerThread(t *testing.T) {
+	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	oldID := ThreadID
+	ThreadID = goroutineID
+	defer func() { ThreadID = oldID }()
+	pushed, popped, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		if e := m.PushTimeout(0.03, 1); e != nil {
+			t.Error(e)
+		}
+		close(pushed)
+		<-popped
+		m.PopTimeout(1)
+		close(done)
+	}()
+	<-pushed
+	if _, ok := m.intr.ownDeadline(); ok {
+		t.Error("another goroutine's timeout applies to this one's calls")
+	}
+	m.PopTimeout(1) // the same token, another thread: not this one's to end
+	if n := m.intr.owned.Load(); n != 1 {
+		t.Errorf("%d timeouts after another thread's pop, want 1", n)
+	}
+	close(popped)
+	<-done
+	if n := m.intr.owned.Load(); n != 0 {
+		t.Errorf("%d timeouts after their thread popped them, want 0", n)
+	}
+}
+
 func TestCloseStopsARunningCall(t *testing.T) {
 	goWatcher(t)
 	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
