@@ -193,6 +193,21 @@ func gowasm_call_timeout(e *C.gowasm_error, fn C.uint64_t, stack *C.uint64_t, st
 	return C.GOWASM_OK
 }
 
+//export gowasm_timeout_push
+func gowasm_timeout_push(e *C.gowasm_error, module C.uint64_t, timeout C.double, token C.uint64_t) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	return withModule(e, module, func(m *engine.Module) *errs.Error { return m.PushTimeout(float64(timeout), uint64(token)) })
+}
+
+//export gowasm_timeout_pop
+func gowasm_timeout_pop(e *C.gowasm_error, module C.uint64_t, token C.uint64_t) (rc C.int32_t) {
+	defer guard(e, &rc, failedStatus)
+	if m := engine.Modules.Get(uint64(module)); m != nil { // a freed module's went with it
+		m.PopTimeout(uint64(token))
+	}
+	return C.GOWASM_OK
+}
+
 //export gowasm_live_handles
 func gowasm_live_handles(e *C.gowasm_error, modules, funcs *C.uint64_t) (rc C.int32_t) {
 	defer guard(e, &rc, failedStatus)

@@ -206,6 +206,24 @@ int32_t gowasm_interrupts(gowasm_error *err, uint64_t main_thread);
 int32_t gowasm_call_timeout(gowasm_error *err, uint64_t func, uint64_t *stack,
                             size_t stack_len, double timeout);
 
+/* Gives the calls this thread makes on module, from now until
+   gowasm_timeout_pop with the same token (the caller's choice), a timeout
+   of their own in seconds (0: none, even if the module has one), in place
+   of the module's: for an export whose call is several guest calls (a
+   typed call's allocator and export, a map's elements). Their deadline
+   starts at the first guest call and covers them all. Nested in a host
+   function, the calls stop at the earlier of it and the outer call's
+   deadline. Pushes nest (the last one counts). A timeout other than 0 on
+   a module without the checks that stop it (interruptible) is
+   GOWASM_ERR_USAGE, as for gowasm_call_timeout; so is a negative, NaN or
+   over-GOWASM_MAX_TIMEOUT one. */
+int32_t gowasm_timeout_push(gowasm_error *err, uint64_t module, double timeout, uint64_t token);
+
+/* Ends this thread's gowasm_timeout_push of token on module, if there is
+   one (else does nothing: a caller unsure whether its push happened pops
+   all the same). */
+int32_t gowasm_timeout_pop(gowasm_error *err, uint64_t module, uint64_t token);
+
 /* A typed call in one crossing (gowasm's convention for str, bytes and
    JSON values, python/gowasm/_typed.py): Go copies each memory value into
    guest memory from the guest's allocator, calls func with (ptr, len) for

@@ -15,10 +15,11 @@ import math
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from . import _frames
+from . import _frames, _native
 from ._func import described_owner_of
-from ._typed import make_typed, python_names
-from ._values import too_many_arguments
+from ._map import python_map
+from ._typed import call_method, make_typed, python_names
+from ._values import acall_of, check_timeout, too_many_arguments
 from ._exported import ExportedFunction
 
 if TYPE_CHECKING:  # imported where used, not at `import gowasm` (costly: RATIONALE.md)
@@ -300,6 +301,10 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     fn.__name__ = raw.name
     fn.__qualname__ = "%s%s" % (raw.name, _plain(sig))
     fn.__module__ = "gowasm"
+    if fn is not typed and bound is not typed:
+        fn.call = call_method(bound, raw.module, fn.__qualname__)
+        fn.acall = acall_of(fn.call, fn.__qualname__)
+        fn.map = _map_method(bound, fn.__qualname__, len(sig.parameters), variadic)
     doc = ["Go: " + go.get("declaration", "func " + raw.name)]
     if go.get("doc"):
         doc += ["", go["doc"].strip()]
@@ -308,6 +313,35 @@ def _document(fn: Any, typed: Any, raw: Any, go: Mapping[str, Any], results: Lis
     doc += ["", "(wasm export %s of %s)" % (raw.wasm_signature, raw.module.name)]
     fn.__doc__ = "\n".join(doc)
     return cast(ExportedFunction, bound)
+
+
+def _map_method(fn: Any, signature: str, n: int, variadic: bool) -> Callable[..., Any]:
+    """The ``map`` of a wrapped binding: one call per element (a variadic
+    parameter's elements are its lists of values)."""
+    each = fn
+    if variadic:
+        def each(*args: Any) -> Any:
+            return fn(*args[:-1], *args[-1])
+
+        each.results = fn.results  # type: ignore[attr-defined]
+
+    def map(*iterables: Any, timeout: Optional[float] = None) -> Any:
+        """Calls the function once per element of the iterables (one per
+        parameter, equal lengths): ``[f(x) for x in xs]``; an error names
+        the element. ``timeout``: seconds for the whole batch (``None``:
+        the module's, for each element; ``0``: none), as :meth:`call`
+        takes it."""
+        if timeout is not None:
+            return _native.call_with_timeout(fn.module, check_timeout(timeout), map, *iterables)
+        if not n:
+            raise TypeError("%s.map: a function without parameters has nothing to map over" % signature)
+        if len(iterables) != n:
+            raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
+                            % (signature, n, "" if n == 1 else "s", len(iterables)))
+        return python_map(each, signature, iterables)
+
+    map.__qualname__ = signature + ".map"
+    return map
 
 
 def _plain(sig: "inspect.Signature") -> str:

@@ -35,20 +35,20 @@ class ExportedFunction(Protocol):
         """Calls the export: ``m.sum(12, 12)``."""
 
     def call(self, *args: Any, timeout: Optional[float] = None) -> Any:
-        """The call with a timeout of its own (seconds; 0: none). Raw
-        exports have it; for a typed one, ``m.greet.raw.call`` calls its raw
-        export (or give the Module a ``timeout=``)."""
+        """The call with a timeout of its own (seconds; None: the module's,
+        0: none): past it :class:`gowasm.Timeout`. Every kind of export has
+        it; a typed one's covers all the guest calls it makes."""
 
     def typed(self, *params: Any, returns: Any = None, names: Any = None,
               allocator: Optional[Tuple[str, str]] = None) -> "ExportedFunction":
         """A typed function of this export: str, bytes and JSON through the
         guest's memory (``m.greet.typed(str, returns=str)``)."""
 
-    def map(self, *iterables: Iterable[Any]) -> Any:
+    def map(self, *iterables: Iterable[Any], timeout: Optional[float] = None) -> Any:
         """``m.sum.map(xs, ys)``: the export called once per element (one
         iterable per parameter), in one crossing into the guest; a list, or
         a numpy array when an argument is one. (Vectorised calls: where this
-        gowasm has them.)"""
+        gowasm has them.) ``timeout``: seconds for the whole batch."""
 
     async def acall(self, *args: Any, timeout: Optional[float] = None) -> Any:
         """``await m.sum.acall(12, 12)``: the call, run off the event loop."""

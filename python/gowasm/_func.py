@@ -337,7 +337,11 @@ def _call_method(ex: _Export) -> Callable[..., Any]:
         """Calls the export like the function itself, with a timeout of
         this call's own: seconds (``None``: the module's, ``0``: none). Past
         it the guest is stopped and :class:`gowasm.Timeout` raised; the
-        module cannot be called again."""
+        module cannot be called again. A module loaded without
+        interruptible=True (or a timeout) cannot be stopped: a timeout
+        other than 0 is a ValueError. Called from a host function, the call
+        stops at its own timeout, or at the outer call's if that comes
+        first."""
         return ex.call_general(args, timeout)
 
     call.__qualname__ = ex.signature + ".call"

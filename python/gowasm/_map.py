@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import _native
 from ._errors import error_from
+from ._values import check_timeout
 
 _SIGNED, _FLOAT, _RANGE = 16, 32, 64  # GOWASM_ELEM_SIGNED, GOWASM_ELEM_FLOAT, GOWASM_ELEM_RANGE
 # array.array type codes -> element kind (size | signedness | float)
@@ -125,14 +126,19 @@ def make_map(fn: Any, ex: Any) -> Callable[..., Any]:
     list_kinds = "".join("f" if p in ("f32", "f64") else "i" for p in params).encode()
     result = {"i32": 1, "i64": 2, "f32": 3, "f64": 4}.get(results[0], 0) if results else 0
 
-    def map(*iterables: Any) -> Any:
+    def map(*iterables: Any, timeout: Optional[float] = None) -> Any:
         """Calls the function once per element of the iterables (one per
         parameter, equal lengths) inside one call into the runtime, with
         the GIL released: ``m.sum.map(xs, ys)`` is ``[m.sum(x, y) for x,
         y in zip(xs, ys)]``, faster. Takes lists, tuples, ranges,
         ``array.array``s and numpy arrays; returns a list, or a numpy
         array if any argument is one (None for a function without
-        results). An error names the element's index."""
+        results). An error names the element's index. ``timeout``:
+        seconds for the whole batch (``None``: the module's, for each
+        element; ``0``: none); past it the guest is stopped and
+        :class:`gowasm.Timeout` raised, as :meth:`call` does."""
+        if timeout is not None:
+            return _native.call_with_timeout(ex.module, check_timeout(timeout), map, *iterables)
         if len(iterables) != len(params):
             raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
                             % (sig, len(params), "" if len(params) == 1 else "s", len(iterables)))

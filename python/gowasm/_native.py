@@ -5,6 +5,7 @@ milliseconds and some threads, and which cannot be undone; a program that
 imports gowasm but never loads a module pays nothing.
 """
 
+import itertools
 import os
 import sys
 import threading
@@ -226,6 +227,26 @@ def check_call_with(ffi: Any, lib: Any, function: Any, *args: Any) -> None:
     err = ffi.new("gowasm_error *")
     if function(err, *args) != 0:
         raise_error(ffi, lib, err)
+
+
+_tokens = itertools.count(1)  # names each call_with_timeout's push (next() is atomic under the GIL)
+
+
+def call_with_timeout(module: Any, seconds: float, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with a timeout of its own for every guest
+    call it makes on ``module`` from this thread (gowasm_timeout_push):
+    seconds (checked by the caller with _values.check_timeout, as for a raw
+    call), 0 for none. A module that cannot be stopped refuses one other
+    than 0, with a raw call's error."""
+    ffi, lib = load()
+    handle, token = module._handle, next(_tokens)
+    try:
+        # Popped by its token whether or not the push happened: a signal
+        # handler's exception (Ctrl-C) may come between any two steps.
+        check_call_with(ffi, lib, lib.gowasm_timeout_push, handle, seconds, token)
+        return fn(*args, **kwargs)
+    finally:
+        check_call_with(ffi, lib, lib.gowasm_timeout_pop, handle, token)
 
 
 def string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:

@@ -26,10 +26,10 @@ import types
 import unicodedata
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, cast
 
-from . import _display
+from . import _display, _native
 from ._errors import WasmError
 from ._frames import decode_str
-from ._values import acall_of, too_many_arguments
+from ._values import acall_of, check_timeout, too_many_arguments
 from ._memory import read_at, write_at
 from ._typed_fast import fast_typed, typed_map
 from ._exported import ExportedFunction
@@ -285,10 +285,32 @@ def _describe(call: Any, spec: Tuple[Any, ...], signature: str) -> ExportedFunct
     call.typed = raw.typed
     owner = TypedOwner(spec)
     bound = owner._gowasm_function = types.MethodType(call, owner)
-    call.acall = acall_of(bound, signature)
+    call.call = call_method(bound, module, signature)
+    call.acall = acall_of(call.call, signature)
     call.map = typed_map(bound, raw, kinds, result, signature, spec[4])
     call._repr_html_ = functools.partial(_display.export_html, call)
     return cast(ExportedFunction, bound)
+
+
+def call_method(fn: Callable[..., Any], module: Any, signature: str) -> Callable[..., Any]:
+    """The ``call`` method of a typed or described function ``fn``."""
+
+    def call(*args: Any, timeout: Optional[float] = None, **kwargs: Any) -> Any:
+        """Calls the function like the function itself, with a timeout of
+        this call's own: seconds (``None``: the module's, ``0``: none).
+        It covers every guest call the function makes (its allocator's
+        too) and starts when the first begins. Past it the guest is
+        stopped and :class:`gowasm.Timeout` raised; the module cannot be
+        called again. A module loaded without interruptible=True (or a
+        timeout) cannot be stopped: a timeout other than 0 is a
+        ValueError. Called from a host function, the call stops at its own
+        timeout, or at the outer call's if that comes first."""
+        if timeout is None:
+            return fn(*args, **kwargs)
+        return _native.call_with_timeout(module, check_timeout(timeout), fn, *args, **kwargs)
+
+    call.__qualname__ = signature + ".call"
+    return call
 
 
 def typed_from_annotations(raw: Any, spec: Callable[..., Any], **kwargs: Any) -> ExportedFunction:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional
 from . import _native
 from ._frames import decode_str
 from ._map import lengths_differ, name_element, python_map, raise_at
+from ._values import check_timeout
 
 _SHAPE_PARAM = {"int": 0, "bool": 0, "str": 1, "bytes": 1, "json": 1}
 _SHAPE_RESULT = {None: 0, "int": 1, "bool": 1, "str": 2, "bytes": 2, "json": 2}
@@ -197,10 +198,14 @@ def typed_map(fn: Any, raw: Any, kinds: List[str], result: Optional[str], signat
         ints = [c for i, c in zip(order, cols) if not _SHAPE_PARAM.get(kinds[i])]
         return memory + [None] * (2 - len(memory)) + ints + [None] * (2 - len(ints))
 
-    def map(*iterables: Any) -> Any:
+    def map(*iterables: Any, timeout: Optional[float] = None) -> Any:
         """Calls the function once per element of the iterables (one per
         parameter, equal lengths): ``[f(x) for x in xs]``, in one call into
-        the runtime with the GIL released; an error names the element."""
+        the runtime with the GIL released; an error names the element.
+        ``timeout``: seconds for the whole batch (``None``: the module's,
+        for each element; ``0``: none), as :meth:`call` takes it."""
+        if timeout is not None:
+            return _native.call_with_timeout(raw.module, check_timeout(timeout), map, *iterables)
         if len(iterables) != len(kinds) or not kinds:
             raise TypeError("%s.map takes %d iterable%s, one per parameter (%d given)"
                             % (signature, len(kinds), "" if len(kinds) == 1 else "s", len(iterables)))

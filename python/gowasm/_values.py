@@ -94,7 +94,7 @@ def acall_of(fn: Callable[..., Any], signature: str, general: bool = False) -> C
         default executor (a thread) so the loop goes on meanwhile. The GIL
         is released while guest code runs, so calls on separate modules
         overlap (``asyncio.gather``); calls on one module take turns.
-        Raw exports take ``timeout=`` as :meth:`call` does. Cancelling the
+        It takes ``timeout=`` as :meth:`call` does. Cancelling the
         awaiting task does not stop the guest: give a ``timeout``."""
         import asyncio  # costly to import: not at ``import gowasm`` (RATIONALE.md)
 

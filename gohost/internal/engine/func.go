@@ -127,8 +127,21 @@ func (f *Func) callReentrant(args *[4]uint64, n int) (uint64, api.ValueType, *er
 	return raw, f.resultType(), nil
 }
 
-// callNested calls on a fresh wazero function, without the module lock.
+// callNested calls on a fresh wazero function, without the module lock,
+// with the deadline of the thread's own timeout if it gave one
+// (PushTimeout), else the outer call's.
 func (f *Func) callNested(st []uint64) *errs.Error {
+	if in := &f.m.intr; in.owned.Load() != 0 {
+		if own, ok := in.ownDeadline(); ok {
+			return f.callNestedUntil(st, own)
+		}
+	}
+	return f.callNestedUntil(st, 0)
+}
+
+// callNestedUntil is callNested with a deadline of its own (monotonic ns;
+// 0: none), which can only shorten the outer call's (narrow).
+func (f *Func) callNestedUntil(st []uint64, own int64) *errs.Error {
 	m := f.m
 	if m.closing() { // the outer call holds the lock: it releases the module
 		return m.closedError()
@@ -145,7 +158,10 @@ func (f *Func) callNested(st []uint64) *errs.Error {
 	if inst == nil {
 		return errs.Errorf(errs.ErrClosed, "gowasm: %s is closed", m.cfg.displayName())
 	}
-	if err := inst.ExportedFunction(f.name).CallWithStack(m.ctx, st); err != nil {
+	outer := m.intr.narrow(own)
+	err := inst.ExportedFunction(f.name).CallWithStack(m.ctx, st)
+	m.intr.deadline = outer
+	if err != nil {
 		return m.fail(err)
 	}
 	return nil
@@ -174,7 +190,19 @@ func CallTimeout(h uint64, stack []uint64, timeout float64) *errs.Error {
 		return errs.Errorf(errs.ErrUsage, "gowasm: %s needs a stack of %d values, got %d", f.signature(), max(len(f.params), len(f.results)), len(stack))
 	}
 	m := f.m
+	d := m.intr.timeout
+	if timeout >= 0 {
+		d = time.Duration(timeout * float64(time.Second))
+	}
+	if d > 0 && !m.intr.instrumented {
+		return m.errNotStoppable()
+	}
 	if m.host.reentrant() {
+		// Nested in a host function: a timeout of its own (not the
+		// module's, which the outer call's deadline already covers).
+		if timeout >= 0 {
+			return f.callNestedUntil(stack, deadlineIn(d))
+		}
 		return f.callNested(stack)
 	}
 	if err := m.lockCall(); err != nil {
@@ -184,14 +212,11 @@ func CallTimeout(h uint64, stack []uint64, timeout float64) *errs.Error {
 	if m.dead != nil {
 		return m.dead
 	}
-	d := m.intr.timeout
 	if timeout >= 0 {
-		d = time.Duration(timeout * float64(time.Second))
+		m.intr.beginUntil(deadlineIn(d))
+	} else {
+		m.intr.begin(d)
 	}
-	if d > 0 && !m.intr.instrumented {
-		return errs.Errorf(errs.ErrUsage, "gowasm: %s cannot be stopped, so a timeout cannot be kept: load it with interruptible=True (or a timeout) to give its calls timeouts", m.cfg.displayName())
-	}
-	m.intr.begin(d)
 	err := f.fn.CallWithStack(m.ctx, stack)
 	m.intr.end()
 	if err != nil {

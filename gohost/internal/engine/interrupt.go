@@ -118,6 +118,25 @@ type interrupts struct {
 	timeout  time.Duration // each call's, unless the call says otherwise
 	deadline int64         // monotonic ns by which the running call must end; 0: none
 	sigints  uint32        // Sigints when the running call began
+	// own are the timeouts of their own that threads gave their calls on
+	// the module (PushTimeout), in the order given; owned counts them, so
+	// that a call with none to look for reads one atomic.
+	ownMu sync.Mutex
+	own   []ownTimeout
+	owned atomic.Int32
+}
+
+// ownTimeout is one PushTimeout: the guest calls thread makes on the
+// module until the matching PopTimeout, however many (a typed call's
+// allocator and export, a map's elements, nested calls), share one
+// deadline, which starts at the first of them (not while it waits for
+// the module's lock, as a raw call's timeout does not).
+type ownTimeout struct {
+	thread   uint64
+	token    uint64        // the caller's name for it, for PopTimeout
+	timeout  time.Duration // 0: none
+	started  bool
+	deadline int64 // monotonic ns, set when started; 0: none
 }
 
 func newInterrupts(cfg Config) interrupts {
@@ -125,19 +144,110 @@ func newInterrupts(cfg Config) interrupts {
 }
 
 // begin marks a call (or an instantiation) starting, with a timeout (0:
-// none). The caller holds the module's call lock.
+// none), unless the calling thread gave its calls a timeout of their own
+// (PushTimeout), which replaces it. The caller holds the module's call
+// lock.
 func (in *interrupts) begin(timeout time.Duration) {
-	if timeout > 0 {
-		in.deadline = monotonic() + int64(timeout)
-	} else {
-		in.deadline = 0
+	if in.owned.Load() != 0 {
+		if d, ok := in.ownDeadline(); ok {
+			in.beginUntil(d)
+			return
+		}
 	}
+	in.beginUntil(deadlineIn(timeout))
+}
+
+// deadlineIn is the deadline timeout from now (0: none).
+func deadlineIn(timeout time.Duration) int64 {
+	if timeout > 0 {
+		return monotonic() + int64(timeout)
+	}
+	return 0
+}
+
+// beginUntil is begin with a deadline (monotonic ns; 0: none).
+func (in *interrupts) beginUntil(deadline int64) {
+	in.deadline = deadline
 	in.sigints = atomic.LoadUint32(Sigints)
 	atomic.StoreUint32(&in.watch.Calls, in.watch.Calls+1)
 	atomic.StoreUint32(&in.watch.Running, 1)
 }
 
 func (in *interrupts) end() { atomic.StoreUint32(&in.watch.Running, 0) }
+
+// errNotStoppable is the error for a timeout given to a call of a module
+// without the checks that stop it.
+func (m *Module) errNotStoppable() *errs.Error {
+	return errs.Errorf(errs.ErrUsage, "gowasm: %s cannot be stopped, so a timeout cannot be kept: load it with interruptible=True (or a timeout) to give its calls timeouts", m.cfg.displayName())
+}
+
+// PushTimeout gives the calling thread's calls on m a timeout of their own,
+// in seconds (0: none, even if the module has one), until PopTimeout with
+// the same token: the timeout= of an export whose call is several guest
+// calls, or a map. Their deadline starts at the first of them and covers
+// them all; nested in a host function, it can only shorten the outer
+// call's (see callNested).
+func (m *Module) PushTimeout(timeout float64, token uint64) *errs.Error {
+	if timeout != timeout || timeout < 0 || timeout > MaxTimeout {
+		return errs.Errorf(errs.ErrUsage, "gowasm: a timeout is a number of seconds between 0 (none) and %d, not %v", MaxTimeout, timeout)
+	}
+	d := time.Duration(timeout * float64(time.Second))
+	if d > 0 && !m.intr.instrumented {
+		return m.errNotStoppable()
+	}
+	in := &m.intr
+	in.ownMu.Lock()
+	in.own = append(in.own, ownTimeout{thread: ThreadID(), token: token, timeout: d})
+	in.owned.Store(int32(len(in.own)))
+	in.ownMu.Unlock()
+	return nil
+}
+
+// PopTimeout ends the calling thread's PushTimeout of token on m, if there
+// is one: a caller that cannot know whether its push happened (Python,
+// where an exception may come between any two steps) pops all the same.
+func (m *Module) PopTimeout(token uint64) {
+	in, self := &m.intr, ThreadID()
+	in.ownMu.Lock()
+	defer in.ownMu.Unlock()
+	for i := len(in.own) - 1; i >= 0; i-- {
+		if in.own[i].thread == self && in.own[i].token == token {
+			in.own = append(in.own[:i], in.own[i+1:]...)
+			in.owned.Store(int32(len(in.own)))
+			return
+		}
+	}
+}
+
+// ownDeadline is the deadline of the calling thread's last PushTimeout on
+// the module, started now if it was not (ok false: there is none).
+func (in *interrupts) ownDeadline() (deadline int64, ok bool) {
+	self := ThreadID()
+	in.ownMu.Lock()
+	defer in.ownMu.Unlock()
+	for i := len(in.own) - 1; i >= 0; i-- {
+		if o := &in.own[i]; o.thread == self {
+			if !o.started {
+				o.started, o.deadline = true, deadlineIn(o.timeout)
+			}
+			return o.deadline, true
+		}
+	}
+	return 0, false
+}
+
+// narrow gives a nested call (a host function's, while the outer call
+// runs) its own deadline, own (0: none): the earlier of it and the outer
+// call's, which it returns for the caller to restore after the call. A
+// nested call stops at its deadline while the outer call goes on to its
+// own, and never outlives the outer call's.
+func (in *interrupts) narrow(own int64) (outer int64) {
+	outer = in.deadline
+	if own != 0 && (outer == 0 || own < outer) {
+		in.deadline = own
+	}
+	return outer
+}
 
 // addPoll provides the imports instrument added: poll to the
 // instrumented guest, table_grow to one whose table.grow is checked.

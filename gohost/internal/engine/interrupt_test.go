@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -70,6 +71,94 @@ func TestTimeoutStopsAnEndlessCall(t *testing.T) {
 	st := []uint64{1 << 62}
 	if e := CallTimeout(funcNamed(m2, "spin").handle, st, 0.03); e == nil || e.Code != errs.ErrTimeout {
 		t.Fatalf("CallTimeout: %v", e)
+	}
+}
+
+func TestOwnTimeouts(t *testing.T) {
+	goWatcher(t)
+	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1), MaxTimeout * 2} {
+		if e := m.PushTimeout(bad, 9); e == nil || e.Code != errs.ErrUsage {
+			t.Errorf("PushTimeout(%v): %v", bad, e)
+		}
+	}
+	m.PopTimeout(7) // none pushed: nothing to do
+	// Pushes nest, the last one counting: 0 (none) inside a short one.
+	if e := m.PushTimeout(0.03, 1); e != nil {
+		t.Fatal(e)
+	}
+	if e := m.PushTimeout(0, 2); e != nil {
+		t.Fatal(e)
+	}
+	spin := funcNamed(m, "spin")
+	args := [4]uint64{1000}
+	if raw, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e != nil || raw != 1000 {
+		t.Fatalf("spin(1000) = %d, %v", raw, e)
+	}
+	m.PopTimeout(2)
+	args[0] = 1 << 62
+	if _, _, e := CallFast(spin.handle, &args, 1, 0, ResultInt); e == nil || e.Code != errs.ErrTimeout {
+		t.Fatalf("an endless call with a timeout of its own: %v", e)
+	}
+	m.PopTimeout(1)
+	if n := m.intr.owned.Load(); n != 0 {
+		t.Fatalf("%d timeouts left after popping them all", n)
+	}
+	plain, err := NewModule(testkit.Spin, Config{Name: "plain", NoInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Free()
+	if e := plain.PushTimeout(1, 1); e == nil || e.Code != errs.ErrUsage || !strings.Contains(e.Msg, "cannot be stopped") {
+		t.Errorf("a timeout for a module that cannot be stopped: %v", e)
+	}
+	if e := plain.PushTimeout(0, 2); e != nil {
+		t.Errorf("no timeout for a module that cannot be stopped: %v", e)
+	}
+	plain.PopTimeout(1) // the refused push's token: nothing to do
+	plain.PopTimeout(2)
+	if n := plain.intr.owned.Load(); n != 0 {
+		t.Fatalf("%d timeouts left after popping them all", n)
+	}
+}
+
+// A timeout a thread gives its calls is that thread's: another thread's
+// calls on the module keep the module's timeout, and its pops leave it.
+func TestOwnTimeoutsArePerThread(t *testing.T) {
+	m, err := NewModule(testkit.Spin, Config{Name: "spin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Free()
+	oldID := ThreadID
+	ThreadID = goroutineID
+	defer func() { ThreadID = oldID }()
+	pushed, popped, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		if e := m.PushTimeout(0.03, 1); e != nil {
+			t.Error(e)
+		}
+		close(pushed)
+		<-popped
+		m.PopTimeout(1)
+		close(done)
+	}()
+	<-pushed
+	if _, ok := m.intr.ownDeadline(); ok {
+		t.Error("another goroutine's timeout applies to this one's calls")
+	}
+	m.PopTimeout(1) // the same token, another thread: not this one's to end
+	if n := m.intr.owned.Load(); n != 1 {
+		t.Errorf("%d timeouts after another thread's pop, want 1", n)
+	}
+	close(popped)
+	<-done
+	if n := m.intr.owned.Load(); n != 0 {
+		t.Errorf("%d timeouts after their thread popped them, want 0", n)
 	}
 }
 

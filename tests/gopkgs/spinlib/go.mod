@@ -1,0 +1,3 @@
+module example.com/spinlib
+
+go 1.24
