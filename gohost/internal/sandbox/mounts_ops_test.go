@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gowasm/gowasm/gohost/internal/testkit"
+
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 )
 
@@ -22,7 +24,7 @@ import (
 // dir/mnt holding inside.txt, other.txt, sub/, empty/ and full/d/.
 func newPlainSandbox(t *testing.T) (fsys experimentalsys.FS, mnt, outside string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	outside = filepath.Join(dir, "outside_dir")
 	mnt = filepath.Join(dir, "mnt")
 	for _, d := range []string{outside, filepath.Join(mnt, "sub"), filepath.Join(mnt, "empty"), filepath.Join(mnt, "full", "d")} {
@@ -37,6 +39,7 @@ func newPlainSandbox(t *testing.T) (fsys experimentalsys.FS, mnt, outside string
 	}
 	fsys, err := NewFS(Mount{Host: mnt})
 	mustOK(t, err)
+	t.Cleanup(func() { RootOf(fsys).Close() }) // (Windows removes no directory held open)
 	return fsys, mnt, outside
 }
 
@@ -182,6 +185,13 @@ func TestMountOpsReaddir(t *testing.T) {
 		t.Errorf("Readdir after a rewind: %s, want %s", got, want)
 	}
 	// A renamed directory is still listed through its descriptor.
+	if testkit.UnderWine() {
+		// A handle opened relative to a renamed directory is invalid under
+		// Wine 8 (GetFileInformationByHandle: "Invalid handle"); a plain
+		// Go program doing the same with os.Root fails the same way.
+		t.Log("skipped under Wine: listing a renamed directory")
+		return
+	}
 	sub, errno := fsys.OpenFile("full", experimentalsys.O_RDONLY|experimentalsys.O_DIRECTORY, 0)
 	if errno != 0 {
 		t.Fatalf("open full: %v", errno)
