@@ -249,8 +249,10 @@ func realDir(dir string) (fs.FileInfo, string) {
 }
 
 // privateDir says whether dir passes the first test of the rule: the
-// validation markers in it are then this user's own (compile.go).
-func privateDir(dir string) bool { return ownDirProblem(dir) == "" }
+// validation markers in it are then this user's own (compile.go). Where
+// the rule cannot be checked (no owner and mode bits: Windows, whose
+// access-control lists gowasm does not read), no directory passes.
+func privateDir(dir string) bool { return OwnerChecked && ownDirProblem(dir) == "" }
 
 // trimPathError is an error without the Go operation's name ("open",
 // "mkdir"), which means nothing to a Python user.

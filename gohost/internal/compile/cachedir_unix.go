@@ -12,6 +12,10 @@ import (
 	"syscall"
 )
 
+// OwnerChecked: owner and mode bits tell whether a directory is this
+// user's alone (privateDir).
+const OwnerChecked = true
+
 // ownDirProblem says why dir is not a directory (not a symbolic link) that
 // this user owns and no one else can write to, or "".
 func ownDirProblem(dir string) string {

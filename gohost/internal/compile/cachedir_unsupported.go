@@ -16,6 +16,10 @@ func ownDirProblem(dir string) string {
 
 func ancestorProblem(dir string) string { return "" }
 
+// OwnerChecked: no directory is known to be this user's alone here, so
+// validation markers are never trusted (privateDir).
+const OwnerChecked = false
+
 // OwnSubdir names gowasm's subdirectory of a directory it cannot use (one
 // it cannot write to: it then cannot make this either).
 func OwnSubdir() string { return "gowasm-" + os.Getenv("USERNAME") }

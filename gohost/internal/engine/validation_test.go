@@ -108,7 +108,10 @@ func TestTrustedCompileStillChecksTheModule(t *testing.T) {
 // next load of the same bytes (in a new process: the marker) compiles
 // without validating bodies and works; an invalid module leaves none.
 func TestLoadsRememberValidation(t *testing.T) {
-	dir := t.TempDir()
+	if !compile.OwnerChecked {
+		t.Skip("validation markers are never trusted where owner and mode bits are not checked (Windows)")
+	}
+	dir := testkit.TempDir(t)
 	wasm := corpus(t, "go/add_reactor.wasm")
 	sum := sha256.Sum256(wasm)
 	forget := func() {
@@ -234,10 +237,13 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 			}
 		},
 		"symlink": func(t *testing.T, cacheDir, dir string) {
-			elsewhere := filepath.Join(t.TempDir(), "markers")
+			elsewhere := filepath.Join(testkit.TempDir(t), "markers")
 			os.Mkdir(elsewhere, 0o700)
 			if err := os.Symlink(elsewhere, dir); err != nil {
 				t.Skip(err)
+			}
+			if fi, err := os.Lstat(dir); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Skip("no symlink was made (Wine 8: os.Symlink reports success and makes none)")
 			}
 		},
 		"another user's": func(t *testing.T, _, dir string) {
@@ -252,7 +258,7 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 	}
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {
-			cacheDir := t.TempDir()
+			cacheDir := testkit.TempDir(t)
 			dir := compile.ValidatedDir(cacheDir)
 			setup(t, cacheDir, dir)
 			plantMarker(t, dir, tooManyResults)
@@ -275,7 +281,7 @@ func TestForeignMarkersNotTrusted(t *testing.T) {
 // message, and the marker is forgotten.
 func TestTrustedCompilePanicFallsBack(t *testing.T) {
 	bad := invalidBody("\x6a\x0b") // i32.add on an empty stack
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	os.MkdirAll(compile.ValidatedDir(dir), 0o700)
 	plantMarker(t, compile.ValidatedDir(dir), bad)
 	forget(bad)
@@ -386,7 +392,7 @@ func TestConcurrentTrustedLoads(t *testing.T) {
 	for _, w := range mods {
 		forget(w)
 	}
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for g := 0; g < 8; g++ {
@@ -429,9 +435,12 @@ func TestConcurrentTrustedLoads(t *testing.T) {
 // marker with no compiled code beside it (wazero's cache emptied) makes
 // the engine compile the validated bytes, which works.
 func TestTrustedLoadLeavesMarker(t *testing.T) {
+	if !compile.OwnerChecked {
+		t.Skip("validation markers are never trusted where owner and mode bits are not checked (Windows)")
+	}
 	wasm := corpus(t, "go/add_reactor.wasm")
 	sum := sha256.Sum256(wasm)
-	a, b := t.TempDir(), t.TempDir()
+	a, b := testkit.TempDir(t), testkit.TempDir(t)
 	forget(wasm)
 	for i, dir := range []string{a, b} {
 		before := compile.TrustedCompiles.Load()
@@ -449,7 +458,7 @@ func TestTrustedLoadLeavesMarker(t *testing.T) {
 		t.Error("the second cache directory has no marker: the next process validates again")
 	}
 	// Only the marker, in a new cache directory: nothing compiled yet.
-	c := t.TempDir()
+	c := testkit.TempDir(t)
 	os.MkdirAll(compile.ValidatedDir(c), 0o700)
 	plantMarker(t, compile.ValidatedDir(c), wasm)
 	before := compile.TrustedCompiles.Load()
@@ -470,7 +479,7 @@ func TestMirrorOffLoadsAsBefore(t *testing.T) {
 	saved := *m
 	defer func() { *m = saved }()
 	wasm := corpus(t, "go/add_reactor.wasm")
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	mod, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
 	if err != nil {
 		t.Fatal(err)
@@ -538,7 +547,7 @@ func manyTypes(n int) []byte {
 // load arrive sooner, and this likelier.
 func TestConcurrentLoadsFromDiskCache(t *testing.T) {
 	wasm := manyTypes(16000) // ~50-100 ms of preambles
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	m, err := NewModule(wasm, Config{CacheDir: dir, NoInterrupts: true})
 	if err != nil {
 		t.Fatal(err)
@@ -586,7 +595,7 @@ func TestConcurrentLoadsFromDiskCache(t *testing.T) {
 // compiles again, and the next process finds a good entry.
 func TestCorruptCacheEntryIsReplaced(t *testing.T) {
 	wasm := corpus(t, "go/add_reactor.wasm")
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	fresh := func() { // as a new process: wazero's in-memory copy forgotten
 		compile.Caches.Lock()
 		delete(compile.Caches.Dirs, dir)

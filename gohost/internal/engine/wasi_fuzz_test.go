@@ -19,6 +19,7 @@ import (
 
 	"github.com/gowasm/gowasm/gohost/internal/errs"
 	"github.com/gowasm/gowasm/gohost/internal/sandbox"
+	"github.com/gowasm/gowasm/gohost/internal/testkit"
 	"github.com/gowasm/gowasm/gohost/internal/wasip1"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -53,7 +54,11 @@ func TestWASIFuzz(t *testing.T) {
 	for _, name := range []string{"path_open", "fd_read", "fd_write", "fd_pread", "fd_pwrite", "fd_readdir",
 		"path_readlink", "path_rename", "path_link", "path_symlink", "path_filestat_set_times",
 		"fd_filestat_set_times", "fd_renumber", "fd_close", "poll_oneoff"} {
-		if z.succeeded[name] == 0 {
+		if z.succeeded[name] == 0 && testkit.UnderWine() && (name == "path_readlink" || name == "path_symlink") {
+			// Wine 8 makes no symlink: os.Root.Symlink answers "Request not
+			// supported" there in a plain Go program too.
+			t.Logf("no call of %s succeeded: Wine makes no symlinks", name)
+		} else if z.succeeded[name] == 0 {
 			t.Errorf("no call of %s succeeded: the arguments miss what they should reach", name)
 		}
 	}
@@ -159,7 +164,7 @@ func newWASIFuzzer(t *testing.T, seed int64) *wasiFuzzer {
 	defer rt.Close(ctx)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	byName := rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
-	z := &wasiFuzzer{t: t, rng: rand.New(rand.NewSource(seed)), root: t.TempDir(),
+	z := &wasiFuzzer{t: t, rng: rand.New(rand.NewSource(seed)), root: testkit.TempDir(t),
 		failures: map[string]string{}, succeeded: map[string]int{}}
 	for _, d := range byName {
 		z.defs = append(z.defs, d)
@@ -232,7 +237,7 @@ func (z *wasiFuzzer) reset() {
 		}
 		return nil
 	})
-	must(t, os.RemoveAll(mnt))
+	must(t, testkit.RemoveAll(mnt))
 	must(t, os.MkdirAll(filepath.Join(mnt, "d", "e"), 0o755))
 	must(t, os.WriteFile(filepath.Join(mnt, "a"), []byte("hello"), 0o644))
 	must(t, os.WriteFile(filepath.Join(mnt, "d", "f"), []byte("in d"), 0o644))

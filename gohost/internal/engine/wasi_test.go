@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gowasm/gowasm/gohost/internal/sandbox"
+	"github.com/gowasm/gowasm/gohost/internal/testkit"
 	"github.com/gowasm/gowasm/gohost/internal/wasip1"
 	"github.com/gowasm/gowasm/gohost/internal/wazerointernal"
 	"github.com/tetratelabs/wazero"
@@ -99,7 +100,7 @@ var wasiBenchWasm = []byte{
 // wazero's internals (by reflection) is where it expects: a wazero upgrade
 // that moves it fails here, not in a guest.
 func TestFDTableReachesWazero(t *testing.T) {
-	dir := t.TempDir()
+	dir := testkit.TempDir(t)
 	m, err := NewModule(wasiBenchWasm, Config{Mounts: []sandbox.Mount{{Host: dir, Guest: "/"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -186,14 +186,17 @@ func (f *rootFile) Seek(offset int64, whence int) (int64, experimentalsys.Errno)
 	if uint(whence) > io.SeekEnd {
 		return 0, experimentalsys.EINVAL
 	}
-	n, err := f.file.Seek(offset, whence)
-	errno := f.fileErr(errnoOf(err))
-	if errno == experimentalsys.EISDIR && offset == 0 && whence == io.SeekStart {
-		// Rewinding a directory (where the OS refuses to seek one): read it afresh.
-		f.reopenDir = true
-		return 0, 0
+	if offset == 0 && whence == io.SeekStart {
+		if isDir, errno := f.IsDir(); errno == 0 && isDir {
+			// Rewinding a directory: read it afresh, through a new
+			// descriptor (unix refuses to seek one; Windows seeks, and
+			// Wine then lists what the directory held when first read).
+			f.reopenDir = true
+			return 0, 0
+		}
 	}
-	return n, errno
+	n, err := f.file.Seek(offset, whence)
+	return n, f.fileErr(errnoOf(err))
 }
 
 // Readdir implements experimentalsys.File.

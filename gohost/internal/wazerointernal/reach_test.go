@@ -27,7 +27,7 @@ func TestEveryReachIntoWazero(t *testing.T) {
 	if m := FileCacheMirror(); !m.OK {
 		t.Fatalf("cache entries cannot be checked: %s", m.Why)
 	}
-	c, err := wazero.NewCompilationCacheWithDir(t.TempDir())
+	c, err := wazero.NewCompilationCacheWithDir(testkit.TempDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestEveryReachIntoWazero(t *testing.T) {
 	wasm := testkit.Module(
 		testkit.Section(6, testkit.Vec(1, []byte{0x7f, 1, 0x41, 0, 0x0b})),
 		testkit.Section(7, testkit.Vec(1, []byte{1, 'g', 3, 0})))
-	mod, err := r.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithFSConfig(wazero.NewFSConfig().WithDirMount(t.TempDir(), "/")))
+	mod, err := r.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithFSConfig(wazero.NewFSConfig().WithDirMount(testkit.TempDir(t), "/")))
 	if err != nil {
 		t.Fatal(err)
 	}
