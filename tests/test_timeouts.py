@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import threading
 import time
 
@@ -280,6 +281,7 @@ FROM_GO = {
 }
 
 
+@pytest.mark.skipif(shutil.which("go") is None, reason="needs Go on PATH (from_go builds Go source)")
 @pytest.mark.parametrize("kind", list(FROM_GO))
 def test_from_go_bindings_take_a_timeout(kind):
     get, ok_args, ok_result, forever = FROM_GO[kind]
