@@ -92,6 +92,21 @@ def reactor(reactor_wasm):
         yield m
 
 
+def leb128(n: int) -> bytes:
+    """n in unsigned LEB128, as the binary format writes counts and sizes."""
+    out = bytearray()
+    while True:
+        c, n = n & 0x7F, n >> 7
+        out.append(c | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def wasm_section(sid: int, body: bytes) -> bytes:
+    """A section of the binary format: its id, its size, its body."""
+    return bytes([sid]) + leb128(len(body)) + body
+
+
 def wat(source: str) -> bytes:
     """Compiles WebAssembly text to a binary module."""
     import wasmtime

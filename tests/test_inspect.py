@@ -19,7 +19,7 @@ from gowasm import CompileError, Module
 from gowasm import Import
 from gowasm._description import Export, classify
 from gowasm._tools.inspect import Inspection, format_text, inspect_module, to_json
-from conftest import ROOT, corpus_manifest, corpus_path, wat
+from conftest import ROOT, corpus_manifest, corpus_path, leb128, wasm_section, wat
 
 MANIFEST = corpus_manifest()
 ROWS = {row["rel_path"]: row for row in MANIFEST}
@@ -481,35 +481,22 @@ def test_go_wasip1_import_set_without_producers():
     assert info.advice[0].startswith("this is a Go command module")
 
 
-def _section(sid, payload):
-    return bytes([sid]) + _leb(len(payload)) + payload
-
-
-def _leb(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 def _name(s):
-    return _leb(len(s)) + s
+    return leb128(len(s)) + s
 
 
 def test_producers_and_malformed_custom_sections():
     base = wat('(module (func (export "f")))')
-    producers = _section(0, _name(b"producers") + b"\x01" + _name(b"language") + b"\x01" + _name(b"Rust") + _name(b""))
+    producers = wasm_section(0, _name(b"producers") + b"\x01" + _name(b"language") + b"\x01" + _name(b"Rust") + _name(b""))
     info = inspect_module(base + producers)
     assert info.producers == {"language": [("Rust", "")]} and info.toolchain == "Rust"
-    broken = _section(0, _name(b"producers") + b"\x01" + _name(b"language") + b"\x05")
+    broken = wasm_section(0, _name(b"producers") + b"\x01" + _name(b"language") + b"\x05")
     info = inspect_module(base + broken)
     assert info.producers == {} and info.toolchain == "unknown"
     assert info.advice[0].startswith("the 'producers' custom section is malformed and was ignored (")
-    named = _section(0, _name(b"name") + _section(0, _name(b"mymod")))
+    named = wasm_section(0, _name(b"name") + wasm_section(0, _name(b"mymod")))
     assert inspect_module(base + named).module_name == "mymod"
-    assert inspect_module(base + _section(0, _name(b"name") + b"\x00\x09\x05")).module_name is None
+    assert inspect_module(base + wasm_section(0, _name(b"name") + b"\x00\x09\x05")).module_name is None
 
 
 # --- malformed input -----------------------------------------------------------
@@ -671,24 +658,11 @@ def test_gowasm_classify_refuses_what_is_not_a_description():
             _native.check_call(lib.gowasm_classify, arg, out)
 
 
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        c, n = n & 0x7F, n >> 7
-        out.append(c | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _section(sid: int, body: bytes) -> bytes:
-    return bytes([sid]) + _leb(len(body)) + body
-
-
 def test_inspect_refuses_what_the_loader_refuses_before_holding_it():
     # 1,000,000 imported globals (5 MB) took 10 s and 375 MB to describe
     # (a 1 GiB one would have held ~75 GB); the loader refuses over 100,000.
     n = 1_000_000
-    imports = b"\0asm\1\0\0\0" + _section(2, _leb(n) + b"\x00\x00\x03\x7f\x00" * n)
+    imports = b"\0asm\1\0\0\0" + wasm_section(2, leb128(n) + b"\x00\x00\x03\x7f\x00" * n)
     # Bounded by what it allocates, not by time (a timed bound flaked on a
     # busy machine): refused before any import is held (~4 KB now).
     tracemalloc.start()
@@ -704,13 +678,13 @@ def test_inspect_refuses_what_the_loader_refuses_before_holding_it():
     # Function names in the name section: over the loader's limit, refused too
     # (not ignored as a malformed custom section would be).
     k = 1_100_001
-    names = _leb(k) + b"".join(_leb(i) + b"\0" for i in range(k))
-    custom = b"\0asm\1\0\0\0" + _section(0, b"\x04name" + b"\x01" + _leb(len(names)) + names)
+    names = leb128(k) + b"".join(leb128(i) + b"\0" for i in range(k))
+    custom = b"\0asm\1\0\0\0" + wasm_section(0, b"\x04name" + b"\x01" + leb128(len(names)) + names)
     with pytest.raises(CompileError, match=r"function name count 1100001, over the limit of 1100000 the loader sets"):
         inspect_module(custom, "x")
     # A constant expression is text of its first instructions only.
     expr = b"\x41\x00" + b"\x41\x00\x6a" * 1_000_000 + b"\x0b"
-    glob = b"\0asm\1\0\0\0" + _section(6, b"\x01\x7f\x00" + expr)
+    glob = b"\0asm\1\0\0\0" + wasm_section(6, b"\x01\x7f\x00" + expr)
     info = inspect_module(glob, "x")
     assert len(info.globals[0].init) < 1000 and info.globals[0].init.endswith("...")
 
@@ -735,7 +709,7 @@ LIMITS_OF = {"type": ("MaxTypes", None), "parameter": ("MaxParams", None), "resu
 def test_inspect_lists_the_first_custom_sections_only():
     # 1,000,000 empty custom sections (3 MB) took 4 s and 179 MB, and were
     # listed in 12 MB of text; a 1 GiB file of them would have held ~55 GB.
-    data = b"\0asm\1\0\0\0" + _section(0, b"\x0ago:buildid") + b"\x00\x01\x00" * 1_000_000
+    data = b"\0asm\1\0\0\0" + wasm_section(0, b"\x0ago:buildid") + b"\x00\x01\x00" * 1_000_000
     tracemalloc.start()  # what it holds, not how long it takes (~0.2 MB now)
     try:
         info = inspect_module(data, "x")

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import wat
+from conftest import leb128, wat
 from gowasm import Module
 
 # An import that pickles by reference (a module-level function) and a WAT
@@ -176,20 +176,11 @@ def test_a_module_left_unusable_is_not_handed_out_again(reactor_wasm):
     assert fresh is not boom and fresh.__self__._gowasm_module.add(1, 2) == 3
 
 
-def _leb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
 def _padded_to(wasm: bytes, size: int) -> bytes:
     """``wasm`` with a custom section that makes it ``size`` bytes long."""
     for payload in range(size - len(wasm), -1, -1):
         content = b"\x03pad" + b"\0" * payload
-        padded = wasm + b"\x00" + _leb(len(content)) + content
+        padded = wasm + b"\x00" + leb128(len(content)) + content
         if len(padded) == size:
             return padded
     raise AssertionError("cannot pad to %d bytes" % size)
