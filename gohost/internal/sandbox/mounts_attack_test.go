@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -403,22 +401,15 @@ func TestMountChmodUtimensSymlinkSwapRace(t *testing.T) {
 	}()
 	link, tmp := filepath.Join(mnt, "x"), filepath.Join(mnt, "x_tmp")
 	plain := filepath.Join(mnt, "x_plain")
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			os.Remove(tmp)
-			if i%2 == 0 {
-				os.Symlink(outsideFile, tmp)
-			} else {
-				os.WriteFile(tmp, nil, 0o644)
-			}
-			os.Rename(tmp, link)
+	stop := swapping(func(i int) {
+		os.Remove(tmp)
+		if i%2 == 0 {
+			os.Symlink(outsideFile, tmp)
+		} else {
+			os.WriteFile(tmp, nil, 0o644)
 		}
-		os.Remove(plain)
-	}()
+		os.Rename(tmp, link)
+	})
 	var ok int
 	deadline := time.Now().Add(1500 * time.Millisecond)
 	for i := 0; i < 20000 && time.Now().Before(deadline); i++ {
@@ -444,8 +435,8 @@ func TestMountChmodUtimensSymlinkSwapRace(t *testing.T) {
 			f.Close()
 		}
 	}
-	stop.Store(true)
-	wg.Wait()
+	stop()
+	os.Remove(plain)
 	if ok == 0 {
 		t.Fatal("no call succeeded while the link moved: the test tests nothing")
 	}

@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,24 +40,18 @@ func TestMountParentDirectorySwapRace(t *testing.T) {
 	}
 	before := listing()
 	d, tmp := filepath.Join(mnt, "d"), filepath.Join(mnt, "d_tmp")
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			os.RemoveAll(tmp)
-			if i%2 == 0 {
-				os.Symlink(outside, tmp)
-			} else {
-				os.Mkdir(tmp, 0o755)
-				os.WriteFile(filepath.Join(tmp, "a"), nil, 0o644)
-				os.Mkdir(filepath.Join(tmp, "sd"), 0o755)
-			}
-			os.RemoveAll(d)
-			os.Rename(tmp, d)
+	stop := swapping(func(i int) {
+		os.RemoveAll(tmp)
+		if i%2 == 0 {
+			os.Symlink(outside, tmp)
+		} else {
+			os.Mkdir(tmp, 0o755)
+			os.WriteFile(filepath.Join(tmp, "a"), nil, 0o644)
+			os.Mkdir(filepath.Join(tmp, "sd"), 0o755)
 		}
-	}()
+		os.RemoveAll(d)
+		os.Rename(tmp, d)
+	})
 	deadline := time.Now().Add(1500 * time.Millisecond)
 	var ok int
 	count := func(errno experimentalsys.Errno) {
@@ -85,8 +77,7 @@ func TestMountParentDirectorySwapRace(t *testing.T) {
 			f.Close()
 		}
 	}
-	stop.Store(true)
-	wg.Wait()
+	stop()
 	if ok == 0 {
 		t.Fatal("no call succeeded while the directory moved: the test tests nothing")
 	}

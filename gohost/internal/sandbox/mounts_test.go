@@ -273,21 +273,15 @@ func TestMountSymlinkSwapRace(t *testing.T) {
 	}
 	link := filepath.Join(mnt, "x")
 	tmp := filepath.Join(mnt, "x_tmp")
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { // the attacker: another process or guest sharing the mount
-		defer wg.Done()
-		for i := 0; !stop.Load(); i++ {
-			target := "sub"
-			if i%2 == 0 {
-				target = outside
-			}
-			os.Remove(tmp)
-			os.Symlink(target, tmp)
-			os.Rename(tmp, link) // atomic replacement
+	stop := swapping(func(i int) {
+		target := "sub"
+		if i%2 == 0 {
+			target = outside
 		}
-	}()
+		os.Remove(tmp)
+		os.Symlink(target, tmp)
+		os.Rename(tmp, link) // atomic replacement
+	})
 	var leaked, inside_ int
 	deadline := time.Now().Add(2 * time.Second)
 	for i := 0; i < 20000 && time.Now().Before(deadline); i++ {
@@ -305,8 +299,7 @@ func TestMountSymlinkSwapRace(t *testing.T) {
 			inside_++
 		}
 	}
-	stop.Store(true)
-	wg.Wait()
+	stop()
 	if leaked > 0 {
 		t.Fatalf("%d reads got the outside file", leaked)
 	}
@@ -335,4 +328,20 @@ func BenchmarkMountOpen(b *testing.B) {
 		}
 		f.Close()
 	}
+}
+
+// swapping runs swap(0), swap(1)... on another goroutine, the attacker (another
+// process or guest sharing the mount), until the stop it returns is called;
+// stop returns once swap has.
+func swapping(swap func(i int)) (stop func()) {
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; !done.Load(); i++ {
+			swap(i)
+		}
+	}()
+	return func() { done.Store(true); wg.Wait() }
 }
