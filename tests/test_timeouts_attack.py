@@ -229,3 +229,22 @@ def _outcome_type(fn):
         return None
     except Exception as e:
         return type(e)
+
+
+@pytest.mark.parametrize("mapper", ["raw map", "typed map"])
+def test_a_map_element_reentering_with_timeout_0_stops_at_the_maps_deadline(mapper):
+    # Each element's host function calls back with timeout=0 (none of its
+    # own) into a guest that spins: the map's deadline still stops it.
+    box = {}
+    box["m"] = m = _load(lambda: box["m"].spin.call(FOREVER, timeout=0), interruptible=True)
+    outer = m.outer if mapper == "raw map" else m.outer.typed(int, returns=int)
+    with watchdog(m, 10):
+        with pytest.raises(Timeout):
+            outer.map([SMALL, SMALL], timeout=0.2)
+
+
+def test_negative_zero_is_no_timeout_as_0_is():
+    m = _load(interruptible=True)
+    assert m.spin.raw.call(SMALL, timeout=-0.0) == SMALL
+    assert m.echo.call("x", SMALL, timeout=-0.0) == "x"
+    assert m.spin.raw.map([SMALL], timeout=-0.0) == [SMALL]
