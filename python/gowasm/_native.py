@@ -239,14 +239,18 @@ def call_with_timeout(module: Any, seconds: float, fn: Callable[..., Any], *args
     call), 0 for none. A module that cannot be stopped refuses one other
     than 0, with a raw call's error."""
     ffi, lib = load()
-    handle, token = module._handle, next(_tokens)
+    handle, token, err = module._handle, next(_tokens), ffi.new("gowasm_error *")
     try:
         # Popped by its token whether or not the push happened: a signal
         # handler's exception (Ctrl-C) may come between any two steps.
         check_call_with(ffi, lib, lib.gowasm_timeout_push, handle, seconds, token)
         return fn(*args, **kwargs)
     finally:
-        check_call_with(ffi, lib, lib.gowasm_timeout_pop, handle, token)
+        # The C function itself, first thing: Python runs signal handlers
+        # on entering a Python function (check_call_with), and one raising
+        # there would skip the pop, leaving this thread's later calls on
+        # the module under this timeout. The pop cannot fail.
+        lib.gowasm_timeout_pop(err, handle, token)
 
 
 def string_call(ffi: Any, lib: Any, function: Any, *args: Any) -> str:

@@ -69,8 +69,16 @@ func (c Config) memoryPages() uint32 {
 }
 
 // timeout is Timeout as a duration.
-func (c Config) timeout() time.Duration {
-	return time.Duration(c.Timeout * float64(time.Second))
+func (c Config) timeout() time.Duration { return seconds(c.Timeout) }
+
+// seconds is a timeout in seconds (checked: 0 to MaxTimeout) as a
+// duration, 0 meaning none. A positive one under a nanosecond is 1 ns,
+// not 0: rounded down, it would mean none and lift every deadline.
+func seconds(s float64) time.Duration {
+	if d := time.Duration(s * float64(time.Second)); d > 0 || s <= 0 {
+		return d
+	}
+	return 1
 }
 
 // ParseConfig decodes the JSON configuration; empty input means defaults.

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gowasm/gowasm/gohost/internal/errs"
 )
@@ -36,5 +38,24 @@ func TestParseConfigRefusesUnknownFields(t *testing.T) {
 	}
 	if _, err := ParseConfig([]byte(`{"name": "x", "timeout": 2}`)); err != nil {
 		t.Error(err)
+	}
+}
+
+// A positive timeout under a nanosecond is the shortest timeout, not none
+// (0 ns), which would lift the call's deadline; 0 and -0 stay none.
+func TestSecondsNeverRoundsATimeoutToNone(t *testing.T) {
+	for _, tc := range []struct {
+		s    float64
+		want time.Duration
+	}{
+		{0, 0}, {math.Copysign(0, -1), 0}, {5e-324, 1}, {1e-10, 1}, {1e-9, 1}, {1.5, 1500 * time.Millisecond},
+		{MaxTimeout, MaxTimeout * time.Second},
+	} {
+		if got := seconds(tc.s); got != tc.want {
+			t.Errorf("seconds(%v) = %v, want %v", tc.s, got, tc.want)
+		}
+	}
+	if d := (Config{Timeout: 1e-10}).timeout(); d != 1 {
+		t.Errorf("a config's timeout of 1e-10 s is %v, want 1ns", d)
 	}
 }

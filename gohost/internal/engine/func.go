@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/gowasm/gowasm/gohost/internal/errs"
 	"github.com/tetratelabs/wazero/api"
@@ -192,7 +191,7 @@ func CallTimeout(h uint64, stack []uint64, timeout float64) *errs.Error {
 	m := f.m
 	d := m.intr.timeout
 	if timeout >= 0 {
-		d = time.Duration(timeout * float64(time.Second))
+		d = seconds(timeout)
 	}
 	if d > 0 && !m.intr.instrumented {
 		return m.errNotStoppable()

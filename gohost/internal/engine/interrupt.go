@@ -191,7 +191,7 @@ func (m *Module) PushTimeout(timeout float64, token uint64) *errs.Error {
 	if timeout != timeout || timeout < 0 || timeout > MaxTimeout {
 		return errs.Errorf(errs.ErrUsage, "gowasm: a timeout is a number of seconds between 0 (none) and %d, not %v", MaxTimeout, timeout)
 	}
-	d := time.Duration(timeout * float64(time.Second))
+	d := seconds(timeout)
 	if d > 0 && !m.intr.instrumented {
 		return m.errNotStoppable()
 	}
