@@ -213,11 +213,11 @@ func TestMountWindowsTrailingDotsAndSpaces(t *testing.T) {
 				t.Errorf("%s(%q): ENOENT, but Stat finds it", op, p)
 			}
 		}
+		fsys, mnt, _ := newPlainSandbox(t)
 		remove := fsys.Unlink
 		if !strings.HasPrefix(p, "other") {
 			remove = fsys.Rmdir
 		}
-		fsys, mnt, _ := newPlainSandbox(t)
 		if errno := remove(p); errno != 0 {
 			t.Errorf("removing %q: %v, but Stat finds it", p, errno)
 		} else if _, errno := fsys.Stat(p); errno != experimentalsys.ENOENT {
