@@ -250,3 +250,31 @@ func TestMountWindowsNoFollowDirForWrite(t *testing.T) {
 		t.Errorf("full/d is %q", got)
 	}
 }
+
+// A rename to the same name in another case (or with the dots and
+// spaces Windows drops) renames the file to that spelling; it is not a
+// rename over another file: an empty directory is not removed first
+// (it was, and the rename answered success with the directory gone),
+// and a full one is renamed too (it was ENOTEMPTY).
+func TestMountWindowsRenameSameFile(t *testing.T) {
+	for _, c := range [][3]string{
+		{"empty", "EMPTY", "EMPTY"}, {"full", "Full", "Full"}, {"other.txt", "OTHER.txt", "OTHER.txt"},
+		{"empty", "empty.", "empty"}, {"full/d", "full/D ", "D"}, {"sub/", "SUB/", "SUB"},
+	} {
+		fsys, mnt, outside := newPlainSandbox(t)
+		if errno := fsys.Rename(c[0], c[1]); errno != 0 {
+			t.Errorf("Rename(%q, %q): %v", c[0], c[1], errno)
+		}
+		dir := filepath.Dir(filepath.Join(mnt, filepath.FromSlash(strings.TrimSuffix(c[0], "/"))))
+		found := false
+		for _, n := range dirNames(t, dir) {
+			// (Wine keeps the old case: it renames a file to the one the
+			// new name finds, itself.)
+			found = found || strings.EqualFold(n, c[2])
+		}
+		if !found {
+			t.Errorf("after Rename(%q, %q), %s holds %v, want %q", c[0], c[1], dir, dirNames(t, dir), c[2])
+		}
+		outsideIntact(t, outside)
+	}
+}
