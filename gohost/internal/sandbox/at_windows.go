@@ -269,10 +269,15 @@ func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) 
 	}
 	if t, err := ntOpen(toDir, toName, 0, windows.FILE_OPEN, 0); err == nil {
 		_, toIsDir, err := kindOf(t)
+		same := err == nil && sameFile(h, t)
 		windows.CloseHandle(t)
 		switch {
 		case err != nil:
 			return err
+		case same:
+			// The same name in another case: a rename to that spelling,
+			// not over another file (the empty directory removed would be
+			// the one renamed).
 		case toIsDir && !fromIsDir:
 			return experimentalsys.EISDIR
 		case !toIsDir && fromIsDir:
@@ -295,6 +300,16 @@ func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) 
 	info.FileNameLength = uint32(2 * (len(name) - 1))
 	return ntErrno(windows.NtSetInformationFile(h, &windows.IO_STATUS_BLOCK{}, (*byte)(unsafe.Pointer(&info)),
 		uint32(unsafe.Sizeof(info)), windows.FileRenameInformation))
+}
+
+// sameFile tells whether two handles are of one file (a case-insensitive
+// name finds the file itself).
+func sameFile(a, b windows.Handle) bool {
+	var x, y windows.ByHandleFileInformation
+	if windows.GetFileInformationByHandle(a, &x) != nil || windows.GetFileInformationByHandle(b, &y) != nil {
+		return false
+	}
+	return x.VolumeSerialNumber == y.VolumeSerialNumber && x.FileIndexHigh == y.FileIndexHigh && x.FileIndexLow == y.FileIndexLow
 }
 
 // ntErrno converts an NTSTATUS to the errno POSIX names for it (wazero
