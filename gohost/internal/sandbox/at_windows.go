@@ -32,16 +32,20 @@ func isLink(tag uint32) bool {
 
 // plainName is name without the slashes that follow it (lastName keeps
 // them), and whether there were any: then only a directory will do, as
-// POSIX reads "d/".
+// POSIX reads "d/". The dots and spaces that end a name go too, as Win32
+// and os.Root drop them ("a. " is "a", ".. " is ".."): the native calls
+// would keep them, and make names no Win32 program reaches, or reads as
+// another (".. " as the parent).
 func plainName(name string) (string, bool, error) {
 	trimmed := strings.TrimRight(name, "/")
 	if trimmed == "." {
 		return "", false, nil // the directory itself
 	}
-	if strings.ContainsRune(trimmed, '\\') || !filepath.IsLocal(trimmed) {
+	slash := trimmed != name
+	if trimmed = strings.TrimRight(trimmed, ". "); strings.ContainsRune(trimmed, '\\') || !filepath.IsLocal(trimmed) {
 		return "", false, experimentalsys.EPERM // as os.Root refuses a path that would leave it
 	}
-	return trimmed, trimmed != name, nil
+	return trimmed, slash, nil
 }
 
 // ntOpen opens name relative to dir with NtCreateFile, never following a
@@ -125,10 +129,17 @@ func openAt(dir *os.File, name string, flag int, perm os.FileMode) (*os.File, er
 	if err != nil {
 		return nil, err
 	}
-	if link, _, err := kindOf(h); err != nil || link {
+	// A directory is EISDIR for writing or truncating, as open(2) (Go's
+	// own open asks FILE_NON_DIRECTORY_FILE; here that would answer
+	// EISDIR for a symlink to a directory, which is ELOOP).
+	if link, dir, err := kindOf(h); err != nil || link || dir && flag&(os.O_WRONLY|os.O_RDWR|os.O_TRUNC) != 0 {
 		windows.CloseHandle(h)
-		if err == nil {
+		switch {
+		case err != nil:
+		case link:
 			err = experimentalsys.ELOOP
+		default:
+			err = experimentalsys.EISDIR
 		}
 		return nil, err
 	}
@@ -258,10 +269,15 @@ func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) 
 	}
 	if t, err := ntOpen(toDir, toName, 0, windows.FILE_OPEN, 0); err == nil {
 		_, toIsDir, err := kindOf(t)
+		same := err == nil && sameFile(h, t)
 		windows.CloseHandle(t)
 		switch {
 		case err != nil:
 			return err
+		case same:
+			// The same name in another case: a rename to that spelling,
+			// not over another file (the empty directory removed would be
+			// the one renamed).
 		case toIsDir && !fromIsDir:
 			return experimentalsys.EISDIR
 		case !toIsDir && fromIsDir:
@@ -284,6 +300,16 @@ func renameAt(fromDir *os.File, fromName string, toDir *os.File, toName string) 
 	info.FileNameLength = uint32(2 * (len(name) - 1))
 	return ntErrno(windows.NtSetInformationFile(h, &windows.IO_STATUS_BLOCK{}, (*byte)(unsafe.Pointer(&info)),
 		uint32(unsafe.Sizeof(info)), windows.FileRenameInformation))
+}
+
+// sameFile tells whether two handles are of one file (a case-insensitive
+// name finds the file itself).
+func sameFile(a, b windows.Handle) bool {
+	var x, y windows.ByHandleFileInformation
+	if windows.GetFileInformationByHandle(a, &x) != nil || windows.GetFileInformationByHandle(b, &y) != nil {
+		return false
+	}
+	return x.VolumeSerialNumber == y.VolumeSerialNumber && x.FileIndexHigh == y.FileIndexHigh && x.FileIndexLow == y.FileIndexLow
 }
 
 // ntErrno converts an NTSTATUS to the errno POSIX names for it (wazero

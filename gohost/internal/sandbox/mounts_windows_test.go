@@ -167,3 +167,114 @@ func TestMountWindowsLinksOut(t *testing.T) {
 		t.Skip("this system makes no symlinks")
 	}
 }
+
+// Windows (Win32, and os.Root with it) drops the dots and spaces that end
+// a name: "a. " is "a", ".. " is "..". The native calls take a name as
+// it is, and NTFS stores "a. " as such: a guest would leave names no
+// Win32 program (Explorer, del, os.RemoveAll) can reach, ".. " among
+// them, which a Win32 path reads as the mount's parent. Every operation
+// reads such a name as Windows does: it makes no name that ends so, and
+// acts on the file Stat finds.
+func TestMountWindowsTrailingDotsAndSpaces(t *testing.T) {
+	lut := func(fsys experimentalsys.FS) Lutimenser { return fsys.(Lutimenser) }
+	for _, p := range []string{".. ", "..  ", "... ", "...", ". ", ". .", ".. .", "new. ", "new ", "new.", "COM\u00b9 ",
+		"sub/.. ", "sub/new.", "full/d/.. ."} {
+		fsys, mnt, outside := newPlainSandbox(t)
+		if f, errno := fsys.OpenFile(p, experimentalsys.O_WRONLY|experimentalsys.O_CREAT|experimentalsys.O_NOFOLLOW, 0o644); errno == 0 {
+			f.Close()
+		}
+		fsys.Rename("other.txt", p)
+		fsys.Rename("empty", p)
+		fsys.Rename("sub", p)
+		err := filepath.WalkDir(mnt, func(q string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if n := d.Name(); strings.HasSuffix(n, ".") || strings.HasSuffix(n, " ") {
+				return fmt.Errorf("%q made %q", p, q)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+		outsideIntact(t, outside)
+	}
+	for _, p := range []string{"other.txt.", "other.txt ", "other.txt. .", "empty.", "sub/../empty "} {
+		fsys, _, outside := newPlainSandbox(t)
+		if _, errno := fsys.Stat(p); errno != 0 {
+			continue // (a Windows that keeps such names: nothing to compare)
+		}
+		for op, errno := range map[string]experimentalsys.Errno{
+			"Lutimens": lut(fsys).Lutimens(p, 0, 0),
+			"Rename":   fsys.Rename(p, "renamed"),
+		} {
+			if errno == experimentalsys.ENOENT {
+				t.Errorf("%s(%q): ENOENT, but Stat finds it", op, p)
+			}
+		}
+		fsys, mnt, _ := newPlainSandbox(t)
+		remove := fsys.Unlink
+		if !strings.HasPrefix(p, "other") {
+			remove = fsys.Rmdir
+		}
+		if errno := remove(p); errno != 0 {
+			t.Errorf("removing %q: %v, but Stat finds it", p, errno)
+		} else if _, errno := fsys.Stat(p); errno != experimentalsys.ENOENT {
+			t.Errorf("after removing %q, Stat: %v (the mount holds %v)", p, errno, dirNames(t, mnt))
+		}
+		outsideIntact(t, outside)
+	}
+}
+
+// A directory opened without following, for writing or to truncate, is
+// EISDIR, as when it is followed for writing (and as openat on unix).
+func TestMountWindowsNoFollowDirForWrite(t *testing.T) {
+	fsys, mnt, _ := newPlainSandbox(t)
+	for _, flag := range []experimentalsys.Oflag{
+		experimentalsys.O_WRONLY, experimentalsys.O_RDWR, experimentalsys.O_WRONLY | experimentalsys.O_CREAT,
+		experimentalsys.O_RDWR | experimentalsys.O_APPEND, experimentalsys.O_WRONLY | experimentalsys.O_NOFOLLOW,
+		experimentalsys.O_RDWR | experimentalsys.O_NOFOLLOW, experimentalsys.O_WRONLY | experimentalsys.O_CREAT | experimentalsys.O_NOFOLLOW,
+		experimentalsys.O_RDWR | experimentalsys.O_APPEND | experimentalsys.O_NOFOLLOW,
+		experimentalsys.O_RDONLY | experimentalsys.O_TRUNC | experimentalsys.O_NOFOLLOW,
+	} {
+		file, errno := fsys.OpenFile("full", flag, 0o644)
+		if errno == 0 {
+			file.Close()
+		}
+		if errno != experimentalsys.EISDIR {
+			t.Errorf("OpenFile(full, %#x): %v, want EISDIR", flag, errno)
+		}
+	}
+	if got := content(mnt, "full/d"); got != "dir" {
+		t.Errorf("full/d is %q", got)
+	}
+}
+
+// A rename to the same name in another case (or with the dots and
+// spaces Windows drops) renames the file to that spelling; it is not a
+// rename over another file: an empty directory is not removed first
+// (it was, and the rename answered success with the directory gone),
+// and a full one is renamed too (it was ENOTEMPTY).
+func TestMountWindowsRenameSameFile(t *testing.T) {
+	for _, c := range [][3]string{
+		{"empty", "EMPTY", "EMPTY"}, {"full", "Full", "Full"}, {"other.txt", "OTHER.txt", "OTHER.txt"},
+		{"empty", "empty.", "empty"}, {"full/d", "full/D ", "D"}, {"sub/", "SUB/", "SUB"},
+	} {
+		fsys, mnt, outside := newPlainSandbox(t)
+		if errno := fsys.Rename(c[0], c[1]); errno != 0 {
+			t.Errorf("Rename(%q, %q): %v", c[0], c[1], errno)
+		}
+		dir := filepath.Dir(filepath.Join(mnt, filepath.FromSlash(strings.TrimSuffix(c[0], "/"))))
+		found := false
+		for _, n := range dirNames(t, dir) {
+			// (Wine keeps the old case: it renames a file to the one the
+			// new name finds, itself.)
+			found = found || strings.EqualFold(n, c[2])
+		}
+		if !found {
+			t.Errorf("after Rename(%q, %q), %s holds %v, want %q", c[0], c[1], dir, dirNames(t, dir), c[2])
+		}
+		outsideIntact(t, outside)
+	}
+}
